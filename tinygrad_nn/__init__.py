@@ -1,0 +1,38 @@
+"""tinygrad_nn: reverse-mode automatic differentiation over NumPy, written to be read.
+
+Example:
+    >>> import tinygrad_nn as tg
+    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> loss = (x.sigmoid() ** 2).sum()
+    >>> loss.backward()
+    >>> x.grad.shape
+    (2,)
+"""
+
+from numpy import float32, float64
+
+from tinygrad_nn.autograd import grad
+from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from tinygrad_nn.tensor import Tensor, concatenate, maximum, minimum, stack, where
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "concatenate",
+    "enable_grad",
+    "float32",
+    "float64",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "is_grad_enabled",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "set_grad_enabled",
+    "stack",
+    "where",
+]

@@ -1,0 +1,112 @@
+"""The NumPy interpreter for op rules: the array namespace ``xp`` on raw ``ndarray`` values.
+
+Every op in :mod:`tinygrad_nn.ops` writes its forward and backward once, against a
+namespace called ``xp``. Passing this module's :data:`numpy_xp` evaluates the rule on
+plain arrays (the fast, graph-free path); :mod:`tinygrad_nn.tensor_xp` evaluates the very
+same rule with differentiable Tensor operations (``create_graph=True``).
+
+The names follow NumPy, plus two helpers that NumPy lacks as single calls:
+
+- ``unbroadcast(g, shape)`` sums a broadcast gradient back to an input's shape;
+- ``scatter_add(shape, index, g)`` is the adjoint of ``x[index]``: zeros with ``g`` added
+  at ``index``, repeated indices accumulating.
+
+Example:
+    >>> import numpy as np
+    >>> numpy_xp.unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Index = Any  # anything NumPy accepts inside ``a[...]``
+
+
+def reduced_axes(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, ...]:
+    """Axes of ``shape`` that broadcasting stretched from ``target``: sum these to undo it.
+
+    Example:
+        >>> reduced_axes((4, 2, 3), (2, 1))
+        (0, 2)
+    """
+    lead = len(shape) - len(target)
+    stretched = tuple(
+        lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1
+    )
+    return tuple(range(lead)) + stretched
+
+
+def has_integer_array(index: Index) -> bool:
+    """True when ``index`` contains an integer array (so a position may repeat).
+
+    Example:
+        >>> has_integer_array((slice(None), [0, 0]))
+        True
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype != np.bool_:
+            return True
+    return False
+
+
+class NumpyNamespace:
+    """``xp`` for plain NumPy arrays: NumPy's own functions plus two small helpers."""
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sqrt = staticmethod(np.sqrt)
+    tanh = staticmethod(np.tanh)
+    abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
+    where = staticmethod(np.where)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    clip = staticmethod(np.clip)
+    reshape = staticmethod(np.reshape)
+    transpose = staticmethod(np.transpose)
+    swapaxes = staticmethod(np.swapaxes)
+    broadcast_to = staticmethod(np.broadcast_to)
+    matmul = staticmethod(np.matmul)
+    concatenate = staticmethod(np.concatenate)
+    stack = staticmethod(np.stack)
+
+    @staticmethod
+    def sum(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def min(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+        return np.min(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def astype(x: np.ndarray, dtype: Any) -> np.ndarray:
+        return x.astype(dtype)
+
+    @staticmethod
+    def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``."""
+        if g.shape == shape:
+            return g
+        return np.sum(g, axis=reduced_axes(g.shape, shape)).reshape(shape)
+
+    @staticmethod
+    def scatter_add(shape: tuple[int, ...], index: Index, g: np.ndarray) -> np.ndarray:
+        """Zeros of ``shape`` with ``g`` added at ``index`` (repeated positions accumulate)."""
+        out = np.zeros(shape, dtype=g.dtype)
+        if has_integer_array(index):
+            np.add.at(out, index, g)
+        else:
+            out[index] = g
+        return out
+
+
+numpy_xp = NumpyNamespace()
