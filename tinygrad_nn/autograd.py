@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,9 @@ FREED_GRAPH_MESSAGE = (
 def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     """Every tensor that requires grad and leads to ``roots``, each after all its inputs.
 
-    Iterative depth-first search: no recursion, whatever the depth of the graph.
+    A plain search (with an explicit stack: no recursion, whatever the depth) collects
+    the tensors; sorting them by creation number then puts every input before its uses,
+    because a tensor is always made after the tensors it is computed from.
 
     Example:
         >>> import tinygrad_nn as tg
@@ -50,27 +53,23 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
         >>> [t.name or t.op.name for t in topological_order([b])]
         ['a', 'mul', 'exp']
     """
-    order: list[Tensor] = []
-    visited: set[Tensor] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
+    found = set(roots)
+    stack = list(roots)
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        op = node._ctx
+        op = stack.pop()._ctx
         if op is None:
             continue
         if op.parents is None:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         for parent in op.parents:
-            if parent.requires_grad and parent not in visited:
-                stack.append((parent, False))
-    return order
+            if parent.requires_grad and parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return sorted(found, key=_creation_number)
+
+
+def _creation_number(t: Tensor) -> int:
+    return t._seq
 
 
 def _seed(root: Tensor, grad: Operand, index: int) -> np.ndarray:
@@ -87,7 +86,7 @@ def _seed(root: Tensor, grad: Operand, index: int) -> np.ndarray:
                 f"backward: grad can be implicitly created only for scalar outputs, but "
                 f"output {index} has shape {root.shape}; pass grad= with that shape"
             )
-        return np.ones_like(root.data)
+        return np.ones(root.shape, root.dtype)
     seed = as_array(grad).astype(root.dtype)  # a copy: the caller keeps their array
     if seed.shape != root.shape:
         raise ValueError(
@@ -139,7 +138,7 @@ def run_backward(
         pending[root] = pending[root] + value if root in pending else value
 
     results: dict[Tensor, Any] = {}
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(True) if create_graph else nullcontext():
         for node in reversed(order):
             g = pending.pop(node, None)
             op = node._ctx
@@ -151,20 +150,27 @@ def run_backward(
                 if keep:
                     results[node] = g
                 if op is not None:
-                    _propagate(xp, op, node, g, pending, create_graph)
+                    # The chain rule's local step: one vector-Jacobian product per input.
+                    # With create_graph the rule sees Tensors, so its arithmetic is recorded;
+                    # otherwise it sees the arrays saved at forward time.
+                    saved = (*op.parents, node) if create_graph else op.saved
+                    input_grads = op.backward(xp, g, *saved)  # type: ignore[misc]
+                    _accumulate_into(pending, op.parents, input_grads, xp)  # type: ignore[arg-type]
             if op is not None and not retain_graph:
                 op.parents = op.saved = None
     return results
 
 
-def _propagate(xp: Any, op: Any, node: Tensor, g: Any, pending: dict, create_graph: bool) -> None:
-    """Send ``g`` through one op: the chain rule's local step, then un-broadcast, then add."""
-    saved = (*op.parents, node) if create_graph else op.saved
-    for parent, parent_grad in zip(op.parents, op.backward(xp, g, *saved)):
+def _accumulate_into(
+    pending: dict[Tensor, Any], parents: Sequence[Tensor], grads: Sequence[Any], xp: Any
+) -> None:
+    """Add each input's gradient to its pending sum, first summing away any broadcast."""
+    for parent, parent_grad in zip(parents, grads):
         if parent_grad is None or not parent.requires_grad:
             continue
-        if parent_grad.shape != parent.shape:
-            parent_grad = xp.unbroadcast(parent_grad, parent.shape)
+        shape = parent.data.shape
+        if parent_grad.shape != shape:
+            parent_grad = xp.unbroadcast(parent_grad, shape)
         if parent in pending:
             pending[parent] = pending[parent] + parent_grad
         else:

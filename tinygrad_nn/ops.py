@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -47,8 +48,7 @@ class Op:
     After :func:`tinygrad_nn.tensor.apply` records an op, it holds:
 
     - ``parents``: the input Tensors (``None`` once the graph is freed);
-    - ``saved``: the input arrays and the output array kept for backward;
-    - ``needs_input_grad``: which inputs want a gradient.
+    - ``saved``: the input arrays and the output array kept for backward.
     """
 
     name: ClassVar[str] = "op"
@@ -56,7 +56,6 @@ class Op:
 
     parents: tuple[Tensor, ...] | None = None
     saved: tuple[np.ndarray, ...] | None = None
-    needs_input_grad: tuple[bool, ...] = ()
 
     def forward(self, xp: Any, *inputs: Any) -> Any:
         raise NotImplementedError
@@ -73,6 +72,11 @@ class Op:
     def params(self) -> dict[str, Any]:
         """The op's constant arguments (axis, exponent, shape...), by name."""
         return {key: getattr(self, key) for key in self.param_names}
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each input, whether it wants a gradient (so a rule can skip costly ones)."""
+        return tuple([p.requires_grad for p in self.parents or ()])
 
     @property
     def freed(self) -> bool:
@@ -95,9 +99,12 @@ def _axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
 
 
-def _kept_shape(shape: Shape, axes: tuple[int, ...]) -> Shape:
-    """``shape`` with the reduced ``axes`` kept as size 1 (what ``keepdims=True`` gives)."""
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+def _kept_shape(x: Any, axis: Axis) -> Shape:
+    """``x.shape`` with the reduced axes kept as size 1 (what ``keepdims=True`` gives)."""
+    if axis is None:
+        return (1,) * x.ndim
+    axes = _axes(axis, x.ndim)
+    return tuple(1 if i in axes else n for i, n in enumerate(x.shape))
 
 
 # ---------------------------------------------------------------- elementwise, binary
@@ -221,39 +228,42 @@ class MatMul(Op):
     name = "matmul"
 
     def forward(self, xp: Any, x: Any, y: Any) -> Any:
-        if x.ndim == 0 or y.ndim == 0:
-            raise ValueError("both operands need at least one axis (use * for scalars)")
-        inner_x, inner_y = x.shape[-1], y.shape[-2 if y.ndim > 1 else 0]
-        if inner_x != inner_y:
-            raise ValueError(
-                f"the left's last axis has {inner_x} elements but the right's "
-                f"{'second-to-last' if y.ndim > 1 else 'only'} axis has {inner_y}"
-            )
-        z = xp.matmul(x, y)
-        self.x_ndim, self.y_ndim = x.ndim, y.ndim
-        x2 = (1, *x.shape) if x.ndim == 1 else x.shape  # a 1-D x is a row
-        y2 = (*y.shape, 1) if y.ndim == 1 else y.shape  # a 1-D y is a column
-        batch = np.broadcast_shapes(x2[:-2], y2[:-2])
-        self.x2_shape, self.y2_shape = x2, y2
-        self.g2_shape = (*batch, x2[-2], y2[-1])
+        try:
+            z = xp.matmul(x, y)
+        except ValueError:
+            raise ValueError(_matmul_mismatch(x.shape, y.shape)) from None
+        self.x_shape, self.y_shape, self.z_shape = x.shape, y.shape, z.shape
         return z
 
     def backward(self, xp: Any, g: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
-        if self.x_ndim == 1 and self.y_ndim == 1:  # a dot product: z is a scalar
+        xs, ys, zs = self.x_shape, self.y_shape, self.z_shape
+        if len(xs) == 1 and len(ys) == 1:  # a dot product: z is a scalar
             return g * y, g * x
-        x2 = x if self.x_ndim > 1 else xp.reshape(x, self.x2_shape)
-        y2 = y if self.y_ndim > 1 else xp.reshape(y, self.y2_shape)
-        g2 = g if self.x_ndim > 1 and self.y_ndim > 1 else xp.reshape(g, self.g2_shape)
+        if len(xs) == 1:  # x is a row (1, n); g gets that row axis back
+            x, g = xp.reshape(x, (1, xs[0])), xp.reshape(g, (*zs[:-1], 1, zs[-1]))
+        if len(ys) == 1:  # y is a column (n, 1); g gets that column axis back
+            y, g = xp.reshape(y, (ys[0], 1)), xp.reshape(g, (*zs, 1))
         gx = gy = None
         if self.needs_input_grad[0]:
-            gx = xp.matmul(g2, xp.swapaxes(y2, -1, -2))
-            if self.x_ndim == 1:  # drop the row axis; the engine sums the batch axes
-                gx = xp.reshape(gx, (*self.g2_shape[:-2], self.x2_shape[-1]))
+            gx = xp.matmul(g, xp.matrix_transpose(y))
+            if len(xs) == 1:  # drop the row axis again; the engine sums any batch axes
+                gx = xp.reshape(gx, (*zs[:-1], xs[0]))
         if self.needs_input_grad[1]:
-            gy = xp.matmul(xp.swapaxes(x2, -1, -2), g2)
-            if self.y_ndim == 1:  # drop the column axis
-                gy = xp.reshape(gy, (*self.g2_shape[:-2], self.y2_shape[-2]))
+            gy = xp.matmul(xp.matrix_transpose(x), g)
+            if len(ys) == 1:  # drop the column axis again
+                gy = xp.reshape(gy, (*zs[:-1], ys[0]))
         return gx, gy
+
+
+def _matmul_mismatch(x_shape: Shape, y_shape: Shape) -> str:
+    """Why numpy.matmul refused these shapes, in words."""
+    if not x_shape or not y_shape:
+        return "both operands need at least one axis (use * to multiply by a scalar)"
+    inner_x, inner_y = x_shape[-1], y_shape[-2 if len(y_shape) > 1 else 0]
+    if inner_x != inner_y:
+        where = "second-to-last" if len(y_shape) > 1 else "only"
+        return f"the left's last axis has {inner_x} elements but the right's {where} has {inner_y}"
+    return f"the batch axes {x_shape[:-2]} and {y_shape[:-2]} do not broadcast"
 
 
 # ---------------------------------------------------------------- elementwise, unary
@@ -454,12 +464,10 @@ class Sum(Op):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, xp: Any, x: Any) -> Any:
-        self.x_shape = x.shape
-        self.kept = _kept_shape(x.shape, _axes(self.axis, x.ndim))
         return xp.sum(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, xp: Any, g: Any, x: Any, z: Any) -> tuple[Any, ...]:
-        return (xp.broadcast_to(xp.reshape(g, self.kept), self.x_shape),)
+        return (xp.broadcast_to(xp.reshape(g, _kept_shape(x, self.axis)), x.shape),)
 
 
 class Mean(Op):
@@ -472,14 +480,11 @@ class Mean(Op):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, xp: Any, x: Any) -> Any:
-        self.x_shape = x.shape
-        axes = _axes(self.axis, x.ndim)
-        self.kept = _kept_shape(x.shape, axes)
-        self.count = int(np.prod([x.shape[a] for a in axes]))
+        self.count = math.prod(x.shape[a] for a in _axes(self.axis, x.ndim))
         return xp.sum(x, axis=self.axis, keepdims=self.keepdims) / self.count
 
     def backward(self, xp: Any, g: Any, x: Any, z: Any) -> tuple[Any, ...]:
-        return (xp.broadcast_to(xp.reshape(g, self.kept) / self.count, self.x_shape),)
+        return (xp.broadcast_to(xp.reshape(g, _kept_shape(x, self.axis)) / self.count, x.shape),)
 
 
 class Max(Op):
@@ -493,16 +498,13 @@ class Max(Op):
         self.axis, self.keepdims = axis, keepdims
 
     def forward(self, xp: Any, x: Any) -> Any:
-        if x.size == 0:
-            raise ValueError(f"{self.name}() of an empty tensor of shape {x.shape}")
-        self.x_shape = x.shape
-        self.kept = _kept_shape(x.shape, _axes(self.axis, x.ndim))
         return getattr(xp, self.reduce)(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, xp: Any, g: Any, x: Any, z: Any) -> tuple[Any, ...]:
-        is_extreme = x == xp.reshape(z, self.kept)
+        kept = _kept_shape(x, self.axis)
+        is_extreme = x == xp.reshape(z, kept)
         count = xp.sum(is_extreme, axis=self.axis, keepdims=True)
-        return (xp.broadcast_to(xp.reshape(g, self.kept), self.x_shape) * is_extreme / count,)
+        return (xp.broadcast_to(xp.reshape(g, kept), x.shape) * is_extreme / count,)
 
 
 class Min(Max):
@@ -525,11 +527,10 @@ class Reshape(Op):
         self.shape = shape
 
     def forward(self, xp: Any, x: Any) -> Any:
-        self.x_shape = x.shape
         return xp.reshape(x, self.shape)
 
     def backward(self, xp: Any, g: Any, x: Any, z: Any) -> tuple[Any, ...]:
-        return (xp.reshape(g, self.x_shape),)
+        return (xp.reshape(g, x.shape),)
 
 
 class Transpose(Op):
@@ -579,11 +580,10 @@ class BroadcastTo(Op):
         self.shape = shape
 
     def forward(self, xp: Any, x: Any) -> Any:
-        self.x_shape = x.shape
         return xp.broadcast_to(x, self.shape)
 
     def backward(self, xp: Any, g: Any, x: Any, z: Any) -> tuple[Any, ...]:
-        return (xp.unbroadcast(g, self.x_shape),)
+        return (xp.unbroadcast(g, x.shape),)
 
 
 class GetItem(Op):
@@ -596,11 +596,10 @@ class GetItem(Op):
         self.index = index
 
     def forward(self, xp: Any, x: Any) -> Any:
-        self.x_shape = x.shape
         return x[self.index]
 
     def backward(self, xp: Any, g: Any, x: Any, z: Any) -> tuple[Any, ...]:
-        return (xp.scatter_add(self.x_shape, self.index, g),)
+        return (xp.scatter_add(x.shape, self.index, g),)
 
 
 class ScatterAdd(Op):

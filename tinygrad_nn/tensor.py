@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -29,6 +30,11 @@ DTypeLike = Any  # anything numpy.dtype() accepts: np.float32, "float64", ...
 Operand = Any  # a Tensor, a Python number, or anything numpy.asarray accepts
 
 _NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, float
+
+# Every tensor gets the next number when it is made. A result is always made after its
+# inputs, so sorting a graph's tensors by this number lists every input before its uses:
+# a topological order for free.
+_creation_counter = itertools.count()
 
 
 def as_array(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> np.ndarray:
@@ -91,7 +97,16 @@ class Tensor:
                 [4.]])
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_retains_grad", "data", "grad", "name", "requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_retains_grad",
+        "_seq",
+        "data",
+        "grad",
+        "name",
+        "requires_grad",
+    )
     __array_ufunc__ = None  # ``ndarray + Tensor`` defers to Tensor.__radd__, giving a Tensor
     __hash__ = object.__hash__  # == is elementwise, so hashing is by identity
 
@@ -101,6 +116,7 @@ class Tensor:
     name: str | None
     _ctx: ops.Op | None
     _retains_grad: bool
+    _seq: int
 
     def __init__(
         self,
@@ -115,6 +131,7 @@ class Tensor:
         self.name = name
         self._ctx = None
         self._retains_grad = False
+        self._seq = next(_creation_counter)
 
     @classmethod
     def _wrap(cls, data: np.ndarray, requires_grad: bool = False, ctx: ops.Op | None = None) -> Tensor:
@@ -126,6 +143,7 @@ class Tensor:
         t.name = None
         t._ctx = ctx
         t._retains_grad = False
+        t._seq = next(_creation_counter)
         return t
 
     # ------------------------------------------------------------ array facts
@@ -639,7 +657,7 @@ def apply(op: ops.Op, *inputs: Tensor) -> Tensor:
         >>> apply(ops.Mul(), tg.Tensor(2.0), tg.Tensor(4.0))
         Tensor(8.)
     """
-    arrays = tuple(t.data for t in inputs)
+    arrays = [t.data for t in inputs]
     try:
         out = op.forward(numpy_xp, *arrays)
     except (ValueError, IndexError, TypeError) as error:
@@ -647,16 +665,15 @@ def apply(op: ops.Op, *inputs: Tensor) -> Tensor:
     if type(out) is not np.ndarray:  # NumPy returns scalars for 0-d results
         out = np.asarray(out)
     if _state.enabled:
-        needs = tuple(t.requires_grad for t in inputs)
-        if True in needs:
-            op.parents = inputs
-            op.saved = (*arrays, out)
-            op.needs_input_grad = needs
-            return Tensor._wrap(out, True, op)
+        for t in inputs:
+            if t.requires_grad:  # record the op: it becomes the result's link to its inputs
+                op.parents = inputs
+                op.saved = (*arrays, out)
+                return Tensor._wrap(out, True, op)
     return Tensor._wrap(out)
 
 
-def _op_error(op: ops.Op, arrays: tuple[np.ndarray, ...], error: Exception) -> Exception:
+def _op_error(op: ops.Op, arrays: list[np.ndarray], error: Exception) -> Exception:
     shapes = " and ".join(str(a.shape) for a in arrays)
     params = ", ".join(f"{k}={v!r}" for k, v in op.params.items() if k != "condition")
     call = f"{op.name}({params})" if params else op.name

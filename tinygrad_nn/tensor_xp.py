@@ -85,9 +85,9 @@ class TensorNamespace:
         return x.transpose(*(axes or ()))
 
     @staticmethod
-    def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
+    def matrix_transpose(x: Tensor) -> Tensor:
         axes = list(range(x.ndim))
-        axes[a], axes[b] = axes[b], axes[a]
+        axes[-2], axes[-1] = axes[-1], axes[-2]
         return x.transpose(axes)
 
     @staticmethod

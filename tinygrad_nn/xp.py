@@ -67,25 +67,43 @@ class NumpyNamespace:
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
     clip = staticmethod(np.clip)
-    reshape = staticmethod(np.reshape)
-    transpose = staticmethod(np.transpose)
-    swapaxes = staticmethod(np.swapaxes)
-    broadcast_to = staticmethod(np.broadcast_to)
     matmul = staticmethod(np.matmul)
     concatenate = staticmethod(np.concatenate)
     stack = staticmethod(np.stack)
 
+    # Array methods where NumPy's module-level functions add dispatch overhead.
+
     @staticmethod
     def sum(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-        return np.max(x, axis=axis, keepdims=keepdims)
+        return x.max(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def min(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
-        return np.min(x, axis=axis, keepdims=keepdims)
+        return x.min(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def reshape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        return x.reshape(shape)
+
+    @staticmethod
+    def transpose(x: np.ndarray, axes: tuple[int, ...] | None = None) -> np.ndarray:
+        return x.transpose(axes)
+
+    @staticmethod
+    def matrix_transpose(x: np.ndarray) -> np.ndarray:
+        """Swap the last two axes (the transpose of each matrix in a batch)."""
+        return x.swapaxes(-1, -2)
+
+    @staticmethod
+    def broadcast_to(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """``x`` repeated to ``shape``, as a new writable array (not a read-only view)."""
+        out = np.empty(shape, dtype=x.dtype)
+        out[...] = x
+        return out
 
     @staticmethod
     def astype(x: np.ndarray, dtype: Any) -> np.ndarray:
