@@ -1,0 +1,247 @@
+"""Every op's gradient, first and second order, against central finite differences.
+
+Each case draws its inputs (shapes included, broadcasting pairs included) with
+hypothesis; ``assert_gradients_match`` also draws nothing itself but is given a drawn
+upstream gradient, and checks that inputs are not mutated and grads do not alias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import tinygrad_nn as tg
+from tinygrad_nn import ops
+from tinygrad_nn.tensor import apply
+from tinygrad_nn.testing import (
+    arrays,
+    assert_gradients_match,
+    broadcastable_shapes,
+    floats,
+    shapes,
+)
+
+Draw = Callable[[st.SearchStrategy], Any]
+
+
+Fn = Callable[..., tg.Tensor]
+
+
+@dataclass
+class Case:
+    """An op under test: ``draw(draw, max_side)`` gives the inputs and the function to apply.
+
+    The function is returned by the draw because some ops take drawn constants too
+    (an axis, an index, a mask), which it closes over.
+    """
+
+    name: str
+    draw: Callable[[Draw, int], tuple[list[np.ndarray], Fn]]
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def unary(name: str, fn: Fn, lo: float = -3, hi: float = 3, avoid: tuple = ()) -> Case:
+    def draw(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+        shape = draw(shapes(max_side=max_side))
+        return [draw(arrays(shape, floats(lo, hi, avoid)))], fn
+
+    return Case(name, draw)
+
+
+def binary(
+    name: str, fn: Fn, x_values: st.SearchStrategy | None = None, y_values=None
+) -> Case:
+    def draw(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+        x_shape, y_shape = draw(broadcastable_shapes(2, max_side=max_side))
+        return [draw(arrays(x_shape, x_values)), draw(arrays(y_shape, y_values))], fn
+
+    return Case(name, draw)
+
+
+def reduction(method: str) -> Case:
+    def draw(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+        shape = draw(shapes(max_side=max_side))
+        x = draw(arrays(shape, floats(), unique=True))
+        assume(x.size < 2 or np.diff(np.sort(x, axis=None)).min() > 0.01)  # no (near) ties
+        ndim = len(shape)
+        axes = st.lists(st.integers(-ndim, ndim - 1), unique_by=lambda a: a % ndim, max_size=ndim)
+        choices = [st.none()]
+        if ndim:
+            choices += [st.integers(-ndim, ndim - 1), axes.map(tuple)]
+        axis = draw(st.one_of(*choices))
+        keepdims = draw(st.booleans())
+        return [x], lambda t: getattr(t, method)(axis=axis, keepdims=keepdims)
+
+    return Case(method, draw)
+
+
+def along_axis(method: str) -> Case:
+    def draw(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+        shape = draw(shapes(min_dims=1, max_side=max_side))
+        axis = draw(st.integers(-len(shape), len(shape) - 1))
+        return [draw(arrays(shape))], lambda t: getattr(t, method)(axis)
+
+    return Case(method, draw)
+
+
+def matmul(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    side = st.integers(1, max_side)
+    n, k, m = draw(side), draw(side), draw(side)
+    kind = draw(st.sampled_from(["2d", "row", "column", "dot", "batched", "broadcast"]))
+    x_shape, y_shape = {
+        "2d": ((n, k), (k, m)),
+        "row": ((k,), (k, m)),
+        "column": ((n, k), (k,)),
+        "dot": ((k,), (k,)),
+        "batched": ((2, n, k), (2, k, m)),
+        "broadcast": ((3, 1, n, k), (2, k, m)),
+    }[kind]
+    return [draw(arrays(x_shape)), draw(arrays(y_shape))], lambda x, y: x @ y
+
+
+def concatenate(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    shape = draw(shapes(min_dims=1, max_side=max_side))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    pieces = []
+    for _ in range(draw(st.integers(1, 3))):
+        piece_shape = list(shape)
+        piece_shape[axis] = draw(st.integers(1, max_side))
+        pieces.append(draw(arrays(tuple(piece_shape))))
+    return pieces, lambda *xs: tg.concatenate(xs, axis)
+
+
+def stack(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    shape = draw(shapes(max_side=max_side))
+    axis = draw(st.integers(-len(shape) - 1, len(shape)))
+    pieces = [draw(arrays(shape)) for _ in range(draw(st.integers(1, 3)))]
+    return pieces, lambda *xs: tg.stack(xs, axis)
+
+
+def extremum(fn: Fn) -> Callable[[Draw, int], tuple[list[np.ndarray], Fn]]:
+    def draw(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+        x_shape, y_shape = draw(broadcastable_shapes(2, max_side=max_side))
+        x, y = draw(arrays(x_shape)), draw(arrays(y_shape))
+        assume(np.all(np.abs(x - y) > 0.01))  # the derivative jumps where they tie
+        return [x, y], fn
+
+    return draw
+
+
+def where(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    c_shape, x_shape, y_shape = draw(broadcastable_shapes(3, max_side=max_side))
+    condition = draw(arrays(c_shape, st.booleans(), dtype=bool))
+    inputs = [draw(arrays(x_shape)), draw(arrays(y_shape))]
+    return inputs, lambda x, y: tg.where(condition, x, y)
+
+
+def getitem(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    shape = draw(shapes(min_dims=1, max_side=max_side))
+    first = shape[0]
+    index = draw(
+        st.one_of(
+            st.integers(-first, first - 1),
+            st.builds(slice, st.integers(0, first - 1), st.none(), st.integers(1, 2)),
+            # an integer array with repeats: their gradients must add up
+            st.lists(st.integers(-first, first - 1), min_size=1, max_size=5),
+            st.just((Ellipsis, -1)),
+            st.just((slice(None), *([0] * (len(shape) - 1)))),
+            arrays((first,), st.booleans(), dtype=bool),
+        )
+    )
+    return [draw(arrays(shape))], lambda x: x[index]
+
+
+def reshape(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    shape = draw(shapes(max_side=max_side))
+    new_shape = draw(st.sampled_from([(-1,), tuple(reversed(shape)), (1, *shape)]))
+    return [draw(arrays(shape))], lambda x: x.reshape(new_shape)
+
+
+def transpose(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    shape = draw(shapes(max_side=max_side))
+    axes = draw(st.permutations(range(len(shape))))
+    return [draw(arrays(shape))], lambda x: x.transpose(*axes)
+
+
+def broadcast_to(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    small, other = draw(broadcastable_shapes(2, max_side=max_side))
+    target = np.broadcast_shapes(small, other)
+    return [draw(arrays(small))], lambda x: apply(ops.BroadcastTo(target), x)
+
+
+def scatter_add(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    rows = draw(st.integers(1, max_side))
+    index = np.array(draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=5)))
+    x = draw(arrays((len(index), 2)))
+    return [x], lambda t: apply(ops.ScatterAdd((rows, 2), index), t)
+
+
+CASES = [
+    unary("neg", lambda x: -x),
+    unary("exp", lambda x: x.exp()),
+    unary("log", lambda x: x.log(), 0.1, 5),
+    unary("sqrt", lambda x: x.sqrt(), 0.1, 5),
+    unary("abs", lambda x: x.abs(), avoid=(0,)),
+    unary("tanh", lambda x: x.tanh()),
+    unary("sigmoid", lambda x: x.sigmoid(), -6, 6),
+    unary("relu", lambda x: x.relu(), avoid=(0,)),
+    unary("clip", lambda x: x.clip(-0.5, 0.5), avoid=(-0.5, 0.5)),
+    unary("clip_lo", lambda x: x.clip(lo=0.2), avoid=(0.2,)),
+    unary("square", lambda x: x**2),
+    unary("cube", lambda x: x**3),
+    unary("pow_half", lambda x: x**0.5, 0.1, 5),
+    unary("reciprocal", lambda x: x**-1, 0.2, 3),
+    unary("rpow", lambda x: 2.0**x),
+    unary("rsub", lambda x: 1.0 - x),
+    unary("rdiv", lambda x: 2.0 / x, 0.2, 3),
+    unary("astype", lambda x: x.astype(np.float64) * 2),
+    unary("T", lambda x: x.T),
+    along_axis("softmax"),
+    along_axis("log_softmax"),
+    reduction("sum"),
+    reduction("mean"),
+    reduction("max"),
+    reduction("min"),
+    binary("add", lambda x, y: x + y),
+    binary("sub", lambda x, y: x - y),
+    binary("mul", lambda x, y: x * y),
+    binary("div", lambda x, y: x / y, y_values=floats(-3, 3, avoid=(0,), margin=0.3)),
+    binary("pow", lambda x, y: x**y, floats(0.5, 3), floats(-2, 2)),
+    Case("maximum", extremum(tg.maximum)),
+    Case("minimum", extremum(tg.minimum)),
+    Case("where", where),
+    Case("matmul", matmul),
+    Case("concatenate", concatenate),
+    Case("stack", stack),
+    Case("getitem", getitem),
+    Case("reshape", reshape),
+    Case("transpose", transpose),
+    Case("broadcast_to", broadcast_to),
+    Case("scatter_add", scatter_add),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+@given(data=st.data())
+def test_first_order_gradient_matches_finite_differences(case: Case, data: st.DataObject) -> None:
+    inputs, fn = case.draw(data.draw, 4)
+    out_shape = fn(*(tg.Tensor(a) for a in inputs)).shape
+    upstream = data.draw(arrays(out_shape), label="upstream gradient")
+    assert_gradients_match(fn, inputs, upstream)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+@settings(max_examples=20)
+@given(data=st.data())
+def test_second_order_gradient_matches_finite_differences(case: Case, data: st.DataObject) -> None:
+    inputs, fn = case.draw(data.draw, 3)
+    tensors = [tg.Tensor(a, requires_grad=True) for a in inputs]
+    assert tg.gradgradcheck(fn, tensors, atol=1e-4, rtol=1e-3)
