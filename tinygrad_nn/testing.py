@@ -202,7 +202,7 @@ _AXIS_OPS = {"softmax", "log_softmax", "sum", "mean"}
 
 @st.composite
 def expressions(
-    draw: Any, max_inputs: int = 3, max_steps: int = 7, max_side: int = 3
+    draw: Any, max_inputs: int = 3, max_steps: int = 8, max_side: int = 3
 ) -> Expression:
     """Random expression DAGs: values are reused (fan-out) and broadcast against each other.
 
@@ -226,7 +226,7 @@ def expressions(
     shapes_so_far = [np.shape(a) for a in inputs]
     bounded = [True] * n_inputs  # inputs are in [-2, 2]
     expr = Expression(inputs)
-    for _ in range(draw(st.integers(1, max_steps))):
+    for _ in range(draw(st.integers(min(2, max_steps), max_steps))):
         op = draw(st.sampled_from(sorted(_EXPRESSION_OPS)))
         everything = range(len(shapes_so_far))
         small = [i for i in everything if bounded[i]]

@@ -1,0 +1,81 @@
+"""Deep graphs: no recursion anywhere, and saved arrays are released after backward."""
+
+import gc
+import sys
+import tracemalloc
+import weakref
+
+import numpy as np
+
+import tinygrad_nn as tg
+
+DEPTH = 100_000
+
+
+def chain(x: tg.Tensor, depth: int) -> tuple[tg.Tensor, weakref.ref]:
+    """``depth`` alternating ops on ``x``; also a weak reference to a tensor half-way."""
+    y = x
+    probe = None
+    for i in range(depth):
+        y = y * 1.00001 if i % 2 else y + 0.001
+        if i == depth // 2:
+            probe = weakref.ref(y)
+    assert probe is not None
+    return y, probe
+
+
+def test_a_chain_of_100k_ops_backprops_at_the_default_recursion_limit() -> None:
+    assert sys.getrecursionlimit() <= 10_000  # nothing raised it
+    x = tg.Tensor(np.full(4, 0.5), requires_grad=True)
+    y, _ = chain(x, DEPTH)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.full(4, 1.00001 ** (DEPTH // 2)), rtol=1e-9)
+
+
+def test_backward_releases_the_graph_so_memory_returns_to_the_leaves() -> None:
+    chain(tg.Tensor(np.zeros(3), requires_grad=True), 10)[0].sum().backward()  # warm caches
+    gc.collect()
+    tracemalloc.start()
+    x = tg.Tensor(np.zeros(1000), requires_grad=True)  # 8 kB
+    start = tracemalloc.get_traced_memory()[0]
+    y, probe = chain(x, 2000)  # saves ~2000 arrays of 8 kB for backward
+    loss = y.sum()
+    del y
+    built = tracemalloc.get_traced_memory()[0]
+    loss.backward()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert probe() is None  # the intermediate tensors are gone...
+    assert built - start > 10_000_000  # (the graph really held ~16 MB)
+    assert after - start < 20_000  # ...and only x.grad (8 kB) and the loss remain
+    assert loss.op is not None and loss.op.freed
+
+
+def test_retain_graph_keeps_the_saved_arrays() -> None:
+    x = tg.Tensor(np.zeros(3), requires_grad=True)
+    y, probe = chain(x, 10)
+    loss = y.sum()
+    del y
+    loss.backward(retain_graph=True)
+    assert probe() is not None
+    loss.backward()
+    assert probe() is None
+    np.testing.assert_allclose(x.grad.data, 2 * np.full(3, 1.00001**5))
+
+
+def test_dropping_a_100k_graph_without_backward_does_not_crash() -> None:
+    x = tg.Tensor(np.ones(2), requires_grad=True)
+    y, probe = chain(x, DEPTH)
+    del y
+    gc.collect()
+    assert probe() is None
+
+
+def test_create_graph_through_a_deep_chain() -> None:
+    x = tg.Tensor(np.full(2, 0.3), requires_grad=True)
+    y = x
+    for _ in range(5_000):
+        y = (y * 0.999).tanh() + 0.001
+    (g,) = tg.grad(y.sum(), [x], create_graph=True)
+    (h,) = tg.grad(g.sum(), [x])
+    assert np.all(np.isfinite(h.data))
