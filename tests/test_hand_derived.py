@@ -80,7 +80,10 @@ def test_hessian_of_a_two_layer_network_matches_finite_differences() -> None:
     theta = tg.Tensor(theta0, requires_grad=True)
     (g,) = tg.grad(loss_of(theta), [theta], create_graph=True)
     hessian = np.stack(
-        [tg.grad(g, [theta], np.eye(theta0.size)[i], retain_graph=True)[0].data for i in range(theta0.size)]
+        [
+            tg.grad(g, [theta], np.eye(theta0.size)[i], retain_graph=True)[0].data
+            for i in range(theta0.size)
+        ]
     )
     eps = 1e-6
     numeric = np.stack(

@@ -56,9 +56,7 @@ def unary(name: str, fn: Fn, lo: float = -3, hi: float = 3, avoid: tuple = ()) -
     return Case(name, draw)
 
 
-def binary(
-    name: str, fn: Fn, x_values: st.SearchStrategy | None = None, y_values=None
-) -> Case:
+def binary(name: str, fn: Fn, x_values: st.SearchStrategy | None = None, y_values=None) -> Case:
     def draw(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
         x_shape, y_shape = draw(broadcastable_shapes(2, max_side=max_side))
         return [draw(arrays(x_shape, x_values)), draw(arrays(y_shape, y_values))], fn

@@ -150,12 +150,13 @@ def run_backward(
                 if keep:
                     results[node] = g
                 if op is not None:
+                    parents, saved = op.parents, op.saved
+                    assert parents is not None and saved is not None  # topological_order checked
                     # The chain rule's local step: one vector-Jacobian product per input.
                     # With create_graph the rule sees Tensors, so its arithmetic is recorded;
                     # otherwise it sees the arrays saved at forward time.
-                    saved = (*op.parents, node) if create_graph else op.saved
-                    input_grads = op.backward(xp, g, *saved)  # type: ignore[misc]
-                    _accumulate_into(pending, op.parents, input_grads, xp)  # type: ignore[arg-type]
+                    args = (*parents, node) if create_graph else saved
+                    _accumulate_into(pending, parents, op.backward(xp, g, *args), xp)
             if op is not None and not retain_graph:
                 op.parents = op.saved = None
     return results
@@ -256,6 +257,5 @@ def grad(
     results = run_backward(outs, upstream, retain_graph, create_graph, ins, allow_unused)
     handed_out: set[int] = set()
     return tuple(
-        _final_grad(t, results[t], create_graph, handed_out) if t in results else None
-        for t in ins
+        _final_grad(t, results[t], create_graph, handed_out) if t in results else None for t in ins
     )

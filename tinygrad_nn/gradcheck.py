@@ -210,8 +210,7 @@ def gradgradcheck(
             allow_unused=True,
         )
         return tuple(
-            g if g is not None else Tensor._wrap(np.zeros_like(x.data))
-            for g, x in zip(grads, wrt)
+            g if g is not None else Tensor._wrap(np.zeros_like(x.data)) for g, x in zip(grads, wrt)
         )
 
     return gradcheck(first_derivatives, args, eps, atol, rtol, raise_exception)

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -184,7 +185,9 @@ class Maximum(Op):
     def backward(self, xp: Any, g: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
         half = g * 0.5
         tie = x == y
-        return xp.where(tie, half, xp.where(x > y, g, 0)), xp.where(tie, half, xp.where(y > x, g, 0))
+        return xp.where(tie, half, xp.where(x > y, g, 0)), xp.where(
+            tie, half, xp.where(y > x, g, 0)
+        )
 
 
 class Minimum(Op):
@@ -198,7 +201,9 @@ class Minimum(Op):
     def backward(self, xp: Any, g: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
         half = g * 0.5
         tie = x == y
-        return xp.where(tie, half, xp.where(x < y, g, 0)), xp.where(tie, half, xp.where(y < x, g, 0))
+        return xp.where(tie, half, xp.where(x < y, g, 0)), xp.where(
+            tie, half, xp.where(y < x, g, 0)
+        )
 
 
 class Where(Op):
@@ -630,9 +635,9 @@ class Concatenate(Op):
     def forward(self, xp: Any, *xs: Any) -> Any:
         out = xp.concatenate(xs, axis=self.axis)
         axis = self.axis % out.ndim
-        bounds = np.cumsum([0] + [x.shape[axis] for x in xs])
+        bounds = itertools.accumulate([x.shape[axis] for x in xs], initial=0)
         lead = (slice(None),) * axis
-        self.pieces = [lead + (slice(int(a), int(b)),) for a, b in zip(bounds, bounds[1:])]
+        self.pieces = [(*lead, slice(a, b)) for a, b in itertools.pairwise(bounds)]
         return out
 
     def backward(self, xp: Any, g: Any, *args: Any) -> tuple[Any, ...]:

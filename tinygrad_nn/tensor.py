@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -134,7 +133,9 @@ class Tensor:
         self._seq = next(_creation_counter)
 
     @classmethod
-    def _wrap(cls, data: np.ndarray, requires_grad: bool = False, ctx: ops.Op | None = None) -> Tensor:
+    def _wrap(
+        cls, data: np.ndarray, requires_grad: bool = False, ctx: ops.Op | None = None
+    ) -> Tensor:
         """Make a tensor around ``data`` without copying or checking it (for the engine)."""
         t = object.__new__(cls)
         t.data = data
@@ -208,7 +209,7 @@ class Tensor:
                 f"item(): only one-element tensors can be converted to a Python number; "
                 f"this one has shape {self.shape}"
             )
-        return self.data.item()  # type: ignore[no-any-return]
+        return self.data.item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists."""
@@ -329,8 +330,9 @@ class Tensor:
         """``other`` as a Tensor; a Python number takes this tensor's dtype, as in PyTorch."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (bool, numbers.Number)) and not isinstance(other, np.generic):
-            return Tensor._wrap(np.asarray(other, dtype=np.result_type(self.dtype, other)))
+        if isinstance(other, (bool, int, float)) and not isinstance(other, np.generic):
+            dtype = np.result_type(self.dtype, other)  # weak Python scalar: NEP 50 rules
+            return Tensor._wrap(np.asarray(other, dtype=dtype))
         return Tensor._wrap(as_array(other))
 
     def __add__(self, other: Operand) -> Tensor:
@@ -358,7 +360,7 @@ class Tensor:
         return apply(ops.Div(), self._operand(other), self)
 
     def __pow__(self, other: Operand) -> Tensor:
-        if isinstance(other, numbers.Real) and not isinstance(other, (bool, np.generic)):
+        if isinstance(other, (int, float)) and not isinstance(other, (bool, np.generic)):
             return apply(ops.PowScalar(other), self)
         return apply(ops.Pow(), self, self._operand(other))
 

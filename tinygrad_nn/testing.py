@@ -77,7 +77,9 @@ def arrays(
         >>> arrays((2, 3)).example().shape
         (2, 3)
     """
-    return hnp.arrays(dtype, shape, elements=floats() if elements is None else elements, unique=unique)
+    return hnp.arrays(
+        dtype, shape, elements=floats() if elements is None else elements, unique=unique
+    )
 
 
 def broadcastable_shapes(

@@ -34,9 +34,7 @@ def reduced_axes(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, 
         (0, 2)
     """
     lead = len(shape) - len(target)
-    stretched = tuple(
-        lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1
-    )
+    stretched = tuple(lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
     return tuple(range(lead)) + stretched
 
 
