@@ -330,9 +330,12 @@ class Tensor:
         """``other`` as a Tensor; a Python number takes this tensor's dtype, as in PyTorch."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, (bool, int, float)) and not isinstance(other, np.generic):
-            dtype = np.result_type(self.dtype, other)  # weak Python scalar: NEP 50 rules
-            return Tensor._wrap(np.asarray(other, dtype=dtype))
+        kind = type(other)
+        if kind is float or kind is int or kind is bool:
+            dtype = self.data.dtype
+            if dtype.kind != "f":  # an int tensor and a float: NumPy's promotion rules
+                dtype = np.result_type(dtype, other)
+            return Tensor._wrap(np.array(other, dtype))
         return Tensor._wrap(as_array(other))
 
     def __add__(self, other: Operand) -> Tensor:

@@ -52,6 +52,10 @@ class TensorNamespace:
         return x.tanh()
 
     @staticmethod
+    def sigmoid(x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+    @staticmethod
     def abs(x: Tensor) -> Tensor:
         return x.abs()
 

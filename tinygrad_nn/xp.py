@@ -92,6 +92,19 @@ class NumpyNamespace:
         return x.transpose(axes)
 
     @staticmethod
+    def sigmoid(x: np.ndarray) -> np.ndarray:
+        """1 / (1 + exp(-x)): the seed's arithmetic, done in one buffer, not four temporaries.
+
+        For x below about -709, exp(-x) overflows to inf and 1 / (1 + inf) is exactly 0,
+        the right limit, so that overflow is expected and silenced.
+        """
+        out = np.negative(x if x.dtype.kind == "f" else x.astype(np.float64))
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
+        out += 1
+        return np.reciprocal(out, out=out)
+
+    @staticmethod
     def matrix_transpose(x: np.ndarray) -> np.ndarray:
         """Swap the last two axes (the transpose of each matrix in a batch)."""
         return x.swapaxes(-1, -2)

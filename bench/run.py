@@ -1,0 +1,267 @@
+"""Benchmarks: tinygrad_nn against hand-written NumPy, in the same process.
+
+Each workload is run as a NumPy baseline written the way a person would write it by hand
+(the seed's style) and with tinygrad_nn's autodiff; the table shows the median time of
+several runs and the ratio. Run ``python bench/run.py`` (``--help`` for options).
+
+Workloads:
+    tutorial  the seed network: X 4x3, W1 3x4, W2 4x1, sigmoid, SSE, 1500 steps, lr 1
+    mlp       1024x64 -> 256 -> 256 -> 10 with biases, sigmoid, SSE, 50 steps
+    chain     2000 chained mul/add/sigmoid ops on a (4,) tensor, forward + backward
+    deep      a 100,000-op chain: backward completes; time and peak memory reported
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import numpy as np
+
+import tinygrad_nn as tg
+
+
+def sigmoid(v: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+# ---------------------------------------------------------------- tutorial
+
+SEED_X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+SEED_Y = np.array([[0], [1], [1], [0]], dtype=float)
+
+
+def tutorial_numpy(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.ndarray:
+    """The seed's feedforward/backprop, exactly as derived by hand."""
+    w1, w2 = w1.copy(), w2.copy()
+    X, y = SEED_X, SEED_Y
+    for _ in range(steps):
+        layer1 = sigmoid(X @ w1)
+        out = sigmoid(layer1 @ w2)
+        d_weights2 = layer1.T @ (2 * (y - out) * out * (1 - out))
+        d_weights1 = X.T @ (((2 * (y - out) * out * (1 - out)) @ w2.T) * layer1 * (1 - layer1))
+        w1 += d_weights1
+        w2 += d_weights2
+    return w1
+
+
+def tutorial_tinygrad(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.ndarray:
+    """The same network; gradients by backward(), the step written out under no_grad."""
+    W1, W2 = tg.Tensor(w1, requires_grad=True), tg.Tensor(w2, requires_grad=True)
+    X, y = tg.Tensor(SEED_X), tg.Tensor(SEED_Y)
+    for _ in range(steps):
+        out = ((X @ W1).sigmoid() @ W2).sigmoid()
+        loss = ((y - out) ** 2).sum()
+        W1.grad = W2.grad = None
+        loss.backward()
+        with tg.no_grad():
+            W1 -= W1.grad
+            W2 -= W2.grad
+    return W1.data
+
+
+# ---------------------------------------------------------------- mlp
+
+MLP_SIZES = (64, 256, 256, 10)
+MLP_LR = 1e-4
+
+
+def mlp_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((1024, MLP_SIZES[0]))
+    Y = np.eye(MLP_SIZES[-1])[rng.integers(0, MLP_SIZES[-1], 1024)]
+    params = []
+    for fan_in, fan_out in zip(MLP_SIZES, MLP_SIZES[1:]):
+        params += [rng.uniform(-1, 1, (fan_in, fan_out)) / np.sqrt(fan_in), np.zeros(fan_out)]
+    return X, Y, params
+
+
+def mlp_numpy(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50) -> float:
+    """Three sigmoid layers with biases and an SSE loss, backprop written by hand."""
+    w1, b1, w2, b2, w3, b3 = (p.copy() for p in params)
+    for _ in range(steps):
+        h1 = sigmoid(X @ w1 + b1)
+        h2 = sigmoid(h1 @ w2 + b2)
+        out = sigmoid(h2 @ w3 + b3)
+        d3 = 2 * (out - Y) * out * (1 - out)
+        d2 = (d3 @ w3.T) * h2 * (1 - h2)
+        d1 = (d2 @ w2.T) * h1 * (1 - h1)
+        w3 -= MLP_LR * (h2.T @ d3)
+        b3 -= MLP_LR * d3.sum(axis=0)
+        w2 -= MLP_LR * (h1.T @ d2)
+        b2 -= MLP_LR * d2.sum(axis=0)
+        w1 -= MLP_LR * (X.T @ d1)
+        b1 -= MLP_LR * d1.sum(axis=0)
+    return float(((out - Y) ** 2).sum())
+
+
+def mlp_tinygrad(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50) -> float:
+    tensors = [tg.Tensor(p, requires_grad=True) for p in params]
+    w1, b1, w2, b2, w3, b3 = tensors
+    x, y = tg.Tensor(X), tg.Tensor(Y)
+    for _ in range(steps):
+        out = (((x @ w1 + b1).sigmoid() @ w2 + b2).sigmoid() @ w3 + b3).sigmoid()
+        loss = ((out - y) ** 2).sum()
+        for p in tensors:
+            p.grad = None
+        loss.backward()
+        with tg.no_grad():
+            for p in tensors:
+                p -= MLP_LR * p.grad
+    return loss.item()
+
+
+# ---------------------------------------------------------------- chain
+
+CHAIN_LENGTH = 2000
+
+
+def chain_numpy(x0: np.ndarray) -> np.ndarray:
+    """Forward through mul/add/sigmoid repeated, keeping what backward needs; then backward."""
+    values = [x0]
+    v = x0
+    for i in range(CHAIN_LENGTH):
+        kind = i % 3
+        v = v * 1.01 if kind == 0 else v + 0.01 if kind == 1 else sigmoid(v)
+        values.append(v)
+    g = np.ones_like(v)
+    for i in reversed(range(CHAIN_LENGTH)):
+        kind = i % 3
+        if kind == 0:
+            g = g * 1.01
+        elif kind == 2:
+            s = values[i + 1]
+            g = g * s * (1 - s)
+    return g
+
+
+def chain_tinygrad(x0: np.ndarray) -> np.ndarray:
+    x = tg.Tensor(x0, requires_grad=True)
+    v = x
+    for i in range(CHAIN_LENGTH):
+        kind = i % 3
+        v = v * 1.01 if kind == 0 else v + 0.01 if kind == 1 else v.sigmoid()
+    v.backward(np.ones(v.shape))
+    assert x.grad is not None
+    return x.grad.data
+
+
+# ---------------------------------------------------------------- harness
+
+
+def median_seconds(fn: Callable[[], object], repeats: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def compare(
+    name: str,
+    baseline: Callable[[], object],
+    ours: Callable[[], object],
+    target: float,
+    repeats: int,
+) -> tuple[str, float, float, float, float]:
+    base = median_seconds(baseline, repeats)
+    mine = median_seconds(ours, repeats)
+    return name, base, mine, mine / base, target
+
+
+def deep_chain(depth: int = 100_000) -> tuple[float, float, float, float]:
+    """Backward through ``depth`` ops; returns times and peak/after NumPy memory in MB."""
+    tracemalloc.start()
+    numpy_only = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+    x = tg.Tensor(np.ones(4), requires_grad=True)
+    start = time.perf_counter()
+    v = x
+    for i in range(depth):
+        v = v * 1.000001 if i % 2 else v + 0.000001
+    loss = v.sum()
+    del v
+    built = time.perf_counter()
+    loss.backward()
+    done = time.perf_counter()
+    peak = tracemalloc.get_traced_memory()[1]
+    after = sum(
+        s.size for s in tracemalloc.take_snapshot().filter_traces(numpy_only).statistics("filename")
+    )
+    tracemalloc.stop()
+    assert x.grad is not None and np.all(np.isfinite(x.grad.data))
+    return built - start, done - built, peak / 1e6, after / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement")
+    parser.add_argument(
+        "--only", nargs="*", default=["tutorial", "mlp", "chain", "deep"], help="workloads"
+    )
+    args = parser.parse_args()
+
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}; Python "
+        f"{platform.python_version()}; NumPy {np.__version__}; tinygrad_nn {tg.__version__}"
+    )
+    rng = np.random.default_rng(0)
+    rows = []
+    if "tutorial" in args.only:
+        w1, w2 = rng.random((3, 4)), rng.random((4, 1))
+        assert np.allclose(tutorial_numpy(w1, w2, 50), tutorial_tinygrad(w1, w2, 50), atol=1e-12)
+        rows.append(
+            compare(
+                "tutorial",
+                lambda: tutorial_numpy(w1, w2),
+                lambda: tutorial_tinygrad(w1, w2),
+                3.0,
+                args.repeats,
+            )
+        )
+    if "mlp" in args.only:
+        X, Y, params = mlp_data()
+        assert np.isclose(mlp_numpy(X, Y, params, 3), mlp_tinygrad(X, Y, params, 3), rtol=1e-9)
+        rows.append(
+            compare(
+                "mlp",
+                lambda: mlp_numpy(X, Y, params),
+                lambda: mlp_tinygrad(X, Y, params),
+                1.10,
+                args.repeats,
+            )
+        )
+    if "chain" in args.only:
+        x0 = rng.random(4)
+        assert np.allclose(chain_numpy(x0), chain_tinygrad(x0), rtol=1e-10)
+        rows.append(
+            compare("chain", lambda: chain_numpy(x0), lambda: chain_tinygrad(x0), 2.5, args.repeats)
+        )
+
+    print()
+    print(
+        f"| {'workload':10} | {'NumPy by hand':>14} | {'tinygrad_nn':>12} | {'ratio':>6} "
+        f"| {'target':>7} |"
+    )
+    print(f"|{'-' * 12}|{'-' * 16}|{'-' * 14}|{'-' * 8}|{'-' * 9}|")
+    for name, base, mine, ratio, target in rows:
+        verdict = "ok" if ratio <= target else "OVER"
+        print(
+            f"| {name:10} | {base * 1e3:11.2f} ms | {mine * 1e3:9.2f} ms | {ratio:5.2f}x "
+            f"| <={target:.2f}x | {verdict}"
+        )
+    if "deep" in args.only:
+        build, backward, peak, after = deep_chain()
+        print(
+            f"\ndeep: 100,000-op chain built in {build:.2f} s, backward in {backward:.2f} s; "
+            f"peak traced memory {peak:.1f} MB, NumPy memory after backward {after:.3f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
