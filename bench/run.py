@@ -14,6 +14,7 @@ Workloads:
 from __future__ import annotations
 
 import argparse
+import itertools
 import platform
 import statistics
 import time
@@ -75,7 +76,7 @@ def mlp_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     X = rng.standard_normal((1024, MLP_SIZES[0]))
     Y = np.eye(MLP_SIZES[-1])[rng.integers(0, MLP_SIZES[-1], 1024)]
     params = []
-    for fan_in, fan_out in zip(MLP_SIZES, MLP_SIZES[1:]):
+    for fan_in, fan_out in itertools.pairwise(MLP_SIZES):
         params += [rng.uniform(-1, 1, (fan_in, fan_out)) / np.sqrt(fan_in), np.zeros(fan_out)]
     return X, Y, params
 
