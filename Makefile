@@ -21,7 +21,7 @@ $(VENV)/.dev-installed: pyproject.toml
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed graphviz
-	$(PY) -m tinygrad_nn demo
+	$(PY) -m tinygrad_nn tutorial
 
 test: $(VENV)/.dev-installed graphviz lint
 	$(PY) -m pytest

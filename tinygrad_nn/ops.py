@@ -659,3 +659,51 @@ class Stack(Op):
 
     def backward(self, xp: Any, g: Any, *args: Any) -> tuple[Any, ...]:
         return tuple(g[piece] for piece in self.pieces)
+
+
+# ---------------------------------------------------------------- losses
+
+
+class SquaredError(Op):
+    """z = sum((x - y)**2);  dz/dx = 2 (x - y),  dz/dy = -2 (x - y)
+
+    The seed's loss; ``2 (x - y)`` is the seed's ``2 * (y - output)`` with the sign of
+    the gradient (the seed adds its steps, i.e. it moves against this gradient).
+    """
+
+    name = "sse"
+
+    def forward(self, xp: Any, x: Any, y: Any) -> Any:
+        d = x - y
+        return xp.sum(d * d)
+
+    def backward(self, xp: Any, g: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
+        gx = 2 * g * (x - y)
+        return gx, -gx
+
+
+class BinaryCrossEntropy(Op):
+    """z = -mean(t log p + (1 - t) log(1 - p));  dz/dp = (p - t) / (p (1 - p)) / n,  dz/dt = (log(1 - p) - log p) / n
+
+    As in PyTorch's ``BCELoss``, each log is clamped at -100 so that p = 0 or 1 gives a
+    finite loss, and ``p (1 - p)`` is kept at least 1e-12 in the gradient.
+    """
+
+    name = "bce"
+
+    def _logs(self, xp: Any, p: Any) -> tuple[Any, Any]:
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped to -100
+            return xp.maximum(xp.log(p), -100.0), xp.maximum(xp.log(1 - p), -100.0)
+
+    def forward(self, xp: Any, p: Any, t: Any) -> Any:
+        log_p, log_q = self._logs(xp, p)
+        return -xp.sum(t * log_p + (1 - t) * log_q) / p.size
+
+    def backward(self, xp: Any, g: Any, p: Any, t: Any, z: Any) -> tuple[Any, ...]:
+        n = p.size
+        gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12) / n
+        gt = None
+        if self.needs_input_grad[1]:
+            log_p, log_q = self._logs(xp, p)
+            gt = g * (log_q - log_p) / n
+        return gp, gt

@@ -1,0 +1,99 @@
+"""Command line: ``python -m tinygrad_nn tutorial [--steps N] [--lr LR] [--seed S] [--out DIR]``.
+
+``tutorial`` trains the seed network by hand and with autodiff from the same weights,
+prints the seed's Predicted / Actual table and the largest difference between the two
+weight trajectories, and writes ``DIR/loss.csv`` and ``DIR/loss.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tinygrad_nn import tutorial
+
+
+def write_loss_files(out: Path, hand: list[float], auto: list[float]) -> list[Path]:
+    """Write loss.csv (always) and loss.png (when matplotlib is installed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    csv = out / "loss.csv"
+    rows = [f"{i},{h!r},{a!r}" for i, (h, a) in enumerate(zip(hand, auto), start=1)]
+    csv.write_text("iteration,loss_by_hand,loss_autodiff\n" + "\n".join(rows) + "\n")
+    written = [csv]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(
+            "note: matplotlib is not installed, so no loss.png; "
+            "pip install 'tinygrad-nn[plot]' to get it"
+        )
+        return written
+    figure, axes = plt.subplots(figsize=(6, 4))
+    iterations = np.arange(1, len(auto) + 1)
+    axes.plot(iterations, auto, label="autodiff (tinygrad_nn)")
+    axes.plot(iterations, hand, "--", label="hand-derived (the seed)")
+    axes.set_xlabel("iteration")
+    axes.set_ylabel("loss (sum of squared errors)")
+    axes.set_title("The seed network: loss during training")
+    axes.legend()
+    figure.tight_layout()
+    png = out / "loss.png"
+    figure.savefig(png, dpi=100)
+    plt.close(figure)
+    written.append(png)
+    return written
+
+
+def run_tutorial(args: argparse.Namespace) -> int:
+    result = tutorial.train_side_by_side(args.steps, args.lr, args.seed, show_progress=True)
+    print(f"The seed network after {args.steps} steps (learning rate {args.lr}, seed {args.seed})")
+    print()
+    print("   Predicted  Predicted")
+    print("   (by hand)  (autodiff)  Actual")
+    for i, (hand, auto, actual) in enumerate(
+        zip(result.hand.output[:, 0], result.auto_output[:, 0], tutorial.y[:, 0]), start=1
+    ):
+        print(f"{i}  {hand:9.3f}  {auto:10.3f}  {actual:6.0f}")
+    print()
+    print(
+        f"largest difference between the two weight trajectories over all {args.steps} "
+        f"steps: {result.max_difference:.3g}"
+    )
+    print(
+        f"final loss: {result.auto_losses[-1]:.6g} (autodiff), {result.hand_losses[-1]:.6g} (by hand)"
+    )
+    for path in write_loss_files(Path(args.out), result.hand_losses, result.auto_losses):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tinygrad_nn", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    tutorial_parser = commands.add_parser(
+        "tutorial", help="train the seed network by hand and with autodiff, side by side"
+    )
+    tutorial_parser.add_argument("--steps", type=int, default=1500, help="training steps")
+    tutorial_parser.add_argument("--lr", type=float, default=1.0, help="learning rate")
+    tutorial_parser.add_argument("--seed", type=int, default=0, help="seed for the weights")
+    tutorial_parser.add_argument("--out", default="tinygrad_nn_out", help="output folder")
+    tutorial_parser.set_defaults(run=run_tutorial)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "steps", 1) < 1:
+        print("error: --steps must be at least 1", file=sys.stderr)
+        return 2
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

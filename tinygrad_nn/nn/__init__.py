@@ -1,0 +1,31 @@
+"""Neural-network building blocks: modules, layers, activations, losses, initialisers.
+
+Example:
+    >>> from tinygrad_nn import nn
+    >>> model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(),
+    ...                       nn.Linear(4, 1, bias=False), nn.Sigmoid())
+    >>> [p.shape for p in model.parameters()]
+    [(3, 4), (4, 1)]
+"""
+
+from tinygrad_nn.nn import init
+from tinygrad_nn.nn.layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from tinygrad_nn.nn.losses import BCE, MSE, SSE, CrossEntropy, Loss
+from tinygrad_nn.nn.module import Module, Parameter
+
+__all__ = [
+    "BCE",
+    "MSE",
+    "SSE",
+    "CrossEntropy",
+    "Linear",
+    "Loss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+    "init",
+]

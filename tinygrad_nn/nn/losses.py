@@ -1,0 +1,120 @@
+"""Loss functions, called as ``loss_fn(prediction, target)``; each returns a scalar Tensor.
+
+Prediction and target must have the same shape (CrossEntropy aside): broadcasting a
+(4, 1) prediction against a (4,) target would silently compare every pair, a classic
+bug, so it is refused with both shapes in the message.
+
+Example:
+    >>> import numpy as np
+    >>> import tinygrad_nn as tg
+    >>> from tinygrad_nn import nn
+    >>> nn.SSE()(tg.Tensor([[0.5], [1.0]]), np.array([[0.0], [1.0]]))
+    Tensor(0.25)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn import ops
+from tinygrad_nn.nn.module import Module
+from tinygrad_nn.tensor import Tensor, apply, as_array
+
+
+class Loss(Module):
+    """Base class: checks and converts ``(prediction, target)``, then calls ``forward``."""
+
+    def __call__(self, prediction: Tensor, target: Any) -> Tensor:
+        return self.forward(prediction, target)
+
+    def _same_shape(self, prediction: Tensor, target: Any) -> Tensor:
+        if not isinstance(prediction, Tensor):
+            raise TypeError(f"{type(self).__name__}: the prediction must be a Tensor")
+        target = target if isinstance(target, Tensor) else Tensor._wrap(as_array(target))
+        if target.shape != prediction.shape:
+            raise ValueError(
+                f"{type(self).__name__}: prediction has shape {prediction.shape} but target has "
+                f"shape {target.shape}; reshape the target to match (broadcasting the two "
+                "would compare every prediction with every target)"
+            )
+        return target
+
+
+class SSE(Loss):
+    """Sum of squared errors, sum((prediction - target)**2): the seed's loss.
+
+    Example:
+        >>> import tinygrad_nn as tg
+        >>> SSE()(tg.Tensor([1.0, 2.0]), [0.0, 0.0])
+        Tensor(5.)
+    """
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return apply(ops.SquaredError(), prediction, self._same_shape(prediction, target))
+
+
+class MSE(Loss):
+    """Mean squared error, mean((prediction - target)**2), as PyTorch's MSELoss.
+
+    Example:
+        >>> import tinygrad_nn as tg
+        >>> MSE()(tg.Tensor([1.0, 2.0]), [0.0, 0.0])
+        Tensor(2.5)
+    """
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        target = self._same_shape(prediction, target)
+        return apply(ops.SquaredError(), prediction, target) / max(prediction.size, 1)
+
+
+class BCE(Loss):
+    """Binary cross-entropy of probabilities (after a sigmoid), as PyTorch's BCELoss.
+
+    Example:
+        >>> import tinygrad_nn as tg
+        >>> round(BCE()(tg.Tensor([0.5]), [1.0]).item(), 4)
+        0.6931
+    """
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        target = self._same_shape(prediction, target)
+        for what, values in (("prediction", prediction.data), ("target", target.data)):
+            if values.size and (values.min() < 0 or values.max() > 1):
+                raise ValueError(
+                    f"BCE: every {what} must be a probability in [0, 1], got values from "
+                    f"{values.min():g} to {values.max():g} (apply a sigmoid to logits first)"
+                )
+        return apply(ops.BinaryCrossEntropy(), prediction, target)
+
+
+class CrossEntropy(Loss):
+    """Cross-entropy of logits (N, C) against integer class labels (N,), averaged.
+
+    Computed as ``-mean(log_softmax(logits)[i, label_i])``, which never overflows.
+
+    Example:
+        >>> import numpy as np
+        >>> import tinygrad_nn as tg
+        >>> round(CrossEntropy()(tg.Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)
+        0.6931
+    """
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+        if prediction.ndim != 2:
+            raise ValueError(f"CrossEntropy: logits must have shape (N, C), got {prediction.shape}")
+        n, classes = prediction.shape
+        if labels.shape != (n,) or labels.dtype.kind not in "iu":
+            raise ValueError(
+                f"CrossEntropy: labels must be {n} integers (shape ({n},)), got shape "
+                f"{labels.shape} with dtype {labels.dtype}"
+            )
+        if n and (labels.min() < 0 or labels.max() >= classes):
+            raise ValueError(
+                f"CrossEntropy: labels must be in [0, {classes}), got values from "
+                f"{labels.min()} to {labels.max()}"
+            )
+        picked = prediction.log_softmax(axis=-1)[np.arange(n), labels]
+        return -picked.mean()

@@ -1,0 +1,208 @@
+"""``Module`` and ``Parameter``: the containers that hold a model's weights.
+
+As in PyTorch, assigning a :class:`Parameter` or a :class:`Module` to an attribute of a
+module registers it; :meth:`Module.parameters` then finds every weight, in the order
+they were registered, with dotted names such as ``"0.weight"``.
+
+Example:
+    >>> import numpy as np
+    >>> from tinygrad_nn import nn
+    >>> class Affine(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.scale = nn.Parameter(np.ones(2))
+    ...         self.shift = nn.Parameter(np.zeros(2))
+    ...     def forward(self, x):
+    ...         return x * self.scale + self.shift
+    >>> [name for name, _ in Affine().named_parameters()]
+    ['scale', 'shift']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.tensor import DTypeLike, Tensor, as_array
+
+
+class Parameter(Tensor):
+    """A tensor that is a model's weight: it always requires grad.
+
+    Example:
+        >>> Parameter([1.0, 2.0]).requires_grad
+        True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, dtype: DTypeLike = None, name: str | None = None) -> None:
+        super().__init__(data, requires_grad=True, dtype=dtype, name=name)
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__().removeprefix("Tensor")
+
+
+class Module:
+    """Base class for layers and models: override ``forward``; call the module to run it.
+
+    Example:
+        >>> from tinygrad_nn import nn
+        >>> model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid())
+        >>> model
+        Sequential(
+          (0): Linear(in_features=3, out_features=4, bias=False)
+          (1): Sigmoid()
+        )
+    """
+
+    _parameters: dict[str, Parameter]
+    _modules: dict[str, Module]
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() was called; "
+                "call super().__init__() first in your module's __init__"
+            )
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------ the tree
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct sub-modules, with their attribute names."""
+        yield from self._modules.items()
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and all below it, depth first, with dotted names ('' for this one)."""
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        seen: set[int] = set()
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
+            stack.extend(reversed(children))
+
+    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted path, in registration order, each once.
+
+        Example:
+            >>> from tinygrad_nn import nn
+            >>> model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+            >>> [name for name, _ in model.named_parameters()]
+            ['0.weight', '0.bias', '2.weight', '2.bias']
+        """
+        seen: set[int] = set()
+        for module_name, module in self.named_modules():
+            for name, parameter in module._parameters.items():
+                if id(parameter) not in seen:
+                    seen.add(id(parameter))
+                    yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def parameters(self) -> Iterator[Parameter]:
+        """Every parameter, in registration order (what an optimizer takes)."""
+        for _, parameter in self.named_parameters():
+            yield parameter
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (set it to None, as PyTorch does by default)."""
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode on this module and all below it; returns self."""
+        for _, module in self.named_modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (``train(False)``); returns self."""
+        return self.train(False)
+
+    # ------------------------------------------------------------ saving and loading
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter's values, by dotted name.
+
+        Example:
+            >>> from tinygrad_nn import nn
+            >>> sorted(nn.Linear(2, 3).state_dict())
+            ['bias', 'weight']
+        """
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+        """Copy values from ``state`` into the parameters.
+
+        Every entry is checked before any parameter changes: a missing key (with
+        ``strict``), an unexpected key (with ``strict``) or a shape mismatch raises a
+        ``KeyError``/``ValueError`` naming the key and both shapes, and leaves the model
+        as it was.
+
+        Example:
+            >>> from tinygrad_nn import nn
+            >>> a, b = nn.Linear(2, 3), nn.Linear(2, 3)
+            >>> b.load_state_dict(a.state_dict())
+            >>> bool((a.weight.data == b.weight.data).all())
+            True
+        """
+        own = dict(self.named_parameters())
+        if strict:
+            missing = [key for key in own if key not in state]
+            unexpected = [key for key in state if key not in own]
+            if missing or unexpected:
+                raise KeyError(
+                    f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
+                )
+        updates = {}
+        for key, value in state.items():
+            if key not in own:
+                continue
+            array = as_array(value)
+            if array.shape != own[key].shape:
+                raise ValueError(
+                    f"load_state_dict: {key!r} has shape {array.shape} in the state dict "
+                    f"but {own[key].shape} in the model"
+                )
+            updates[key] = array.astype(own[key].dtype)
+        for key, array in updates.items():
+            own[key].data = array
+
+    # ------------------------------------------------------------ printing
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses (override to show its settings)."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in children:
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_text}")
+        return "\n".join(lines) + "\n)"

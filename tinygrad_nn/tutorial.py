@@ -1,0 +1,163 @@
+"""The seed network, twice: derived by hand (NumPy) and built from tinygrad_nn modules.
+
+The seed (a 2018 Python post, ported to R) trains a 2-layer sigmoid network on four
+rows of data with the sum of squared errors. Its gradients were derived by hand:
+
+    d_weights2 = layer1.T @ (2 (y - output) * output (1 - output))
+    d_weights1 = X.T @ ((2 (y - output) * output (1 - output)) @ weights2.T
+                        * layer1 (1 - layer1))
+
+and it *adds* them, because they are the negative gradients of the loss. Here the same
+functions are written in NumPy exactly as the seed writes them, next to the same model
+trained with autodiff (``nn.SSE`` and ``optim.SGD``): both start from the same weights,
+and their trajectories agree to rounding at every step.
+
+Example:
+    >>> result = train_side_by_side(steps=100, seed=0)
+    >>> result.max_difference < 1e-12
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tinygrad_nn import nn, optim
+from tinygrad_nn.progress import ProgressBar
+from tinygrad_nn.tensor import Tensor
+
+# The seed's data: four observations of three predictors, and the observed outcomes.
+X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
+y = np.array([[0], [1], [1], [0]], dtype=np.float64)
+
+
+# ---------------------------------------------------------------- the seed, by hand
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The activation function."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def sigmoid_derivative(x: np.ndarray) -> np.ndarray:
+    """The derivative of the sigmoid, written in terms of its *output* x = sigmoid(z)."""
+    return x * (1.0 - x)
+
+
+@dataclass
+class SeedNetwork:
+    """The seed's ``my_nn`` list: the data, the weights, and the last forward pass."""
+
+    input: np.ndarray
+    weights1: np.ndarray
+    weights2: np.ndarray
+    y: np.ndarray
+    output: np.ndarray = field(default_factory=lambda: np.zeros((4, 1)))
+    layer1: np.ndarray | None = None
+
+
+def initial_weights(seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform [0, 1) weights of shapes (3, 4) and (4, 1), as the seed's ``runif``."""
+    rng = np.random.default_rng(seed)
+    return rng.random((X.shape[1], X.shape[0])), rng.random((X.shape[0], 1))
+
+
+def feedforward(net: SeedNetwork) -> SeedNetwork:
+    """layer1 = sigmoid(input @ weights1); output = sigmoid(layer1 @ weights2)."""
+    net.layer1 = sigmoid(net.input @ net.weights1)
+    net.output = sigmoid(net.layer1 @ net.weights2)
+    return net
+
+
+def backprop(net: SeedNetwork, lr: float = 1.0) -> SeedNetwork:
+    """The seed's chain rule, by hand; it adds the (negative) gradients, scaled by ``lr``."""
+    assert net.layer1 is not None, "call feedforward first"
+    # `2 * (y - output)` is the derivative of the loss with respect to the output (negated)
+    delta_output = 2 * (net.y - net.output) * sigmoid_derivative(net.output)
+    d_weights2 = net.layer1.T @ delta_output
+    d_weights1 = (delta_output @ net.weights2.T) * sigmoid_derivative(net.layer1)
+    d_weights1 = net.input.T @ d_weights1
+    net.weights1 = net.weights1 + lr * d_weights1
+    net.weights2 = net.weights2 + lr * d_weights2
+    return net
+
+
+def loss_function(net: SeedNetwork) -> float:
+    """Sum of squared errors."""
+    return float(np.sum((net.y - net.output) ** 2))
+
+
+# ---------------------------------------------------------------- the same, automatically
+
+
+def build_model(weights1: np.ndarray, weights2: np.ndarray) -> nn.Sequential:
+    """The seed's network from modules, starting from the given weights.
+
+    Example:
+        >>> model = build_model(*initial_weights(0))
+        >>> model[0].weight.shape, model[2].weight.shape
+        ((3, 4), (4, 1))
+    """
+    model = nn.Sequential(
+        nn.Linear(3, 4, bias=False),
+        nn.Sigmoid(),
+        nn.Linear(4, 1, bias=False),
+        nn.Sigmoid(),
+    )
+    model.load_state_dict({"0.weight": weights1, "2.weight": weights2})
+    return model
+
+
+@dataclass
+class SideBySide:
+    """What :func:`train_side_by_side` returns."""
+
+    hand: SeedNetwork
+    model: nn.Sequential
+    hand_losses: list[float]
+    auto_losses: list[float]
+    auto_output: np.ndarray  # the model's output in the last step, like ``hand.output``
+    max_difference: float  # largest |hand - autodiff| over both weights and all steps
+
+
+def train_side_by_side(
+    steps: int = 1500, lr: float = 1.0, seed: int | None = 0, show_progress: bool = False
+) -> SideBySide:
+    """Train the hand-derived and the automatic network from the same weights.
+
+    Returns both, their losses at every step, and the largest difference between their
+    weights over the whole run.
+    """
+    weights1, weights2 = initial_weights(seed)
+    hand = SeedNetwork(X, weights1.copy(), weights2.copy(), y)
+    model = build_model(weights1, weights2)
+    loss_fn = nn.SSE()
+    optimizer = optim.SGD(model.parameters(), lr=lr)
+    w1, w2 = model[0].weight, model[2].weight
+    inputs = Tensor(X)
+    hand_losses: list[float] = []
+    auto_losses: list[float] = []
+    output = Tensor(np.zeros((len(X), 1)))
+    largest = 0.0
+
+    with ProgressBar(steps, "tutorial", enabled=show_progress) as bar:
+        for _ in range(steps):
+            backprop(feedforward(hand), lr)
+            hand_losses.append(loss_function(hand))
+
+            optimizer.zero_grad()
+            output = model(inputs)
+            loss = loss_fn(output, y)
+            loss.backward()
+            optimizer.step()
+            auto_losses.append(loss.item())
+
+            largest = max(
+                largest,
+                float(np.abs(hand.weights1 - w1.data).max()),
+                float(np.abs(hand.weights2 - w2.data).max()),
+            )
+            bar.update(auto_losses[-1])
+    return SideBySide(hand, model, hand_losses, auto_losses, output.data, largest)
