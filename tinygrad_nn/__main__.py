@@ -66,7 +66,8 @@ def run_tutorial(args: argparse.Namespace) -> int:
         f"steps: {result.max_difference:.3g}"
     )
     print(
-        f"final loss: {result.auto_losses[-1]:.6g} (autodiff), {result.hand_losses[-1]:.6g} (by hand)"
+        f"final loss: {result.auto_losses[-1]:.6g} (autodiff), "
+        f"{result.hand_losses[-1]:.6g} (by hand)"
     )
     for path in write_loss_files(Path(args.out), result.hand_losses, result.auto_losses):
         print(f"wrote {path}")

@@ -683,7 +683,7 @@ class SquaredError(Op):
 
 
 class BinaryCrossEntropy(Op):
-    """z = -mean(t log p + (1 - t) log(1 - p));  dz/dp = (p - t) / (p (1 - p)) / n,  dz/dt = (log(1 - p) - log p) / n
+    """z = -mean(t log p + (1-t) log(1-p));  dz/dp = (p-t) / (p (1-p) n),  dz/dt = log((1-p)/p) / n
 
     As in PyTorch's ``BCELoss``, each log is clamped at -100 so that p = 0 or 1 gives a
     finite loss, and ``p (1 - p)`` is kept at least 1e-12 in the gradient.

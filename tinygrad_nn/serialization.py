@@ -42,13 +42,13 @@ def save(obj: Module | Mapping[str, Any], path: PathLike) -> None:
         >>> save({"w": [1.0, 2.0]}, os.path.join(tempfile.mkdtemp(), "w.npz"))
     """
     state = obj.state_dict() if isinstance(obj, Module) else dict(obj)
-    arrays = {}
+    arrays: dict[str, Any] = {MARKER: np.array(FORMAT_VERSION)}
     for key, value in state.items():
         if not isinstance(key, str) or key == MARKER:
             raise ValueError(f"save: invalid key {key!r}")
         arrays[key] = as_array(value)
     with open(path, "wb") as file:
-        np.savez(file, **{MARKER: np.array(FORMAT_VERSION)}, **arrays)
+        np.savez(file, **arrays)
 
 
 def load(path: PathLike) -> dict[str, np.ndarray]:

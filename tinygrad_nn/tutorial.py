@@ -135,7 +135,7 @@ def train_side_by_side(
     model = build_model(weights1, weights2)
     loss_fn = nn.SSE()
     optimizer = optim.SGD(model.parameters(), lr=lr)
-    w1, w2 = model[0].weight, model[2].weight
+    w1, w2 = (parameter for _, parameter in model.named_parameters())
     inputs = Tensor(X)
     hand_losses: list[float] = []
     auto_losses: list[float] = []
