@@ -98,7 +98,8 @@ class NumpyNamespace:
         For x below about -709, exp(-x) overflows to inf and 1 / (1 + inf) is exactly 0,
         the right limit, so that overflow is expected and silenced.
         """
-        out = np.negative(x if x.dtype.kind == "f" else x.astype(np.float64))
+        out = np.array(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)  # a copy
+        np.negative(out, out=out)
         with np.errstate(over="ignore"):
             np.exp(out, out=out)
         out += 1

@@ -1,0 +1,79 @@
+"""The command line and the examples, each run for real on a short schedule."""
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tinygrad_nn.__main__ import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tutorial_command(tmp_path, capsys) -> None:
+    assert main(["tutorial", "--steps", "300", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Predicted" in out and "Actual" in out
+    difference = float(out.split("steps: ")[1].split()[0])
+    assert difference < 1e-12
+    rows = (tmp_path / "loss.csv").read_text().strip().splitlines()
+    assert rows[0] == "iteration,loss_by_hand,loss_autodiff" and len(rows) == 301
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tutorial_command_as_a_process(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_nn", "tutorial", "--steps", "20", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "largest difference" in result.stdout
+
+
+def test_tutorial_example_script(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "tutorial.py"), "--steps", "10", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Predicted" in result.stdout
+
+
+def test_xor_example_learns_xor(capsys) -> None:
+    xor = load_example("xor")
+    _, losses = xor.train(steps=300)
+    assert losses[-1] < 0.05
+    xor.main(["--steps", "5"])
+    assert "want" in capsys.readouterr().out
+
+
+def test_moons_example_reaches_97_percent(tmp_path) -> None:
+    moons = load_example("moons")
+    accuracy = moons.main(["--out", str(tmp_path)])
+    assert accuracy >= 0.97
+    assert (tmp_path / "moons.png").stat().st_size > 1000
+
+
+def test_regression_example_fits_the_sine(tmp_path) -> None:
+    regression = load_example("regression")
+    final_mse = regression.main(["--steps", "600", "--out", str(tmp_path)])
+    assert final_mse < 0.05
+    assert (tmp_path / "regression.png").stat().st_size > 1000
+
+
+def test_bad_arguments(capsys) -> None:
+    assert main(["tutorial", "--steps", "0"]) == 2
+    with pytest.raises(SystemExit):
+        main(["no-such-command"])
