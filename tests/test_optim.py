@@ -99,12 +99,13 @@ def test_invalid_settings_are_rejected(make, words) -> None:
 def test_against_pytorch_when_it_is_installed() -> None:
     torch = pytest.importorskip("torch")
     model = nn.Sequential(nn.Linear(3, 5, rng=0), nn.Tanh(), nn.Linear(5, 2, rng=1))
-    reference = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2))
+    reference = torch.nn.Sequential(
+        torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2)
+    ).double()
     with torch.no_grad():
         for ours, theirs in zip([model[0], model[2]], [reference[0], reference[2]]):
             theirs.weight.copy_(torch.tensor(ours.weight.data.T))  # PyTorch stores (out, in)
             theirs.bias.copy_(torch.tensor(ours.bias.data))
-    reference = reference.double()
     X = np.random.default_rng(0).standard_normal((8, 3))
     labels = np.array([0, 1, 1, 0, 1, 0, 0, 1])
     ours_opt = optim.Adam(model.parameters(), lr=0.01, weight_decay=0.01)
