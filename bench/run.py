@@ -5,7 +5,9 @@ Each workload is run as a NumPy baseline written the way a person would write it
 several runs and the ratio. Run ``python bench/run.py`` (``--help`` for options).
 
 Workloads:
-    tutorial  the seed network: X 4x3, W1 3x4, W2 4x1, sigmoid, SSE, 1500 steps, lr 1
+    tutorial  the seed network: X 4x3, W1 3x4, W2 4x1, sigmoid, SSE, 1500 steps, lr 1,
+              written with nn.Sequential, nn.SSE and optim.SGD
+    tutorial* the same with bare Tensors: (y - out) ** 2 summed, the SGD step by hand
     mlp       1024x64 -> 256 -> 256 -> 10 with biases, sigmoid, SSE, 50 steps
     chain     2000 chained mul/add/sigmoid ops on a (4,) tensor, forward + backward
     deep      a 100,000-op chain: backward completes; time and peak memory reported
@@ -24,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 
 import tinygrad_nn as tg
+from tinygrad_nn import nn, optim
 
 
 def sigmoid(v: np.ndarray) -> np.ndarray:
@@ -63,6 +66,22 @@ def tutorial_tinygrad(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.n
             W1 -= W1.grad
             W2 -= W2.grad
     return W1.data
+
+
+def tutorial_modules(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.ndarray:
+    """The same network as users write it: nn.Sequential, nn.SSE and optim.SGD."""
+    model = nn.Sequential(
+        nn.Linear(3, 4, bias=False), nn.Sigmoid(), nn.Linear(4, 1, bias=False), nn.Sigmoid()
+    )
+    model.load_state_dict({"0.weight": w1, "2.weight": w2})
+    loss_fn = nn.SSE()
+    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    X = tg.Tensor(SEED_X)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_fn(model(X), SEED_Y).backward()
+        optimizer.step()
+    return model[0].weight.data
 
 
 # ---------------------------------------------------------------- mlp
@@ -215,15 +234,15 @@ def main() -> None:
     rows = []
     if "tutorial" in args.only:
         w1, w2 = rng.random((3, 4)), rng.random((4, 1))
-        assert np.allclose(tutorial_numpy(w1, w2, 50), tutorial_tinygrad(w1, w2, 50), atol=1e-12)
+        reference = tutorial_numpy(w1, w2, 50)
+        assert np.allclose(reference, tutorial_tinygrad(w1, w2, 50), atol=1e-12)
+        assert np.allclose(reference, tutorial_modules(w1, w2, 50), atol=1e-12)
+        baseline = lambda: tutorial_numpy(w1, w2)  # noqa: E731
         rows.append(
-            compare(
-                "tutorial",
-                lambda: tutorial_numpy(w1, w2),
-                lambda: tutorial_tinygrad(w1, w2),
-                3.0,
-                args.repeats,
-            )
+            compare("tutorial", baseline, lambda: tutorial_modules(w1, w2), 3.0, args.repeats)
+        )
+        rows.append(
+            compare("tutorial*", baseline, lambda: tutorial_tinygrad(w1, w2), 3.0, args.repeats)
         )
     if "mlp" in args.only:
         X, Y, params = mlp_data()

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.grad_mode import set_grad_enabled
+from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Operand, Tensor, as_array
 from tinygrad_nn.tensor_xp import tensor_xp
 from tinygrad_nn.xp import numpy_xp
@@ -150,32 +151,31 @@ def run_backward(
                 if keep:
                     results[node] = g
                 if op is not None:
-                    parents, saved = op.parents, op.saved
-                    assert parents is not None and saved is not None  # topological_order checked
-                    # The chain rule's local step: one vector-Jacobian product per input.
-                    # With create_graph the rule sees Tensors, so its arithmetic is recorded;
-                    # otherwise it sees the arrays saved at forward time.
-                    args = (*parents, node) if create_graph else saved
-                    _accumulate_into(pending, parents, op.backward(xp, g, *args), xp)
+                    _chain_rule_step(op, node, g, pending, xp, create_graph)
             if op is not None and not retain_graph:
                 op.parents = op.saved = None
     return results
 
 
-def _accumulate_into(
-    pending: dict[Tensor, Any], parents: Sequence[Tensor], grads: Sequence[Any], xp: Any
+def _chain_rule_step(
+    op: Op, node: Tensor, g: Any, pending: dict[Tensor, Any], xp: Any, create_graph: bool
 ) -> None:
-    """Add each input's gradient to its pending sum, first summing away any broadcast."""
-    for parent, parent_grad in zip(parents, grads):
-        if parent_grad is None or not parent.requires_grad:
+    """Send ``g`` back through ``op`` and add each input's share to its pending gradient.
+
+    The op gives one vector-Jacobian product per input. With ``create_graph`` it sees
+    Tensors, so its arithmetic is recorded; otherwise the arrays saved at forward time.
+    A share shaped like the (broadcast) output is first summed back to the input's shape.
+    """
+    parents: Any = op.parents
+    args = (*parents, node) if create_graph else op.saved
+    for parent, share in zip(parents, op.backward(xp, g, *args)):
+        if share is None or not parent.requires_grad:
             continue
         shape = parent.data.shape
-        if parent_grad.shape != shape:
-            parent_grad = xp.unbroadcast(parent_grad, shape)
-        if parent in pending:
-            pending[parent] = pending[parent] + parent_grad
-        else:
-            pending[parent] = parent_grad
+        if share.shape != shape:
+            share = xp.unbroadcast(share, shape)
+        previous = pending.get(parent)
+        pending[parent] = share if previous is None else previous + share
 
 
 def backward(

@@ -169,8 +169,9 @@ class Pow(Op):
         return x**y
 
     def backward(self, xp: Any, g: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
-        gx = g * y * x ** (y - 1) if self.needs_input_grad[0] else None
-        gy = g * z * xp.log(x) if self.needs_input_grad[1] else None
+        need_x, need_y = self.needs_input_grad
+        gx = g * y * x ** (y - 1) if need_x else None
+        gy = g * z * xp.log(x) if need_y else None  # only when the exponent needs it
         return gx, gy
 
 
@@ -249,11 +250,12 @@ class MatMul(Op):
         if len(ys) == 1:  # y is a column (n, 1); g gets that column axis back
             y, g = xp.reshape(y, (ys[0], 1)), xp.reshape(g, (*zs, 1))
         gx = gy = None
-        if self.needs_input_grad[0]:
+        need_x, need_y = self.needs_input_grad  # skip the product an input does not need
+        if need_x:
             gx = xp.matmul(g, xp.matrix_transpose(y))
             if len(xs) == 1:  # drop the row axis again; the engine sums any batch axes
                 gx = xp.reshape(gx, (*zs[:-1], xs[0]))
-        if self.needs_input_grad[1]:
+        if need_y:
             gy = xp.matmul(xp.matrix_transpose(x), g)
             if len(ys) == 1:  # drop the column axis again
                 gy = xp.reshape(gy, (*zs[:-1], ys[0]))

@@ -20,7 +20,7 @@ import numpy as np
 
 from tinygrad_nn import ops
 from tinygrad_nn.nn.module import Module
-from tinygrad_nn.tensor import Tensor, apply, as_array
+from tinygrad_nn.tensor import Tensor, apply
 
 
 class Loss(Module):
@@ -32,7 +32,10 @@ class Loss(Module):
     def _same_shape(self, prediction: Tensor, target: Any) -> Tensor:
         if not isinstance(prediction, Tensor):
             raise TypeError(f"{type(self).__name__}: the prediction must be a Tensor")
-        target = target if isinstance(target, Tensor) else Tensor._wrap(as_array(target))
+        if not isinstance(target, Tensor):  # a constant: no copy needed, it is only read
+            target = Tensor._wrap(np.asarray(target))
+            if target.dtype.kind not in "biuf":
+                raise TypeError(f"{type(self).__name__}: the target must be numeric")
         if target.shape != prediction.shape:
             raise ValueError(
                 f"{type(self).__name__}: prediction has shape {prediction.shape} but target has "
