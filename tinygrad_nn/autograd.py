@@ -167,7 +167,7 @@ def _chain_rule_step(
     A share shaped like the (broadcast) output is first summed back to the input's shape.
     """
     parents: Any = op.parents
-    args = (*parents, node) if create_graph else op.saved
+    args: Any = (*parents, node) if create_graph else op.saved
     for parent, share in zip(parents, op.backward(xp, g, *args)):
         if share is None or not parent.requires_grad:
             continue
