@@ -96,14 +96,6 @@ def _seed(root: Tensor, grad: Operand, index: int) -> np.ndarray:
     return seed
 
 
-def _owned(g: np.ndarray, handed_out: set[int]) -> np.ndarray:
-    """``g`` itself if nothing else can see it, else a copy: stored grads never alias."""
-    if g.base is not None or id(g) in handed_out or not g.flags.writeable:
-        g = g.copy()
-    handed_out.add(id(g))
-    return g
-
-
 def run_backward(
     roots: Sequence[Tensor],
     root_grads: Sequence[Operand],
@@ -202,10 +194,19 @@ def backward(
 
 
 def _final_grad(tensor: Tensor, g: Any, create_graph: bool, handed_out: set[int]) -> Tensor:
-    """The gradient as a Tensor in ``tensor``'s dtype; a plain one owns its memory."""
+    """The gradient as a Tensor in ``tensor``'s dtype.
+
+    A plain (not create_graph) gradient must own its memory: an op may have passed the
+    same array to two inputs (``x + y``) or returned a view, so those are copied.
+    """
+    if g.dtype != tensor.dtype:
+        g = g.astype(tensor.dtype)
     if create_graph:
-        return g if g.dtype == tensor.dtype else g.astype(tensor.dtype)
-    return Tensor._wrap(_owned(g.astype(tensor.dtype, copy=False), handed_out))
+        return g
+    if g.base is not None or id(g) in handed_out:
+        g = g.copy()
+    handed_out.add(id(g))
+    return Tensor._wrap(g)
 
 
 def _accumulate(old: Tensor, new: Tensor) -> Tensor:
