@@ -1,0 +1,17 @@
+"""The README's runnable examples run (the blocks that start with an import)."""
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_python_examples_run() -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    runnable = [block for block in blocks if block.startswith("import")]
+    assert runnable, "the README lost its runnable example"
+    for block in runnable:
+        namespace: dict = {}
+        exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
+    predictions = namespace["model"](namespace["tg"].Tensor(namespace["X"])).numpy()
+    assert ((predictions > 0.5) == (namespace["y"] > 0.5)).all()
