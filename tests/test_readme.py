@@ -12,6 +12,6 @@ def test_readme_python_examples_run() -> None:
     assert runnable, "the README lost its runnable example"
     for block in runnable:
         namespace: dict = {}
-        exec(compile(block, str(README), "exec"), namespace)  # noqa: S102
+        exec(compile(block, str(README), "exec"), namespace)
     predictions = namespace["model"](namespace["tg"].Tensor(namespace["X"])).numpy()
     assert ((predictions > 0.5) == (namespace["y"] > 0.5)).all()
