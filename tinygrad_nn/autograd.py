@@ -132,7 +132,11 @@ def run_backward(
 
     results: dict[Tensor, Any] = {}
     with set_grad_enabled(True) if create_graph else nullcontext():
-        for node in reversed(order):
+        while order:
+            # Popping (rather than iterating) drops our reference to each tensor as soon
+            # as it is done, so with its links cut an intermediate value is freed here,
+            # during backward, not all at once at the end.
+            node = order.pop()
             g = pending.pop(node, None)
             op = node._ctx
             if g is not None:
