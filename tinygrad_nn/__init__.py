@@ -13,6 +13,7 @@ from numpy import float32, float64
 
 from tinygrad_nn import nn, optim
 from tinygrad_nn.autograd import grad
+from tinygrad_nn.compiler import TracingError, compile
 from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_nn.nn.init import manual_seed
@@ -24,6 +25,8 @@ __version__ = "0.1.0"
 __all__ = [
     "GradcheckError",
     "Tensor",
+    "TracingError",
+    "compile",
     "concatenate",
     "enable_grad",
     "float32",

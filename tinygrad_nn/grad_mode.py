@@ -20,6 +20,7 @@ class _GradState(threading.local):
     """Per-thread switch, as in PyTorch: one thread's ``no_grad`` does not affect another."""
 
     enabled: bool = True
+    tracing: bool = False  # set while tinygrad_nn.compile traces a function
 
 
 _state = _GradState()

@@ -193,8 +193,21 @@ class Tensor:
         """
         return self._ctx is None
 
+    def _check_not_tracing(self, what: str) -> None:
+        """Reading a value while ``compile`` traces would bake it into the code: refuse."""
+        if _state.tracing:
+            from tinygrad_nn.compiler import TracingError
+
+            raise TracingError(
+                f"{what} reads a tensor's value while tinygrad_nn.compile is tracing, so "
+                "Python code would depend on it (e.g. an `if` on a tensor); the compiled "
+                "code could not follow that choice on the next call. Keep such code outside "
+                "the compiled function"
+            )
+
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied)."""
+        self._check_not_tracing("numpy()")
         return self.data
 
     def item(self) -> float | int | bool:
@@ -204,6 +217,7 @@ class Tensor:
             >>> Tensor([[2.5]]).item()
             2.5
         """
+        self._check_not_tracing("item()")
         if self.data.size != 1:
             raise ValueError(
                 f"item(): only one-element tensors can be converted to a Python number; "
@@ -213,9 +227,11 @@ class Tensor:
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists."""
+        self._check_not_tracing("tolist()")
         return self.data.tolist()
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
+        self._check_not_tracing("numpy.asarray()")
         return np.asarray(self.data, dtype=dtype)
 
     def __len__(self) -> int:
@@ -228,6 +244,7 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
+        self._check_not_tracing("bool()")
         if self.data.size != 1:
             raise RuntimeError(
                 f"the truth value of a tensor with shape {self.shape} is ambiguous; "
@@ -415,9 +432,12 @@ class Tensor:
 
     def _compare(self, ufunc: np.ufunc, other: Operand) -> Tensor:
         try:
-            value = self._operand(other).data
+            operand = self._operand(other)
         except TypeError:
             return NotImplemented
+        if self.requires_grad or operand.requires_grad:
+            self._check_not_tracing(f"comparison with {ufunc.__name__}")
+        value = operand.data
         return Tensor._wrap(np.asarray(ufunc(self.data, value)))
 
     def __lt__(self, other: Operand) -> Tensor:
