@@ -1,4 +1,5 @@
-"""Command line: ``python -m tinygrad_nn tutorial [--steps N] [--lr LR] [--seed S] [--out DIR]``.
+"""Command line: ``python -m tinygrad_nn tutorial [--steps N] [--lr LR] [--seed S] [--out DIR]
+[--compiled]``.
 
 ``tutorial`` trains the seed network by hand and with autodiff from the same weights,
 prints the seed's Predicted / Actual table and the largest difference between the two
@@ -51,7 +52,14 @@ def write_loss_files(out: Path, hand: list[float], auto: list[float]) -> list[Pa
 
 
 def run_tutorial(args: argparse.Namespace) -> int:
-    result = tutorial.train_side_by_side(args.steps, args.lr, args.seed, show_progress=True)
+    result = tutorial.train_side_by_side(
+        args.steps, args.lr, args.seed, show_progress=True, compiled=args.compiled
+    )
+    if result.compiled is not None:
+        print("The autodiff network was trained through tinygrad_nn.compile; its code is:")
+        print()
+        print(result.compiled.source)
+        print()
     print(f"The seed network after {args.steps} steps (learning rate {args.lr}, seed {args.seed})")
     print()
     print("   Predicted  Predicted")
@@ -84,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     tutorial_parser.add_argument("--lr", type=float, default=1.0, help="learning rate")
     tutorial_parser.add_argument("--seed", type=int, default=0, help="seed for the weights")
     tutorial_parser.add_argument("--out", default="tinygrad_nn_out", help="output folder")
+    tutorial_parser.add_argument(
+        "--compiled", action="store_true", help="train through tinygrad_nn.compile, show its code"
+    )
     tutorial_parser.set_defaults(run=run_tutorial)
     return parser
 

@@ -66,6 +66,7 @@ class TracingError(RuntimeError):
 # ---------------------------------------------------------------- symbolic values
 
 ATOM, POWER, UNARY, PRODUCT, SUM, COMPARISON = 100, 90, 80, 70, 60, 50
+MAX_INLINE_DEPTH = 8  # deeper expressions are split into lines (``t1 = ...``)
 _BINARY = {"**": POWER, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "+": SUM, "-": SUM}
 _BINARY.update({op: COMPARISON for op in ("<", "<=", ">", ">=", "==", "!=")})
 _NUMPY_BINARY: dict[str, Callable[[Any, Any], Any]] = {
@@ -93,7 +94,16 @@ class Sym:
     checked against the trace.
     """
 
-    __slots__ = ("children", "name", "precedence", "program", "template", "uses", "value")
+    __slots__ = (
+        "children",
+        "index",
+        "name",
+        "precedence",
+        "program",
+        "template",
+        "uses",
+        "value",
+    )
     __array_ufunc__ = None
     __hash__ = object.__hash__
 
@@ -109,6 +119,7 @@ class Sym:
         self.value, self.precedence = value, precedence
         self.name: str | None = None
         self.uses = 0
+        self.index = next(program.created)  # creation order is a dependency order
 
     shape = property(lambda self: self.value.shape)
     ndim = property(lambda self: self.value.ndim)
@@ -200,6 +211,7 @@ class Program:
         self.lines: list[str] = []
         self.overflow_expected = False  # a sigmoid's exp(-x) may overflow, harmlessly
         self.temporaries = itertools.count(1)
+        self.created = itertools.count()
 
     # ------------------------------------------------------------ building values
 
@@ -237,7 +249,8 @@ class Program:
         value = _NUMPY_BINARY[op](a.value, b.value)
         if a.is_constant and b.is_constant:
             return self.constant(value)
-        a, b = self._as_scalar(a, b, value), self._as_scalar(b, a, value)
+        if op != "@":  # elementwise: a uniform constant array can be written as a number
+            a, b = self._as_scalar(a, b, value), self._as_scalar(b, a, value)
         simpler = self._identity(op, a, b)
         if simpler is not None and (simpler.shape, simpler.dtype) == (value.shape, value.dtype):
             return simpler
@@ -285,7 +298,11 @@ class Program:
         if receiver.is_constant:
             return self.constant(value)
         parts = [self.literal(a) for a in args]
-        parts += [f"{k}={self.literal(v)}" for k, v in keywords.items() if v not in (None, False)]
+        parts += [
+            f"{k}={self.literal(v)}"
+            for k, v in keywords.items()
+            if v is not None and v is not False  # the defaults (0 is a real axis)
+        ]
         return self.make(f"{{0}}.{name}({', '.join(parts)})", (receiver,), value)
 
     # ------------------------------------------------------------ literals
@@ -323,6 +340,14 @@ class Program:
         self.constants[name] = array
         return name
 
+    def constant_array_source(self, value: np.ndarray) -> str:
+        """Source that makes a new array equal to ``value`` (a constant gradient)."""
+        dtype = f"np.{value.dtype.name}"
+        if value.size and np.all(value == value.flat[0]):
+            first = self.literal(value.flat[0])
+            return f"np.full({self.literal(value.shape)}, {first}, dtype={dtype})"
+        return f"np.array({self.global_array(value)}, dtype={dtype})"
+
     def index_source(self, index: Any) -> str:
         parts = index if isinstance(index, tuple) else (index,)
         rendered = []
@@ -357,38 +382,60 @@ class Program:
         self.taken.add(name)
         return name
 
-    def count_uses(self, roots: Sequence[Sym]) -> None:
-        """How many distinct expressions use each value (only what the outputs need)."""
-        seen: set[int] = set()
+    def write(
+        self, roots: Sequence[Sym], labels: dict[int, str], forced: set[int], backward_from: int
+    ) -> None:
+        """Decide which values get a line of their own, and write those lines in order.
+
+        A value gets a line when it is used by several expressions (computed once, then
+        shared), when it is ``forced`` (named by the function, the loss, a gradient that is
+        returned), or when inlining it would nest too deeply. Everything else is written
+        inline where it is used. Values are created in dependency order, so writing the
+        chosen ones in creation order defines each name before its first use — with no
+        recursion through the graph, however long it is.
+        """
+        reachable: dict[int, Sym] = {}
         stack = list(roots)
-        while stack:
+        while stack:  # count the uses that the outputs actually need
             sym = stack.pop()
-            if id(sym) in seen:
+            if id(sym) in reachable:
                 continue
-            seen.add(id(sym))
+            reachable[id(sym)] = sym
             for child in sym.children:
                 child.uses += 1
                 stack.append(child)
+        depth: dict[int, int] = {}
+        backward_started = False
+        for sym in sorted(reachable.values(), key=lambda s: s.index):
+            if sym.is_constant or sym.name is not None:
+                continue
+            inline_depth = 1 + max((depth.get(id(c), 0) for c in sym.children), default=0)
+            if id(sym) in forced or sym.uses > 1 or inline_depth > MAX_INLINE_DEPTH:
+                if sym.index >= backward_from and not backward_started:
+                    self.lines.append("# backward")
+                    backward_started = True
+                self.assign(sym, self.fresh(labels.get(id(sym), "t")))
+                inline_depth = 0
+            depth[id(sym)] = inline_depth
+        if not backward_started:
+            self.lines.append("# backward")
 
     def assign(self, sym: Sym, name: str) -> str:
-        """Write ``name = <expression>`` (once) and refer to the value by name from now on."""
-        if sym.name is None:
-            if sym.is_constant:
-                sym.name = self.render(sym)
-                return sym.name
-            text = self.render(sym, top=True)
-            sym.name = name
-            self.lines.append(f"{name} = {text}")
-        return sym.name
+        """Write ``name = <expression>`` and refer to the value by that name from now on."""
+        self.lines.append(f"{name} = {self.render(sym)}")
+        sym.name = name
+        return name
 
-    def render(self, sym: Sym, top: bool = False) -> str:
-        """Source for ``sym``; shared values get their own line first (a temporary)."""
+    def render(self, sym: Sym) -> str:
+        """Source for ``sym``: its name if it has a line, else its expression, inlined."""
         if sym.name is not None:
             return sym.name
         if sym.is_constant:
-            return self.literal(sym.value.item() if sym.ndim == 0 else sym.value)
-        if not top and sym.uses > 1:
-            return self.assign(sym, self.fresh("t"))
+            if sym.ndim == 0 and sym.dtype.name in ("float64", "int64", "bool"):
+                return self.literal(sym.value.item())  # a plain Python number
+            if sym.ndim == 0:  # keep a float32 (etc.) constant's own dtype
+                return f"np.{sym.dtype.name}({self.literal(sym.value.item())})"
+            return self.literal(sym.value)
         parts = []
         for position, child in enumerate(sym.children):
             text = self.render(child)
@@ -673,6 +720,7 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
         args = [sym_of.get(p) or program.constant(p.data) for p in op.parents]
         sym_of[node] = op.forward(xp, *args)
 
+    backward_from = next(program.created)  # values made from here on belong to backward
     gradients: dict[Tensor, Sym] = {result: program.constant(np.ones(result.shape, result.dtype))}
     for node in reversed(nodes):  # backward: the same rules, in reverse order
         g = gradients[node]
@@ -688,39 +736,49 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
 
     wanted = [leaf for leaf, wants in zip(leaves, wants_grad) if wants] + captured
     outputs: list[Sym | None] = [gradients.get(t) for t in wanted]
-    program.count_uses([sym_of[result], *[g for g in outputs if g is not None]])
 
-    # Write the forward in the order it ran: a value gets a line (and a name) when the
-    # function named it or when it is used more than once; otherwise it is inlined...
+    # Names: what the function called its values, d_<name> for their gradients, and the
+    # op's name for other values that need a line of their own.
     def label_of(node: Tensor) -> str:
         op = node._ctx
-        return local_names.get(id(node)) or (f"{op.name}_out" if op is not None else "value")
+        return local_names.get(id(node)) or (f"{op.name}_out" if op is not None else "x")
 
+    labels: dict[int, str] = {}
+    forced: set[int] = set()
     for node in nodes:
-        sym = sym_of[node]
-        if sym.uses and (id(node) in local_names or sym.uses > 1):
-            program.assign(sym, program.fresh(label_of(node)))
-    loss_name = program.assign(sym_of[result], program.fresh(local_names.get(id(result), "loss")))
-    program.lines.append("# backward")
-    # ...then the backward in reverse, each gradient named d_<value> when it is shared
-    # (fan-out, or used by several inputs' rules) or belongs to a named value.
+        labels.setdefault(id(sym_of[node]), label_of(node))
+        if id(node) in local_names:
+            forced.add(id(sym_of[node]))
     for node in reversed(nodes):
-        shared = gradients.get(node)
-        if shared is not None and shared.uses and (shared.uses > 1 or id(node) in local_names):
-            label = "d_" + (sym_of[node].name or label_of(node))
-            program.assign(shared, program.fresh(label))
-    returned = []
+        gradient = gradients.get(node)
+        if gradient is not None:
+            labels.setdefault(id(gradient), "d_" + label_of(node))
+            if id(node) in local_names:
+                forced.add(id(gradient))
     for t, output in zip(wanted, outputs):
+        if output is not None:
+            labels.setdefault(id(output), "d_" + (sym_of[t].name or "x"))
+            forced.add(id(output))
+    loss = sym_of[result]
+    labels[id(loss)] = local_names.get(id(result), "loss")
+    forced.add(id(loss))
+    live = [g for g in outputs if g is not None]
+    program.write([loss, *live], labels, forced, backward_from)
+
+    returned = []
+    for output in outputs:
         if output is None:
             returned.append("None")
+        elif output.is_constant:  # e.g. the gradient of a sum: a fresh array each call
+            returned.append(program.constant_array_source(output.value))
         else:
-            label = "d_" + (sym_of[t].name or "x")
-            returned.append(program.assign(output, program.fresh(label)))
+            returned.append(program.render(output))
     tuple_text = ", ".join(returned) + ("," if len(returned) == 1 else "")
-    body = [*program.lines, f"return {loss_name}, ({tuple_text})"]
+    loss_text = program.render(loss)
+    body = [*program.lines, f"return {loss_text}, ({tuple_text})"]
     if program.overflow_expected:  # see sigmoid() below: silence its overflow once per call
         body = ['with np.errstate(over="ignore"):  # sigmoid(-1000) = 1 / (1 + inf) = 0']
-        body += ["    " + line for line in [*program.lines, f"return {loss_name}, ({tuple_text})"]]
+        body += ["    " + line for line in [*program.lines, f"return {loss_text}, ({tuple_text})"]]
     source = f"def {name}({', '.join(arguments)}):\n" + "\n".join("    " + line for line in body)
 
     namespace: dict[str, Any] = {

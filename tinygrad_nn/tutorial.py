@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinygrad_nn import nn, optim
+from tinygrad_nn.compiler import CompiledFunction, compile
+from tinygrad_nn.grad_mode import no_grad
 from tinygrad_nn.progress import ProgressBar
 from tinygrad_nn.tensor import Tensor
 
@@ -120,20 +122,50 @@ class SideBySide:
     auto_losses: list[float]
     auto_output: np.ndarray  # the model's output in the last step, like ``hand.output``
     max_difference: float  # largest |hand - autodiff| over both weights and all steps
+    compiled: CompiledFunction | None = None  # the compiled loss, when one was used
+
+
+def compiled_seed_loss(model: nn.Sequential) -> CompiledFunction:
+    """The seed's forward pass over ``model``'s weights, compiled: its ``.source`` is the
+    straight-line NumPy of the forward and backward, to compare with :func:`backprop`.
+
+    Example:
+        >>> model = build_model(*initial_weights(0))
+        >>> seed_loss = compiled_seed_loss(model)
+        >>> loss, _ = seed_loss(Tensor(X))
+        >>> print(seed_loss.source.splitlines()[2].strip())
+        layer1 = sigmoid(X @ W1)
+    """
+    W1, W2 = (parameter for _, parameter in model.named_parameters())  # the seed's names
+    loss_fn = nn.SSE()
+
+    @compile
+    def seed_loss(X: Tensor) -> Tensor:
+        layer1 = (X @ W1).sigmoid()
+        output = (layer1 @ W2).sigmoid()
+        return loss_fn(output, y)
+
+    return seed_loss
 
 
 def train_side_by_side(
-    steps: int = 1500, lr: float = 1.0, seed: int | None = 0, show_progress: bool = False
+    steps: int = 1500,
+    lr: float = 1.0,
+    seed: int | None = 0,
+    show_progress: bool = False,
+    compiled: bool = False,
 ) -> SideBySide:
     """Train the hand-derived and the automatic network from the same weights.
 
     Returns both, their losses at every step, and the largest difference between their
-    weights over the whole run.
+    weights over the whole run. With ``compiled``, the automatic side runs through
+    :func:`tinygrad_nn.compile` (see :func:`compiled_seed_loss`).
     """
     weights1, weights2 = initial_weights(seed)
     hand = SeedNetwork(X, weights1.copy(), weights2.copy(), y)
     model = build_model(weights1, weights2)
     loss_fn = nn.SSE()
+    seed_loss = compiled_seed_loss(model) if compiled else None
     optimizer = optim.SGD(model.parameters(), lr=lr)
     w1, w2 = (parameter for _, parameter in model.named_parameters())
     inputs = Tensor(X)
@@ -148,9 +180,14 @@ def train_side_by_side(
             hand_losses.append(loss_function(hand))
 
             optimizer.zero_grad()
-            output = model(inputs)
-            loss = loss_fn(output, y)
-            loss.backward()
+            if seed_loss is None:
+                output = model(inputs)
+                loss = loss_fn(output, y)
+                loss.backward()
+            else:
+                with no_grad():
+                    output = model(inputs)  # for the Predicted table only
+                loss, _ = seed_loss(inputs)
             optimizer.step()
             auto_losses.append(loss.item())
 
@@ -160,4 +197,4 @@ def train_side_by_side(
                 float(np.abs(hand.weights2 - w2.data).max()),
             )
             bar.update(auto_losses[-1])
-    return SideBySide(hand, model, hand_losses, auto_losses, output.data, largest)
+    return SideBySide(hand, model, hand_losses, auto_losses, output.data, largest, seed_loss)

@@ -131,6 +131,7 @@ class NumpyNamespace:
     @staticmethod
     def scatter_add(shape: tuple[int, ...], index: Index, g: np.ndarray) -> np.ndarray:
         """Zeros of ``shape`` with ``g`` added at ``index`` (repeated positions accumulate)."""
+        g = np.asarray(g)
         out = np.zeros(shape, dtype=g.dtype)
         if has_integer_array(index):
             np.add.at(out, index, g)
