@@ -8,6 +8,8 @@ Workloads:
     tutorial  the seed network: X 4x3, W1 3x4, W2 4x1, sigmoid, SSE, 1500 steps, lr 1,
               written with nn.Sequential, nn.SSE and optim.SGD
     tutorial* the same with bare Tensors: (y - out) ** 2 summed, the SGD step by hand
+
+Each also runs compiled (tg.compile on the loss function), except tutorial*.
     mlp       1024x64 -> 256 -> 256 -> 10 with biases, sigmoid, SSE, 50 steps
     chain     2000 chained mul/add/sigmoid ops on a (4,) tensor, forward + backward
     deep      a 100,000-op chain: backward completes; time and peak memory reported
@@ -22,6 +24,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -84,6 +87,23 @@ def tutorial_modules(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.nd
     return model[0].weight.data
 
 
+def tutorial_compiled(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.ndarray:
+    """The module version, with its loss compiled by tg.compile."""
+    model = nn.Sequential(
+        nn.Linear(3, 4, bias=False), nn.Sigmoid(), nn.Linear(4, 1, bias=False), nn.Sigmoid()
+    )
+    model.load_state_dict({"0.weight": w1, "2.weight": w2})
+    loss_fn = nn.SSE()
+    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    step = tg.compile(lambda X: loss_fn(model(X), SEED_Y))
+    X = tg.Tensor(SEED_X)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        step(X)
+        optimizer.step()
+    return model[0].weight.data
+
+
 # ---------------------------------------------------------------- mlp
 
 MLP_SIZES = (64, 256, 256, 10)
@@ -135,6 +155,26 @@ def mlp_tinygrad(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: 
     return loss.item()
 
 
+def mlp_compiled(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50) -> float:
+    tensors = [tg.Tensor(p, requires_grad=True) for p in params]
+    w1, b1, w2, b2, w3, b3 = tensors
+
+    @tg.compile
+    def sse(x: tg.Tensor) -> tg.Tensor:
+        out = (((x @ w1 + b1).sigmoid() @ w2 + b2).sigmoid() @ w3 + b3).sigmoid()
+        return ((out - Y) ** 2).sum()
+
+    x = tg.Tensor(X)
+    for _ in range(steps):
+        for p in tensors:
+            p.grad = None
+        loss, _ = sse(x)
+        with tg.no_grad():
+            for p in tensors:
+                p -= MLP_LR * p.grad
+    return loss.item()
+
+
 # ---------------------------------------------------------------- chain
 
 CHAIN_LENGTH = 2000
@@ -170,6 +210,23 @@ def chain_tinygrad(x0: np.ndarray) -> np.ndarray:
     return x.grad.data
 
 
+def chain_function(x: tg.Tensor) -> tg.Tensor:
+    v = x
+    for i in range(CHAIN_LENGTH):
+        kind = i % 3
+        v = v * 1.01 if kind == 0 else v + 0.01 if kind == 1 else v.sigmoid()
+    return v.sum()
+
+
+compiled_chain = tg.compile(chain_function)
+
+
+def chain_compiled(x0: np.ndarray) -> np.ndarray:
+    _, (grad,) = compiled_chain(tg.Tensor(x0, requires_grad=True))
+    assert grad is not None
+    return grad.data
+
+
 # ---------------------------------------------------------------- harness
 
 
@@ -183,16 +240,37 @@ def median_seconds(fn: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def compare(
+@dataclass
+class Row:
+    name: str
+    numpy: float
+    eager: float
+    eager_target: float
+    compiled: float | None = None
+    compiled_target: float | None = None
+
+
+def measure(
     name: str,
     baseline: Callable[[], object],
-    ours: Callable[[], object],
-    target: float,
+    eager: Callable[[], object],
+    eager_target: float,
+    compiled: Callable[[], object] | None,
+    compiled_target: float | None,
     repeats: int,
-) -> tuple[str, float, float, float, float]:
-    base = median_seconds(baseline, repeats)
-    mine = median_seconds(ours, repeats)
-    return name, base, mine, mine / base, target
+) -> Row:
+    row = Row(name, median_seconds(baseline, repeats), median_seconds(eager, repeats), eager_target)
+    if compiled is not None:
+        row.compiled, row.compiled_target = median_seconds(compiled, repeats), compiled_target
+    return row
+
+
+def ratio_cell(seconds: float | None, base: float, target: float | None) -> str:
+    if seconds is None or target is None:
+        return f"{'':>31}"
+    ratio = seconds / base
+    verdict = "ok" if ratio <= target else "OVER"
+    return f"{seconds * 1e3:9.2f} ms {ratio:5.2f}x <={target:.2f} {verdict:4}"
 
 
 def deep_chain(depth: int = 100_000) -> tuple[float, float, float, float]:
@@ -231,49 +309,76 @@ def main() -> None:
         f"{platform.python_version()}; NumPy {np.__version__}; tinygrad_nn {tg.__version__}"
     )
     rng = np.random.default_rng(0)
-    rows = []
+    rows: list[Row] = []
     if "tutorial" in args.only:
         w1, w2 = rng.random((3, 4)), rng.random((4, 1))
         reference = tutorial_numpy(w1, w2, 50)
-        assert np.allclose(reference, tutorial_tinygrad(w1, w2, 50), atol=1e-12)
-        assert np.allclose(reference, tutorial_modules(w1, w2, 50), atol=1e-12)
+        for variant in (tutorial_tinygrad, tutorial_modules, tutorial_compiled):
+            assert np.allclose(reference, variant(w1, w2, 50), atol=1e-12), variant.__name__
         baseline = lambda: tutorial_numpy(w1, w2)  # noqa: E731
         rows.append(
-            compare("tutorial", baseline, lambda: tutorial_modules(w1, w2), 3.0, args.repeats)
+            measure(
+                "tutorial",
+                baseline,
+                lambda: tutorial_modules(w1, w2),
+                3.0,
+                lambda: tutorial_compiled(w1, w2),
+                1.3,
+                args.repeats,
+            )
         )
         rows.append(
-            compare("tutorial*", baseline, lambda: tutorial_tinygrad(w1, w2), 3.0, args.repeats)
+            measure(
+                "tutorial*",
+                baseline,
+                lambda: tutorial_tinygrad(w1, w2),
+                3.0,
+                None,
+                None,
+                args.repeats,
+            )
         )
     if "mlp" in args.only:
         X, Y, params = mlp_data()
-        assert np.isclose(mlp_numpy(X, Y, params, 3), mlp_tinygrad(X, Y, params, 3), rtol=1e-9)
+        reference_loss = mlp_numpy(X, Y, params, 3)
+        assert np.isclose(reference_loss, mlp_tinygrad(X, Y, params, 3), rtol=1e-9)
+        assert np.isclose(reference_loss, mlp_compiled(X, Y, params, 3), rtol=1e-9)
         rows.append(
-            compare(
+            measure(
                 "mlp",
                 lambda: mlp_numpy(X, Y, params),
                 lambda: mlp_tinygrad(X, Y, params),
                 1.10,
+                lambda: mlp_compiled(X, Y, params),
+                1.05,
                 args.repeats,
             )
         )
     if "chain" in args.only:
         x0 = rng.random(4)
         assert np.allclose(chain_numpy(x0), chain_tinygrad(x0), rtol=1e-10)
+        assert np.allclose(chain_numpy(x0), chain_compiled(x0), rtol=1e-10)
         rows.append(
-            compare("chain", lambda: chain_numpy(x0), lambda: chain_tinygrad(x0), 2.5, args.repeats)
+            measure(
+                "chain",
+                lambda: chain_numpy(x0),
+                lambda: chain_tinygrad(x0),
+                2.5,
+                lambda: chain_compiled(x0),
+                1.2,
+                args.repeats,
+            )
         )
 
     print()
-    print(
-        f"| {'workload':10} | {'NumPy by hand':>14} | {'tinygrad_nn':>12} | {'ratio':>6} "
-        f"| {'target':>7} |"
-    )
-    print(f"|{'-' * 12}|{'-' * 16}|{'-' * 14}|{'-' * 8}|{'-' * 9}|")
-    for name, base, mine, ratio, target in rows:
-        verdict = "ok" if ratio <= target else "OVER"
+    header = f"| {'workload':10} | {'NumPy by hand':>13} | {'eager':^31} | {'compiled':^31} |"
+    print(header)
+    print("|" + "|".join("-" * (len(part) + 0) for part in header.split("|")[1:-1]) + "|")
+    for row in rows:
         print(
-            f"| {name:10} | {base * 1e3:11.2f} ms | {mine * 1e3:9.2f} ms | {ratio:5.2f}x "
-            f"| <={target:.2f}x | {verdict}"
+            f"| {row.name:10} | {row.numpy * 1e3:10.2f} ms | "
+            f"{ratio_cell(row.eager, row.numpy, row.eager_target)} | "
+            f"{ratio_cell(row.compiled, row.numpy, row.compiled_target)} |"
         )
     if "deep" in args.only:
         build, backward, peak, after = deep_chain()

@@ -608,14 +608,11 @@ class Trace:
     wants_grad: list[bool]  # per explicit input: does the caller want its gradient
 
     def __post_init__(self) -> None:
-        self.captured_signature = self._captured_signature()
-
-    def _captured_signature(self) -> list[tuple[Any, ...]]:
-        return [(t.data.shape, t.data.dtype) for t in self.captured]
+        self.captured_shapes = [t.data.shape for t in self.captured]
 
     def captured_still_fit(self) -> bool:
-        """False if an outside tensor changed shape or dtype since the trace."""
-        return self._captured_signature() == self.captured_signature
+        """False if an outside tensor changed shape since the trace."""
+        return [t.data.shape for t in self.captured] == self.captured_shapes
 
 
 def _outside_names(fn: Callable[..., Any]) -> dict[int, str]:
@@ -851,9 +848,8 @@ class CompiledFunction:
         if entry is None or not entry.captured_still_fit():
             entry = self.traces[key] = trace(self.fn, tensors, self.name)
         self.last = entry
-        arrays = [t.data for t in tensors if t.dtype.kind == "f"]
-        arrays += [t.data for t in entry.captured]
-        loss, grads = entry.function(*arrays)
+        arrays = [t.data for t in tensors if t.data.dtype.kind == "f"]
+        loss, grads = entry.function(*arrays, *[t.data for t in entry.captured])
         receivers = [t for t, wants in zip(tensors, entry.wants_grad) if wants]
         stored = _store_gradients(receivers + entry.captured, grads)
         return Tensor._wrap(np.asarray(loss)), tuple(stored[: len(receivers)])
@@ -874,11 +870,10 @@ def _store_gradients(
     handed_out: set[int] = set()
     stored: list[Tensor | None] = []
     for tensor, g in zip(receivers, grads):
-        if g is None:
-            stored.append(None)
-            continue
-        grad = _final_grad(tensor, g, False, handed_out)
-        tensor.grad = grad if tensor.grad is None else _accumulate(tensor.grad, grad)
+        grad = None if g is None else _final_grad(tensor, g, False, handed_out)
+        if grad is not None:
+            previous = tensor.grad
+            tensor.grad = grad if previous is None else _accumulate(previous, grad)
         stored.append(grad)
     return stored
 

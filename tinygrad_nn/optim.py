@@ -48,8 +48,11 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter that has a gradient."""
         for index, p in enumerate(self.params):
-            if p.grad is not None:
-                p.data = self.update(index, p.data, p.grad.data).astype(p.dtype, copy=False)
+            grad = p.grad
+            if grad is not None:
+                data = p.data
+                new = self.update(index, data, grad.data)
+                p.data = new if new.dtype == data.dtype else new.astype(data.dtype)
 
     def update(self, index: int, param: np.ndarray, grad: np.ndarray) -> np.ndarray:
         raise NotImplementedError
