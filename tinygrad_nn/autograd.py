@@ -21,7 +21,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -103,12 +103,15 @@ def run_backward(
     create_graph: bool = False,
     inputs: Sequence[Tensor] | None = None,
     allow_unused: bool = True,
+    observer: Observer | None = None,
 ) -> dict[Tensor, Any]:
     """The engine behind :meth:`Tensor.backward` and :func:`grad`.
 
     Returns the final gradient of every leaf that requires grad (plus every tensor that
     called ``retain_grad``), or of exactly ``inputs`` when given. Nothing is written to
     any ``.grad`` here. All checks happen before any work, so a bad call changes nothing.
+    ``observer``, when given, is told about every chain-rule step (see :data:`Observer`);
+    :func:`tinygrad_nn.viz.backward_steps` uses it.
     """
     if retain_graph is None:
         retain_graph = create_graph
@@ -147,14 +150,26 @@ def run_backward(
                 if keep:
                     results[node] = g
                 if op is not None:
-                    _chain_rule_step(op, node, g, pending, xp, create_graph)
+                    _chain_rule_step(op, node, g, pending, xp, create_graph, observer)
             if op is not None and not retain_graph:
                 op.parents = op.saved = None
     return results
 
 
+# An observer is called once per op during backward with the tensor the op made, its
+# upstream gradient, and for each input that receives a gradient: (input, the share this
+# op sends it, the input's gradient accumulated so far including that share).
+Observer = Callable[[Tensor, Any, list[tuple[Tensor, Any, Any]]], None]
+
+
 def _chain_rule_step(
-    op: Op, node: Tensor, g: Any, pending: dict[Tensor, Any], xp: Any, create_graph: bool
+    op: Op,
+    node: Tensor,
+    g: Any,
+    pending: dict[Tensor, Any],
+    xp: Any,
+    create_graph: bool,
+    observer: Observer | None = None,
 ) -> None:
     """Send ``g`` back through ``op`` and add each input's share to its pending gradient.
 
@@ -164,6 +179,7 @@ def _chain_rule_step(
     """
     parents: Any = op.parents
     args: Any = (*parents, node) if create_graph else op.saved
+    sent = []
     for parent, share in zip(parents, op.backward(xp, g, *args)):
         if share is None or not parent.requires_grad:
             continue
@@ -172,6 +188,10 @@ def _chain_rule_step(
             share = xp.unbroadcast(share, shape)
         previous = pending.get(parent)
         pending[parent] = share if previous is None else previous + share
+        if observer is not None:
+            sent.append((parent, share, pending[parent]))
+    if observer is not None:
+        observer(node, g, sent)
 
 
 def backward(

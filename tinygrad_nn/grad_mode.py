@@ -21,6 +21,7 @@ class _GradState(threading.local):
 
     enabled: bool = True
     tracing: bool = False  # set while tinygrad_nn.compile traces a function
+    scope: tuple[Any, ...] = ()  # the nn.Module calls in progress, outermost first
 
 
 _state = _GradState()

@@ -49,7 +49,8 @@ class Op:
     After :func:`tinygrad_nn.tensor.apply` records an op, it holds:
 
     - ``parents``: the input Tensors (``None`` once the graph is freed);
-    - ``saved``: the input arrays and the output array kept for backward.
+    - ``saved``: the input arrays and the output array kept for backward;
+    - ``scope``: the ``nn.Module`` calls it was made in (drawn as clusters).
     """
 
     name: ClassVar[str] = "op"
@@ -57,6 +58,7 @@ class Op:
 
     parents: tuple[Tensor, ...] | None = None
     saved: tuple[np.ndarray, ...] | None = None
+    scope: tuple[Any, ...] = ()  # the nn.Module calls that made this op, outermost first
 
     def forward(self, xp: Any, *inputs: Any) -> Any:
         raise NotImplementedError

@@ -694,6 +694,7 @@ def apply(op: ops.Op, *inputs: Tensor) -> Tensor:
             if t.requires_grad:  # record the op: it becomes the result's link to its inputs
                 op.parents = inputs
                 op.saved = (*arrays, out)
+                op.scope = _state.scope  # inside which module calls (for drawing)
                 return Tensor._wrap(out, True, op)
     return Tensor._wrap(out)
 

@@ -27,7 +27,7 @@ class Loss(Module):
     """Base class: checks and converts ``(prediction, target)``, then calls ``forward``."""
 
     def __call__(self, prediction: Tensor, target: Any) -> Tensor:
-        return self.forward(prediction, target)
+        return super().__call__(prediction, target)
 
     def _same_shape(self, prediction: Tensor, target: Any) -> Tensor:
         if not isinstance(prediction, Tensor):

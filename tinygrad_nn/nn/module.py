@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.grad_mode import _state
 from tinygrad_nn.tensor import DTypeLike, Tensor, as_array
 
 
@@ -85,7 +86,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        outer = _state.scope
+        _state.scope = (*outer, self)  # ops made now remember this call (for drawing)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            _state.scope = outer
 
     # ------------------------------------------------------------ the tree
 
