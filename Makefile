@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint bench graphviz clean
+.PHONY: demo test lint bench graphviz browser clean
 
 # The runtime plus the plotting/drawing extras, for the demo.
 $(VENV)/.demo-installed: pyproject.toml
@@ -23,7 +23,7 @@ $(VENV)/.dev-installed: pyproject.toml
 demo: $(VENV)/.demo-installed graphviz
 	$(PY) -m tinygrad_nn tutorial
 
-test: $(VENV)/.dev-installed graphviz lint
+test: $(VENV)/.dev-installed graphviz browser lint
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-installed
@@ -34,22 +34,29 @@ lint: $(VENV)/.dev-installed
 bench: $(VENV)/.demo-installed
 	$(PY) bench/run.py
 
-# The `dot` program comes from the system package graphviz. Install it when missing and
-# possible; otherwise say how, and carry on: everything but rendering works without it.
-graphviz:
-	@if command -v dot >/dev/null 2>&1; then :; \
-	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		echo "installing the graphviz system package (for the dot program)"; \
-		(apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) \
-		|| echo "could not install graphviz; drawing to SVG/PNG will be unavailable"; \
-	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
-		echo "installing the graphviz system package (for the dot program)"; \
-		(sudo apt-get update -qq && sudo apt-get install -y -qq graphviz >/dev/null) \
-		|| echo "could not install graphviz; drawing to SVG/PNG will be unavailable"; \
+# System packages: the `dot` program (package graphviz) renders drawings; chromium runs
+# the step-through page in a real browser during the tests. Each is installed with
+# apt-get when it is missing and that is possible; otherwise we say how, and carry on:
+# everything but those parts works without them (their tests skip outside CI).
+APT := $(shell if [ "$$(id -u)" = 0 ]; then echo apt-get; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then echo "sudo apt-get"; fi)
+
+define install_if_missing
+	@if command -v $(1) >/dev/null 2>&1; then :; \
+	elif [ -n "$(APT)" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing the system package $(2) (for $(1))"; \
+		($(APT) update -qq && $(APT) install -y -qq $(2) >/dev/null) \
+		|| echo "could not install $(2); $(3)"; \
 	else \
-		echo "note: the 'dot' program is missing; install graphviz (apt-get install graphviz," \
-		     "brew install graphviz, or https://graphviz.org/download/) to render graphs"; \
+		echo "note: '$(1)' is missing; install the system package $(2) ($(4)); $(3)"; \
 	fi
+endef
+
+graphviz:
+	$(call install_if_missing,dot,graphviz,drawings will not render,apt-get install graphviz / brew install graphviz / https://graphviz.org/download/)
+
+browser:
+	$(call install_if_missing,chromium,chromium,the browser test of the step-through page will skip,apt-get install chromium)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tinygrad_nn_out

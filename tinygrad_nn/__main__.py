@@ -1,5 +1,7 @@
-"""Command line: ``python -m tinygrad_nn tutorial [--steps N] [--lr LR] [--seed S] [--out DIR]
-[--compiled]``.
+"""Command line.
+
+``python -m tinygrad_nn tutorial [--steps N] [--lr LR] [--seed S] [--out DIR] [--compiled]``
+``python -m tinygrad_nn graph [--seed S] [--out DIR]``
 
 ``tutorial`` trains the seed network by hand and with autodiff from the same weights,
 prints the seed's Predicted / Actual table and the largest difference between the two
@@ -9,6 +11,7 @@ weight trajectories, and writes ``DIR/loss.csv`` and ``DIR/loss.png``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -82,6 +85,35 @@ def run_tutorial(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_graph(args: argparse.Namespace) -> int:
+    from tinygrad_nn import viz
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    loss = tutorial.named_seed_graph(args.seed)
+    written = []
+    (out / "graph.dot").write_text(viz.to_dot(loss) + "\n")
+    (out / "graph.mmd").write_text(viz.to_mermaid(loss) + "\n")
+    explanation = viz.explain(loss, file=open(os.devnull, "w"))  # noqa: SIM115
+    (out / "explain.txt").write_text(
+        explanation + "\n\n" + tutorial.seed_formulas_check(loss) + "\n"
+    )
+    written += [out / "graph.dot", out / "graph.mmd", out / "explain.txt"]
+    if viz.dot_available():
+        (out / "graph.svg").write_text(viz.render_svg(loss))
+        viz.animate_backward(loss, out / "backprop.html")
+        written += [out / "graph.svg", out / "backprop.html"]
+    else:
+        print(
+            "note: the graphviz 'dot' program is missing, so graph.svg and backprop.html "
+            "were not written; graph.dot and graph.mmd were (render them elsewhere, or "
+            "install graphviz: apt-get install graphviz / brew install graphviz)"
+        )
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tinygrad_nn", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -96,12 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--compiled", action="store_true", help="train through tinygrad_nn.compile, show its code"
     )
     tutorial_parser.set_defaults(run=run_tutorial)
+    graph_parser = commands.add_parser(
+        "graph", help="draw and explain the seed network's backward pass"
+    )
+    graph_parser.add_argument("--seed", type=int, default=0, help="seed for the weights")
+    graph_parser.add_argument("--out", default="tinygrad_nn_out", help="output folder")
+    graph_parser.set_defaults(run=run_graph)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "steps", 1) < 1:
+    if getattr(args, "steps", 1) < 1:  # (graph has no --steps)
         print("error: --steps must be at least 1", file=sys.stderr)
         return 2
     return int(args.run(args))

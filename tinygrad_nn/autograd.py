@@ -157,9 +157,10 @@ def run_backward(
 
 
 # An observer is called once per op during backward with the tensor the op made, its
-# upstream gradient, and for each input that receives a gradient: (input, the share this
-# op sends it, the input's gradient accumulated so far including that share).
-Observer = Callable[[Tensor, Any, list[tuple[Tensor, Any, Any]]], None]
+# upstream gradient, and for each input that receives a gradient: (its position among
+# the op's inputs, the input, the share this op sends it, the input's gradient
+# accumulated so far including that share).
+Observer = Callable[[Tensor, Any, list[tuple[int, Tensor, Any, Any]]], None]
 
 
 def _chain_rule_step(
@@ -180,7 +181,7 @@ def _chain_rule_step(
     parents: Any = op.parents
     args: Any = (*parents, node) if create_graph else op.saved
     sent = []
-    for parent, share in zip(parents, op.backward(xp, g, *args)):
+    for position, (parent, share) in enumerate(zip(parents, op.backward(xp, g, *args))):
         if share is None or not parent.requires_grad:
             continue
         shape = parent.data.shape
@@ -189,7 +190,7 @@ def _chain_rule_step(
         previous = pending.get(parent)
         pending[parent] = share if previous is None else previous + share
         if observer is not None:
-            sent.append((parent, share, pending[parent]))
+            sent.append((position, parent, share, pending[parent]))
     if observer is not None:
         observer(node, g, sent)
 

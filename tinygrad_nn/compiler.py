@@ -692,10 +692,72 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
             "requires grad, so there is nothing to differentiate"
         )
 
+    source, constants, captured = write_program(
+        result,
+        leaves,
+        wants_grad,
+        _argument_names(fn, len(inputs)),
+        local_names,
+        _outside_names(fn),
+        name,
+    )
+    namespace: dict[str, Any] = {
+        "np": np,
+        "sigmoid": _sigmoid,
+        "scatter_add": numpy_xp.scatter_add,
+        **constants,
+    }
+    exec(compile_source(source, f"<tinygrad_nn.compile {name}>", "exec"), namespace)
+    return Trace(namespace[name], source, captured, wants_grad)
+
+
+def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backward") -> str:
+    """The straight-line NumPy for an existing graph (``names``: id(tensor) -> name).
+
+    Example:
+        >>> import tinygrad_nn as tg
+        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+        >>> print(generate((w * w).sum(), {id(w): "w"}))
+        def forward_and_backward(w):
+            loss = (w * w).sum()
+            # backward
+            d_w = w + w
+            return loss, (d_w,)
+    """
+    outside = dict(names)
+    named_values = {}
+    for t in _all_tensors(root):
+        if id(t) in names:
+            outside[id(t.data)] = names[id(t)]
+        if t.name and t._ctx is not None:  # values the user named get their own line
+            named_values[id(t)] = t.name
+    return write_program(root, [], [], [], named_values, outside, name)[0]
+
+
+def _all_tensors(root: Tensor) -> list[Tensor]:
+    found, stack = {root}, [root]
+    while stack:
+        op = stack.pop()._ctx
+        for parent in op.parents or () if op is not None else ():
+            if parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return list(found)
+
+
+def write_program(
+    result: Tensor,
+    leaves: Sequence[Tensor],
+    wants_grad: Sequence[bool],
+    parameter_names: Sequence[str],
+    local_names: dict[int, str],
+    outside: dict[int, str],
+    name: str,
+) -> tuple[str, dict[str, Any], list[Tensor]]:
+    """Write the graph of ``result`` as one function; returns its source, its constants,
+    and the outside tensors it takes as extra arguments."""
     program = Program()
     xp = SymbolicNamespace(program)
-    outside = _outside_names(fn)
-    parameter_names = _argument_names(fn, len(inputs))
     program.outside_labels = outside
 
     sym_of: dict[Tensor, Sym] = {}
@@ -777,15 +839,7 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
         body = ['with np.errstate(over="ignore"):  # sigmoid(-1000) = 1 / (1 + inf) = 0']
         body += ["    " + line for line in [*program.lines, f"return {loss_text}, ({tuple_text})"]]
     source = f"def {name}({', '.join(arguments)}):\n" + "\n".join("    " + line for line in body)
-
-    namespace: dict[str, Any] = {
-        "np": np,
-        "sigmoid": _sigmoid,
-        "scatter_add": numpy_xp.scatter_add,
-        **program.constants,
-    }
-    exec(compile_source(source, f"<tinygrad_nn.compile {name}>", "exec"), namespace)
-    return Trace(namespace[name], source, captured, wants_grad)
+    return source, program.constants, captured
 
 
 compile_source = compile  # Python's own compile(), before this module's compile() hides it

@@ -72,6 +72,17 @@ class Op:
         return (type(self).__doc__ or self.name).strip().splitlines()[0]
 
     @property
+    def definition(self) -> str:
+        """What the op computes: the formula's part before the derivatives (``z = x * y``)."""
+        return self.formula.split(";  ")[0].split("  (")[0]
+
+    def local_derivatives(self, inputs: int) -> list[str]:
+        """The formula's derivative for each of ``inputs`` inputs (``dz/dx = y``, ...)."""
+        text = self.formula.split(";  ", 1)[-1].split("  (")[0].strip()
+        parts = [part.strip() for part in text.split(",  ")]
+        return parts if len(parts) == inputs else [parts[0]] * inputs
+
+    @property
     def params(self) -> dict[str, Any]:
         """The op's constant arguments (axis, exponent, shape...), by name."""
         return {key: getattr(self, key) for key in self.param_names}

@@ -112,6 +112,66 @@ def build_model(weights1: np.ndarray, weights2: np.ndarray) -> nn.Sequential:
     return model
 
 
+def named_seed_graph(seed: int | None = 0) -> Tensor:
+    """The seed network's loss, its values named as in the seed, after one backward pass.
+
+    The graph is kept (``retain_graph=True``) so it can be drawn and explained.
+
+    Example:
+        >>> loss = named_seed_graph()
+        >>> loss.name, loss.op.name
+        ('loss', 'sse')
+    """
+    model = build_model(*initial_weights(seed))
+    weights1, weights2 = (parameter for _, parameter in model.named_parameters())
+    weights1.name, weights2.name = "weights1", "weights2"
+    inputs = Tensor(X, name="X")
+    layer1 = model[1](model[0](inputs))
+    layer1.name = "layer1"
+    output = model[3](model[2](layer1))
+    output.name = "output"
+    loss = nn.SSE()(output, Tensor(y, name="y"))
+    loss.name = "loss"
+    loss.backward(retain_graph=True)
+    return loss
+
+
+def seed_formulas_check(loss: Tensor) -> str:
+    """The seed's hand-derived d_weights1 and d_weights2 next to the autodiff gradients."""
+    by_name = {t.name: t for t in _leaves(loss)}
+    w1, w2 = by_name["weights1"], by_name["weights2"]
+    net = feedforward(SeedNetwork(X, w1.data, w2.data, y))
+    delta = 2 * (net.y - net.output) * sigmoid_derivative(net.output)
+    assert net.layer1 is not None
+    d_weights2 = net.layer1.T @ delta
+    d_weights1 = X.T @ ((delta @ net.weights2.T) * sigmoid_derivative(net.layer1))
+    assert w1.grad is not None and w2.grad is not None
+    return "\n".join(
+        [
+            "The seed's hand-derived steps, for the same weights:",
+            "  d_weights2 = layer1.T @ (2 * (y - output) * output * (1 - output))",
+            "  d_weights1 = X.T @ (((2 * (y - output) * output * (1 - output)) @ weights2.T)",
+            "                      * layer1 * (1 - layer1))",
+            "They are the negative gradients (the seed adds them):",
+            f"  max |d_weights1 + dL/dweights1| = {np.abs(d_weights1 + w1.grad.data).max():.3g}",
+            f"  max |d_weights2 + dL/dweights2| = {np.abs(d_weights2 + w2.grad.data).max():.3g}",
+        ]
+    )
+
+
+def _leaves(root: Tensor) -> list[Tensor]:
+    found, stack, leaves = {root}, [root], []
+    while stack:
+        t = stack.pop()
+        if t._ctx is None:
+            leaves.append(t)
+        for parent in t._ctx.parents or () if t._ctx is not None else ():
+            if parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return leaves
+
+
 @dataclass
 class SideBySide:
     """What :func:`train_side_by_side` returns."""

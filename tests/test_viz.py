@@ -1,0 +1,247 @@
+"""Drawing, explaining and stepping through backward: exact graphs, real dot, a real browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_nn as tg
+from tinygrad_nn import nn, tutorial, viz
+from tinygrad_nn.__main__ import main
+
+
+def require(program: str) -> str:
+    """The program's path; skipped when missing locally, a failure on CI (which installs it)."""
+    for name in (program, *{"chromium": ["chromium-browser", "google-chrome"]}.get(program, [])):
+        path = shutil.which(name)
+        if path:
+            return path
+    if os.environ.get("CI"):
+        pytest.fail(f"{program} is missing on CI, where .ci/run installs it")
+    pytest.skip(f"{program} is not installed")
+
+
+def named_expression():
+    x, y, z = (
+        tg.Tensor(v, requires_grad=True, name=n) for v, n in [(2.0, "x"), (3.0, "y"), (4.0, "z")]
+    )
+    f = x * y + z
+    return x, y, z, f
+
+
+def test_graph_of_a_small_expression_exactly() -> None:
+    x, _, _, f = named_expression()
+    graph = viz.build_graph(f, grads=viz.gradients(f))
+    assert {k: n.kind for k, n in graph.tensors.items()} == {
+        "x": "parameter",
+        "y": "parameter",
+        "mul_out": "intermediate",
+        "z": "parameter",
+        "add_out": "output",
+    }
+    assert {k: op.op.name for k, op in graph.ops.items()} == {"mul": "mul", "add": "add"}
+    assert [(e.source, e.target, e.label) for e in graph.edges] == [
+        ("x", "mul", "dz/dx = y"),
+        ("y", "mul", "dz/dy = x"),
+        ("mul", "mul_out", ""),
+        ("mul_out", "add", "dz/dx = 1"),
+        ("z", "add", "dz/dy = 1"),
+        ("add", "add_out", ""),
+    ]
+    grads = {k: float(n.grad) for k, n in graph.tensors.items()}
+    assert grads == {"x": 3.0, "y": 2.0, "mul_out": 1.0, "z": 1.0, "add_out": 1.0}
+    assert x.grad is None  # drawing never touches .grad
+
+
+def test_text_and_mermaid_and_dot_forms() -> None:
+    x = tg.Tensor(3.0, requires_grad=True, name="x")
+    assert viz.to_text(x * x) == (
+        "mul_out = mul(x, x)  shape ()  value 9.  grad 1.\n"
+        "├── x   parameter  shape ()  value 3.  grad 6.\n"
+        "└── x   (shown above)"
+    )
+    _, _, _, f = named_expression()
+    mermaid = viz.to_mermaid(f)
+    assert mermaid.startswith("flowchart LR")
+    assert 'n0["x<br/>() float64<br/>value 2.<br/>grad 3."]:::parameter' in mermaid
+    assert ' -- "dz/dx = y" --> ' in mermaid and "classDef output" in mermaid
+    dot = viz.to_dot(f)
+    assert dot.startswith("digraph") and 'x -> mul [label="dz/dx = y"]' in dot
+    assert "cluster_legend" in dot
+
+
+def test_values_are_summarised_when_large() -> None:
+    big = tg.Tensor(np.arange(100.0), requires_grad=True, name="big")
+    text = viz.to_text(big.sum(), max_elements=6)
+    assert "min 0, mean 49.5, max 99" in text
+    assert "[1., 1., 1." not in text
+
+
+def test_gradients_shown_equal_backward() -> None:
+    loss = tutorial.named_seed_graph()  # it ran backward(retain_graph=True)
+    shown = viz.gradients(loss)
+    for t in shown:
+        if t.grad is not None:
+            np.testing.assert_array_equal(shown[t], t.grad.data)
+    graph = viz.build_graph(loss, grads=shown)
+    w1 = graph.tensors["weights1"]
+    np.testing.assert_array_equal(w1.grad, w1.tensor.grad.data)
+
+
+def test_module_calls_are_clusters_and_can_collapse() -> None:
+    model = tutorial.build_model(*tutorial.initial_weights(0))
+    loss = nn.SSE()(model(tg.Tensor(tutorial.X)), tutorial.y)
+    dot = viz.to_dot(loss)
+    for title in ("Sequential", "Linear(3->4)", "Linear(4->1)", "Sigmoid", "SSE"):
+        assert f"label={title}" in dot or f'label="{title}"' in dot, title
+    collapsed = viz.build_graph(loss, collapse=(nn.Linear,))
+    titles = sorted(op.title for op in collapsed.ops.values())
+    assert titles == ["Linear(3->4)", "Linear(4->1)", "sigmoid", "sigmoid", "sse"]
+    assert "0.weight" in collapsed.tensors and "matmul_out" in collapsed.tensors
+
+
+def test_backward_steps_show_fan_out_as_a_sum() -> None:
+    x = tg.Tensor(3.0, requires_grad=True, name="x")
+    y = x * x + x  # x feeds three places
+    steps = viz.backward_steps(y)
+    assert [s.title for s in steps] == ["add_out = mul_out + x", "mul_out = x * x"]
+    shares = [
+        (c.to, float(c.share), float(c.accumulated), c.earlier)
+        for s in steps
+        for c in s.contributions
+    ]
+    assert shares == [
+        ("mul_out", 1.0, 1.0, 0),
+        ("x", 1.0, 1.0, 0),
+        ("x", 3.0, 4.0, 1),
+        ("x", 3.0, 7.0, 2),
+    ]
+    (expected,) = tg.grad(x * x + x, [x])
+    assert shares[-1][2] == expected.item()
+    assert [c.formula for c in steps[1].contributions] == ["dz/dx = y", "dz/dy = x"]
+    np.testing.assert_array_equal(steps[1].contributions[0].local, 3.0)  # dz/dx = y = 3
+
+
+def test_explain_reconstructs_the_seeds_hand_derived_steps() -> None:
+    loss = tutorial.named_seed_graph()
+    text = viz.explain(loss, file=open(os.devnull, "w"))  # noqa: SIM115
+    assert (
+        "step 3: matmul_out_2 = layer1 @ weights2      [z = x @ y, with x = layer1, y = weights2]"
+        in text
+    )
+    assert "d_weights2 = layer1.T @ d_matmul_out" in text
+    assert "d_weights1 = X.T @ (d_layer1 * layer1 * (1 - layer1))" in text
+    assert "d_matmul_out = d_output * output * (1 - output)" in text  # the seed's delta
+    check = tutorial.seed_formulas_check(loss)
+    differences = [float(v) for v in re.findall(r"= ([0-9.e+-]+)$", check, flags=re.MULTILINE)]
+    assert len(differences) == 2 and max(differences) < 1e-12
+
+
+def test_a_freed_graph_cannot_be_drawn() -> None:
+    x = tg.Tensor(1.0, requires_grad=True)
+    y = x * 2
+    y.backward()
+    with pytest.raises(ValueError, match="retain_graph=True"):
+        viz.to_text(y)
+
+
+def test_rendering_svg_with_the_real_dot_program() -> None:
+    require("dot")
+    _, _, _, f = named_expression()
+    svg = viz.render_svg(f)
+    assert svg.lstrip().startswith("<?xml") or "<svg" in svg[:300]
+    assert "dz/dx = y" in svg and "add_out" in svg
+
+
+def test_missing_dot_says_how_to_install(monkeypatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    _, _, _, f = named_expression()
+    with pytest.raises(viz.DotNotFound, match="apt-get install graphviz"):
+        viz.render_svg(f)
+    assert viz.to_dot(f).startswith("digraph")  # text forms still work
+
+
+def test_a_graph_of_10000_nodes_is_summarised_and_still_draws() -> None:
+    require("dot")
+    x = tg.Tensor(np.ones(2), requires_grad=True)
+    v = x
+    for _ in range(10_000):
+        v = v * 1.0001
+    drawing = viz.draw_graph(v.sum(), max_nodes=200)
+    assert "earlier values" in drawing.source
+    assert drawing.source.count("->") < 1000
+    assert "<svg" in drawing.pipe(format="svg", encoding="utf-8")
+
+
+def png_is_not_blank(path: Path) -> bool:
+    """True when the PNG's pixels are not all the same (decoded with zlib, no extra package)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, position = b"", 8
+    while position < len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        if kind == b"IDAT":
+            chunks += data[position + 8 : position + 8 + length]
+        position += 12 + length
+    pixels = np.frombuffer(zlib.decompress(chunks), dtype=np.uint8)
+    return int(pixels.max()) - int(pixels.min()) > 50 and len(np.unique(pixels)) > 10
+
+
+def chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={user_data}",
+    ]
+    return subprocess.run(
+        [require("chromium"), *flags, *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_step_through_page_in_a_real_browser(tmp_path) -> None:
+    require("dot")
+    loss = tutorial.named_seed_graph()
+    steps = viz.backward_steps(loss)
+    page = viz.animate_backward(loss, tmp_path / "backprop.html")
+    text = page.read_text()
+    assert text.count('class="frame"') == len(steps) == 5
+    assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text
+    for frame in (0, len(steps) - 1):
+        url = f"{page.as_uri()}#frame={frame}"
+        dom = chromium("--dump-dom", url, user_data=tmp_path / "profile").stdout
+        title = re.search(r"<title>([^<]*)</title>", dom)
+        assert title is not None and title.group(1) == f"ready: {len(steps)} frames", dom[:500]
+        assert f"step {frame + 1} of {len(steps)}" in dom
+        shot = tmp_path / f"frame{frame}.png"
+        chromium("--window-size=1400,900", f"--screenshot={shot}", url, user_data=tmp_path / "p2")
+        assert png_is_not_blank(shot)
+
+
+def test_graph_command_writes_every_file(tmp_path, capsys) -> None:
+    require("dot")
+    assert main(["graph", "--out", str(tmp_path)]) == 0
+    for name in ("graph.svg", "graph.dot", "graph.mmd", "explain.txt", "backprop.html"):
+        assert (tmp_path / name).stat().st_size > 100, name
+    assert "d_weights1" in (tmp_path / "explain.txt").read_text()
+
+
+def test_graph_command_without_dot_falls_back_to_text_forms(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert main(["graph", "--out", str(tmp_path)]) == 0
+    assert "dot' program is missing" in capsys.readouterr().out
+    assert (tmp_path / "graph.dot").exists() and (tmp_path / "graph.mmd").exists()
+    assert not (tmp_path / "graph.svg").exists()

@@ -1,0 +1,124 @@
+"""A self-contained HTML page that steps through the backward pass, one frame per step.
+
+Each frame is the graph drawn as SVG (by graphviz's ``dot``) with the current op and its
+edges highlighted and every gradient that has arrived so far filled in. The page has
+previous/next buttons, a slider and keyboard arrows, loads nothing from the network,
+and opens at ``#frame=K`` when the address says so.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.viz.graph import build_graph, summary
+from tinygrad_nn.viz.render import draw
+from tinygrad_nn.viz.steps import backward_steps
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>loading</title>
+<style>
+  body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }}
+  .frame {{ display: none; }}
+  .frame.current {{ display: block; }}
+  .frame svg {{ max-width: 100%; height: auto; }}
+  #controls {{ display: flex; gap: 0.8em; align-items: center; margin: 0.6em 0; }}
+  #caption {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 13px;
+             background: #f6f6f6; padding: 0.6em; border-radius: 4px; }}
+</style>
+</head>
+<body>
+<h2>Backward pass of {root}, step by step</h2>
+<div id="controls">
+  <button id="previous" type="button">&larr; previous</button>
+  <input id="slider" type="range" min="0" max="{last}" value="0">
+  <button id="next" type="button">next &rarr;</button>
+  <span id="position"></span>
+</div>
+<div id="caption"></div>
+{frames}
+<script>
+"use strict";
+window.onerror = function (message) {{ document.title = "error: " + message; }};
+const captions = {captions};
+const frames = Array.from(document.querySelectorAll(".frame"));
+const slider = document.getElementById("slider");
+function show(index) {{
+  index = Math.max(0, Math.min(frames.length - 1, index));
+  frames.forEach(function (frame, i) {{ frame.classList.toggle("current", i === index); }});
+  slider.value = String(index);
+  document.getElementById("position").textContent =
+      "step " + (index + 1) + " of " + frames.length;
+  document.getElementById("caption").textContent = captions[index];
+}}
+function current() {{ return Number(slider.value); }}
+const previous = document.getElementById("previous");
+const next = document.getElementById("next");
+previous.addEventListener("click", function () {{ show(current() - 1); }});
+next.addEventListener("click", function () {{ show(current() + 1); }});
+slider.addEventListener("input", function () {{ show(current()); }});
+document.addEventListener("keydown", function (event) {{
+  if (event.key === "ArrowLeft") {{ show(current() - 1); }}
+  if (event.key === "ArrowRight") {{ show(current() + 1); }}
+}});
+const wanted = /frame=(\\d+)/.exec(window.location.hash);
+show(wanted ? Number(wanted[1]) : 0);
+document.title = "ready: " + frames.length + " frames";
+</script>
+</body>
+</html>
+"""
+
+
+def animate_backward(
+    root: Tensor, path: str | Path, max_elements: int = 6, rankdir: str = "LR"
+) -> Path:
+    """Write the step-through page for the backward pass of ``root`` to ``path``.
+
+    Needs the ``dot`` program (it draws one SVG per step). Returns the path written.
+    """
+    graph = build_graph(root, max_nodes=None)
+    steps = backward_steps(root, graph)
+    by_name = {key: node.tensor for key, node in graph.tensors.items()}
+    made_by = {op.output: key for key, op in graph.ops.items()}
+    known: dict[Any, np.ndarray] = {root: np.ones(root.shape, root.dtype)}
+    frames, captions = [], []
+    for step in steps:
+        for c in step.contributions:
+            known[by_name[c.to]] = c.accumulated
+        for node in graph.tensors.values():
+            node.grad = known.get(node.tensor)
+        op_key = made_by[step.node]
+        highlight = {step.node, op_key, *(c.to for c in step.contributions)}
+        svg = draw(graph, True, True, rankdir, max_elements, False, highlight).pipe(
+            format="svg", encoding="utf-8"
+        )
+        svg = svg[svg.index("<svg") :]  # drop the XML prologue: the SVG is inline
+        frames.append(f'<div class="frame" id="frame{step.index}">{svg}</div>')
+        lines = [f"step {step.index}: {step.title}   [{step.op.definition}]"]
+        lines.append(f"  upstream g = dL/d{step.node} = {summary(step.upstream, max_elements)}")
+        for c in step.contributions:
+            lines.append(f"  to {c.to}: {c.formula};  share = {summary(c.share, max_elements)}")
+            if c.earlier:
+                lines.append(
+                    f"    (added to {c.earlier} earlier share(s): "
+                    f"{summary(c.accumulated, max_elements)})"
+                )
+        captions.append("\n".join(lines))
+    page = PAGE.format(
+        root=html.escape(graph.root),
+        last=max(len(frames) - 1, 0),
+        frames="\n".join(frames),
+        captions=json.dumps(captions),
+    )
+    target = Path(path)
+    target.write_text(page, encoding="utf-8")
+    return target

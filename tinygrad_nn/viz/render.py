@@ -1,0 +1,311 @@
+"""Drawing a graph: graphviz (SVG/PNG), DOT source, Mermaid, and an indented text tree.
+
+Example:
+    >>> import tinygrad_nn as tg
+    >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
+    >>> print(to_text(x * x))
+    mul_out = mul(x, x)  shape ()  value 4.  grad 1.
+    ├── x   parameter  shape ()  value 2.  grad 4.
+    └── x   (shown above)
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import shutil
+from typing import Any
+
+from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.viz.graph import Graph, TensorNode, build_graph, module_title, summary
+from tinygrad_nn.viz.steps import gradients
+
+INSTALL_HELP = (
+    "the graphviz 'dot' program is needed to render drawings but was not found. Install "
+    "the system package: `apt-get install graphviz` (Debian/Ubuntu), `brew install "
+    "graphviz` (macOS), `conda install graphviz`, or see https://graphviz.org/download/. "
+    "Without it, to_dot(), to_mermaid() and to_text() still work."
+)
+
+STYLE = {  # fill colours and shapes that tell the kinds of node apart
+    "parameter": {"shape": "box", "style": "filled,rounded", "fillcolor": "#fde7c3"},
+    "input": {"shape": "box", "style": "filled,rounded", "fillcolor": "#dbeafe"},
+    "constant": {"shape": "box", "style": "filled,rounded", "fillcolor": "#f1f1f1"},
+    "intermediate": {"shape": "box", "style": "rounded"},
+    "output": {"shape": "box", "style": "filled,rounded,bold", "fillcolor": "#d1fae5"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#ede9fe"},
+    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#ede9fe"},
+}
+
+
+class DotNotFound(RuntimeError):
+    """Rendering needs the graphviz ``dot`` program, which is not installed."""
+
+
+def dot_available() -> bool:
+    """True when the ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def _graphviz() -> Any:
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "drawing needs the graphviz Python package: pip install 'tinygrad-nn[viz]'"
+        ) from None
+    return graphviz
+
+
+@functools.cache
+def _drawing_class() -> type:
+    """A graphviz.Digraph whose rendering errors say how to install ``dot``."""
+    graphviz = _graphviz()
+
+    class Drawing(graphviz.Digraph):  # type: ignore[name-defined]
+        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().pipe(*args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise DotNotFound(INSTALL_HELP) from None
+
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().render(*args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise DotNotFound(INSTALL_HELP) from None
+
+    return Drawing
+
+
+def tensor_lines(
+    node: TensorNode, show_data: bool, show_grad: bool, max_elements: int
+) -> list[str]:
+    """The text of a tensor node: name, shape and dtype, value, gradient."""
+    t = node.tensor
+    lines = [node.key if node.kind != "constant" else f"constant {node.key}"]
+    if node.kind != "constant":
+        lines.append(f"{t.shape} {t.dtype}")
+        if show_data:
+            lines.append("value " + summary(t.data, max_elements))
+    if show_grad and node.grad is not None:
+        lines.append("grad " + summary(node.grad, max_elements))
+    return lines
+
+
+def _graph_for(
+    root: Tensor, show_grad: bool, max_nodes: int | None, collapse: bool | tuple[type, ...]
+) -> Graph:
+    grads = gradients(root) if show_grad else {}
+    return build_graph(root, grads=grads or None, max_nodes=max_nodes, collapse=collapse)
+
+
+def draw_graph(
+    root: Tensor,
+    *,
+    show_data: bool = True,
+    show_grad: bool = True,
+    rankdir: str = "LR",
+    max_elements: int = 6,
+    max_nodes: int | None = 400,
+    collapse: bool | tuple[type, ...] = False,
+    legend: bool = True,
+) -> Any:
+    """The graph that computed ``root`` as a ``graphviz.Digraph`` (shown inline in Jupyter).
+
+    Tensor nodes show their name, shape, dtype, value and gradient (computed by a
+    backward pass that keeps the graph and changes no ``.grad``); op nodes show the op;
+    each edge into an op carries the local derivative for that input. Parameters,
+    inputs, constants, intermediate values and the output have distinct colours (see the
+    legend). Ops made inside an ``nn.Module`` call are grouped in a labelled cluster;
+    ``collapse=True`` draws each innermost module call as one box. Graphs larger than
+    ``max_nodes`` tensors show the last ``max_nodes`` and a count of the rest.
+
+    Example:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+        >>> drawing = draw_graph((x * x).sum())
+        >>> "dz/dx = y" in drawing.source
+        True
+    """
+    graph = _graph_for(root, show_grad, max_nodes, collapse)
+    return draw(graph, show_data, show_grad, rankdir, max_elements, legend)
+
+
+def draw(
+    graph: Graph,
+    show_data: bool = True,
+    show_grad: bool = True,
+    rankdir: str = "LR",
+    max_elements: int = 6,
+    legend: bool = True,
+    highlight: set[str] | None = None,
+) -> Any:
+    """Turn a :class:`Graph` into a ``graphviz.Digraph``; ``highlight`` names nodes to mark."""
+    highlight = highlight or set()
+    Drawing = _drawing_class()
+    drawing = Drawing(
+        "tinygrad_nn",
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+        node_attr={"fontname": "Helvetica", "fontsize": "10"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#555555"},
+    )
+    clusters = {path: Drawing(name=f"cluster_{i}") for i, path in enumerate(graph.clusters())}
+    for path, cluster in clusters.items():
+        cluster.attr(label=module_title(path[-1]), style="rounded,dashed", color="#888888")
+
+    def home(path: tuple[Any, ...]) -> Any:
+        return clusters.get(path, drawing)
+
+    marked = {"color": "#dc2626", "penwidth": "2.5"}
+    for node in graph.tensors.values():
+        lines = tensor_lines(node, show_data, show_grad, max_elements)
+        extra = marked if node.key in highlight else {}
+        home(node.cluster).node(node.key, "\n".join(lines), **{**STYLE[node.kind], **extra})
+    for op in graph.ops.values():
+        style = STYLE["op" if op.op is not None else "module"]
+        label = op.title if op.op is None else _op_label(op.op)
+        extra = marked if op.key in highlight else {}
+        home(op.cluster).node(op.key, label, **{**style, **extra})
+    for edge in graph.edges:
+        extra = marked if {edge.source, edge.target} <= highlight else {}
+        drawing.edge(edge.source, edge.target, label=edge.label, **extra)
+    if graph.omitted:
+        drawing.node(
+            "omitted",
+            f"{graph.omitted:,} earlier values\n(not drawn)",
+            shape="note",
+            style="dashed",
+        )
+    for path in sorted(clusters, key=len, reverse=True):  # attach children to parents
+        parent = clusters.get(path[:-1], drawing)
+        parent.subgraph(clusters[path])
+    if legend:
+        _add_legend(drawing, Drawing)
+    return drawing
+
+
+def _op_label(op: Any) -> str:
+    params = {k: v for k, v in op.params.items() if k not in {"condition", "index"}}
+    if not params:
+        return op.name
+    return op.name + "\n" + ", ".join(f"{k}={v}" for k, v in params.items())
+
+
+def _add_legend(drawing: Any, Drawing: type) -> None:
+    legend = Drawing(name="cluster_legend")
+    legend.attr(label="legend", style="dotted", color="#aaaaaa", fontsize="9")
+    for kind in ("parameter", "input", "constant", "intermediate", "output", "op"):
+        legend.node(f"legend_{kind}", kind, fontsize="9", **STYLE[kind])
+    drawing.subgraph(legend)
+
+
+def to_dot(root: Tensor, **options: Any) -> str:
+    """The DOT source of :func:`draw_graph` (no ``dot`` program needed).
+
+    Example:
+        >>> import tinygrad_nn as tg
+        >>> to_dot(tg.Tensor(1.0, requires_grad=True) * 2).startswith("digraph")
+        True
+    """
+    return str(draw_graph(root, **options).source)
+
+
+def render_svg(root: Tensor, **options: Any) -> str:
+    """The drawing as SVG text; raises :class:`DotNotFound` (with install help) without dot."""
+    return str(draw_graph(root, **options).pipe(format="svg", encoding="utf-8"))
+
+
+def _mermaid_text(text: str) -> str:
+    return html.escape(text, quote=True).replace("\n", "<br/>")
+
+
+def to_mermaid(
+    root: Tensor,
+    *,
+    show_data: bool = True,
+    show_grad: bool = True,
+    max_elements: int = 6,
+    max_nodes: int | None = 400,
+    direction: str = "LR",
+) -> str:
+    """The graph as a Mermaid flowchart (GitHub renders it inside ```mermaid blocks).
+
+    Example:
+        >>> import tinygrad_nn as tg
+        >>> print(to_mermaid(tg.Tensor(2.0, requires_grad=True, name="x") * 3).splitlines()[0])
+        flowchart LR
+    """
+    graph = _graph_for(root, show_grad, max_nodes, False)
+    ids = {key: f"n{i}" for i, key in enumerate([*graph.tensors, *graph.ops])}
+    lines = [f"flowchart {direction}"]
+    body: dict[tuple[Any, ...], list[str]] = {}
+    for node in graph.tensors.values():
+        text = _mermaid_text("\n".join(tensor_lines(node, show_data, show_grad, max_elements)))
+        body.setdefault(node.cluster, []).append(f'{ids[node.key]}["{text}"]:::{node.kind}')
+    for op in graph.ops.values():
+        assert op.op is not None
+        body.setdefault(op.cluster, []).append(
+            f'{ids[op.key]}(["{_mermaid_text(_op_label(op.op))}"]):::op'
+        )
+    lines += ["    " + line for line in body.pop((), [])]
+    for i, path in enumerate(graph.clusters()):
+        lines.append(f'    subgraph c{i} ["{_mermaid_text(module_title(path[-1]))}"]')
+        lines += ["        " + line for line in body.get(path, [])]
+        lines.append("    end")
+    for edge in graph.edges:
+        arrow = f' -- "{_mermaid_text(edge.label)}" --> ' if edge.label else " --> "
+        lines.append(f"    {ids[edge.source]}{arrow}{ids[edge.target]}")
+    for kind in ("parameter", "input", "constant", "intermediate", "output", "op"):
+        fill = STYLE[kind].get("fillcolor", "#ffffff")
+        lines.append(f"    classDef {kind} fill:{fill},stroke:#555555")
+    return "\n".join(lines)
+
+
+def to_text(
+    root: Tensor, *, show_data: bool = True, show_grad: bool = True, max_elements: int = 6
+) -> str:
+    """The graph as an indented tree for a terminal; a value used twice is shown once.
+
+    Written without recursion, so it works for graphs of any depth.
+    """
+    graph = _graph_for(root, show_grad, None, False)
+    made_by = {op.output: op for op in graph.ops.values()}
+    inputs_of: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        if edge.target in graph.ops:
+            inputs_of.setdefault(edge.target, []).append(edge.source)
+
+    def describe(key: str) -> str:
+        node = graph.tensors[key]
+        t = node.tensor
+        parts = []
+        op = made_by.get(key)
+        if op is not None and op.op is not None:
+            parts.append(f"{key} = {op.op.name}({', '.join(inputs_of.get(op.key, []))})")
+        else:
+            parts.append(f"{key}   {node.kind}")
+        parts.append(f"shape {t.shape}")
+        if show_data:
+            parts.append("value " + summary(t.data, max_elements))
+        if show_grad and node.grad is not None:
+            parts.append("grad " + summary(node.grad, max_elements))
+        return "  ".join(parts)
+
+    lines: list[str] = []
+    shown: set[str] = set()
+    stack: list[tuple[str, str, str]] = [(graph.root, "", "")]
+    while stack:
+        key, prefix, branch = stack.pop()
+        if key in shown:
+            lines.append(f"{prefix}{branch}{key}   (shown above)")
+            continue
+        shown.add(key)
+        lines.append(prefix + branch + describe(key))
+        op = made_by.get(key)
+        children = inputs_of.get(op.key, []) if op is not None else []
+        child_prefix = prefix + ("    " if branch in ("", "└── ") else "│   ")
+        for i, child in reversed(list(enumerate(children))):
+            last = i == len(children) - 1
+            stack.append((child, child_prefix if branch else "", "└── " if last else "├── "))
+    return "\n".join(lines)
