@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint bench graphviz browser clean
+.PHONY: demo test lint docs bench graphviz browser clean
 
 # The runtime plus the plotting/drawing extras, for the demo.
 $(VENV)/.demo-installed: pyproject.toml
@@ -23,12 +23,17 @@ $(VENV)/.dev-installed: pyproject.toml
 demo: $(VENV)/.demo-installed graphviz
 	$(PY) -m tinygrad_nn tutorial
 
-test: $(VENV)/.dev-installed graphviz browser lint
+test: $(VENV)/.dev-installed graphviz browser lint docs
 	$(PY) -m pytest
 
+# The documentation site (mkdocs-material): its pictures are drawn by tinygrad_nn during
+# the build, and --strict turns broken links and references into errors.
+docs: $(VENV)/.dev-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check tinygrad_nn tests bench examples
-	$(BIN)/ruff format --check tinygrad_nn tests bench examples
+	$(BIN)/ruff check tinygrad_nn tests bench examples docs/_hooks
+	$(BIN)/ruff format --check tinygrad_nn tests bench examples docs/_hooks
 	$(BIN)/mypy tinygrad_nn
 
 bench: $(VENV)/.demo-installed
@@ -59,4 +64,4 @@ browser:
 	$(call install_if_missing,chromium,chromium,the browser test of the step-through page will skip,apt-get install chromium)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tinygrad_nn_out
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tinygrad_nn_out site docs/generated

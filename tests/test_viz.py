@@ -131,7 +131,7 @@ def test_backward_steps_show_fan_out_as_a_sum() -> None:
 
 def test_explain_reconstructs_the_seeds_hand_derived_steps() -> None:
     loss = tutorial.named_seed_graph()
-    text = viz.explain(loss, file=open(os.devnull, "w"))  # noqa: SIM115
+    text = viz.explanation(loss)
     assert (
         "step 3: matmul_out_2 = layer1 @ weights2      [z = x @ y, with x = layer1, y = weights2]"
         in text

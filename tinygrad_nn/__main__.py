@@ -11,7 +11,6 @@ weight trajectories, and writes ``DIR/loss.csv`` and ``DIR/loss.png``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -94,7 +93,7 @@ def run_graph(args: argparse.Namespace) -> int:
     written = []
     (out / "graph.dot").write_text(viz.to_dot(loss) + "\n")
     (out / "graph.mmd").write_text(viz.to_mermaid(loss) + "\n")
-    explanation = viz.explain(loss, file=open(os.devnull, "w"))  # noqa: SIM115
+    explanation = viz.explanation(loss)
     (out / "explain.txt").write_text(
         explanation + "\n\n" + tutorial.seed_formulas_check(loss) + "\n"
     )

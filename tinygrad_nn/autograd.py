@@ -11,7 +11,7 @@ The order comes from an iterative depth-first search, so graphs of any depth wor
 Python's default recursion limit. Unless ``retain_graph`` is set, each node's saved
 arrays are released right after it is used.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(3.0, requires_grad=True)
     >>> y = x * x + x          # x feeds three places: dy/dx = 2x + 1
@@ -47,7 +47,7 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     the tensors; sorting them by creation number then puts every input before its uses,
     because a tensor is always made after the tensors it is computed from.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> a = tg.Tensor(1.0, requires_grad=True, name="a")
         >>> b = (a * 2).exp()
@@ -203,7 +203,7 @@ def backward(
 ) -> None:
     """Backpropagate from ``roots`` and add the results to the leaves' ``.grad``.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
         >>> backward([x * 3], [[1.0, 1.0]])
@@ -260,7 +260,7 @@ def grad(
         allow_unused: return None for an input the outputs do not depend on, instead of
             raising.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor(2.0, requires_grad=True)
         >>> y = tg.Tensor(5.0, requires_grad=True)

@@ -714,7 +714,7 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
 def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backward") -> str:
     """The straight-line NumPy for an existing graph (``names``: id(tensor) -> name).
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
         >>> print(generate((w * w).sum(), {id(w): "w"}))
@@ -937,7 +937,7 @@ def compile(fn: Callable[..., Any]) -> CompiledFunction:
 
     Usable as a decorator. See the module documentation for what is traced.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> w = tg.Tensor([2.0], requires_grad=True)
         >>> square = tg.compile(lambda w: (w * w).sum())

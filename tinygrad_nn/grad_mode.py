@@ -1,6 +1,6 @@
 """Whether operations are recorded for backward: ``no_grad`` and ``enable_grad``.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
     >>> with tg.no_grad():
@@ -30,7 +30,7 @@ _state = _GradState()
 def is_grad_enabled() -> bool:
     """True when new operations on tensors that require grad are recorded.
 
-    Example:
+    Examples:
         >>> is_grad_enabled()
         True
     """
@@ -40,7 +40,7 @@ def is_grad_enabled() -> bool:
 class set_grad_enabled(ContextDecorator):
     """Turn recording on or off inside a ``with`` block or a decorated function.
 
-    Example:
+    Examples:
         >>> with set_grad_enabled(False):
         ...     is_grad_enabled()
         False
@@ -64,7 +64,7 @@ class set_grad_enabled(ContextDecorator):
 class no_grad(set_grad_enabled):
     """Record nothing: results do not require grad. Use as ``with no_grad():`` or ``@no_grad()``.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> @tg.no_grad()
         ... def predict(x):
@@ -83,7 +83,7 @@ class no_grad(set_grad_enabled):
 class enable_grad(set_grad_enabled):
     """Record again inside a ``no_grad`` block.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> with tg.no_grad(), tg.enable_grad():
         ...     (tg.Tensor(1.0, requires_grad=True) * 2).requires_grad

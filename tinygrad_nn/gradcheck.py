@@ -11,7 +11,7 @@ the gradient itself, which checks second derivatives.
 
 Use float64 inputs: with float32, rounding swamps the difference quotient.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([0.5, -1.0, 2.0], requires_grad=True)
     >>> tg.gradcheck(lambda t: (t * t.sigmoid()).sum(), [x])
@@ -58,7 +58,7 @@ def numerical_jacobian(
     Only inputs that are tensors requiring grad are perturbed; the others get an empty
     (size-0) Jacobian column block. The inputs themselves are never modified.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> J = numerical_jacobian(lambda x: x * 3, [tg.Tensor([1.0, 2.0], requires_grad=True)])
         >>> np.round(J[0][0], 6)
@@ -88,7 +88,7 @@ def numerical_jacobian(
 def analytical_jacobian(fn: Function, inputs: Sequence[Any]) -> list[list[np.ndarray]]:
     """Jacobians from backward: row ``k`` of ``J[j][i]`` is the gradient of output element k.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> J = analytical_jacobian(lambda x: x * 3, [tg.Tensor([1.0, 2.0], requires_grad=True)])
         >>> J[0][0]
@@ -133,13 +133,14 @@ def gradcheck(
         fn: takes the inputs, returns a tensor (or a tuple of tensors) of any shape.
         inputs: the arguments; tensors with ``requires_grad`` are checked.
         eps: the finite-difference step.
-        atol, rtol: allowed difference, ``|analytical - numerical| <= atol + rtol |numerical|``.
+        atol: allowed absolute difference: ``|analytical - numerical| <= atol + rtol |numerical|``.
+        rtol: allowed relative difference (see ``atol``).
         raise_exception: raise :class:`GradcheckError` on a mismatch (else return False).
 
     Returns:
         True when every Jacobian entry agrees.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> w = tg.Tensor([[0.1, 0.2], [0.3, 0.4]], requires_grad=True)
         >>> x = tg.Tensor([[1.0, 2.0]])
@@ -183,7 +184,7 @@ def gradgradcheck(
     normal ones from ``seed`` when not given), which makes it a function of the inputs
     that backward can differentiate again.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([0.3, -0.7], requires_grad=True)
         >>> tg.gradgradcheck(lambda t: t.tanh() * t, [x])

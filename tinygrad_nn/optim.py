@@ -4,7 +4,7 @@ Each ``step()`` reads every parameter's ``.grad`` and replaces the parameter's d
 the updated values (a new array: a graph that saved the old values is not disturbed).
 Parameters whose ``.grad`` is None are skipped.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import nn, optim
     >>> w = nn.Parameter([1.0])
@@ -67,7 +67,7 @@ class SGD(Optimizer):
         b = g  (first step),  b = mu * b + g  (later steps)
         p = p - lr * b        (b = g when mu = 0)
 
-    Example:
+    Examples:
         >>> from tinygrad_nn import nn
         >>> opt = SGD([nn.Parameter([1.0])], lr=0.1, momentum=0.9)
     """
@@ -100,7 +100,7 @@ class Adam(Optimizer):
         m = b1 * m + (1 - b1) * g          v = b2 * v + (1 - b2) * g**2
         p = p - lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)
 
-    Example:
+    Examples:
         >>> from tinygrad_nn import nn
         >>> opt = Adam([nn.Parameter([1.0])], lr=0.01)
     """

@@ -2,7 +2,7 @@
 
 Without tqdm, or when output is not a terminal, training runs silently.
 
-Example:
+Examples:
     >>> with ProgressBar(3, "training") as bar:
     ...     for step in range(3):
     ...         bar.update(loss=1.0 / (step + 1))

@@ -4,7 +4,7 @@ A checkpoint is a NumPy ``.npz`` archive holding one array per parameter (by dot
 name) plus a marker entry that says it was written by tinygrad_nn. Loading uses
 ``allow_pickle=False``, so a file can never run code.
 
-Example:
+Examples:
     >>> import os, tempfile
     >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import nn
@@ -36,7 +36,7 @@ PathLike = str | os.PathLike
 def save(obj: Module | Mapping[str, Any], path: PathLike) -> None:
     """Write a module's ``state_dict()`` (or a state dict) to ``path``, exactly that name.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from tinygrad_nn import nn
         >>> save({"w": [1.0, 2.0]}, os.path.join(tempfile.mkdtemp(), "w.npz"))

@@ -4,7 +4,7 @@ A tensor made by an operation keeps a link to that operation (an :class:`~tinygr
 holding the input tensors); following those links backwards from a result is the
 computation graph that :meth:`Tensor.backward` walks.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
     >>> y = (x * x).sum()
@@ -42,7 +42,7 @@ def as_array(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) ->
     Float data keeps its precision; integer and bool data become float64 when they must
     require grad, as only floating point values can be differentiated.
 
-    Example:
+    Examples:
         >>> as_array([1, 2], requires_grad=True).dtype
         dtype('float64')
     """
@@ -85,7 +85,7 @@ class Tensor:
         dtype: the NumPy dtype to store, e.g. ``np.float32`` or ``"float32"``.
         name: a label used when the graph is drawn or explained.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> w = tg.Tensor([[1.0], [2.0]], requires_grad=True, name="w")
         >>> x = tg.Tensor([[3.0, 4.0]])
@@ -173,7 +173,7 @@ class Tensor:
     def op(self) -> ops.Op | None:
         """The operation that made this tensor (None for a leaf). ``op.parents`` are its inputs.
 
-        Example:
+        Examples:
             >>> import tinygrad_nn as tg
             >>> a = tg.Tensor(2.0, requires_grad=True)
             >>> (a * 3).op
@@ -185,7 +185,7 @@ class Tensor:
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than by a recorded operation.
 
-        Example:
+        Examples:
             >>> import tinygrad_nn as tg
             >>> a = tg.Tensor(2.0, requires_grad=True)
             >>> a.is_leaf, (a * 3).is_leaf
@@ -213,7 +213,7 @@ class Tensor:
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number.
 
-        Example:
+        Examples:
             >>> Tensor([[2.5]]).item()
             2.5
         """
@@ -291,7 +291,7 @@ class Tensor:
             retain_graph: keep the graph so backward can run through it again.
             create_graph: record the backward pass too, so gradients can be differentiated.
 
-        Example:
+        Examples:
             >>> import tinygrad_nn as tg
             >>> x = tg.Tensor(3.0, requires_grad=True)
             >>> (x ** 2).backward()
@@ -309,7 +309,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place and return it.
 
-        Example:
+        Examples:
             >>> Tensor([1, 2]).requires_grad_().dtype  # integer data becomes float64
             dtype('float64')
         """
@@ -325,7 +325,7 @@ class Tensor:
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` during backward.
 
-        Example:
+        Examples:
             >>> import tinygrad_nn as tg
             >>> x = tg.Tensor(2.0, requires_grad=True)
             >>> h = (x * 3).retain_grad()
@@ -463,7 +463,7 @@ class Tensor:
     def exp(self) -> Tensor:
         """e to the power of each element.  d/dx exp(x) = exp(x)
 
-        Example:
+        Examples:
             >>> Tensor([0.0, 1.0]).exp()
             Tensor([1.        , 2.71828183])
         """
@@ -472,7 +472,7 @@ class Tensor:
     def log(self) -> Tensor:
         """Natural logarithm.  d/dx log(x) = 1 / x
 
-        Example:
+        Examples:
             >>> Tensor([1.0]).log()
             Tensor([0.])
         """
@@ -481,7 +481,7 @@ class Tensor:
     def sqrt(self) -> Tensor:
         """Square root.  d/dx sqrt(x) = 1 / (2 sqrt(x))
 
-        Example:
+        Examples:
             >>> Tensor([4.0]).sqrt()
             Tensor([2.])
         """
@@ -490,7 +490,7 @@ class Tensor:
     def abs(self) -> Tensor:
         """Absolute value.  d/dx |x| = sign(x)
 
-        Example:
+        Examples:
             >>> Tensor([-2.0, 3.0]).abs()
             Tensor([2., 3.])
         """
@@ -502,7 +502,7 @@ class Tensor:
     def tanh(self) -> Tensor:
         """Hyperbolic tangent.  d/dx tanh(x) = 1 - tanh(x)**2
 
-        Example:
+        Examples:
             >>> Tensor([0.0]).tanh()
             Tensor([0.])
         """
@@ -511,7 +511,7 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         """The logistic function 1 / (1 + exp(-x)).  d/dx = sigmoid(x) (1 - sigmoid(x))
 
-        Example:
+        Examples:
             >>> Tensor([0.0, -1000.0, 1000.0]).sigmoid()
             Tensor([0.5, 0. , 1. ])
         """
@@ -520,7 +520,7 @@ class Tensor:
     def relu(self) -> Tensor:
         """max(x, 0).  d/dx = 1 where x > 0, else 0
 
-        Example:
+        Examples:
             >>> Tensor([-1.0, 2.0]).relu()
             Tensor([0., 2.])
         """
@@ -529,7 +529,7 @@ class Tensor:
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """Limit values to [lo, hi] (either may be None).  d/dx = 1 inside, 0 outside
 
-        Example:
+        Examples:
             >>> Tensor([-2.0, 0.5, 2.0]).clip(-1, 1)
             Tensor([-1. ,  0.5,  1. ])
         """
@@ -542,7 +542,7 @@ class Tensor:
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``; safe for large inputs.
 
-        Example:
+        Examples:
             >>> Tensor([0.0, 0.0]).softmax()
             Tensor([0.5, 0.5])
         """
@@ -551,7 +551,7 @@ class Tensor:
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log(softmax(x)) along ``axis``, computed without overflow or log(0).
 
-        Example:
+        Examples:
             >>> Tensor([0.0, 0.0]).log_softmax().exp()
             Tensor([0.5, 0.5])
         """
@@ -560,7 +560,7 @@ class Tensor:
     def astype(self, dtype: DTypeLike) -> Tensor:
         """The same values in another dtype; gradients flow back in the original dtype.
 
-        Example:
+        Examples:
             >>> Tensor([1.0]).astype("float32").dtype
             dtype('float32')
         """
@@ -571,7 +571,7 @@ class Tensor:
     def sum(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes when None).
 
-        Example:
+        Examples:
             >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
             Tensor([4., 6.])
         """
@@ -580,7 +580,7 @@ class Tensor:
     def mean(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Average over ``axis`` (all axes when None).
 
-        Example:
+        Examples:
             >>> Tensor([1.0, 2.0, 6.0]).mean()
             Tensor(3.)
         """
@@ -589,7 +589,7 @@ class Tensor:
     def max(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Largest value over ``axis``; tied maxima share the gradient equally.
 
-        Example:
+        Examples:
             >>> Tensor([1.0, 5.0, 2.0]).max()
             Tensor(5.)
         """
@@ -598,7 +598,7 @@ class Tensor:
     def min(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Smallest value over ``axis``; tied minima share the gradient equally.
 
-        Example:
+        Examples:
             >>> Tensor([1.0, 5.0, 2.0]).min()
             Tensor(1.)
         """
@@ -609,7 +609,7 @@ class Tensor:
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same values in a new shape: ``reshape(2, 3)`` or ``reshape((2, 3))``.
 
-        Example:
+        Examples:
             >>> Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2)
             Tensor([[1., 2.],
                     [3., 4.]])
@@ -620,7 +620,7 @@ class Tensor:
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (reverse them when none are given).
 
-        Example:
+        Examples:
             >>> Tensor([[1.0, 2.0]]).transpose().shape
             (2, 1)
         """
@@ -638,7 +638,7 @@ class Tensor:
         In the gradient, positions picked more than once receive the sum of their
         gradients.
 
-        Example:
+        Examples:
             >>> import tinygrad_nn as tg
             >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
             >>> x[[0, 0, 2]].sum().backward()
@@ -676,7 +676,7 @@ def apply(op: ops.Op, *inputs: Tensor) -> Tensor:
     If the forward fails (mismatched shapes, bad axis...), the error names the op and
     the shapes, and nothing is recorded.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> from tinygrad_nn import ops
         >>> apply(ops.Mul(), tg.Tensor(2.0), tg.Tensor(4.0))
@@ -727,7 +727,7 @@ def _as_tensors(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis, as ``numpy.concatenate``.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> tg.concatenate([tg.Tensor([1.0]), tg.Tensor([2.0, 3.0])])
         Tensor([1., 2., 3.])
@@ -740,7 +740,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis, as ``numpy.stack``.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> tg.stack([tg.Tensor([1.0, 2.0]), tg.Tensor([3.0, 4.0])]).shape
         (2, 2)
@@ -755,7 +755,7 @@ def where(condition: Operand, a: Operand, b: Operand) -> Tensor:
 
     The condition is a constant: gradients flow to ``a`` and ``b`` only.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([-1.0, 2.0])
         >>> tg.where(x > 0, x, 0.0)
@@ -768,7 +768,7 @@ def where(condition: Operand, a: Operand, b: Operand) -> Tensor:
 def maximum(a: Operand, b: Operand) -> Tensor:
     """Elementwise larger of ``a`` and ``b``; a tie sends half the gradient to each.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> tg.maximum(tg.Tensor([1.0, 5.0]), 3.0)
         Tensor([3., 5.])
@@ -779,7 +779,7 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 def minimum(a: Operand, b: Operand) -> Tensor:
     """Elementwise smaller of ``a`` and ``b``; a tie sends half the gradient to each.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> tg.minimum(tg.Tensor([1.0, 5.0]), 3.0)
         Tensor([1., 3.])

@@ -5,7 +5,7 @@ this namespace instead of :data:`tinygrad_nn.xp.numpy_xp`. Every step of the bac
 then becomes part of the graph, so the gradients can be differentiated again: second
 derivatives, Hessian-vector products, and so on — from the same rule, written once.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(2.0, requires_grad=True)
     >>> (dy_dx,) = tg.grad(x ** 3, [x], create_graph=True)   # 3 x**2 = 12

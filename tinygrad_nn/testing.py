@@ -11,7 +11,7 @@ load this module.
   upstream gradient, also checking that inputs are not mutated and that no gradient is
   a view of another array.
 
-Example:
+Examples:
     >>> from hypothesis import given, settings
     >>> @settings(max_examples=5, deadline=None)
     ... @given(x=arrays(shapes()))
@@ -40,7 +40,7 @@ def shapes(
 ) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes, scalars (0-d) included by default.
 
-    Example:
+    Examples:
         >>> shapes(min_dims=2, max_dims=2).example().__len__()
         2
     """
@@ -56,7 +56,7 @@ def floats(
 
     ``avoid`` keeps finite differences off kinks, e.g. ``avoid=[0]`` for ``relu``.
 
-    Example:
+    Examples:
         >>> v = floats(-1, 1, avoid=[0]).example()
         >>> abs(v) >= 0.01
         True
@@ -73,7 +73,7 @@ def arrays(
 ) -> st.SearchStrategy[np.ndarray]:
     """NumPy arrays of ``shape`` (a shape or a strategy for one) with ``elements``.
 
-    Example:
+    Examples:
         >>> arrays((2, 3)).example().shape
         (2, 3)
     """
@@ -87,7 +87,7 @@ def broadcastable_shapes(
 ) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
     """Tuples of shapes that broadcast together (NumPy's rules), e.g. ((2, 3), (3,)).
 
-    Example:
+    Examples:
         >>> a, b = broadcastable_shapes().example()
         >>> import numpy as np
         >>> isinstance(np.broadcast_shapes(a, b), tuple)
@@ -116,7 +116,7 @@ def assert_gradients_match(
     changed, that every gradient has its input's shape and dtype, and that no gradient
     shares memory with another gradient or with an input.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> assert_gradients_match(lambda a, b: a * b, [np.ones(2), np.arange(2.0)])
     """
@@ -211,7 +211,7 @@ def expressions(
     All operations are smooth on the drawn values, so finite differences apply to first
     and second derivatives alike.
 
-    Example:
+    Examples:
         >>> e = expressions().example()
         >>> out = e(*[Tensor(a, requires_grad=True) for a in e.inputs])
         >>> isinstance(out, Tensor)

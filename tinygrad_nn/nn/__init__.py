@@ -1,6 +1,6 @@
 """Neural-network building blocks: modules, layers, activations, losses, initialisers.
 
-Example:
+Examples:
     >>> from tinygrad_nn import nn
     >>> model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(),
     ...                       nn.Linear(4, 1, bias=False), nn.Sigmoid())

@@ -1,6 +1,6 @@
 """Layers: ``Linear``, ``Sequential`` and the activation functions as modules.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import nn
@@ -27,7 +27,8 @@ class Linear(Module):
     transpose of PyTorch's ``(out_features, in_features)``.
 
     Args:
-        in_features, out_features: the sizes of each input and output row.
+        in_features: the size of each input row.
+        out_features: the size of each output row.
         bias: add a learned bias of shape (out_features,).
         init: the weight initialiser (see :mod:`tinygrad_nn.nn.init`); the default
             ``lecun_uniform`` draws U(-1/sqrt(in_features), 1/sqrt(in_features)), as
@@ -37,7 +38,7 @@ class Linear(Module):
             :func:`tinygrad_nn.manual_seed`.
         dtype: the parameters' dtype (float64 by default).
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> from tinygrad_nn import nn
         >>> layer = nn.Linear(3, 4, bias=False, init=nn.init.uniform(0, 1), rng=0)
@@ -95,7 +96,7 @@ def _bias_default(fan_in: int) -> initializers.Initializer:
 class Sequential(Module):
     """Modules applied one after another; indexable like a list (``model[0].weight``).
 
-    Example:
+    Examples:
         >>> from tinygrad_nn import nn
         >>> model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
         >>> len(model), type(model[1]).__name__

@@ -4,7 +4,7 @@ Prediction and target must have the same shape (CrossEntropy aside): broadcastin
 (4, 1) prediction against a (4,) target would silently compare every pair, a classic
 bug, so it is refused with both shapes in the message.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import nn
@@ -48,7 +48,7 @@ class Loss(Module):
 class SSE(Loss):
     """Sum of squared errors, sum((prediction - target)**2): the seed's loss.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> SSE()(tg.Tensor([1.0, 2.0]), [0.0, 0.0])
         Tensor(5.)
@@ -61,7 +61,7 @@ class SSE(Loss):
 class MSE(Loss):
     """Mean squared error, mean((prediction - target)**2), as PyTorch's MSELoss.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> MSE()(tg.Tensor([1.0, 2.0]), [0.0, 0.0])
         Tensor(2.5)
@@ -75,7 +75,7 @@ class MSE(Loss):
 class BCE(Loss):
     """Binary cross-entropy of probabilities (after a sigmoid), as PyTorch's BCELoss.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> round(BCE()(tg.Tensor([0.5]), [1.0]).item(), 4)
         0.6931
@@ -97,7 +97,7 @@ class CrossEntropy(Loss):
 
     Computed as ``-mean(log_softmax(logits)[i, label_i])``, which never overflows.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> import tinygrad_nn as tg
         >>> round(CrossEntropy()(tg.Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)

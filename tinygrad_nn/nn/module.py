@@ -4,7 +4,7 @@ As in PyTorch, assigning a :class:`Parameter` or a :class:`Module` to an attribu
 module registers it; :meth:`Module.parameters` then finds every weight, in the order
 they were registered, with dotted names such as ``"0.weight"``.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from tinygrad_nn import nn
     >>> class Affine(nn.Module):
@@ -32,7 +32,7 @@ from tinygrad_nn.tensor import DTypeLike, Tensor, as_array
 class Parameter(Tensor):
     """A tensor that is a model's weight: it always requires grad.
 
-    Example:
+    Examples:
         >>> Parameter([1.0, 2.0]).requires_grad
         True
     """
@@ -49,7 +49,7 @@ class Parameter(Tensor):
 class Module:
     """Base class for layers and models: override ``forward``; call the module to run it.
 
-    Example:
+    Examples:
         >>> from tinygrad_nn import nn
         >>> model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid())
         >>> model
@@ -115,7 +115,7 @@ class Module:
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted path, in registration order, each once.
 
-        Example:
+        Examples:
             >>> from tinygrad_nn import nn
             >>> model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
             >>> [name for name, _ in model.named_parameters()]
@@ -153,7 +153,7 @@ class Module:
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every parameter's values, by dotted name.
 
-        Example:
+        Examples:
             >>> from tinygrad_nn import nn
             >>> sorted(nn.Linear(2, 3).state_dict())
             ['bias', 'weight']
@@ -168,7 +168,7 @@ class Module:
         ``KeyError``/``ValueError`` naming the key and both shapes, and leaves the model
         as it was.
 
-        Example:
+        Examples:
             >>> from tinygrad_nn import nn
             >>> a, b = nn.Linear(2, 3), nn.Linear(2, 3)
             >>> b.load_state_dict(a.state_dict())

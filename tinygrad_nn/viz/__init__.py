@@ -8,7 +8,7 @@
 Needs the ``graphviz`` Python package for drawings (``pip install 'tinygrad-nn[viz]'``)
 and the ``dot`` program (system package ``graphviz``) to render them.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import viz
     >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
@@ -29,7 +29,14 @@ from tinygrad_nn.viz.render import (
     to_mermaid,
     to_text,
 )
-from tinygrad_nn.viz.steps import BackwardStep, Contribution, backward_steps, explain, gradients
+from tinygrad_nn.viz.steps import (
+    BackwardStep,
+    Contribution,
+    backward_steps,
+    explain,
+    explanation,
+    gradients,
+)
 
 __all__ = [
     "BackwardStep",
@@ -42,6 +49,7 @@ __all__ = [
     "dot_available",
     "draw_graph",
     "explain",
+    "explanation",
     "gradients",
     "render_svg",
     "to_dot",

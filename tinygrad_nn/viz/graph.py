@@ -3,7 +3,7 @@
 Every drawing (graphviz, Mermaid, text) is rendered from this one description, so they
 all show the same nodes, names, values, gradients and formulas.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
     >>> graph = build_graph(x * x)

@@ -1,6 +1,6 @@
 """Drawing a graph: graphviz (SVG/PNG), DOT source, Mermaid, and an indented text tree.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
     >>> print(to_text(x * x))
@@ -121,7 +121,7 @@ def draw_graph(
     ``collapse=True`` draws each innermost module call as one box. Graphs larger than
     ``max_nodes`` tensors show the last ``max_nodes`` and a count of the rest.
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
         >>> drawing = draw_graph((x * x).sum())
@@ -203,7 +203,7 @@ def _add_legend(drawing: Any, Drawing: type) -> None:
 def to_dot(root: Tensor, **options: Any) -> str:
     """The DOT source of :func:`draw_graph` (no ``dot`` program needed).
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> to_dot(tg.Tensor(1.0, requires_grad=True) * 2).startswith("digraph")
         True
@@ -231,7 +231,7 @@ def to_mermaid(
 ) -> str:
     """The graph as a Mermaid flowchart (GitHub renders it inside ```mermaid blocks).
 
-    Example:
+    Examples:
         >>> import tinygrad_nn as tg
         >>> print(to_mermaid(tg.Tensor(2.0, requires_grad=True, name="x") * 3).splitlines()[0])
         flowchart LR

@@ -6,7 +6,7 @@ above, the op's local derivative, what it sends to each input, and each input's
 gradient accumulated so far — where a value is used twice, the second step shows the
 two contributions added up. :func:`explain` prints that as a derivation.
 
-Example:
+Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
     >>> steps = backward_steps(x * x)
@@ -114,8 +114,20 @@ def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
     return found
 
 
-def explain(root: Tensor, max_elements: int = 6, file: Any = None) -> str:
-    """Print (and return) the backward pass of ``root`` as a chain-rule derivation.
+def explain(root: Tensor, max_elements: int = 6, file: Any = None) -> None:
+    """Print the backward pass of ``root`` as a chain-rule derivation (see :func:`explanation`).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
+        >>> explain(x * x)  # doctest: +ELLIPSIS
+        Backward pass of mul_out, one op at a time, ...
+    """
+    print(explanation(root, max_elements), file=file)
+
+
+def explanation(root: Tensor, max_elements: int = 6) -> str:
+    """The backward pass of ``root`` as a chain-rule derivation, as text.
 
     Each step names the op, the gradient arriving from above, the local derivative and
     what is sent to each input; a value used twice shows its two shares added. The end
@@ -145,9 +157,7 @@ def explain(root: Tensor, max_elements: int = 6, file: Any = None) -> str:
                 )
     lines += ["", "Composed, written out as NumPy (what tg.compile generates):", ""]
     lines += ["  " + line for line in composed_backward(root, graph)]
-    text = "\n".join(lines)
-    print(text, file=file)
-    return text
+    return "\n".join(lines)
 
 
 def _definition_with_names(step: BackwardStep) -> str:

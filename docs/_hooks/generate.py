@@ -1,0 +1,97 @@
+"""mkdocs hook: before each build, draw and compute everything the pages show.
+
+The pictures and listings in the docs are produced here by tinygrad_nn itself (viz,
+compile, the tutorial), so they cannot drift from the code. They go to docs/generated/,
+which git ignores.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "docs" / "generated"
+
+
+def svg(root: Any, name: str, **options: Any) -> None:
+    from tinygrad_nn import viz
+
+    if viz.dot_available():
+        (OUT / name).write_text(viz.render_svg(root, **options))
+    else:  # the pages still build; say how to get the real pictures
+        print(
+            f"docs: 'dot' missing, {name} is a placeholder; apt-get install graphviz",
+            file=sys.stderr,
+        )
+        (OUT / name).write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="420" height="40"><text x="4" '
+            'y="24">install graphviz (the dot program) to draw this graph</text></svg>'
+        )
+
+
+def generate() -> None:
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+
+    import tinygrad_nn as tg
+    from tinygrad_nn import nn, tutorial, viz
+    from tinygrad_nn.__main__ import write_loss_files
+
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    # The seed network: its graph, its explanation, its step-through page, its loss curve.
+    loss = tutorial.named_seed_graph()
+    svg(loss, "seed_graph.svg")
+    svg(loss, "seed_graph_collapsed.svg", collapse=True, legend=False)
+    (OUT / "seed_explain.txt").write_text(
+        viz.explanation(loss) + "\n\n" + tutorial.seed_formulas_check(loss)
+    )
+    (OUT / "seed_graph.mmd").write_text(viz.to_mermaid(loss, show_data=False, show_grad=False))
+    if viz.dot_available():
+        viz.animate_backward(loss, OUT / "backprop.html")
+    result = tutorial.train_side_by_side(1500, compiled=True)
+    write_loss_files(OUT, result.hand_losses, result.auto_losses)
+    assert result.compiled is not None
+    (OUT / "seed_compiled.py").write_text(result.compiled.source + "\n")
+
+    # How backprop generalises: one small graph per idea.
+    x, y, z = (
+        tg.Tensor(v, requires_grad=True, name=n) for v, n in [(2.0, "x"), (3.0, "y"), (4.0, "z")]
+    )
+    f = x * y + z
+    f.name = "f"
+    svg(f, "chain_rule.svg", legend=False)
+    g = x + z * f * f
+    g.name = "g"
+    svg(g, "fan_out.svg", legend=False)
+    (OUT / "fan_out_steps.txt").write_text(viz.to_text(g))
+    W = tg.Tensor(np.ones((2, 3)), requires_grad=True, name="W")
+    b = tg.Tensor(np.zeros(3), requires_grad=True, name="b")
+    broadcast = (W + b).sum()
+    broadcast.name = "loss"
+    svg(broadcast, "broadcasting.svg", legend=False)
+    A = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="A")
+    B = tg.Tensor(np.ones((3, 2)), requires_grad=True, name="B")
+    product = (A @ B).sum()
+    product.name = "loss"
+    svg(product, "matmul.svg", legend=False)
+    t = tg.Tensor(0.5, requires_grad=True, name="t")
+    (dy,) = tg.grad(t.tanh(), [t], create_graph=True)
+    dy.name = "dy_dt"
+    svg(dy, "second_order.svg", legend=False, show_grad=False)
+
+    # A gallery of models.
+    tg.manual_seed(0)
+    classifier = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 3))
+    labels = np.array([0, 2])
+    ce = nn.CrossEntropy()(classifier(tg.Tensor(np.ones((2, 2)), name="X")), labels)
+    ce.name = "loss"
+    svg(ce, "gallery_classifier.svg")
+    svg(ce, "gallery_classifier_collapsed.svg", collapse=True, legend=False)
+    (OUT / "gallery_classifier.txt").write_text(viz.to_text(ce))
+
+
+def on_pre_build(config: Any, **kwargs: Any) -> None:
+    generate()

@@ -1,0 +1,38 @@
+"""Every Python block in the docs runs (page by page, in order), so examples cannot drift."""
+
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+FENCE = "```"
+
+
+def python_blocks(page: Path) -> list[str]:
+    blocks, current, inside = [], [], False
+    for line in page.read_text().splitlines():
+        if not inside and line.strip() == FENCE + "python":
+            inside, current = True, []
+        elif inside and line.strip() == FENCE:
+            inside = False
+            code = "\n".join(current)
+            if not code.lstrip().startswith("--8<--"):  # an included generated listing
+                blocks.append(code)
+        elif inside:
+            current.append(line)
+    return blocks
+
+
+PAGES = sorted(DOCS.glob("*.md"))
+
+
+def test_every_page_is_in_the_site_navigation() -> None:
+    nav = (DOCS.parent / "mkdocs.yml").read_text()
+    assert all(page.name in nav for page in PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_python_blocks_run(page: Path) -> None:
+    namespace: dict = {"__name__": f"docs_{page.stem}"}
+    for block in python_blocks(page):
+        exec(compile(block, str(page), "exec"), namespace)
