@@ -11,6 +11,7 @@ The order comes from an iterative depth-first search, so graphs of any depth wor
 Python's default recursion limit. Unless ``retain_graph`` is set, each node's saved
 arrays are released right after it is used.
 
+
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(3.0, requires_grad=True)
@@ -46,6 +47,7 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     A plain search (with an explicit stack: no recursion, whatever the depth) collects
     the tensors; sorting them by creation number then puts every input before its uses,
     because a tensor is always made after the tensors it is computed from.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -203,6 +205,7 @@ def backward(
 ) -> None:
     """Backpropagate from ``roots`` and add the results to the leaves' ``.grad``.
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
@@ -259,6 +262,7 @@ def grad(
         create_graph: record the computation, so the returned gradients are differentiable.
         allow_unused: return None for an input the outputs do not depend on, instead of
             raising.
+
 
     Examples:
         >>> import tinygrad_nn as tg

@@ -60,7 +60,17 @@ from tinygrad_nn.xp import numpy_xp, reduced_axes
 
 
 class TracingError(RuntimeError):
-    """The function does something that a compiled trace could not reproduce faithfully."""
+    """The function does something that a compiled trace could not reproduce faithfully.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> f = tg.compile(lambda x: x.sum() * x.sum().item())
+        >>> try:
+        ...     f(tg.Tensor([1.0], requires_grad=True))
+        ... except TracingError as error:
+        ...     print("item()" in str(error))
+        True
+    """
 
 
 # ---------------------------------------------------------------- symbolic values
@@ -714,6 +724,7 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
 def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backward") -> str:
     """The straight-line NumPy for an existing graph (``names``: id(tensor) -> name).
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
@@ -936,6 +947,7 @@ def compile(fn: Callable[..., Any]) -> CompiledFunction:
     """Compile ``fn`` (tensors in, scalar loss out) into straight-line NumPy with its backward.
 
     Usable as a decorator. See the module documentation for what is traced.
+
 
     Examples:
         >>> import tinygrad_nn as tg

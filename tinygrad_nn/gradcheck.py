@@ -11,6 +11,7 @@ the gradient itself, which checks second derivatives.
 
 Use float64 inputs: with float32, rounding swamps the difference quotient.
 
+
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([0.5, -1.0, 2.0], requires_grad=True)
@@ -30,7 +31,12 @@ from tinygrad_nn.tensor import Tensor
 
 
 class GradcheckError(RuntimeError):
-    """Raised when an automatic gradient disagrees with finite differences."""
+    """Raised when an automatic gradient disagrees with finite differences.
+
+    Examples:
+        >>> issubclass(GradcheckError, RuntimeError)
+        True
+    """
 
 
 Function = Callable[..., Any]
@@ -57,6 +63,7 @@ def numerical_jacobian(
 
     Only inputs that are tensors requiring grad are perturbed; the others get an empty
     (size-0) Jacobian column block. The inputs themselves are never modified.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -87,6 +94,7 @@ def numerical_jacobian(
 
 def analytical_jacobian(fn: Function, inputs: Sequence[Any]) -> list[list[np.ndarray]]:
     """Jacobians from backward: row ``k`` of ``J[j][i]`` is the gradient of output element k.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -140,6 +148,7 @@ def gradcheck(
     Returns:
         True when every Jacobian entry agrees.
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> w = tg.Tensor([[0.1, 0.2], [0.3, 0.4]], requires_grad=True)
@@ -183,6 +192,7 @@ def gradgradcheck(
     The gradient is taken with ``create_graph=True`` against ``grad_outputs`` (random
     normal ones from ``seed`` when not given), which makes it a function of the inputs
     that backward can differentiate again.
+
 
     Examples:
         >>> import tinygrad_nn as tg

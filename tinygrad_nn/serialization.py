@@ -4,6 +4,7 @@ A checkpoint is a NumPy ``.npz`` archive holding one array per parameter (by dot
 name) plus a marker entry that says it was written by tinygrad_nn. Loading uses
 ``allow_pickle=False``, so a file can never run code.
 
+
 Examples:
     >>> import os, tempfile
     >>> import tinygrad_nn as tg
@@ -36,6 +37,7 @@ PathLike = str | os.PathLike
 def save(obj: Module | Mapping[str, Any], path: PathLike) -> None:
     """Write a module's ``state_dict()`` (or a state dict) to ``path``, exactly that name.
 
+
     Examples:
         >>> import tempfile, os
         >>> from tinygrad_nn import nn
@@ -56,6 +58,13 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
 
     Raises ``ValueError`` for a file that is not a tinygrad_nn checkpoint (or is
     truncated or corrupted), and ``FileNotFoundError`` when there is no file.
+
+    Examples:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "w.npz")
+        >>> save({"w": [1.0, 2.0]}, path)
+        >>> load(path)["w"]
+        array([1., 2.])
     """
     name = repr(os.fspath(path))
     try:

@@ -4,6 +4,7 @@ A tensor made by an operation keeps a link to that operation (an :class:`~tinygr
 holding the input tensors); following those links backwards from a result is the
 computation graph that :meth:`Tensor.backward` walks.
 
+
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -41,6 +42,7 @@ def as_array(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) ->
 
     Float data keeps its precision; integer and bool data become float64 when they must
     require grad, as only floating point values can be differentiated.
+
 
     Examples:
         >>> as_array([1, 2], requires_grad=True).dtype
@@ -84,6 +86,7 @@ class Tensor:
         requires_grad: record operations on this tensor so gradients can flow back to it.
         dtype: the NumPy dtype to store, e.g. ``np.float32`` or ``"float32"``.
         name: a label used when the graph is drawn or explained.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -173,6 +176,7 @@ class Tensor:
     def op(self) -> ops.Op | None:
         """The operation that made this tensor (None for a leaf). ``op.parents`` are its inputs.
 
+
         Examples:
             >>> import tinygrad_nn as tg
             >>> a = tg.Tensor(2.0, requires_grad=True)
@@ -184,6 +188,7 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than by a recorded operation.
+
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -206,12 +211,18 @@ class Tensor:
             )
 
     def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied)."""
+        """The underlying ndarray (shared, not copied).
+
+        Examples:
+            >>> Tensor([1.0, 2.0]).numpy()
+            array([1., 2.])
+        """
         self._check_not_tracing("numpy()")
         return self.data
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number.
+
 
         Examples:
             >>> Tensor([[2.5]]).item()
@@ -226,7 +237,12 @@ class Tensor:
         return self.data.item()
 
     def tolist(self) -> Any:
-        """The data as (nested) Python lists."""
+        """The data as (nested) Python lists.
+
+        Examples:
+            >>> Tensor([[1, 2]]).tolist()
+            [[1, 2]]
+        """
         self._check_not_tracing("tolist()")
         return self.data.tolist()
 
@@ -291,6 +307,7 @@ class Tensor:
             retain_graph: keep the graph so backward can run through it again.
             create_graph: record the backward pass too, so gradients can be differentiated.
 
+
         Examples:
             >>> import tinygrad_nn as tg
             >>> x = tg.Tensor(3.0, requires_grad=True)
@@ -303,11 +320,18 @@ class Tensor:
         backward([self], [grad], retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self) -> Tensor:
-        """A tensor with the same data (shared) that is cut off from the graph."""
+        """A tensor with the same data (shared) that is cut off from the graph.
+
+        Examples:
+            >>> w = Tensor([1.0], requires_grad=True)
+            >>> (w * 2).detach().requires_grad
+            False
+        """
         return Tensor._wrap(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place and return it.
+
 
         Examples:
             >>> Tensor([1, 2]).requires_grad_().dtype  # integer data becomes float64
@@ -325,6 +349,7 @@ class Tensor:
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` during backward.
 
+
         Examples:
             >>> import tinygrad_nn as tg
             >>> x = tg.Tensor(2.0, requires_grad=True)
@@ -338,7 +363,15 @@ class Tensor:
         return self
 
     def zero_grad(self) -> None:
-        """Forget the accumulated gradient (set ``.grad`` to None)."""
+        """Forget the accumulated gradient (set ``.grad`` to None).
+
+        Examples:
+            >>> w = Tensor([1.0], requires_grad=True)
+            >>> (w * 2).sum().backward()
+            >>> w.zero_grad()
+            >>> w.grad is None
+            True
+        """
         self.grad = None
 
     # ------------------------------------------------------------ arithmetic
@@ -463,6 +496,7 @@ class Tensor:
     def exp(self) -> Tensor:
         """e to the power of each element.  d/dx exp(x) = exp(x)
 
+
         Examples:
             >>> Tensor([0.0, 1.0]).exp()
             Tensor([1.        , 2.71828183])
@@ -471,6 +505,7 @@ class Tensor:
 
     def log(self) -> Tensor:
         """Natural logarithm.  d/dx log(x) = 1 / x
+
 
         Examples:
             >>> Tensor([1.0]).log()
@@ -481,6 +516,7 @@ class Tensor:
     def sqrt(self) -> Tensor:
         """Square root.  d/dx sqrt(x) = 1 / (2 sqrt(x))
 
+
         Examples:
             >>> Tensor([4.0]).sqrt()
             Tensor([2.])
@@ -489,6 +525,7 @@ class Tensor:
 
     def abs(self) -> Tensor:
         """Absolute value.  d/dx |x| = sign(x)
+
 
         Examples:
             >>> Tensor([-2.0, 3.0]).abs()
@@ -502,6 +539,7 @@ class Tensor:
     def tanh(self) -> Tensor:
         """Hyperbolic tangent.  d/dx tanh(x) = 1 - tanh(x)**2
 
+
         Examples:
             >>> Tensor([0.0]).tanh()
             Tensor([0.])
@@ -510,6 +548,7 @@ class Tensor:
 
     def sigmoid(self) -> Tensor:
         """The logistic function 1 / (1 + exp(-x)).  d/dx = sigmoid(x) (1 - sigmoid(x))
+
 
         Examples:
             >>> Tensor([0.0, -1000.0, 1000.0]).sigmoid()
@@ -520,6 +559,7 @@ class Tensor:
     def relu(self) -> Tensor:
         """max(x, 0).  d/dx = 1 where x > 0, else 0
 
+
         Examples:
             >>> Tensor([-1.0, 2.0]).relu()
             Tensor([0., 2.])
@@ -528,6 +568,7 @@ class Tensor:
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """Limit values to [lo, hi] (either may be None).  d/dx = 1 inside, 0 outside
+
 
         Examples:
             >>> Tensor([-2.0, 0.5, 2.0]).clip(-1, 1)
@@ -542,6 +583,7 @@ class Tensor:
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``; safe for large inputs.
 
+
         Examples:
             >>> Tensor([0.0, 0.0]).softmax()
             Tensor([0.5, 0.5])
@@ -551,6 +593,7 @@ class Tensor:
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log(softmax(x)) along ``axis``, computed without overflow or log(0).
 
+
         Examples:
             >>> Tensor([0.0, 0.0]).log_softmax().exp()
             Tensor([0.5, 0.5])
@@ -559,6 +602,7 @@ class Tensor:
 
     def astype(self, dtype: DTypeLike) -> Tensor:
         """The same values in another dtype; gradients flow back in the original dtype.
+
 
         Examples:
             >>> Tensor([1.0]).astype("float32").dtype
@@ -571,6 +615,7 @@ class Tensor:
     def sum(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes when None).
 
+
         Examples:
             >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
             Tensor([4., 6.])
@@ -579,6 +624,7 @@ class Tensor:
 
     def mean(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Average over ``axis`` (all axes when None).
+
 
         Examples:
             >>> Tensor([1.0, 2.0, 6.0]).mean()
@@ -589,6 +635,7 @@ class Tensor:
     def max(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Largest value over ``axis``; tied maxima share the gradient equally.
 
+
         Examples:
             >>> Tensor([1.0, 5.0, 2.0]).max()
             Tensor(5.)
@@ -597,6 +644,7 @@ class Tensor:
 
     def min(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Smallest value over ``axis``; tied minima share the gradient equally.
+
 
         Examples:
             >>> Tensor([1.0, 5.0, 2.0]).min()
@@ -609,6 +657,7 @@ class Tensor:
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same values in a new shape: ``reshape(2, 3)`` or ``reshape((2, 3))``.
 
+
         Examples:
             >>> Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2)
             Tensor([[1., 2.],
@@ -619,6 +668,7 @@ class Tensor:
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (reverse them when none are given).
+
 
         Examples:
             >>> Tensor([[1.0, 2.0]]).transpose().shape
@@ -637,6 +687,7 @@ class Tensor:
 
         In the gradient, positions picked more than once receive the sum of their
         gradients.
+
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -675,6 +726,7 @@ def apply(op: ops.Op, *inputs: Tensor) -> Tensor:
     The op is recorded only if gradient recording is on and some input requires grad.
     If the forward fails (mismatched shapes, bad axis...), the error names the op and
     the shapes, and nothing is recorded.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -727,6 +779,7 @@ def _as_tensors(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis, as ``numpy.concatenate``.
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> tg.concatenate([tg.Tensor([1.0]), tg.Tensor([2.0, 3.0])])
@@ -739,6 +792,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis, as ``numpy.stack``.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -755,6 +809,7 @@ def where(condition: Operand, a: Operand, b: Operand) -> Tensor:
 
     The condition is a constant: gradients flow to ``a`` and ``b`` only.
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([-1.0, 2.0])
@@ -768,6 +823,7 @@ def where(condition: Operand, a: Operand, b: Operand) -> Tensor:
 def maximum(a: Operand, b: Operand) -> Tensor:
     """Elementwise larger of ``a`` and ``b``; a tie sends half the gradient to each.
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> tg.maximum(tg.Tensor([1.0, 5.0]), 3.0)
@@ -778,6 +834,7 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 
 def minimum(a: Operand, b: Operand) -> Tensor:
     """Elementwise smaller of ``a`` and ``b``; a tie sends half the gradient to each.
+
 
     Examples:
         >>> import tinygrad_nn as tg

@@ -12,6 +12,7 @@ functions are written in NumPy exactly as the seed writes them, next to the same
 trained with autodiff (``nn.SSE`` and ``optim.SGD``): both start from the same weights,
 and their trajectories agree to rounding at every step.
 
+
 Examples:
     >>> result = train_side_by_side(steps=100, seed=0)
     >>> result.max_difference < 1e-12
@@ -39,12 +40,22 @@ y = np.array([[0], [1], [1], [0]], dtype=np.float64)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The activation function."""
+    """The activation function.
+
+    Examples:
+        >>> float(sigmoid(np.array(0.0)))
+        0.5
+    """
     return 1.0 / (1.0 + np.exp(-x))
 
 
 def sigmoid_derivative(x: np.ndarray) -> np.ndarray:
-    """The derivative of the sigmoid, written in terms of its *output* x = sigmoid(z)."""
+    """The derivative of the sigmoid, written in terms of its *output* x = sigmoid(z).
+
+    Examples:
+        >>> float(sigmoid_derivative(np.array(0.5)))
+        0.25
+    """
     return x * (1.0 - x)
 
 
@@ -61,20 +72,40 @@ class SeedNetwork:
 
 
 def initial_weights(seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Uniform [0, 1) weights of shapes (3, 4) and (4, 1), as the seed's ``runif``."""
+    """Uniform [0, 1) weights of shapes (3, 4) and (4, 1), as the seed's ``runif``.
+
+    Examples:
+        >>> [w.shape for w in initial_weights(0)]
+        [(3, 4), (4, 1)]
+    """
     rng = np.random.default_rng(seed)
     return rng.random((X.shape[1], X.shape[0])), rng.random((X.shape[0], 1))
 
 
 def feedforward(net: SeedNetwork) -> SeedNetwork:
-    """layer1 = sigmoid(input @ weights1); output = sigmoid(layer1 @ weights2)."""
+    """layer1 = sigmoid(input @ weights1); output = sigmoid(layer1 @ weights2).
+
+    Examples:
+        >>> net = feedforward(SeedNetwork(X, *initial_weights(0), y))
+        >>> net.output.shape
+        (4, 1)
+    """
     net.layer1 = sigmoid(net.input @ net.weights1)
     net.output = sigmoid(net.layer1 @ net.weights2)
     return net
 
 
 def backprop(net: SeedNetwork, lr: float = 1.0) -> SeedNetwork:
-    """The seed's chain rule, by hand; it adds the (negative) gradients, scaled by ``lr``."""
+    """The seed's chain rule, by hand; it adds the (negative) gradients, scaled by ``lr``.
+
+    Examples:
+        >>> net = SeedNetwork(X, *initial_weights(0), y)
+        >>> before = loss_function(feedforward(net))
+        >>> for _ in range(50):
+        ...     _ = backprop(feedforward(net))
+        >>> loss_function(feedforward(net)) < before
+        True
+    """
     assert net.layer1 is not None, "call feedforward first"
     # `2 * (y - output)` is the derivative of the loss with respect to the output (negated)
     delta_output = 2 * (net.y - net.output) * sigmoid_derivative(net.output)
@@ -87,7 +118,12 @@ def backprop(net: SeedNetwork, lr: float = 1.0) -> SeedNetwork:
 
 
 def loss_function(net: SeedNetwork) -> float:
-    """Sum of squared errors."""
+    """Sum of squared errors.
+
+    Examples:
+        >>> round(loss_function(feedforward(SeedNetwork(X, *initial_weights(0), y))), 4)
+        1.3325
+    """
     return float(np.sum((net.y - net.output) ** 2))
 
 
@@ -96,6 +132,7 @@ def loss_function(net: SeedNetwork) -> float:
 
 def build_model(weights1: np.ndarray, weights2: np.ndarray) -> nn.Sequential:
     """The seed's network from modules, starting from the given weights.
+
 
     Examples:
         >>> model = build_model(*initial_weights(0))
@@ -116,6 +153,7 @@ def named_seed_graph(seed: int | None = 0) -> Tensor:
     """The seed network's loss, its values named as in the seed, after one backward pass.
 
     The graph is kept (``retain_graph=True``) so it can be drawn and explained.
+
 
     Examples:
         >>> loss = named_seed_graph()
@@ -189,6 +227,7 @@ def compiled_seed_loss(model: nn.Sequential) -> CompiledFunction:
     """The seed's forward pass over ``model``'s weights, compiled: its ``.source`` is the
     straight-line NumPy of the forward and backward, to compare with :func:`backprop`.
 
+
     Examples:
         >>> model = build_model(*initial_weights(0))
         >>> seed_loss = compiled_seed_loss(model)
@@ -220,6 +259,10 @@ def train_side_by_side(
     Returns both, their losses at every step, and the largest difference between their
     weights over the whole run. With ``compiled``, the automatic side runs through
     :func:`tinygrad_nn.compile` (see :func:`compiled_seed_loss`).
+
+    Examples:
+        >>> train_side_by_side(steps=20).max_difference < 1e-12
+        True
     """
     weights1, weights2 = initial_weights(seed)
     hand = SeedNetwork(X, weights1.copy(), weights2.copy(), y)

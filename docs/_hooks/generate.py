@@ -67,6 +67,10 @@ def generate() -> None:
     g.name = "g"
     svg(g, "fan_out.svg", legend=False)
     (OUT / "fan_out_steps.txt").write_text(viz.to_text(g))
+    steps = viz.backward_steps(g)
+    (OUT / "backward_order.txt").write_text(
+        "\n".join(f"step {s.index}: {s.title}" for s in steps) + "\n"
+    )
     W = tg.Tensor(np.ones((2, 3)), requires_grad=True, name="W")
     b = tg.Tensor(np.zeros(3), requires_grad=True, name="b")
     broadcast = (W + b).sum()

@@ -1,5 +1,6 @@
 """Layers: ``Linear``, ``Sequential`` and the activation functions as modules.
 
+
 Examples:
     >>> import numpy as np
     >>> import tinygrad_nn as tg
@@ -37,6 +38,7 @@ class Linear(Module):
         rng: a NumPy Generator or an int seed; by default the generator set with
             :func:`tinygrad_nn.manual_seed`.
         dtype: the parameters' dtype (float64 by default).
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -96,6 +98,7 @@ def _bias_default(fan_in: int) -> initializers.Initializer:
 class Sequential(Module):
     """Modules applied one after another; indexable like a list (``model[0].weight``).
 
+
     Examples:
         >>> from tinygrad_nn import nn
         >>> model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
@@ -128,28 +131,56 @@ class Sequential(Module):
 
 
 class Sigmoid(Module):
-    """sigmoid(x) = 1 / (1 + exp(-x)), elementwise."""
+    """sigmoid(x) = 1 / (1 + exp(-x)), elementwise.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> from tinygrad_nn import nn
+        >>> nn.Sigmoid()(tg.Tensor([0.0]))
+        Tensor([0.5])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return x.sigmoid()
 
 
 class Tanh(Module):
-    """tanh(x), elementwise."""
+    """tanh(x), elementwise.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> from tinygrad_nn import nn
+        >>> nn.Tanh()(tg.Tensor([0.0]))
+        Tensor([0.])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return x.tanh()
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise."""
+    """max(x, 0), elementwise.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> from tinygrad_nn import nn
+        >>> nn.ReLU()(tg.Tensor([-1.0, 2.0]))
+        Tensor([0., 2.])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along ``axis``."""
+    """exp(x) / sum(exp(x)) along ``axis``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> from tinygrad_nn import nn
+        >>> nn.Softmax()(tg.Tensor([1.0, 1.0]))
+        Tensor([0.5, 0.5])
+    """
 
     def __init__(self, axis: int = -1) -> None:
         super().__init__()

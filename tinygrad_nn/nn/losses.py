@@ -4,6 +4,7 @@ Prediction and target must have the same shape (CrossEntropy aside): broadcastin
 (4, 1) prediction against a (4,) target would silently compare every pair, a classic
 bug, so it is refused with both shapes in the message.
 
+
 Examples:
     >>> import numpy as np
     >>> import tinygrad_nn as tg
@@ -48,6 +49,7 @@ class Loss(Module):
 class SSE(Loss):
     """Sum of squared errors, sum((prediction - target)**2): the seed's loss.
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> SSE()(tg.Tensor([1.0, 2.0]), [0.0, 0.0])
@@ -60,6 +62,7 @@ class SSE(Loss):
 
 class MSE(Loss):
     """Mean squared error, mean((prediction - target)**2), as PyTorch's MSELoss.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -74,6 +77,7 @@ class MSE(Loss):
 
 class BCE(Loss):
     """Binary cross-entropy of probabilities (after a sigmoid), as PyTorch's BCELoss.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -96,6 +100,7 @@ class CrossEntropy(Loss):
     """Cross-entropy of logits (N, C) against integer class labels (N,), averaged.
 
     Computed as ``-mean(log_softmax(logits)[i, label_i])``, which never overflows.
+
 
     Examples:
         >>> import numpy as np

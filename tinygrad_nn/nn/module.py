@@ -4,6 +4,7 @@ As in PyTorch, assigning a :class:`Parameter` or a :class:`Module` to an attribu
 module registers it; :meth:`Module.parameters` then finds every weight, in the order
 they were registered, with dotted names such as ``"0.weight"``.
 
+
 Examples:
     >>> import numpy as np
     >>> from tinygrad_nn import nn
@@ -32,6 +33,7 @@ from tinygrad_nn.tensor import DTypeLike, Tensor, as_array
 class Parameter(Tensor):
     """A tensor that is a model's weight: it always requires grad.
 
+
     Examples:
         >>> Parameter([1.0, 2.0]).requires_grad
         True
@@ -48,6 +50,7 @@ class Parameter(Tensor):
 
 class Module:
     """Base class for layers and models: override ``forward``; call the module to run it.
+
 
     Examples:
         >>> from tinygrad_nn import nn
@@ -100,7 +103,13 @@ class Module:
         yield from self._modules.items()
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and all below it, depth first, with dotted names ('' for this one)."""
+        """This module and all below it, depth first, with dotted names ('' for this one).
+
+        Examples:
+            >>> from tinygrad_nn import nn
+            >>> [name for name, _ in nn.Sequential(nn.Linear(1, 1), nn.ReLU()).named_modules()]
+            ['', '0', '1']
+        """
         stack: list[tuple[str, Module]] = [(prefix, self)]
         seen: set[int] = set()
         while stack:
@@ -114,6 +123,7 @@ class Module:
 
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted path, in registration order, each once.
+
 
         Examples:
             >>> from tinygrad_nn import nn
@@ -129,17 +139,39 @@ class Module:
                     yield (f"{module_name}.{name}" if module_name else name), parameter
 
     def parameters(self) -> Iterator[Parameter]:
-        """Every parameter, in registration order (what an optimizer takes)."""
+        """Every parameter, in registration order (what an optimizer takes).
+
+        Examples:
+            >>> from tinygrad_nn import nn
+            >>> [p.shape for p in nn.Linear(2, 3).parameters()]
+            [(2, 3), (3,)]
+        """
         for _, parameter in self.named_parameters():
             yield parameter
 
     def zero_grad(self) -> None:
-        """Forget every parameter's gradient (set it to None, as PyTorch does by default)."""
+        """Forget every parameter's gradient (set it to None, as PyTorch does by default).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> from tinygrad_nn import nn
+            >>> layer = nn.Linear(2, 1)
+            >>> layer(tg.Tensor([[1.0, 2.0]])).sum().backward()
+            >>> layer.zero_grad()
+            >>> layer.weight.grad is None
+            True
+        """
         for parameter in self.parameters():
             parameter.grad = None
 
     def train(self, mode: bool = True) -> Module:
-        """Set training mode on this module and all below it; returns self."""
+        """Set training mode on this module and all below it; returns self.
+
+        Examples:
+            >>> from tinygrad_nn import nn
+            >>> nn.Sequential(nn.Linear(1, 1)).eval().training
+            False
+        """
         for _, module in self.named_modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -152,6 +184,7 @@ class Module:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every parameter's values, by dotted name.
+
 
         Examples:
             >>> from tinygrad_nn import nn
@@ -167,6 +200,7 @@ class Module:
         ``strict``), an unexpected key (with ``strict``) or a shape mismatch raises a
         ``KeyError``/``ValueError`` naming the key and both shapes, and leaves the model
         as it was.
+
 
         Examples:
             >>> from tinygrad_nn import nn

@@ -84,6 +84,15 @@ def animate_backward(
     """Write the step-through page for the backward pass of ``root`` to ``path``.
 
     Needs the ``dot`` program (it draws one SVG per step). Returns the path written.
+
+    Examples:
+        >>> import os, tempfile
+        >>> import tinygrad_nn as tg
+        >>> from tinygrad_nn.viz import dot_available
+        >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
+        >>> path = os.path.join(tempfile.mkdtemp(), "steps.html")
+        >>> animate_backward(x * x, path).exists() if dot_available() else True
+        True
     """
     graph = build_graph(root, max_nodes=None)
     steps = backward_steps(root, graph)

@@ -3,6 +3,7 @@
 Every drawing (graphviz, Mermaid, text) is rendered from this one description, so they
 all show the same nodes, names, values, gradients and formulas.
 
+
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
@@ -138,6 +139,12 @@ def build_graph(
             summarised as one count. None keeps everything.
         collapse: draw each module call as one box: True for every innermost module,
             or a tuple of module classes (e.g. ``(nn.Linear,)``).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+        >>> sorted(build_graph(x.sum()).tensors)
+        ['sum_out', 'x']
     """
     tensors, omitted = collect(root, max_nodes)
     kept = set(tensors)

@@ -1,5 +1,6 @@
 """Drawing a graph: graphviz (SVG/PNG), DOT source, Mermaid, and an indented text tree.
 
+
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
@@ -43,7 +44,12 @@ class DotNotFound(RuntimeError):
 
 
 def dot_available() -> bool:
-    """True when the ``dot`` program is on the PATH."""
+    """True when the ``dot`` program is on the PATH.
+
+    Examples:
+        >>> isinstance(dot_available(), bool)
+        True
+    """
     return shutil.which("dot") is not None
 
 
@@ -120,6 +126,7 @@ def draw_graph(
     legend). Ops made inside an ``nn.Module`` call are grouped in a labelled cluster;
     ``collapse=True`` draws each innermost module call as one box. Graphs larger than
     ``max_nodes`` tensors show the last ``max_nodes`` and a count of the rest.
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -203,6 +210,7 @@ def _add_legend(drawing: Any, Drawing: type) -> None:
 def to_dot(root: Tensor, **options: Any) -> str:
     """The DOT source of :func:`draw_graph` (no ``dot`` program needed).
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> to_dot(tg.Tensor(1.0, requires_grad=True) * 2).startswith("digraph")
@@ -212,7 +220,14 @@ def to_dot(root: Tensor, **options: Any) -> str:
 
 
 def render_svg(root: Tensor, **options: Any) -> str:
-    """The drawing as SVG text; raises :class:`DotNotFound` (with install help) without dot."""
+    """The drawing as SVG text; raises :class:`DotNotFound` (with install help) without dot.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor(1.0, requires_grad=True, name="x")
+        >>> "<svg" in render_svg(x * 2) if dot_available() else True
+        True
+    """
     return str(draw_graph(root, **options).pipe(format="svg", encoding="utf-8"))
 
 
@@ -230,6 +245,7 @@ def to_mermaid(
     direction: str = "LR",
 ) -> str:
     """The graph as a Mermaid flowchart (GitHub renders it inside ```mermaid blocks).
+
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -268,6 +284,13 @@ def to_text(
     """The graph as an indented tree for a terminal; a value used twice is shown once.
 
     Written without recursion, so it works for graphs of any depth.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> print(to_text(tg.Tensor(2.0, requires_grad=True, name="w") * 3, show_data=False))
+        mul_out = mul(w, 3)  shape ()  grad 1.
+        ├── w   parameter  shape ()  grad 3.
+        └── 3   constant  shape ()
     """
     graph = _graph_for(root, show_grad, None, False)
     made_by = {op.output: op for op in graph.ops.values()}

@@ -6,6 +6,7 @@ above, the op's local derivative, what it sends to each input, and each input's
 gradient accumulated so far — where a value is used twice, the second step shows the
 two contributions added up. :func:`explain` prints that as a derivation.
 
+
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
@@ -62,6 +63,12 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
     """Run backward from a one-element ``root`` and record every step, in order.
 
     The graph is kept (as with ``retain_graph=True``) and no ``.grad`` changes.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
+        >>> [s.title for s in backward_steps(x.exp())]
+        ['exp_out = exp(x)']
     """
     graph = graph or build_graph(root, max_nodes=None)
     names = {node.tensor: key for key, node in graph.tensors.items()}
@@ -100,7 +107,14 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
 
 
 def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
-    """The gradient of ``root`` with respect to every tensor in its graph (no ``.grad`` set)."""
+    """The gradient of ``root`` with respect to every tensor in its graph (no ``.grad`` set).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor(3.0, requires_grad=True)
+        >>> float(gradients(x * x)[x]), x.grad is None
+        (6.0, True)
+    """
     if not root.requires_grad or root.size != 1 or (root._ctx is not None and root._ctx.freed):
         return {}  # nothing to run backward from (a freed graph is refused when drawn)
     found: dict[Tensor, np.ndarray] = {root: np.ones(root.shape, root.dtype)}
@@ -117,6 +131,7 @@ def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
 def explain(root: Tensor, max_elements: int = 6, file: Any = None) -> None:
     """Print the backward pass of ``root`` as a chain-rule derivation (see :func:`explanation`).
 
+
     Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
@@ -132,6 +147,12 @@ def explanation(root: Tensor, max_elements: int = 6) -> str:
     Each step names the op, the gradient arriving from above, the local derivative and
     what is sent to each input; a value used twice shows its two shares added. The end
     gathers each parameter's gradient written out in full, composed from the steps.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
+        >>> "accumulated dL/dx = 6." in explanation(x * x)
+        True
     """
     graph = build_graph(root, max_nodes=None)
     steps = backward_steps(root, graph)
