@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import tinygrad_nn as tg
-from tinygrad_nn import nn, optim
+from tinygrad_nn import nn, optim, tutorial
 
 
 def sigmoid(v: np.ndarray) -> np.ndarray:
@@ -71,35 +71,22 @@ def tutorial_tinygrad(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.n
     return W1.data
 
 
-def tutorial_modules(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.ndarray:
-    """The same network as users write it: nn.Sequential, nn.SSE and optim.SGD."""
-    model = nn.Sequential(
-        nn.Linear(3, 4, bias=False), nn.Sigmoid(), nn.Linear(4, 1, bias=False), nn.Sigmoid()
-    )
-    model.load_state_dict({"0.weight": w1, "2.weight": w2})
+def tutorial_modules(
+    w1: np.ndarray, w2: np.ndarray, steps: int = 1500, compiled: bool = False
+) -> np.ndarray:
+    """The same network as users write it: nn.Sequential, nn.SSE and optim.SGD; with
+    ``compiled``, the loss goes through tg.compile."""
+    model = tutorial.build_model(w1, w2)
     loss_fn = nn.SSE()
     optimizer = optim.SGD(model.parameters(), lr=1.0)
+    step = tg.compile(lambda X: loss_fn(model(X), SEED_Y)) if compiled else None
     X = tg.Tensor(SEED_X)
     for _ in range(steps):
         optimizer.zero_grad()
-        loss_fn(model(X), SEED_Y).backward()
-        optimizer.step()
-    return model[0].weight.data
-
-
-def tutorial_compiled(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.ndarray:
-    """The module version, with its loss compiled by tg.compile."""
-    model = nn.Sequential(
-        nn.Linear(3, 4, bias=False), nn.Sigmoid(), nn.Linear(4, 1, bias=False), nn.Sigmoid()
-    )
-    model.load_state_dict({"0.weight": w1, "2.weight": w2})
-    loss_fn = nn.SSE()
-    optimizer = optim.SGD(model.parameters(), lr=1.0)
-    step = tg.compile(lambda X: loss_fn(model(X), SEED_Y))
-    X = tg.Tensor(SEED_X)
-    for _ in range(steps):
-        optimizer.zero_grad()
-        step(X)
+        if step is None:
+            loss_fn(model(X), SEED_Y).backward()
+        else:
+            step(X)
         optimizer.step()
     return model[0].weight.data
 
@@ -313,8 +300,9 @@ def main() -> None:
     if "tutorial" in args.only:
         w1, w2 = rng.random((3, 4)), rng.random((4, 1))
         reference = tutorial_numpy(w1, w2, 50)
-        for variant in (tutorial_tinygrad, tutorial_modules, tutorial_compiled):
-            assert np.allclose(reference, variant(w1, w2, 50), atol=1e-12), variant.__name__
+        for compiled in (False, True):
+            assert np.allclose(reference, tutorial_modules(w1, w2, 50, compiled), atol=1e-12)
+        assert np.allclose(reference, tutorial_tinygrad(w1, w2, 50), atol=1e-12)
         baseline = lambda: tutorial_numpy(w1, w2)  # noqa: E731
         rows.append(
             measure(
@@ -322,7 +310,7 @@ def main() -> None:
                 baseline,
                 lambda: tutorial_modules(w1, w2),
                 3.0,
-                lambda: tutorial_compiled(w1, w2),
+                lambda: tutorial_modules(w1, w2, compiled=True),
                 1.3,
                 args.repeats,
             )

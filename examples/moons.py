@@ -15,7 +15,7 @@ import numpy as np
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim
-from tinygrad_nn.progress import ProgressBar
+from tinygrad_nn.training import fit
 
 
 def make_moons(samples: int, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -41,16 +41,7 @@ def train(
     )
     loss_fn = nn.CrossEntropy()
     optimizer = optim.Adam(model.parameters(), lr=0.01)
-    inputs = tg.Tensor(points)
-    losses = []
-    with ProgressBar(steps, "moons") as bar:
-        for _ in range(steps):
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), labels)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-            bar.update(losses[-1])
+    losses = fit(model, loss_fn, optimizer, points, labels, steps, "moons")
     return model, losses
 
 

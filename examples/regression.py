@@ -12,7 +12,7 @@ import numpy as np
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim
-from tinygrad_nn.progress import ProgressBar
+from tinygrad_nn.training import fit
 
 
 def make_data(samples: int = 128, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -30,16 +30,7 @@ def train(
     )
     loss_fn = nn.MSE()
     optimizer = optim.Adam(model.parameters(), lr=0.01)
-    inputs = tg.Tensor(x)
-    losses = []
-    with ProgressBar(steps, "regression") as bar:
-        for _ in range(steps):
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), y)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-            bar.update(losses[-1])
+    losses = fit(model, loss_fn, optimizer, x, y, steps, "regression")
     return model, losses
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim
-from tinygrad_nn.progress import ProgressBar
+from tinygrad_nn.training import fit
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 Y = np.array([[0], [1], [1], [0]], dtype=float)
@@ -26,16 +26,7 @@ def train(steps: int = 500, seed: int = 0, lr: float = 0.05) -> tuple[nn.Module,
     model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1), nn.Sigmoid())
     loss_fn = nn.BCE()
     optimizer = optim.Adam(model.parameters(), lr=lr)
-    inputs = tg.Tensor(X)
-    losses = []
-    with ProgressBar(steps, "xor") as bar:
-        for _ in range(steps):
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), Y)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-            bar.update(losses[-1])
+    losses = fit(model, loss_fn, optimizer, X, Y, steps, "xor")
     return model, losses
 
 
