@@ -160,6 +160,13 @@ def test_rendering_svg_with_the_real_dot_program() -> None:
     assert "dz/dx = y" in svg and "add_out" in svg
 
 
+def test_drawings_show_inline_in_jupyter() -> None:
+    require("dot")
+    _, _, _, f = named_expression()
+    bundle = viz.draw_graph(f)._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]
+
+
 def test_missing_dot_says_how_to_install(monkeypatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     _, _, _, f = named_expression()

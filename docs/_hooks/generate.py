@@ -67,6 +67,7 @@ def generate() -> None:
     g.name = "g"
     svg(g, "fan_out.svg", legend=False)
     (OUT / "fan_out_steps.txt").write_text(viz.to_text(g))
+    svg(g, "topological.svg", legend=False, show_data=False, show_grad=False, rankdir="TB")
     steps = viz.backward_steps(g)
     (OUT / "backward_order.txt").write_text(
         "\n".join(f"step {s.index}: {s.title}" for s in steps) + "\n"
