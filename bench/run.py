@@ -10,7 +10,9 @@ Workloads:
     tutorial* the same with bare Tensors: (y - out) ** 2 summed, the SGD step by hand
 
 Each also runs compiled (tg.compile on the loss function), except tutorial*.
-    mlp       1024x64 -> 256 -> 256 -> 10 with biases, sigmoid, SSE, 50 steps
+    mlp       1024x64 -> 256 -> 256 -> 10 with biases, sigmoid, SSE, 50 steps, written with
+              nn.Linear, nn.Sigmoid, nn.SSE and optim.SGD
+    mlp*      the same with bare Tensors (x @ w + b) and the SGD step by hand
     chain     2000 chained mul/add/sigmoid ops on a (4,) tensor, forward + backward
     deep      a 100,000-op chain: backward completes; time and peak memory reported
 """
@@ -142,23 +144,28 @@ def mlp_tinygrad(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: 
     return loss.item()
 
 
-def mlp_compiled(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50) -> float:
-    tensors = [tg.Tensor(p, requires_grad=True) for p in params]
-    w1, b1, w2, b2, w3, b3 = tensors
-
-    @tg.compile
-    def sse(x: tg.Tensor) -> tg.Tensor:
-        out = (((x @ w1 + b1).sigmoid() @ w2 + b2).sigmoid() @ w3 + b3).sigmoid()
-        return ((out - Y) ** 2).sum()
-
+def mlp_modules(
+    X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50, compiled: bool = False
+) -> float:
+    """The same network from nn.Linear and nn.Sigmoid, with nn.SSE and optim.SGD."""
+    layers: list[nn.Module] = []
+    for fan_in, fan_out in itertools.pairwise(MLP_SIZES):
+        layers += [nn.Linear(fan_in, fan_out), nn.Sigmoid()]
+    model = nn.Sequential(*layers)
+    names = [name for name, _ in model.named_parameters()]
+    model.load_state_dict(dict(zip(names, params)))
+    loss_fn = nn.SSE()
+    optimizer = optim.SGD(model.parameters(), lr=MLP_LR)
+    step = tg.compile(lambda x: loss_fn(model(x), Y)) if compiled else None
     x = tg.Tensor(X)
     for _ in range(steps):
-        for p in tensors:
-            p.grad = None
-        loss, _ = sse(x)
-        with tg.no_grad():
-            for p in tensors:
-                p -= MLP_LR * p.grad
+        optimizer.zero_grad()
+        if step is None:
+            loss = loss_fn(model(x), Y)
+            loss.backward()
+        else:
+            loss, _ = step(x)
+        optimizer.step()
     return loss.item()
 
 
@@ -330,16 +337,23 @@ def main() -> None:
         X, Y, params = mlp_data()
         reference_loss = mlp_numpy(X, Y, params, 3)
         assert np.isclose(reference_loss, mlp_tinygrad(X, Y, params, 3), rtol=1e-9)
-        assert np.isclose(reference_loss, mlp_compiled(X, Y, params, 3), rtol=1e-9)
+        for compiled in (False, True):
+            assert np.isclose(reference_loss, mlp_modules(X, Y, params, 3, compiled), rtol=1e-9)
+        baseline = lambda: mlp_numpy(X, Y, params)  # noqa: E731
         rows.append(
             measure(
                 "mlp",
-                lambda: mlp_numpy(X, Y, params),
-                lambda: mlp_tinygrad(X, Y, params),
+                baseline,
+                lambda: mlp_modules(X, Y, params),
                 1.10,
-                lambda: mlp_compiled(X, Y, params),
+                lambda: mlp_modules(X, Y, params, compiled=True),
                 1.05,
                 args.repeats,
+            )
+        )
+        rows.append(
+            measure(
+                "mlp*", baseline, lambda: mlp_tinygrad(X, Y, params), 1.10, None, None, args.repeats
             )
         )
     if "chain" in args.only:

@@ -105,6 +105,14 @@ def matmul(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     return [draw(arrays(x_shape)), draw(arrays(y_shape))], lambda x, y: x @ y
 
 
+def affine(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    side = st.integers(1, max_side)
+    n, k, m = draw(side), draw(side), draw(side)
+    batch = draw(st.sampled_from([(), (2,)]))
+    inputs = [draw(arrays((*batch, n, k))), draw(arrays((k, m))), draw(arrays((m,)))]
+    return inputs, lambda x, w, b: apply(ops.Affine(), x, w, b)
+
+
 def concatenate(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     shape = draw(shapes(min_dims=1, max_side=max_side))
     axis = draw(st.integers(-len(shape), len(shape) - 1))
@@ -217,6 +225,7 @@ CASES = [
     Case("minimum", extremum(tg.minimum)),
     Case("where", where),
     Case("matmul", matmul),
+    Case("affine", affine),
     Case("concatenate", concatenate),
     Case("stack", stack),
     Case("getitem", getitem),

@@ -276,6 +276,31 @@ class MatMul(Op):
         return gx, gy
 
 
+class Affine(Op):
+    """z = x @ w + b;  dL/dx = g @ w.T,  dL/dw = x.T @ g,  dL/db = g   (summed over rows)
+
+    ``nn.Linear`` as one op, like PyTorch's ``addmm``: one output array instead of two
+    (``x @ w`` and then ``+ b``), which matters for large layers. ``x`` is (..., in),
+    ``w`` is (in, out) and ``b`` is (out,); the engine sums ``g`` down to ``b``'s shape.
+    """
+
+    name = "affine"
+
+    def forward(self, xp: Any, x: Any, w: Any, b: Any) -> Any:
+        try:
+            z = xp.matmul(x, w)
+        except ValueError:
+            raise ValueError(_matmul_mismatch(x.shape, w.shape)) from None
+        z += b  # z is a fresh array: adding in place saves a second one
+        return z
+
+    def backward(self, xp: Any, g: Any, x: Any, w: Any, b: Any, z: Any) -> tuple[Any, ...]:
+        need_x, need_w, _ = self.needs_input_grad
+        gx = xp.matmul(g, xp.matrix_transpose(w)) if need_x else None
+        gw = xp.matmul(xp.matrix_transpose(x), g) if need_w else None
+        return gx, gw, g
+
+
 def _matmul_mismatch(x_shape: Shape, y_shape: Shape) -> str:
     """Why numpy.matmul refused these shapes, in words."""
     if not x_shape or not y_shape:

@@ -18,7 +18,8 @@ import numpy as np
 
 from tinygrad_nn.nn import init as initializers
 from tinygrad_nn.nn.module import Module, Parameter
-from tinygrad_nn.tensor import DTypeLike, Tensor
+from tinygrad_nn import ops
+from tinygrad_nn.tensor import DTypeLike, Tensor, apply
 
 
 class Linear(Module):
@@ -79,8 +80,11 @@ class Linear(Module):
             self.bias = Parameter(bias_init((out_features,), generator), dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        y = x @ self.weight
-        return y + self.bias if self.bias is not None else y
+        if self.bias is None:
+            return x @ self.weight
+        if x.ndim >= 2:  # one op (and one output array) for x @ weight + bias
+            return apply(ops.Affine(), x, self.weight, self.bias)
+        return x @ self.weight + self.bias
 
     def extra_repr(self) -> str:
         return (
