@@ -224,14 +224,18 @@ def chain_compiled(x0: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- harness
 
 
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm up
-    times = []
+def median_seconds(functions: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Median time of each function, the runs interleaved (a, b, c, a, b, c, ...) so that a
+    machine getting slower or faster during the measurement affects all of them alike."""
+    for fn in functions:
+        fn()  # warm up
+    times: list[list[float]] = [[] for _ in functions]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, record in zip(functions, times):
+            start = time.perf_counter()
+            fn()
+            record.append(time.perf_counter() - start)
+    return [statistics.median(record) for record in times]
 
 
 @dataclass
@@ -253,9 +257,11 @@ def measure(
     compiled_target: float | None,
     repeats: int,
 ) -> Row:
-    row = Row(name, median_seconds(baseline, repeats), median_seconds(eager, repeats), eager_target)
+    functions = [baseline, eager] + ([compiled] if compiled is not None else [])
+    seconds = median_seconds(functions, repeats)
+    row = Row(name, seconds[0], seconds[1], eager_target)
     if compiled is not None:
-        row.compiled, row.compiled_target = median_seconds(compiled, repeats), compiled_target
+        row.compiled, row.compiled_target = seconds[2], compiled_target
     return row
 
 
