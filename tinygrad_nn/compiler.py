@@ -616,9 +616,14 @@ class Trace:
     source: str
     captured: list[Tensor]  # outside tensors that require grad: read at every call
     wants_grad: list[bool]  # per explicit input: does the caller want its gradient
+    kinds: list[str]  # per explicit input: its dtype kind ("f" float inputs are arguments)
 
     def __post_init__(self) -> None:
         self.captured_shapes = [t.data.shape for t in self.captured]
+        # positions of the explicit inputs passed as arrays (the float ones), and of those
+        # whose gradient the caller wants
+        self.arguments = [i for i, kind in enumerate(self.kinds) if kind == "f"]
+        self.receivers = [i for i, wants in enumerate(self.wants_grad) if wants]
 
     def captured_still_fit(self) -> bool:
         """False if an outside tensor changed shape since the trace."""
@@ -718,7 +723,7 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
         **constants,
     }
     exec(compile_source(source, f"<tinygrad_nn.compile {name}>", "exec"), namespace)
-    return Trace(namespace[name], source, captured, wants_grad)
+    return Trace(namespace[name], source, captured, wants_grad, [t.dtype.kind for t in inputs])
 
 
 def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backward") -> str:
@@ -913,9 +918,9 @@ class CompiledFunction:
         if entry is None or not entry.captured_still_fit():
             entry = self.traces[key] = trace(self.fn, tensors, self.name)
         self.last = entry
-        arrays = [t.data for t in tensors if t.data.dtype.kind == "f"]
+        arrays = [tensors[i].data for i in entry.arguments]
         loss, grads = entry.function(*arrays, *[t.data for t in entry.captured])
-        receivers = [t for t, wants in zip(tensors, entry.wants_grad) if wants]
+        receivers = [tensors[i] for i in entry.receivers]
         stored = _store_gradients(receivers + entry.captured, grads)
         return Tensor._wrap(np.asarray(loss)), tuple(stored[: len(receivers)])
 
