@@ -1,6 +1,5 @@
 """tinygrad_nn: reverse-mode automatic differentiation over NumPy, written to be read.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)

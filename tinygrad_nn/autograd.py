@@ -7,10 +7,10 @@ For every node, from the output back to the leaves:
 3. sum each back to the input's shape where broadcasting stretched it;
 4. add it to that input's pending gradient (fan-out means several contributions).
 
-The order comes from an iterative depth-first search, so graphs of any depth work at
-Python's default recursion limit. Unless ``retain_graph`` is set, each node's saved
-arrays are released right after it is used.
-
+The order comes from collecting the graph with an explicit stack and sorting it by
+creation number, so graphs of any depth work at Python's default recursion limit.
+Unless ``retain_graph`` is set, each node's links and saved arrays are released right
+after it is used, so intermediate values are freed during the pass.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -47,7 +47,6 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     A plain search (with an explicit stack: no recursion, whatever the depth) collects
     the tensors; sorting them by creation number then puts every input before its uses,
     because a tensor is always made after the tensors it is computed from.
-
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -205,7 +204,6 @@ def backward(
 ) -> None:
     """Backpropagate from ``roots`` and add the results to the leaves' ``.grad``.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
@@ -262,7 +260,6 @@ def grad(
         create_graph: record the computation, so the returned gradients are differentiable.
         allow_unused: return None for an input the outputs do not depend on, instead of
             raising.
-
 
     Examples:
         >>> import tinygrad_nn as tg

@@ -729,7 +729,6 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
 def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backward") -> str:
     """The straight-line NumPy for an existing graph (``names``: id(tensor) -> name).
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
@@ -952,7 +951,6 @@ def compile(fn: Callable[..., Any]) -> CompiledFunction:
     """Compile ``fn`` (tensors in, scalar loss out) into straight-line NumPy with its backward.
 
     Usable as a decorator. See the module documentation for what is traced.
-
 
     Examples:
         >>> import tinygrad_nn as tg

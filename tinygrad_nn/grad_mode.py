@@ -1,6 +1,5 @@
 """Whether operations are recorded for backward: ``no_grad`` and ``enable_grad``.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
@@ -31,7 +30,6 @@ _state = _GradState()
 def is_grad_enabled() -> bool:
     """True when new operations on tensors that require grad are recorded.
 
-
     Examples:
         >>> is_grad_enabled()
         True
@@ -41,7 +39,6 @@ def is_grad_enabled() -> bool:
 
 class set_grad_enabled(ContextDecorator):
     """Turn recording on or off inside a ``with`` block or a decorated function.
-
 
     Examples:
         >>> with set_grad_enabled(False):
@@ -67,7 +64,6 @@ class set_grad_enabled(ContextDecorator):
 class no_grad(set_grad_enabled):
     """Record nothing: results do not require grad. Use as ``with no_grad():`` or ``@no_grad()``.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> @tg.no_grad()
@@ -86,7 +82,6 @@ class no_grad(set_grad_enabled):
 
 class enable_grad(set_grad_enabled):
     """Record again inside a ``no_grad`` block.
-
 
     Examples:
         >>> import tinygrad_nn as tg

@@ -11,7 +11,6 @@ the gradient itself, which checks second derivatives.
 
 Use float64 inputs: with float32, rounding swamps the difference quotient.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([0.5, -1.0, 2.0], requires_grad=True)
@@ -64,7 +63,6 @@ def numerical_jacobian(
     Only inputs that are tensors requiring grad are perturbed; the others get an empty
     (size-0) Jacobian column block. The inputs themselves are never modified.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> J = numerical_jacobian(lambda x: x * 3, [tg.Tensor([1.0, 2.0], requires_grad=True)])
@@ -94,7 +92,6 @@ def numerical_jacobian(
 
 def analytical_jacobian(fn: Function, inputs: Sequence[Any]) -> list[list[np.ndarray]]:
     """Jacobians from backward: row ``k`` of ``J[j][i]`` is the gradient of output element k.
-
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -148,7 +145,6 @@ def gradcheck(
     Returns:
         True when every Jacobian entry agrees.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> w = tg.Tensor([[0.1, 0.2], [0.3, 0.4]], requires_grad=True)
@@ -192,7 +188,6 @@ def gradgradcheck(
     The gradient is taken with ``create_graph=True`` against ``grad_outputs`` (random
     normal ones from ``seed`` when not given), which makes it a function of the inputs
     that backward can differentiate again.
-
 
     Examples:
         >>> import tinygrad_nn as tg

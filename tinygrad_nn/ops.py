@@ -13,7 +13,6 @@ with Tensor operations so that gradients are themselves differentiable.
 Gradients may come back broadcast (shaped like ``z``, not like the input); the engine sums
 them back to each input's shape once, so the rules below never have to.
 
-
 Examples:
     >>> import numpy as np
     >>> from tinygrad_nn.xp import numpy_xp

@@ -4,7 +4,6 @@ Each ``step()`` reads every parameter's ``.grad`` and replaces the parameter's d
 the updated values (a new array: a graph that saved the old values is not disturbed).
 Parameters whose ``.grad`` is None are skipped.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import nn, optim
@@ -74,7 +73,6 @@ class SGD(Optimizer):
         b = g  (first step),  b = mu * b + g  (later steps)
         p = p - lr * b        (b = g when mu = 0)
 
-
     Examples:
         >>> from tinygrad_nn import nn
         >>> opt = SGD([nn.Parameter([1.0])], lr=0.1, momentum=0.9)
@@ -107,7 +105,6 @@ class Adam(Optimizer):
         g = grad + wd * p
         m = b1 * m + (1 - b1) * g          v = b2 * v + (1 - b2) * g**2
         p = p - lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)
-
 
     Examples:
         >>> from tinygrad_nn import nn

@@ -2,7 +2,6 @@
 
 Without tqdm, or when output is not a terminal, training runs silently.
 
-
 Examples:
     >>> with ProgressBar(3, "training") as bar:
     ...     for step in range(3):

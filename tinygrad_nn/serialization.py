@@ -4,7 +4,6 @@ A checkpoint is a NumPy ``.npz`` archive holding one array per parameter (by dot
 name) plus a marker entry that says it was written by tinygrad_nn. Loading uses
 ``allow_pickle=False``, so a file can never run code.
 
-
 Examples:
     >>> import os, tempfile
     >>> import tinygrad_nn as tg
@@ -36,7 +35,6 @@ PathLike = str | os.PathLike
 
 def save(obj: Module | Mapping[str, Any], path: PathLike) -> None:
     """Write a module's ``state_dict()`` (or a state dict) to ``path``, exactly that name.
-
 
     Examples:
         >>> import tempfile, os

@@ -4,7 +4,6 @@ A tensor made by an operation keeps a link to that operation (an :class:`~tinygr
 holding the input tensors); following those links backwards from a result is the
 computation graph that :meth:`Tensor.backward` walks.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -42,7 +41,6 @@ def as_array(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) ->
 
     Float data keeps its precision; integer and bool data become float64 when they must
     require grad, as only floating point values can be differentiated.
-
 
     Examples:
         >>> as_array([1, 2], requires_grad=True).dtype
@@ -86,7 +84,6 @@ class Tensor:
         requires_grad: record operations on this tensor so gradients can flow back to it.
         dtype: the NumPy dtype to store, e.g. ``np.float32`` or ``"float32"``.
         name: a label used when the graph is drawn or explained.
-
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -176,7 +173,6 @@ class Tensor:
     def op(self) -> ops.Op | None:
         """The operation that made this tensor (None for a leaf). ``op.parents`` are its inputs.
 
-
         Examples:
             >>> import tinygrad_nn as tg
             >>> a = tg.Tensor(2.0, requires_grad=True)
@@ -188,7 +184,6 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than by a recorded operation.
-
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -222,7 +217,6 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number.
-
 
         Examples:
             >>> Tensor([[2.5]]).item()
@@ -307,7 +301,6 @@ class Tensor:
             retain_graph: keep the graph so backward can run through it again.
             create_graph: record the backward pass too, so gradients can be differentiated.
 
-
         Examples:
             >>> import tinygrad_nn as tg
             >>> x = tg.Tensor(3.0, requires_grad=True)
@@ -332,7 +325,6 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` on a leaf in place and return it.
 
-
         Examples:
             >>> Tensor([1, 2]).requires_grad_().dtype  # integer data becomes float64
             dtype('float64')
@@ -348,7 +340,6 @@ class Tensor:
 
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's gradient in ``.grad`` during backward.
-
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -496,7 +487,6 @@ class Tensor:
     def exp(self) -> Tensor:
         """e to the power of each element.  d/dx exp(x) = exp(x)
 
-
         Examples:
             >>> Tensor([0.0, 1.0]).exp()
             Tensor([1.        , 2.71828183])
@@ -505,7 +495,6 @@ class Tensor:
 
     def log(self) -> Tensor:
         """Natural logarithm.  d/dx log(x) = 1 / x
-
 
         Examples:
             >>> Tensor([1.0]).log()
@@ -516,7 +505,6 @@ class Tensor:
     def sqrt(self) -> Tensor:
         """Square root.  d/dx sqrt(x) = 1 / (2 sqrt(x))
 
-
         Examples:
             >>> Tensor([4.0]).sqrt()
             Tensor([2.])
@@ -525,7 +513,6 @@ class Tensor:
 
     def abs(self) -> Tensor:
         """Absolute value.  d/dx |x| = sign(x)
-
 
         Examples:
             >>> Tensor([-2.0, 3.0]).abs()
@@ -539,7 +526,6 @@ class Tensor:
     def tanh(self) -> Tensor:
         """Hyperbolic tangent.  d/dx tanh(x) = 1 - tanh(x)**2
 
-
         Examples:
             >>> Tensor([0.0]).tanh()
             Tensor([0.])
@@ -548,7 +534,6 @@ class Tensor:
 
     def sigmoid(self) -> Tensor:
         """The logistic function 1 / (1 + exp(-x)).  d/dx = sigmoid(x) (1 - sigmoid(x))
-
 
         Examples:
             >>> Tensor([0.0, -1000.0, 1000.0]).sigmoid()
@@ -559,7 +544,6 @@ class Tensor:
     def relu(self) -> Tensor:
         """max(x, 0).  d/dx = 1 where x > 0, else 0
 
-
         Examples:
             >>> Tensor([-1.0, 2.0]).relu()
             Tensor([0., 2.])
@@ -568,7 +552,6 @@ class Tensor:
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """Limit values to [lo, hi] (either may be None).  d/dx = 1 inside, 0 outside
-
 
         Examples:
             >>> Tensor([-2.0, 0.5, 2.0]).clip(-1, 1)
@@ -583,7 +566,6 @@ class Tensor:
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``; safe for large inputs.
 
-
         Examples:
             >>> Tensor([0.0, 0.0]).softmax()
             Tensor([0.5, 0.5])
@@ -593,7 +575,6 @@ class Tensor:
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log(softmax(x)) along ``axis``, computed without overflow or log(0).
 
-
         Examples:
             >>> Tensor([0.0, 0.0]).log_softmax().exp()
             Tensor([0.5, 0.5])
@@ -602,7 +583,6 @@ class Tensor:
 
     def astype(self, dtype: DTypeLike) -> Tensor:
         """The same values in another dtype; gradients flow back in the original dtype.
-
 
         Examples:
             >>> Tensor([1.0]).astype("float32").dtype
@@ -615,7 +595,6 @@ class Tensor:
     def sum(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes when None).
 
-
         Examples:
             >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
             Tensor([4., 6.])
@@ -624,7 +603,6 @@ class Tensor:
 
     def mean(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Average over ``axis`` (all axes when None).
-
 
         Examples:
             >>> Tensor([1.0, 2.0, 6.0]).mean()
@@ -635,7 +613,6 @@ class Tensor:
     def max(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Largest value over ``axis``; tied maxima share the gradient equally.
 
-
         Examples:
             >>> Tensor([1.0, 5.0, 2.0]).max()
             Tensor(5.)
@@ -644,7 +621,6 @@ class Tensor:
 
     def min(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
         """Smallest value over ``axis``; tied minima share the gradient equally.
-
 
         Examples:
             >>> Tensor([1.0, 5.0, 2.0]).min()
@@ -657,7 +633,6 @@ class Tensor:
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same values in a new shape: ``reshape(2, 3)`` or ``reshape((2, 3))``.
 
-
         Examples:
             >>> Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2)
             Tensor([[1., 2.],
@@ -668,7 +643,6 @@ class Tensor:
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (reverse them when none are given).
-
 
         Examples:
             >>> Tensor([[1.0, 2.0]]).transpose().shape
@@ -687,7 +661,6 @@ class Tensor:
 
         In the gradient, positions picked more than once receive the sum of their
         gradients.
-
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -726,7 +699,6 @@ def apply(op: ops.Op, *inputs: Tensor) -> Tensor:
     The op is recorded only if gradient recording is on and some input requires grad.
     If the forward fails (mismatched shapes, bad axis...), the error names the op and
     the shapes, and nothing is recorded.
-
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -779,7 +751,6 @@ def _as_tensors(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis, as ``numpy.concatenate``.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> tg.concatenate([tg.Tensor([1.0]), tg.Tensor([2.0, 3.0])])
@@ -792,7 +763,6 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Join same-shaped tensors along a new axis, as ``numpy.stack``.
-
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -809,7 +779,6 @@ def where(condition: Operand, a: Operand, b: Operand) -> Tensor:
 
     The condition is a constant: gradients flow to ``a`` and ``b`` only.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([-1.0, 2.0])
@@ -823,7 +792,6 @@ def where(condition: Operand, a: Operand, b: Operand) -> Tensor:
 def maximum(a: Operand, b: Operand) -> Tensor:
     """Elementwise larger of ``a`` and ``b``; a tie sends half the gradient to each.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> tg.maximum(tg.Tensor([1.0, 5.0]), 3.0)
@@ -834,7 +802,6 @@ def maximum(a: Operand, b: Operand) -> Tensor:
 
 def minimum(a: Operand, b: Operand) -> Tensor:
     """Elementwise smaller of ``a`` and ``b``; a tie sends half the gradient to each.
-
 
     Examples:
         >>> import tinygrad_nn as tg

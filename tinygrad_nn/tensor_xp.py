@@ -5,7 +5,6 @@ this namespace instead of :data:`tinygrad_nn.xp.numpy_xp`. Every step of the bac
 then becomes part of the graph, so the gradients can be differentiated again: second
 derivatives, Hessian-vector products, and so on — from the same rule, written once.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(2.0, requires_grad=True)

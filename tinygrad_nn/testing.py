@@ -11,7 +11,6 @@ load this module.
   upstream gradient, also checking that inputs are not mutated and that no gradient is
   a view of another array.
 
-
 Examples:
     >>> from hypothesis import given, settings
     >>> @settings(max_examples=5, deadline=None)
@@ -41,7 +40,6 @@ def shapes(
 ) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes, scalars (0-d) included by default.
 
-
     Examples:
         >>> shapes(min_dims=2, max_dims=2).example().__len__()
         2
@@ -57,7 +55,6 @@ def floats(
     """Finite float64 values in [lo, hi], at least ``margin`` away from each point in ``avoid``.
 
     ``avoid`` keeps finite differences off kinks, e.g. ``avoid=[0]`` for ``relu``.
-
 
     Examples:
         >>> v = floats(-1, 1, avoid=[0]).example()
@@ -76,7 +73,6 @@ def arrays(
 ) -> st.SearchStrategy[np.ndarray]:
     """NumPy arrays of ``shape`` (a shape or a strategy for one) with ``elements``.
 
-
     Examples:
         >>> arrays((2, 3)).example().shape
         (2, 3)
@@ -90,7 +86,6 @@ def broadcastable_shapes(
     num_shapes: int = 2, min_dims: int = 0, max_dims: int = 3, max_side: int = 4
 ) -> st.SearchStrategy[tuple[tuple[int, ...], ...]]:
     """Tuples of shapes that broadcast together (NumPy's rules), e.g. ((2, 3), (3,)).
-
 
     Examples:
         >>> a, b = broadcastable_shapes().example()
@@ -120,7 +115,6 @@ def assert_gradients_match(
     against ``upstream`` (ones when None). Also asserts that the input arrays were not
     changed, that every gradient has its input's shape and dtype, and that no gradient
     shares memory with another gradient or with an input.
-
 
     Examples:
         >>> import numpy as np
@@ -216,7 +210,6 @@ def expressions(
 
     All operations are smooth on the drawn values, so finite differences apply to first
     and second derivatives alike.
-
 
     Examples:
         >>> e = expressions().example()

@@ -12,7 +12,6 @@ functions are written in NumPy exactly as the seed writes them, next to the same
 trained with autodiff (``nn.SSE`` and ``optim.SGD``): both start from the same weights,
 and their trajectories agree to rounding at every step.
 
-
 Examples:
     >>> result = train_side_by_side(steps=100, seed=0)
     >>> result.max_difference < 1e-12
@@ -133,7 +132,6 @@ def loss_function(net: SeedNetwork) -> float:
 def build_model(weights1: np.ndarray, weights2: np.ndarray) -> nn.Sequential:
     """The seed's network from modules, starting from the given weights.
 
-
     Examples:
         >>> model = build_model(*initial_weights(0))
         >>> model[0].weight.shape, model[2].weight.shape
@@ -153,7 +151,6 @@ def named_seed_graph(seed: int | None = 0) -> Tensor:
     """The seed network's loss, its values named as in the seed, after one backward pass.
 
     The graph is kept (``retain_graph=True``) so it can be drawn and explained.
-
 
     Examples:
         >>> loss = named_seed_graph()
@@ -226,7 +223,6 @@ class SideBySide:
 def compiled_seed_loss(model: nn.Sequential) -> CompiledFunction:
     """The seed's forward pass over ``model``'s weights, compiled: its ``.source`` is the
     straight-line NumPy of the forward and backward, to compare with :func:`backprop`.
-
 
     Examples:
         >>> model = build_model(*initial_weights(0))

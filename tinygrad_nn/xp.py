@@ -11,7 +11,6 @@ The names follow NumPy, plus two helpers that NumPy lacks as single calls:
 - ``scatter_add(shape, index, g)`` is the adjoint of ``x[index]``: zeros with ``g`` added
   at ``index``, repeated indices accumulating.
 
-
 Examples:
     >>> import numpy as np
     >>> numpy_xp.unbroadcast(np.ones((2, 3)), (3,))
@@ -30,7 +29,6 @@ Index = Any  # anything NumPy accepts inside ``a[...]``
 def reduced_axes(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, ...]:
     """Axes of ``shape`` that broadcasting stretched from ``target``: sum these to undo it.
 
-
     Examples:
         >>> reduced_axes((4, 2, 3), (2, 1))
         (0, 2)
@@ -42,7 +40,6 @@ def reduced_axes(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, 
 
 def has_integer_array(index: Index) -> bool:
     """True when ``index`` contains an integer array (so a position may repeat).
-
 
     Examples:
         >>> has_integer_array((slice(None), [0, 0]))

@@ -1,6 +1,5 @@
 """Neural-network building blocks: modules, layers, activations, losses, initialisers.
 
-
 Examples:
     >>> from tinygrad_nn import nn
     >>> model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(),

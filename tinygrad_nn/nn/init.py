@@ -3,7 +3,6 @@
 The default for :class:`~tinygrad_nn.nn.Linear` is :func:`lecun_uniform`, the scheme
 PyTorch's ``nn.Linear`` uses: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 
-
 Examples:
     >>> import numpy as np
     >>> w = uniform(0.0, 1.0)((3, 4), np.random.default_rng(0))   # the seed's weights
@@ -25,7 +24,6 @@ _generator = np.random.default_rng()
 def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the generator that initialisers use when none is given (like torch.manual_seed).
 
-
     Examples:
         >>> _ = manual_seed(0)
     """
@@ -45,7 +43,6 @@ def _fan_in(shape: tuple[int, ...]) -> int:
 
 def uniform(low: float, high: float) -> Initializer:
     """U(low, high). ``uniform(0, 1)`` is the seed's ``runif``.
-
 
     Examples:
         >>> uniform(-1, 1)((2,), np.random.default_rng(0)).shape

@@ -1,6 +1,5 @@
 """Layers: ``Linear``, ``Sequential`` and the activation functions as modules.
 
-
 Examples:
     >>> import numpy as np
     >>> import tinygrad_nn as tg
@@ -39,7 +38,6 @@ class Linear(Module):
         rng: a NumPy Generator or an int seed; by default the generator set with
             :func:`tinygrad_nn.manual_seed`.
         dtype: the parameters' dtype (float64 by default).
-
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -101,7 +99,6 @@ def _bias_default(fan_in: int) -> initializers.Initializer:
 
 class Sequential(Module):
     """Modules applied one after another; indexable like a list (``model[0].weight``).
-
 
     Examples:
         >>> from tinygrad_nn import nn

@@ -4,7 +4,6 @@ Prediction and target must have the same shape (CrossEntropy aside): broadcastin
 (4, 1) prediction against a (4,) target would silently compare every pair, a classic
 bug, so it is refused with both shapes in the message.
 
-
 Examples:
     >>> import numpy as np
     >>> import tinygrad_nn as tg
@@ -49,7 +48,6 @@ class Loss(Module):
 class SSE(Loss):
     """Sum of squared errors, sum((prediction - target)**2): the seed's loss.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> SSE()(tg.Tensor([1.0, 2.0]), [0.0, 0.0])
@@ -62,7 +60,6 @@ class SSE(Loss):
 
 class MSE(Loss):
     """Mean squared error, mean((prediction - target)**2), as PyTorch's MSELoss.
-
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -77,7 +74,6 @@ class MSE(Loss):
 
 class BCE(Loss):
     """Binary cross-entropy of probabilities (after a sigmoid), as PyTorch's BCELoss.
-
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -100,7 +96,6 @@ class CrossEntropy(Loss):
     """Cross-entropy of logits (N, C) against integer class labels (N,), averaged.
 
     Computed as ``-mean(log_softmax(logits)[i, label_i])``, which never overflows.
-
 
     Examples:
         >>> import numpy as np

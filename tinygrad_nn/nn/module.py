@@ -4,7 +4,6 @@ As in PyTorch, assigning a :class:`Parameter` or a :class:`Module` to an attribu
 module registers it; :meth:`Module.parameters` then finds every weight, in the order
 they were registered, with dotted names such as ``"0.weight"``.
 
-
 Examples:
     >>> import numpy as np
     >>> from tinygrad_nn import nn
@@ -33,7 +32,6 @@ from tinygrad_nn.tensor import DTypeLike, Tensor, as_array
 class Parameter(Tensor):
     """A tensor that is a model's weight: it always requires grad.
 
-
     Examples:
         >>> Parameter([1.0, 2.0]).requires_grad
         True
@@ -50,7 +48,6 @@ class Parameter(Tensor):
 
 class Module:
     """Base class for layers and models: override ``forward``; call the module to run it.
-
 
     Examples:
         >>> from tinygrad_nn import nn
@@ -124,7 +121,6 @@ class Module:
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted path, in registration order, each once.
 
-
         Examples:
             >>> from tinygrad_nn import nn
             >>> model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
@@ -185,7 +181,6 @@ class Module:
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every parameter's values, by dotted name.
 
-
         Examples:
             >>> from tinygrad_nn import nn
             >>> sorted(nn.Linear(2, 3).state_dict())
@@ -200,7 +195,6 @@ class Module:
         ``strict``), an unexpected key (with ``strict``) or a shape mismatch raises a
         ``KeyError``/``ValueError`` naming the key and both shapes, and leaves the model
         as it was.
-
 
         Examples:
             >>> from tinygrad_nn import nn

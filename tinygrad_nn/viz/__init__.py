@@ -8,7 +8,6 @@
 Needs the ``graphviz`` Python package for drawings (``pip install 'tinygrad-nn[viz]'``)
 and the ``dot`` program (system package ``graphviz``) to render them.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import viz

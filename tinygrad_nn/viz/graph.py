@@ -3,7 +3,6 @@
 Every drawing (graphviz, Mermaid, text) is rendered from this one description, so they
 all show the same nodes, names, values, gradients and formulas.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(2.0, requires_grad=True, name="x")

@@ -1,6 +1,5 @@
 """Drawing a graph: graphviz (SVG/PNG), DOT source, Mermaid, and an indented text tree.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
@@ -127,7 +126,6 @@ def draw_graph(
     ``collapse=True`` draws each innermost module call as one box. Graphs larger than
     ``max_nodes`` tensors show the last ``max_nodes`` and a count of the rest.
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
@@ -210,7 +208,6 @@ def _add_legend(drawing: Any, Drawing: type) -> None:
 def to_dot(root: Tensor, **options: Any) -> str:
     """The DOT source of :func:`draw_graph` (no ``dot`` program needed).
 
-
     Examples:
         >>> import tinygrad_nn as tg
         >>> to_dot(tg.Tensor(1.0, requires_grad=True) * 2).startswith("digraph")
@@ -245,7 +242,6 @@ def to_mermaid(
     direction: str = "LR",
 ) -> str:
     """The graph as a Mermaid flowchart (GitHub renders it inside ```mermaid blocks).
-
 
     Examples:
         >>> import tinygrad_nn as tg

@@ -6,7 +6,6 @@ above, the op's local derivative, what it sends to each input, and each input's
 gradient accumulated so far — where a value is used twice, the second step shows the
 two contributions added up. :func:`explain` prints that as a derivation.
 
-
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
@@ -130,7 +129,6 @@ def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
 
 def explain(root: Tensor, max_elements: int = 6, file: Any = None) -> None:
     """Print the backward pass of ``root`` as a chain-rule derivation (see :func:`explanation`).
-
 
     Examples:
         >>> import tinygrad_nn as tg
