@@ -97,6 +97,13 @@ def _seed(root: Tensor, grad: Operand, index: int) -> np.ndarray:
     return seed
 
 
+# An observer is called once per op during backward with the tensor the op made, its
+# upstream gradient, and for each input that receives a gradient: (its position among
+# the op's inputs, the input, the share this op sends it, the input's gradient
+# accumulated so far including that share).
+Observer = Callable[[Tensor, Any, list[tuple[int, Tensor, Any, Any]]], None]
+
+
 def run_backward(
     roots: Sequence[Tensor],
     root_grads: Sequence[Operand],
@@ -155,13 +162,6 @@ def run_backward(
             if op is not None and not retain_graph:
                 op.parents = op.saved = None
     return results
-
-
-# An observer is called once per op during backward with the tensor the op made, its
-# upstream gradient, and for each input that receives a gradient: (its position among
-# the op's inputs, the input, the share this op sends it, the input's gradient
-# accumulated so far including that share).
-Observer = Callable[[Tensor, Any, list[tuple[int, Tensor, Any, Any]]], None]
 
 
 def _chain_rule_step(
