@@ -70,6 +70,29 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     return sorted(found, key=_creation_number)
 
 
+def graph_tensors(root: Tensor) -> list[Tensor]:
+    """Every tensor ``root`` was computed from — constants included — in creation order.
+
+    Unlike :func:`topological_order` (which the engine uses), this also lists inputs that
+    do not require grad: drawings and generated code show them too.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> a = tg.Tensor(1.0, requires_grad=True, name="a")
+        >>> [t.name or t.op.name for t in graph_tensors(a * tg.Tensor(2.0, name="two"))]
+        ['a', 'two', 'mul']
+    """
+    found = {root}
+    stack = [root]
+    while stack:
+        op = stack.pop()._ctx
+        for parent in op.parents or () if op is not None else ():
+            if parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return sorted(found, key=_creation_number)
+
+
 def _creation_number(t: Tensor) -> int:
     return t._seq
 

@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.autograd import _accumulate, _final_grad, topological_order
+from tinygrad_nn.autograd import _accumulate, _final_grad, graph_tensors, topological_order
 from tinygrad_nn.grad_mode import _state, set_grad_enabled
 from tinygrad_nn.nn.module import Module
 from tinygrad_nn.tensor import Tensor, as_array
@@ -741,23 +741,12 @@ def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backw
     """
     outside = dict(names)
     named_values = {}
-    for t in _all_tensors(root):
+    for t in graph_tensors(root):
         if id(t) in names:
             outside[id(t.data)] = names[id(t)]
         if t.name and t._ctx is not None:  # values the user named get their own line
             named_values[id(t)] = t.name
     return write_program(root, [], [], [], named_values, outside, name)[0]
-
-
-def _all_tensors(root: Tensor) -> list[Tensor]:
-    found, stack = {root}, [root]
-    while stack:
-        op = stack.pop()._ctx
-        for parent in op.parents or () if op is not None else ():
-            if parent not in found:
-                found.add(parent)
-                stack.append(parent)
-    return list(found)
 
 
 def write_program(

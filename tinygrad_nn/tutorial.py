@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinygrad_nn import nn, optim
+from tinygrad_nn.autograd import graph_tensors
 from tinygrad_nn.compiler import CompiledFunction, compile
 from tinygrad_nn.grad_mode import no_grad
 from tinygrad_nn.progress import ProgressBar
@@ -173,7 +174,7 @@ def named_seed_graph(seed: int | None = 0) -> Tensor:
 
 def seed_formulas_check(loss: Tensor) -> str:
     """The seed's hand-derived d_weights1 and d_weights2 next to the autodiff gradients."""
-    by_name = {t.name: t for t in _leaves(loss)}
+    by_name = {t.name: t for t in graph_tensors(loss)}
     w1, w2 = by_name["weights1"], by_name["weights2"]
     net = feedforward(SeedNetwork(X, w1.data, w2.data, y))
     delta = 2 * (net.y - net.output) * sigmoid_derivative(net.output)
@@ -192,19 +193,6 @@ def seed_formulas_check(loss: Tensor) -> str:
             f"  max |d_weights2 + dL/dweights2| = {np.abs(d_weights2 + w2.grad.data).max():.3g}",
         ]
     )
-
-
-def _leaves(root: Tensor) -> list[Tensor]:
-    found, stack, leaves = {root}, [root], []
-    while stack:
-        t = stack.pop()
-        if t._ctx is None:
-            leaves.append(t)
-        for parent in t._ctx.parents or () if t._ctx is not None else ():
-            if parent not in found:
-                found.add(parent)
-                stack.append(parent)
-    return leaves
 
 
 @dataclass

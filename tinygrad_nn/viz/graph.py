@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.autograd import graph_tensors
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
 
@@ -88,17 +89,7 @@ def collect(root: Tensor, max_nodes: int | None = None) -> tuple[list[Tensor], i
             "this graph was freed by backward(); draw it before calling backward, or call "
             "backward(retain_graph=True)"
         )
-    found = {root}
-    stack = [root]
-    while stack:
-        op = stack.pop()._ctx
-        if op is None or op.parents is None:
-            continue
-        for parent in op.parents:
-            if parent not in found:
-                found.add(parent)
-                stack.append(parent)
-    ordered = sorted(found, key=lambda t: t._seq)
+    ordered = graph_tensors(root)
     if max_nodes is not None and len(ordered) > max_nodes:
         return ordered[-max_nodes:], len(ordered) - max_nodes
     return ordered, 0
