@@ -238,6 +238,15 @@ def test_the_step_through_page_in_a_real_browser(tmp_path) -> None:
         assert png_is_not_blank(shot)
 
 
+def test_the_step_through_page_refuses_huge_graphs(tmp_path) -> None:
+    x = tg.Tensor(1.0, requires_grad=True)
+    v = x
+    for _ in range(20):
+        v = v * 1.5
+    with pytest.raises(ValueError, match="20 backward steps"):
+        viz.animate_backward(v, tmp_path / "page.html", max_frames=10)
+
+
 def test_graph_command_writes_every_file(tmp_path, capsys) -> None:
     require("dot")
     assert main(["graph", "--out", str(tmp_path)]) == 0

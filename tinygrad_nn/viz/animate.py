@@ -79,11 +79,17 @@ document.title = "ready: " + frames.length + " frames";
 
 
 def animate_backward(
-    root: Tensor, path: str | Path, max_elements: int = 6, rankdir: str = "LR"
+    root: Tensor,
+    path: str | Path,
+    max_elements: int = 6,
+    rankdir: str = "LR",
+    max_frames: int = 300,
 ) -> Path:
     """Write the step-through page for the backward pass of ``root`` to ``path``.
 
     Needs the ``dot`` program (it draws one SVG per step). Returns the path written.
+    Each frame draws the whole graph, so a graph with more than ``max_frames`` backward
+    steps is refused rather than turned into a page of thousands of drawings.
 
     Examples:
         >>> import os, tempfile
@@ -96,6 +102,11 @@ def animate_backward(
     """
     graph = build_graph(root, max_nodes=None)
     steps = backward_steps(root, graph)
+    if len(steps) > max_frames:
+        raise ValueError(
+            f"animate_backward: this graph has {len(steps)} backward steps, more than "
+            f"max_frames={max_frames}; pass a larger max_frames, or animate a smaller graph"
+        )
     by_name = {key: node.tensor for key, node in graph.tensors.items()}
     made_by = {op.output: key for key, op in graph.ops.items()}
     known: dict[Any, np.ndarray] = {root: np.ones(root.shape, root.dtype)}
