@@ -93,17 +93,21 @@ class NumpyNamespace:
 
     @staticmethod
     def sigmoid(x: np.ndarray) -> np.ndarray:
-        """1 / (1 + exp(-x)): the seed's arithmetic, done in one buffer, not four temporaries.
+        """1 / (1 + exp(-x)), the seed's arithmetic, exactly.
 
         For x below about -709, exp(-x) overflows to inf and 1 / (1 + inf) is exactly 0,
-        the right limit, so that overflow is expected and silenced.
+        the right limit, so that overflow is expected and silenced. Large arrays are
+        computed in one buffer instead of four temporaries (the same IEEE operations, so
+        the same bits); for small ones, fewer NumPy calls are faster.
         """
-        out = np.array(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)  # a copy
-        np.negative(out, out=out)
         with np.errstate(over="ignore"):
+            if x.size <= 4096:
+                return 1 / (1 + np.exp(-x))
+            out = np.array(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
+            np.negative(out, out=out)
             np.exp(out, out=out)
-        out += 1
-        return np.reciprocal(out, out=out)
+            out += 1
+            return np.reciprocal(out, out=out)
 
     @staticmethod
     def matrix_transpose(x: np.ndarray) -> np.ndarray:
