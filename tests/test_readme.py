@@ -15,3 +15,13 @@ def test_readme_python_examples_run() -> None:
         exec(compile(block, str(README), "exec"), namespace)
     predictions = namespace["model"](namespace["tg"].Tensor(namespace["X"])).numpy()
     assert ((predictions > 0.5) == (namespace["y"] > 0.5)).all()
+
+
+def test_readme_shows_the_code_compile_really_generates() -> None:
+    from tinygrad_nn import tutorial
+
+    text = README.read_text()
+    shown = text[text.index("def seed_loss(X, W1, W2):") :].split("```")[0].rstrip("\n")
+    seed_loss = tutorial.compiled_seed_loss(tutorial.build_model(*tutorial.initial_weights(0)))
+    seed_loss(tutorial.Tensor(tutorial.X))
+    assert shown == seed_loss.source
