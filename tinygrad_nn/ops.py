@@ -7,8 +7,10 @@ vector-Jacobian product of the chain rule. The first line of each docstring is t
 op's formula; tools such as :mod:`tinygrad_nn.viz` show it.
 
 The rules are written against an array namespace ``xp`` (see :mod:`tinygrad_nn.xp`), so
-the engine can evaluate one rule in several ways: on NumPy arrays for plain gradients, or
-with Tensor operations so that gradients are themselves differentiable.
+one rule is evaluated in three ways: on NumPy arrays for plain gradients, with Tensor
+operations so that gradients are themselves differentiable (``create_graph=True``), and
+with symbolic values that write the straight-line source of ``tinygrad_nn.compile``.
+The derivatives in the formula (after the ``;``) label the edges of drawn graphs.
 
 Gradients may come back broadcast (shaped like ``z``, not like the input); the engine sums
 them back to each input's shape once, so the rules below never have to.
