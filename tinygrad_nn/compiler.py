@@ -528,20 +528,20 @@ class SymbolicNamespace:
             return self.p.make("{0}.T", (x,), x.value.T)
         return self.p.call("np.swapaxes", x, value=np.swapaxes(x.value, -1, -2), axis1=-1, axis2=-2)
 
-    def sum(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
+    def _reduce(self, name: str, x: Any, axis: Any, keepdims: bool) -> Sym:
+        """``x.sum(...)``, ``x.max(...)`` or ``x.min(...)``, written as the method call."""
         x = self.p.lift(x)
-        value = x.value.sum(axis=axis, keepdims=keepdims)
-        return self.p.method(x, "sum", value=value, axis=axis, keepdims=keepdims)
+        value = getattr(x.value, name)(axis=axis, keepdims=keepdims)
+        return self.p.method(x, name, value=value, axis=axis, keepdims=keepdims)
+
+    def sum(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
+        return self._reduce("sum", x, axis, keepdims)
 
     def max(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
-        x = self.p.lift(x)
-        value = x.value.max(axis=axis, keepdims=keepdims)
-        return self.p.method(x, "max", value=value, axis=axis, keepdims=keepdims)
+        return self._reduce("max", x, axis, keepdims)
 
     def min(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
-        x = self.p.lift(x)
-        value = x.value.min(axis=axis, keepdims=keepdims)
-        return self.p.method(x, "min", value=value, axis=axis, keepdims=keepdims)
+        return self._reduce("min", x, axis, keepdims)
 
     def reshape(self, x: Any, shape: Sequence[int]) -> Sym:
         x = self.p.lift(x)

@@ -17,7 +17,7 @@ import shutil
 from typing import Any
 
 from tinygrad_nn.tensor import Tensor
-from tinygrad_nn.viz.graph import Graph, TensorNode, build_graph, module_title, summary
+from tinygrad_nn.viz.graph import KINDS, Graph, TensorNode, build_graph, module_title, summary
 from tinygrad_nn.viz.steps import gradients
 
 INSTALL_HELP = (
@@ -200,7 +200,7 @@ def _op_label(op: Any) -> str:
 def _add_legend(drawing: Any, Drawing: type) -> None:
     legend = Drawing(name="cluster_legend")
     legend.attr(label="legend", style="dotted", color="#aaaaaa", fontsize="9")
-    for kind in ("parameter", "input", "constant", "intermediate", "output", "op"):
+    for kind in (*KINDS, "op"):
         legend.node(f"legend_{kind}", kind, fontsize="9", **STYLE[kind])
     drawing.subgraph(legend)
 
@@ -268,7 +268,7 @@ def to_mermaid(
     for edge in graph.edges:
         arrow = f' -- "{_mermaid_text(edge.label)}" --> ' if edge.label else " --> "
         lines.append(f"    {ids[edge.source]}{arrow}{ids[edge.target]}")
-    for kind in ("parameter", "input", "constant", "intermediate", "output", "op"):
+    for kind in (*KINDS, "op"):
         fill = STYLE[kind].get("fillcolor", "#ffffff")
         lines.append(f"    classDef {kind} fill:{fill},stroke:#555555")
     return "\n".join(lines)
