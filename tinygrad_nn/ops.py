@@ -411,7 +411,7 @@ class Sigmoid(Op):
     """z = 1 / (1 + exp(-x));  dz/dx = z * (1 - z)
 
     This is the seed's ``sigmoid`` and ``sigmoid_derivative``; ``xp.sigmoid`` computes
-    exactly ``1 / (1 + exp(-x))``, without overflow warnings and temporary arrays.
+    ``1 / (1 + exp(-x))`` without overflow warnings (see ``NumpyNamespace.sigmoid``).
     """
 
     name = "sigmoid"

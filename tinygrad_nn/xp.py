@@ -93,21 +93,22 @@ class NumpyNamespace:
 
     @staticmethod
     def sigmoid(x: np.ndarray) -> np.ndarray:
-        """1 / (1 + exp(-x)), the seed's arithmetic, exactly.
+        """1 / (1 + exp(-x)), without overflow warnings.
 
-        For x below about -709, exp(-x) overflows to inf and 1 / (1 + inf) is exactly 0,
-        the right limit, so that overflow is expected and silenced. Large arrays are
-        computed in one buffer instead of four temporaries (the same IEEE operations, so
-        the same bits); for small ones, fewer NumPy calls are faster.
+        For x below about -709, exp(-x) overflows to inf; 1 / (1 + inf) = 0 is the right
+        limit, but NumPy warns. Small arrays use the equal form exp(-log(1 + exp(-x))),
+        whose ``logaddexp(0, -x)`` never overflows: entering ``np.errstate`` would cost
+        more than the arithmetic. Large arrays silence the warning instead and compute in
+        one buffer rather than four temporaries (``logaddexp`` is slow per element).
         """
+        if x.size <= 128:
+            return np.exp(-np.logaddexp(0.0, -x))
+        out = np.array(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
         with np.errstate(over="ignore"):
-            if x.size <= 4096:
-                return 1 / (1 + np.exp(-x))
-            out = np.array(x, dtype=x.dtype if x.dtype.kind == "f" else np.float64)
             np.negative(out, out=out)
             np.exp(out, out=out)
-            out += 1
-            return np.reciprocal(out, out=out)
+        out += 1
+        return np.reciprocal(out, out=out)
 
     @staticmethod
     def matrix_transpose(x: np.ndarray) -> np.ndarray:
