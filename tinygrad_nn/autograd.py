@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,7 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
             if parent.requires_grad and parent not in found:
                 found.add(parent)
                 stack.append(parent)
-    return sorted(found, key=_creation_number)
+    return sorted(found, key=creation_number)
 
 
 def graph_tensors(root: Tensor) -> list[Tensor]:
@@ -90,11 +91,10 @@ def graph_tensors(root: Tensor) -> list[Tensor]:
             if parent not in found:
                 found.add(parent)
                 stack.append(parent)
-    return sorted(found, key=_creation_number)
+    return sorted(found, key=creation_number)
 
 
-def _creation_number(t: Tensor) -> int:
-    return t._seq
+creation_number = attrgetter("_seq")  # the sort key of both walks above
 
 
 def _seed(root: Tensor, grad: Operand, index: int) -> np.ndarray:
@@ -171,8 +171,8 @@ def run_backward(
             # as it is done, so with its links cut an intermediate value is freed here,
             # during backward, not all at once at the end.
             node = order.pop()
-            g = pending.pop(node, None)
             op = node._ctx
+            g = pending.pop(node, None)
             if g is not None:
                 if wanted is None:  # backward(): leaves, and tensors that asked to keep it
                     keep = op is None or node._retains_grad
@@ -194,7 +194,7 @@ def _chain_rule_step(
     pending: dict[Tensor, Any],
     xp: Any,
     create_graph: bool,
-    observer: Observer | None = None,
+    observer: Observer | None,
 ) -> None:
     """Send ``g`` back through ``op`` and add each input's share to its pending gradient.
 

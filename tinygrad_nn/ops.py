@@ -250,30 +250,25 @@ class MatMul(Op):
 
     def forward(self, xp: Any, x: Any, y: Any) -> Any:
         try:
-            z = xp.matmul(x, y)
+            return xp.matmul(x, y)
         except ValueError:
             raise ValueError(_matmul_mismatch(x.shape, y.shape)) from None
-        self.x_shape, self.y_shape, self.z_shape = x.shape, y.shape, z.shape
-        return z
 
     def backward(self, xp: Any, g: Any, x: Any, y: Any, z: Any) -> tuple[Any, ...]:
-        xs, ys, zs = self.x_shape, self.y_shape, self.z_shape
-        if len(xs) == 1 and len(ys) == 1:  # a dot product: z is a scalar
-            return g * y, g * x
-        if len(xs) == 1:  # x is a row (1, n); g gets that row axis back
-            x, g = xp.reshape(x, (1, xs[0])), xp.reshape(g, (*zs[:-1], 1, zs[-1]))
-        if len(ys) == 1:  # y is a column (n, 1); g gets that column axis back
-            y, g = xp.reshape(y, (ys[0], 1)), xp.reshape(g, (*zs, 1))
-        gx = gy = None
         need_x, need_y = self.needs_input_grad  # skip the product an input does not need
-        if need_x:
-            gx = xp.matmul(g, xp.matrix_transpose(y))
-            if len(xs) == 1:  # drop the row axis again; the engine sums any batch axes
-                gx = xp.reshape(gx, (*zs[:-1], xs[0]))
-        if need_y:
-            gy = xp.matmul(xp.matrix_transpose(x), g)
-            if len(ys) == 1:  # drop the column axis again
-                gy = xp.reshape(gy, (*zs[:-1], ys[0]))
+        x_ndim, y_ndim = x.ndim, y.ndim
+        if x_ndim == 1 and y_ndim == 1:  # a dot product: z is a scalar
+            return g * y, g * x
+        if x_ndim == 1:  # x is a row (1, n); g gets that row axis back
+            x, g = xp.reshape(x, (1, x.shape[0])), xp.reshape(g, (*z.shape[:-1], 1, z.shape[-1]))
+        if y_ndim == 1:  # y is a column (n, 1); g gets that column axis back
+            y, g = xp.reshape(y, (y.shape[0], 1)), xp.reshape(g, (*z.shape, 1))
+        gx = xp.matmul(g, xp.matrix_transpose(y)) if need_x else None
+        gy = xp.matmul(xp.matrix_transpose(x), g) if need_y else None
+        if x_ndim == 1 and gx is not None:  # drop the row axis again; the engine sums batches
+            gx = xp.reshape(gx, (*z.shape[:-1], gx.shape[-1]))
+        if y_ndim == 1 and gy is not None:  # drop the column axis again
+            gy = xp.reshape(gy, (*z.shape[:-1], gy.shape[-2]))
         return gx, gy
 
 

@@ -308,9 +308,7 @@ class Tensor:
             >>> x.grad
             Tensor(6.)
         """
-        from tinygrad_nn.autograd import backward
-
-        backward([self], [grad], retain_graph=retain_graph, create_graph=create_graph)
+        autograd.backward([self], [grad], retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """A tensor with the same data (shared) that is cut off from the graph.
@@ -809,3 +807,8 @@ def minimum(a: Operand, b: Operand) -> Tensor:
         Tensor([1., 3.])
     """
     return apply(ops.Minimum(), *_as_tensors(a, b))
+
+
+# The backward pass (autograd.py) is built on this module, so it is imported last: an
+# import inside Tensor.backward would cost more than a small op's whole backward step.
+from tinygrad_nn import autograd  # noqa: E402

@@ -117,7 +117,7 @@ class Sequential(Module):
             setattr(self, str(index), module)
 
     def forward(self, x: Tensor) -> Tensor:
-        for module in self:
+        for module in self._modules.values():
             x = module(x)
         return x
 
