@@ -216,7 +216,7 @@ def compiled_seed_loss(model: nn.Sequential) -> CompiledFunction:
         >>> model = build_model(*initial_weights(0))
         >>> seed_loss = compiled_seed_loss(model)
         >>> loss, _ = seed_loss(Tensor(X))
-        >>> print(seed_loss.source.splitlines()[2].strip())
+        >>> print(seed_loss.source.splitlines()[1].strip())
         layer1 = sigmoid(X @ W1)
     """
     W1, W2 = (parameter for _, parameter in model.named_parameters())  # the seed's names
