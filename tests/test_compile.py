@@ -159,6 +159,32 @@ def test_float32_stays_float32() -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        lambda x, c: (x * c).sum(),
+        lambda x, c: tg.maximum(x, c).sum(),
+        lambda x, c: (x.relu() + c).sigmoid().sum(),
+        lambda x, c: (x * 2.0 - c).sum(),
+    ],
+)
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_constants_promote_as_in_eager_mode(body, dtypes) -> None:
+    """A 0-d float64 Tensor promotes float32 data to float64 (it is an array, not a
+    Python number): the generated code must write it so that it does the same."""
+    data_dtype, constant_dtype = dtypes
+    c = tg.Tensor(np.array(0.5, dtype=constant_dtype))
+    x = tg.Tensor(np.array([1.0, -2.0], dtype=data_dtype), requires_grad=True)
+    eager = body(x, c)
+    eager.backward()
+    eager_grad, x.grad = x.grad, None
+    loss, (grad,) = tg.compile(lambda x: body(x, c))(x)
+    assert loss.dtype == eager.dtype
+    np.testing.assert_allclose(loss.data, eager.data, rtol=1e-6)
+    assert grad.dtype == eager_grad.dtype == data_dtype
+    np.testing.assert_allclose(grad.data, eager_grad.data, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
     ("body", "words"),
     [
         (lambda x: (x * 2).sum() if (x.sum() > 1) else x.sum(), "comparison"),

@@ -79,6 +79,8 @@ ATOM, POWER, UNARY, PRODUCT, SUM, COMPARISON = 100, 90, 80, 70, 60, 50
 MAX_INLINE_DEPTH = 8  # deeper expressions are split into lines (``t1 = ...``)
 _BINARY = {"**": POWER, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "+": SUM, "-": SUM}
 _BINARY.update({op: COMPARISON for op in ("<", "<=", ">", ">=", "==", "!=")})
+_WRITTEN_AS_NUMBERS = ("float64", "int64", "bool")  # the dtypes of Python's own numbers
+
 _NUMPY_BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "**": np.power,
     "*": np.multiply,
@@ -113,6 +115,7 @@ class Sym:
         "template",
         "uses",
         "value",
+        "weak",
     )
     __array_ufunc__ = None
     __hash__ = object.__hash__
@@ -129,6 +132,7 @@ class Sym:
         self.value, self.precedence = value, precedence
         self.name: str | None = None
         self.uses = 0
+        self.weak = False  # a constant written as a Python number (NumPy: a "weak" scalar)
         self.index = next(program.created)  # creation order is a dependency order
 
     shape = property(lambda self: self.value.shape)
@@ -236,14 +240,22 @@ class Program:
         self.table[key] = sym
         return sym
 
-    def constant(self, value: Any) -> Sym:
-        """A value known when tracing: written as a literal, or as a named array."""
+    def constant(self, value: Any, weak: bool = False) -> Sym:
+        """A value known when tracing: written as a literal, or as a named array.
+
+        A 0-d constant is ``weak`` when it stands for a Python number: NumPy lets such a
+        number take the other operand's dtype (``float32 * 2.0`` stays float32), while a
+        0-d array keeps its own (float64). Weak constants are written as plain numbers,
+        the others with their dtype, ``np.float64(2.0)``, unless that makes no difference
+        (see :meth:`weaken`).
+        """
         value = np.asarray(value)
         if value.ndim == 0:  # the same scalar is the same constant
-            key = ("<const>", value.dtype.str, value.item())
+            key = ("<const>", value.dtype.str, value.item(), weak)
             found = self.table.get(key)
             if found is None:
                 found = self.table[key] = Sym(self, "<const>", (), value)
+                found.weak = weak
             return found
         found = self.array_constants.get(id(value))
         if found is None:  # the same array object is the same constant
@@ -251,15 +263,45 @@ class Program:
         return found
 
     def lift(self, value: Any) -> Sym:
-        return value if isinstance(value, Sym) else self.constant(value)
+        if isinstance(value, Sym):
+            return value
+        return self.constant(value, weak=type(value) in (int, float, bool))
+
+    def weaken(
+        self, operands: tuple[Sym, ...], function: Callable[..., Any]
+    ) -> tuple[tuple[Sym, ...], np.ndarray]:
+        """The operands to write for ``function(*operands)``, and its value as NumPy gives it.
+
+        0-d constants that may be written as plain numbers without changing the result's
+        dtype become weak: ``x * 2.0`` reads better than ``x * np.float64(2.0)``, and for
+        a float64 ``x`` it is the same. For a float32 ``x`` it is not, so that one stays.
+        """
+        value = function(*[o.value.item() if o.weak else o.value for o in operands])
+        value = np.asarray(value)
+        strong = [
+            o.is_constant and o.ndim == 0 and not o.weak and o.dtype.name in _WRITTEN_AS_NUMBERS
+            for o in operands
+        ]
+        if any(strong):
+            as_numbers = [
+                o.value.item() if o.weak or s else o.value for o, s in zip(operands, strong)
+            ]
+            with np.errstate(all="ignore"):
+                if np.asarray(function(*as_numbers)).dtype == value.dtype:
+                    operands = tuple(
+                        self.constant(o.value, weak=True) if s else o
+                        for o, s in zip(operands, strong)
+                    )
+        return operands, value
 
     def binary(self, op: str, left: Any, right: Any) -> Sym:
         a, b = self.lift(left), self.lift(right)
-        value = _NUMPY_BINARY[op](a.value, b.value)
+        (a, b), value = self.weaken((a, b), _NUMPY_BINARY[op])
         if a.is_constant and b.is_constant:
-            return self.constant(value)
+            return self.constant(value, weak=a.weak and b.weak)
         if op != "@":  # elementwise: a uniform constant array can be written as a number
             a, b = self._as_scalar(a, b, value), self._as_scalar(b, a, value)
+            (a, b), _ = self.weaken((a, b), _NUMPY_BINARY[op])
         simpler = self._identity(op, a, b)
         if simpler is not None and (simpler.shape, simpler.dtype) == (value.shape, value.dtype):
             return simpler
@@ -440,7 +482,7 @@ class Program:
         if sym.name is not None:
             return sym.name
         if sym.is_constant:
-            if sym.ndim == 0 and sym.dtype.name in ("float64", "int64", "bool"):
+            if sym.weak:
                 return self.literal(sym.value.item())  # a plain Python number
             if sym.ndim == 0:  # keep a float32 (etc.) constant's own dtype
                 return f"np.{sym.dtype.name}({self.literal(sym.value.item())})"
@@ -499,16 +541,16 @@ class SymbolicNamespace:
         return self._unary("sigmoid", x, numpy_xp.sigmoid)
 
     def where(self, condition: Any, a: Any, b: Any) -> Sym:
-        c, x, y = (self.p.lift(v) for v in (condition, a, b))
-        return self.p.call("np.where", c, x, y, value=np.where(c.value, x.value, y.value))
+        operands, value = self.p.weaken(tuple(self.p.lift(v) for v in (condition, a, b)), np.where)
+        return self.p.call("np.where", *operands, value=value)
 
     def maximum(self, a: Any, b: Any) -> Sym:
-        x, y = self.p.lift(a), self.p.lift(b)
-        return self.p.call("np.maximum", x, y, value=np.maximum(x.value, y.value))
+        operands, value = self.p.weaken((self.p.lift(a), self.p.lift(b)), np.maximum)
+        return self.p.call("np.maximum", *operands, value=value)
 
     def minimum(self, a: Any, b: Any) -> Sym:
-        x, y = self.p.lift(a), self.p.lift(b)
-        return self.p.call("np.minimum", x, y, value=np.minimum(x.value, y.value))
+        operands, value = self.p.weaken((self.p.lift(a), self.p.lift(b)), np.minimum)
+        return self.p.call("np.minimum", *operands, value=value)
 
     def clip(self, x: Any, lo: Any, hi: Any) -> Sym:
         x = self.p.lift(x)
