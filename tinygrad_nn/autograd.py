@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.grad_mode import set_grad_enabled
+from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Operand, Tensor, as_array
 from tinygrad_nn.tensor_xp import tensor_xp
 from tinygrad_nn.xp import numpy_xp
@@ -171,36 +172,51 @@ def run_backward(
             # during backward, not all at once at the end.
             node = order.pop()
             op = node._ctx
-            g = pending.pop(node, None)  # 1. the sum of everything sent to it
-            if g is not None and (
-                op is None or node._retains_grad if wanted is None else node in wanted
-            ):
-                results[node] = g  # backward(): a leaf; grad(): a requested input
-            if op is None:
-                continue
+            g = pending.pop(node, None)
             if g is not None:
-                parents: Any = op.parents
-                # The rule sees Tensors with create_graph (so its arithmetic is recorded),
-                # otherwise the arrays saved at forward time.
-                args: Any = (*parents, node) if create_graph else op.saved
-                sent = []
-                # 2. one vector-Jacobian product per input, from the op's own rule
-                shares = op.backward(xp, g, *args)
-                for position, (parent, share) in enumerate(zip(parents, shares)):
-                    if share is None or not parent.requires_grad:
-                        continue
-                    shape = parent.data.shape
-                    if share.shape != shape:  # 3. undo broadcasting
-                        share = xp.unbroadcast(share, shape)
-                    previous = pending.get(parent)  # 4. fan-out: contributions add up
-                    pending[parent] = share if previous is None else previous + share
-                    if observer is not None:
-                        sent.append((position, parent, share, pending[parent]))
-                if observer is not None:
-                    observer(node, g, sent)
-            if not retain_graph:
+                if wanted is None:  # backward(): leaves, and tensors that asked to keep it
+                    keep = op is None or node._retains_grad
+                else:  # grad(): exactly the requested inputs
+                    keep = node in wanted
+                if keep:
+                    results[node] = g
+                if op is not None:
+                    _chain_rule_step(op, node, g, pending, xp, create_graph, observer)
+            if op is not None and not retain_graph:
                 op.parents = op.saved = None
     return results
+
+
+def _chain_rule_step(
+    op: Op,
+    node: Tensor,
+    g: Any,
+    pending: dict[Tensor, Any],
+    xp: Any,
+    create_graph: bool,
+    observer: Observer | None,
+) -> None:
+    """Send ``g`` back through ``op`` and add each input's share to its pending gradient.
+
+    The op gives one vector-Jacobian product per input. With ``create_graph`` it sees
+    Tensors, so its arithmetic is recorded; otherwise the arrays saved at forward time.
+    A share shaped like the (broadcast) output is first summed back to the input's shape.
+    """
+    parents: Any = op.parents
+    args: Any = (*parents, node) if create_graph else op.saved
+    sent = []
+    for position, (parent, share) in enumerate(zip(parents, op.backward(xp, g, *args))):
+        if share is None or not parent.requires_grad:
+            continue
+        shape = parent.data.shape
+        if share.shape != shape:
+            share = xp.unbroadcast(share, shape)
+        previous = pending.get(parent)
+        pending[parent] = share if previous is None else previous + share
+        if observer is not None:
+            sent.append((position, parent, share, pending[parent]))
+    if observer is not None:
+        observer(node, g, sent)
 
 
 def backward(
