@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -225,3 +227,20 @@ def test_compiled_chain_of_2000_ops() -> None:
     chain(eager_x).backward()
     tg.compile(chain)(x)
     np.testing.assert_allclose(x.grad.data, eager_x.grad.data, rtol=1e-12)
+
+
+def test_the_trace_cache_is_bounded_and_warns_once(monkeypatch) -> None:
+    from tinygrad_nn import compiler
+
+    monkeypatch.setattr(compiler, "MAX_TRACES", 3)
+    logits = tg.Tensor(np.array([[1.0, 2.0], [0.5, -1.0]]), requires_grad=True)
+    f = tg.compile(lambda z, labels: nn.CrossEntropy()(z, labels.data))
+    labels = [np.array(pair) for pair in ([0, 0], [0, 1], [1, 0], [1, 1])]
+    with pytest.warns(RuntimeWarning, match="traced for more than 3 input signatures"):
+        for y in labels:
+            f(logits, tg.Tensor(y))
+    assert len(f.traces) == 3  # the oldest ([0, 0]) was dropped
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # only the first drop warns
+        loss, _ = f(logits, tg.Tensor(labels[0]))
+    np.testing.assert_allclose(loss.data, nn.CrossEntropy()(logits, labels[0]).data, rtol=1e-12)

@@ -30,7 +30,10 @@ tanh's derivative ``1 - h**2``), gradients are named ``d_<value>``, and fan-out 
 an explicit sum (``h`` feeds both sides of ``h * h``, so ``d_h = h + h``).
 
 The trace is cached per input signature (shapes, dtypes, which inputs require grad, and
-the values of integer inputs); a new signature traces again.
+the values of integer inputs); a new signature traces again. The cache keeps the
+:data:`MAX_TRACES` newest signatures and warns once when it has to drop one: a function
+retraced that often (say, with each minibatch's integer labels as an input) gains
+nothing from compiling.
 
 What a trace cannot see: Python decisions made on tensor *values* (``if loss > 1``,
 ``.item()``, comparisons feeding ``where``) would be frozen into the code, so they raise
@@ -46,6 +49,7 @@ import inspect
 import itertools
 import keyword
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -906,6 +910,9 @@ def _argument(program: Program, tensor: Tensor, label: str, arguments: list[str]
 # ---------------------------------------------------------------- the compiled callable
 
 
+MAX_TRACES = 64  # signatures kept per compiled function; older ones are dropped
+
+
 class CompiledFunction:
     """What :func:`compile` returns: call it like the function; read ``.source``.
 
@@ -921,7 +928,8 @@ class CompiledFunction:
         self.name = getattr(fn, "__name__", "compiled")
         if not self.name.isidentifier() or keyword.iskeyword(self.name):
             self.name = "compiled"
-        self.traces: dict[tuple[Any, ...], Trace] = {}
+        self.traces: dict[tuple[Any, ...], Trace] = {}  # oldest first
+        self.warned = False
         self.last: Trace | None = None
 
     @property
@@ -937,12 +945,28 @@ class CompiledFunction:
         entry = self.traces.get(key)
         if entry is None or not entry.captured_still_fit():
             entry = self.traces[key] = trace(self.fn, tensors, self.name)
+            if len(self.traces) > MAX_TRACES:
+                self._drop_oldest_trace()
         self.last = entry
         arrays = [tensors[i].data for i in entry.arguments]
         loss, grads = entry.function(*arrays, *[t.data for t in entry.captured])
         receivers = [tensors[i] for i in entry.receivers]
         stored = _store_gradients(receivers + entry.captured, grads)
         return Tensor._wrap(np.asarray(loss)), tuple(stored[: len(receivers)])
+
+    def _drop_oldest_trace(self) -> None:
+        del self.traces[next(iter(self.traces))]
+        if not self.warned:
+            self.warned = True
+            warnings.warn(
+                f"compile: {self.name} has been traced for more than {MAX_TRACES} input "
+                "signatures (shapes, dtypes, requires_grad, integer inputs' values), so "
+                "the oldest traces are being dropped. Each new signature costs a trace, "
+                "so compiling gains nothing here: keep shapes fixed, and compute a loss "
+                "that takes changing integer inputs (labels) in eager mode",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
 
 def _signature(t: Tensor) -> tuple[Any, ...]:
