@@ -171,8 +171,8 @@ def run_backward(
             # as it is done, so with its links cut an intermediate value is freed here,
             # during backward, not all at once at the end.
             node = order.pop()
-            op = node._ctx
             g = pending.pop(node, None)
+            op = node._ctx
             if g is not None:
                 if wanted is None:  # backward(): leaves, and tensors that asked to keep it
                     keep = op is None or node._retains_grad
@@ -194,7 +194,7 @@ def _chain_rule_step(
     pending: dict[Tensor, Any],
     xp: Any,
     create_graph: bool,
-    observer: Observer | None,
+    observer: Observer | None = None,
 ) -> None:
     """Send ``g`` back through ``op`` and add each input's share to its pending gradient.
 

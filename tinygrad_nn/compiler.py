@@ -641,8 +641,9 @@ class SymbolicNamespace:
         return self.reshape(summed, shape) if axes != tuple(range(lead)) else summed
 
     def scatter_add(self, shape: tuple[int, ...], index: Any, g: Any) -> Sym:
-        g = self.p.lift(g)
-        value = numpy_xp.scatter_add(shape, index, g.value)
+        (g,), value = self.p.weaken(
+            (self.p.lift(g),), lambda g: numpy_xp.scatter_add(shape, index, g)
+        )
         index_text = f"np.s_[{self.p.index_source(index)}]"
         return self.p.make(
             f"scatter_add({self.p.literal(tuple(shape))}, {index_text}, {{0}})", (g,), value
