@@ -24,6 +24,7 @@ import itertools
 import platform
 import statistics
 import time
+import timeit
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,15 +48,21 @@ SEED_Y = np.array([[0], [1], [1], [0]], dtype=float)
 def tutorial_numpy(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.ndarray:
     """The seed's feedforward/backprop, exactly as derived by hand."""
     w1, w2 = w1.copy(), w2.copy()
-    X, y = SEED_X, SEED_Y
     for _ in range(steps):
-        layer1 = sigmoid(X @ w1)
-        out = sigmoid(layer1 @ w2)
-        d_weights2 = layer1.T @ (2 * (y - out) * out * (1 - out))
-        d_weights1 = X.T @ (((2 * (y - out) * out * (1 - out)) @ w2.T) * layer1 * (1 - layer1))
-        w1 += d_weights1
-        w2 += d_weights2
+        seed_step(w1, w2)
     return w1
+
+
+def seed_step(
+    w1: np.ndarray, w2: np.ndarray, X: np.ndarray = SEED_X, y: np.ndarray = SEED_Y
+) -> None:
+    """One step of the seed's training, updating the weights in place."""
+    layer1 = sigmoid(X @ w1)
+    out = sigmoid(layer1 @ w2)
+    d_weights2 = layer1.T @ (2 * (y - out) * out * (1 - out))
+    d_weights1 = X.T @ (((2 * (y - out) * out * (1 - out)) @ w2.T) * layer1 * (1 - layer1))
+    w1 += d_weights1
+    w2 += d_weights2
 
 
 def tutorial_tinygrad(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.ndarray:
@@ -221,6 +228,50 @@ def chain_compiled(x0: np.ndarray) -> np.ndarray:
     return grad.data
 
 
+# ---------------------------------------------------------------- where the time goes
+
+
+def tutorial_breakdown(w1: np.ndarray, w2: np.ndarray, number: int = 2000) -> list[str]:
+    """Microseconds per tutorial step, phase by phase (best of several runs of ``number``)."""
+    model = tutorial.build_model(w1, w2)
+    loss_fn = nn.SSE()
+    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    X = tg.Tensor(SEED_X)
+    step = tg.compile(lambda X: loss_fn(model(X), SEED_Y))
+    step(X)
+    assert step.last is not None
+    generated = step.last.function
+    arrays = [X.data, *(p.data for p in model.parameters())]
+    loss = loss_fn(model(X), SEED_Y)
+
+    def forward() -> None:
+        loss_fn(model(X), SEED_Y)
+
+    def forward_backward() -> None:
+        optimizer.zero_grad()
+        loss_fn(model(X), SEED_Y).backward()
+
+    def compiled_call() -> None:
+        optimizer.zero_grad()
+        step(X)
+
+    phases = {
+        "hand-written step (numpy)": lambda: seed_step(w1.copy(), w2.copy()),
+        "  of which copying the weights": lambda: (w1.copy(), w2.copy()),
+        "eager forward": forward,
+        "eager forward + backward": forward_backward,
+        "eager backward, graph kept": lambda: loss.backward(retain_graph=True),
+        "optim.SGD.step": optimizer.step,
+        "compiled: generated function": lambda: generated(*arrays),
+        "compiled: call with .grad bookkeeping": compiled_call,
+    }
+    lines = []
+    for label, phase in phases.items():
+        best = min(timeit.repeat(phase, number=number, repeat=7)) / number
+        lines.append(f"  {label:40} {best * 1e6:7.2f} us")
+    return lines
+
+
 # ---------------------------------------------------------------- harness
 
 
@@ -296,11 +347,29 @@ def deep_chain(depth: int = 100_000) -> tuple[float, float, float, float]:
     return built - start, done - built, peak / 1e6, after / 1e6
 
 
+def print_table(rows: list[Row]) -> None:
+    print()
+    header = f"| {'workload':10} | {'NumPy by hand':>13} | {'eager':^31} | {'compiled':^31} |"
+    print(header)
+    print("|" + "|".join("-" * len(part) for part in header.split("|")[1:-1]) + "|")
+    for row in rows:
+        print(
+            f"| {row.name:10} | {row.numpy * 1e3:10.2f} ms | "
+            f"{ratio_cell(row.eager, row.numpy, row.eager_target)} | "
+            f"{ratio_cell(row.compiled, row.numpy, row.compiled_target)} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement")
     parser.add_argument(
         "--only", nargs="*", default=["tutorial", "mlp", "chain", "deep"], help="workloads"
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time the tutorial step phase by phase (forward, backward, optimizer)",
     )
     args = parser.parse_args()
 
@@ -378,16 +447,12 @@ def main() -> None:
             )
         )
 
-    print()
-    header = f"| {'workload':10} | {'NumPy by hand':>13} | {'eager':^31} | {'compiled':^31} |"
-    print(header)
-    print("|" + "|".join("-" * (len(part) + 0) for part in header.split("|")[1:-1]) + "|")
-    for row in rows:
-        print(
-            f"| {row.name:10} | {row.numpy * 1e3:10.2f} ms | "
-            f"{ratio_cell(row.eager, row.numpy, row.eager_target)} | "
-            f"{ratio_cell(row.compiled, row.numpy, row.compiled_target)} |"
-        )
+    if rows:
+        print_table(rows)
+    if args.breakdown:
+        print("\ntutorial, microseconds per step (best of 7 runs):")
+        weights = np.random.default_rng(0)
+        print("\n".join(tutorial_breakdown(weights.random((3, 4)), weights.random((4, 1)))))
     if "deep" in args.only:
         build, backward, peak, after = deep_chain()
         print(
