@@ -300,12 +300,13 @@ class Program:
 
     def binary(self, op: str, left: Any, right: Any) -> Sym:
         a, b = self.lift(left), self.lift(right)
+        if op != "@" and not (a.is_constant and b.is_constant):
+            # elementwise: a uniform constant array can be written as a number
+            shape = np.broadcast_shapes(a.shape, b.shape)
+            a, b = self._as_scalar(a, b, shape), self._as_scalar(b, a, shape)
         (a, b), value = self.weaken((a, b), _NUMPY_BINARY[op])
         if a.is_constant and b.is_constant:
             return self.constant(value, weak=a.weak and b.weak)
-        if op != "@":  # elementwise: a uniform constant array can be written as a number
-            a, b = self._as_scalar(a, b, value), self._as_scalar(b, a, value)
-            (a, b), _ = self.weaken((a, b), _NUMPY_BINARY[op])
         simpler = self._identity(op, a, b)
         if simpler is not None and (simpler.shape, simpler.dtype) == (value.shape, value.dtype):
             return simpler
@@ -313,12 +314,13 @@ class Program:
         template = "{0} " + op + " {1}"
         return self.make(template, (a, b), value, precedence)
 
-    def _as_scalar(self, sym: Sym, other: Sym, result: np.ndarray) -> Sym:
-        """A constant array whose values are all equal becomes a scalar when that suffices."""
+    def _as_scalar(self, sym: Sym, other: Sym, shape: tuple[int, ...]) -> Sym:
+        """A constant array whose values are all equal becomes a scalar when that suffices
+        (when ``other`` alone already has the result's ``shape``)."""
         if not sym.is_constant or sym.ndim == 0 or sym.size == 0:
             return sym
         first = sym.value.flat[0]
-        if other.shape == np.shape(result) and np.all(sym.value == first):
+        if other.shape == shape and np.all(sym.value == first):
             return self.constant(np.asarray(first, dtype=sym.dtype))
         return sym
 
