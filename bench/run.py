@@ -33,6 +33,7 @@ import numpy as np
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim, tutorial
+from tinygrad_nn.compiler import CompiledFunction
 
 
 def sigmoid(v: np.ndarray) -> np.ndarray:
@@ -80,15 +81,24 @@ def tutorial_tinygrad(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.n
     return W1.data
 
 
+def tutorial_setup(
+    w1: np.ndarray, w2: np.ndarray
+) -> tuple[nn.Module, nn.SSE, optim.SGD, CompiledFunction]:
+    """The seed network as users write it, its loss, SGD with lr 1, and the loss compiled
+    (not yet traced: tracing happens at its first call)."""
+    model = tutorial.build_model(w1, w2)
+    loss_fn = nn.SSE()
+    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    return model, loss_fn, optimizer, tg.compile(lambda X: loss_fn(model(X), SEED_Y))
+
+
 def tutorial_modules(
     w1: np.ndarray, w2: np.ndarray, steps: int = 1500, compiled: bool = False
 ) -> np.ndarray:
     """The same network as users write it: nn.Sequential, nn.SSE and optim.SGD; with
     ``compiled``, the loss goes through tg.compile."""
-    model = tutorial.build_model(w1, w2)
-    loss_fn = nn.SSE()
-    optimizer = optim.SGD(model.parameters(), lr=1.0)
-    step = tg.compile(lambda X: loss_fn(model(X), SEED_Y)) if compiled else None
+    model, loss_fn, optimizer, compiled_loss = tutorial_setup(w1, w2)
+    step = compiled_loss if compiled else None
     X = tg.Tensor(SEED_X)
     for _ in range(steps):
         optimizer.zero_grad()
@@ -233,11 +243,8 @@ def chain_compiled(x0: np.ndarray) -> np.ndarray:
 
 def tutorial_breakdown(w1: np.ndarray, w2: np.ndarray, number: int = 2000) -> list[str]:
     """Microseconds per tutorial step, phase by phase (best of several runs of ``number``)."""
-    model = tutorial.build_model(w1, w2)
-    loss_fn = nn.SSE()
-    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    model, loss_fn, optimizer, step = tutorial_setup(w1, w2)
     X = tg.Tensor(SEED_X)
-    step = tg.compile(lambda X: loss_fn(model(X), SEED_Y))
     step(X)
     assert step.last is not None
     generated = step.last.function
