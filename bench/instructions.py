@@ -1,0 +1,112 @@
+"""Instructions per step, counted by valgrind: a deterministic companion to ``run.py``.
+
+Wall-clock ratios on a shared machine drift by 10-70% between runs, which hides a change
+worth 2%. ``valgrind --tool=callgrind`` counts the instructions the CPU executes instead,
+and gives the same count twice for the same code and inputs. Use it to compare two
+versions of the engine (run it in each checkout); the targets themselves are time ratios
+(``run.py``), and instruction ratios run lower than time ratios for the small-array
+workloads, where NumPy's tight loops retire more instructions per cycle than Python's.
+
+Each variant is run twice under callgrind, for a few steps and for more steps; the
+difference divided by the extra steps is the cost of one step, without the start-up.
+The mlp workload is left out: its time goes to memory traffic, which instructions miss.
+
+Usage:
+    python bench/instructions.py                  # tutorial and chain, ~2 minutes
+    python bench/instructions.py --only tutorial  # one workload
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+# Which variants each workload has, and how many steps make the short and the long run.
+WORKLOADS: dict[str, tuple[tuple[str, ...], int, int]] = {
+    "tutorial": (("numpy", "eager", "compiled"), 100, 600),
+    "chain": (("numpy", "eager", "compiled"), 2, 7),
+}
+
+
+def run_steps(workload: str, variant: str, steps: int) -> None:
+    """Run ``steps`` steps of one variant (this is what runs under valgrind)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import run  # the benchmark module beside this file
+
+    rng = np.random.default_rng(0)
+    if workload == "tutorial":
+        w1, w2 = rng.random((3, 4)), rng.random((4, 1))
+        if variant == "numpy":
+            run.tutorial_numpy(w1, w2, steps)
+        else:
+            run.tutorial_modules(w1, w2, steps, compiled=variant == "compiled")
+        return
+    chain = {"numpy": run.chain_numpy, "eager": run.chain_tinygrad, "compiled": run.chain_compiled}
+    x0 = rng.random(4)
+    for _ in range(steps):
+        chain[variant](x0)
+
+
+def parse_total(callgrind_output: str) -> int:
+    """The total from callgrind's summary line, e.g. ``==1== Collected : 123456``."""
+    match = re.search(r"Collected\s*:\s*(\d+)", callgrind_output)
+    if match is None:
+        raise RuntimeError(f"no instruction count in valgrind's output:\n{callgrind_output}")
+    return int(match.group(1))
+
+
+def count(workload: str, variant: str, steps: int) -> int:
+    """Instructions of a whole process running ``steps`` steps."""
+    # One BLAS thread (valgrind runs threads one at a time, and idle BLAS threads spin)
+    # and a fixed hash seed, so that the count repeats exactly.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    env["PYTHONHASHSEED"] = "0"
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        __file__,
+        "--child",
+        workload,
+        variant,
+        str(steps),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return parse_total(done.stderr)
+
+
+def per_step(workload: str, variant: str, short: int, long: int) -> float:
+    return (count(workload, variant, long) - count(workload, variant, short)) / (long - short)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", default=list(WORKLOADS), choices=list(WORKLOADS))
+    parser.add_argument("--child", nargs=3, metavar=("WORKLOAD", "VARIANT", "STEPS"))
+    args = parser.parse_args()
+    if args.child:
+        workload, variant, steps = args.child
+        run_steps(workload, variant, int(steps))
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed: apt-get install valgrind")
+    print("| workload | NumPy by hand | eager | compiled |")
+    print("| --- | --- | --- | --- |")
+    for workload in args.only:
+        variants, short, long = WORKLOADS[workload]
+        counts = {variant: per_step(workload, variant, short, long) for variant in variants}
+        base = counts["numpy"]
+        cells = [f"{counts[v] / 1e3:,.0f}k ({counts[v] / base:.2f}x)" for v in variants[1:]]
+        print(f"| {workload} | {base / 1e3:,.0f}k | {' | '.join(cells)} |")
+
+
+if __name__ == "__main__":
+    main()
