@@ -33,7 +33,7 @@ import numpy as np
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim, tutorial
-from tinygrad_nn.compiler import CompiledFunction
+from tinygrad_nn.compile import CompiledFunction
 
 
 def sigmoid(v: np.ndarray) -> np.ndarray:

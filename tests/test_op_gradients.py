@@ -105,12 +105,12 @@ def matmul(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     return [draw(arrays(x_shape)), draw(arrays(y_shape))], lambda x, y: x @ y
 
 
-def affine(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+def linear(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     side = st.integers(1, max_side)
     n, k, m = draw(side), draw(side), draw(side)
     batch = draw(st.sampled_from([(), (2,)]))
     inputs = [draw(arrays((*batch, n, k))), draw(arrays((k, m))), draw(arrays((m,)))]
-    return inputs, lambda x, w, b: apply(ops.Affine(), x, w, b)
+    return inputs, lambda x, w, b: x @ w + b
 
 
 def concatenate(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
@@ -193,6 +193,8 @@ def scatter_add(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
 CASES = [
     unary("neg", lambda x: -x),
     unary("exp", lambda x: x.exp()),
+    unary("expm1", lambda x: x.expm1()),
+    unary("log1p", lambda x: x.log1p(), -0.9, 5),
     unary("log", lambda x: x.log(), 0.1, 5),
     unary("sqrt", lambda x: x.sqrt(), 0.1, 5),
     unary("abs", lambda x: x.abs(), avoid=(0,)),
@@ -225,7 +227,7 @@ CASES = [
     Case("minimum", extremum(tg.minimum)),
     Case("where", where),
     Case("matmul", matmul),
-    Case("affine", affine),
+    Case("linear", linear),
     Case("concatenate", concatenate),
     Case("stack", stack),
     Case("getitem", getitem),

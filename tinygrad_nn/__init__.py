@@ -13,19 +13,24 @@ from numpy import float32, float64
 
 from tinygrad_nn import nn, optim
 from tinygrad_nn.autograd import grad
-from tinygrad_nn.compiler import TracingError, compile
+from tinygrad_nn.compile import compile
+from tinygrad_nn.errors import TracingError
+from tinygrad_nn.functions import concatenate, maximum, minimum, stack, where
 from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_nn.nn.init import manual_seed
+from tinygrad_nn.ops import Op
 from tinygrad_nn.serialization import load, save
-from tinygrad_nn.tensor import Tensor, concatenate, maximum, minimum, stack, where
+from tinygrad_nn.tensor import Tensor, apply
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckError",
+    "Op",
     "Tensor",
     "TracingError",
+    "apply",
     "compile",
     "concatenate",
     "enable_grad",

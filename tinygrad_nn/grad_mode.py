@@ -1,4 +1,9 @@
-"""Whether operations are recorded for backward: ``no_grad`` and ``enable_grad``.
+"""Whether operations are recorded for backward: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+
+They follow PyTorch: each works as a ``with`` block and as a decorator (generator
+functions included: the mode holds while the generator runs, not only when it is made),
+and ``set_grad_enabled(False)`` called on its own line switches recording off until
+``set_grad_enabled(True)``.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -11,17 +16,19 @@ Examples:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
-from contextlib import ContextDecorator
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradState(threading.local):
     """Per-thread switch, as in PyTorch: one thread's ``no_grad`` does not affect another."""
 
     enabled: bool = True
-    tracing: bool = False  # set while tinygrad_nn.compile traces a function
-    scope: tuple[Any, ...] = ()  # the nn.Module calls in progress, outermost first
 
 
 _state = _GradState()
@@ -37,17 +44,12 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
-class set_grad_enabled(ContextDecorator):
-    """Turn recording on or off inside a ``with`` block or a decorated function.
+class _GradMode:
+    """A ``with`` block and a decorator that run code with recording set to ``mode``."""
 
-    Examples:
-        >>> with set_grad_enabled(False):
-        ...     is_grad_enabled()
-        False
-    """
+    mode: bool = True
 
-    def __init__(self, mode: bool) -> None:
-        self.mode = mode
+    def __init__(self) -> None:
         self.previous: list[bool] = []
 
     def __enter__(self) -> None:
@@ -57,11 +59,35 @@ class set_grad_enabled(ContextDecorator):
     def __exit__(self, *exc: Any) -> None:
         _state.enabled = self.previous.pop()
 
-    def _recreate_cm(self) -> set_grad_enabled:  # a fresh one per decorated call
-        return type(self)(self.mode)
+    def clone(self) -> _GradMode:
+        return type(self)()
+
+    def __call__(self, function: F) -> F:
+        if inspect.isgeneratorfunction(function):
+
+            @functools.wraps(function)
+            def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+                inner = function(*args, **kwargs)
+                reply = None
+                while True:  # every resume of the generator runs under the mode
+                    with self.clone():
+                        try:
+                            value = inner.send(reply)
+                        except StopIteration as stop:
+                            return stop.value
+                    reply = yield value
+
+            return generator  # type: ignore[return-value]
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.clone():
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
 
 
-class no_grad(set_grad_enabled):
+class no_grad(_GradMode):
     """Record nothing: results do not require grad. Use as ``with no_grad():`` or ``@no_grad()``.
 
     Examples:
@@ -73,14 +99,10 @@ class no_grad(set_grad_enabled):
         False
     """
 
-    def __init__(self) -> None:
-        super().__init__(False)
-
-    def _recreate_cm(self) -> no_grad:
-        return type(self)()
+    mode = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_GradMode):
     """Record again inside a ``no_grad`` block.
 
     Examples:
@@ -90,8 +112,40 @@ class enable_grad(set_grad_enabled):
         True
     """
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    mode = True
 
-    def _recreate_cm(self) -> enable_grad:
-        return type(self)()
+
+class set_grad_enabled(_GradMode):
+    """Switch recording on or off: at once when called, until the end of a ``with`` block.
+
+    As in PyTorch, ``set_grad_enabled(False)`` on its own line takes effect immediately
+    (and lasts until switched back); in a ``with`` block or as a decorator, the previous
+    mode comes back at the end.
+
+    Examples:
+        >>> with set_grad_enabled(False):
+        ...     is_grad_enabled()
+        False
+        >>> _ = set_grad_enabled(False); is_grad_enabled()
+        False
+        >>> _ = set_grad_enabled(True); is_grad_enabled()
+        True
+    """
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self.mode = bool(mode)
+        self.previous.append(_state.enabled)
+        _state.enabled = self.mode  # the call itself switches, as in PyTorch
+
+    def __enter__(self) -> None:
+        pass  # already switched by __init__
+
+    def clone(self) -> _GradMode:
+        mode = _GradMode()
+        mode.mode = self.mode
+        return mode
+
+    def __call__(self, function: F) -> F:
+        _state.enabled = self.previous[-1]  # as a decorator: switch only inside calls
+        return super().__call__(function)

@@ -1,8 +1,9 @@
 """``Tensor``: a NumPy array that remembers how it was computed, so it can be differentiated.
 
-A tensor made by an operation keeps a link to that operation (an :class:`~tinygrad_nn.ops.Op`
-holding the input tensors); following those links backwards from a result is the
-computation graph that :meth:`Tensor.backward` walks.
+The engine is :func:`apply`: it runs an op's forward rule on its inputs' arrays and, when
+an input requires grad, records the op as the result's link to its inputs. Following
+those links backwards from a result is the computation graph that
+:meth:`Tensor.backward` walks (:mod:`tinygrad_nn.backprop`).
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -21,14 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn import ops
-from tinygrad_nn.grad_mode import _state
-from tinygrad_nn.xp import numpy_xp
-
-DTypeLike = Any  # anything numpy.dtype() accepts: np.float32, "float64", ...
-Operand = Any  # a Tensor, a Python number, or anything numpy.asarray accepts
-
-_NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, float
+from tinygrad_nn import backprop, grad_mode
+from tinygrad_nn.dtypes import DTypeLike, as_array
+from tinygrad_nn.namespace import numpy_xp
+from tinygrad_nn.namespace.recorded import RecordedNamespace
+from tinygrad_nn.ops import Op
+from tinygrad_nn.ops.base import forward_error
+from tinygrad_nn.recording import state as recording
+from tinygrad_nn.tensor_methods import TensorMethods
+from tinygrad_nn.tensor_operators import Operand, TensorOperators
 
 # Every tensor gets the next number when it is made. A result is always made after its
 # inputs, so sorting a graph's tensors by this number lists every input before its uses:
@@ -36,45 +38,45 @@ _NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, float
 _creation_counter = itertools.count()
 
 
-def as_array(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> np.ndarray:
-    """Turn ``data`` into a numeric ndarray (a copy), or raise ``TypeError`` naming what it is.
+def apply(op: Op, *inputs: Tensor | float) -> Tensor:
+    """Run ``op`` forward on the inputs' data and, when needed, record it in the graph.
 
-    Float data keeps its precision; integer and bool data become float64 when they must
-    require grad, as only floating point values can be differentiated.
+    Inputs are Tensors or Python numbers; a number is a constant of the op (``x * 2.0``),
+    not a node of the graph. The op is recorded only if gradient recording is on and some
+    input requires grad. If the forward fails (mismatched shapes, bad axis...), the error
+    names the op and the shapes, and nothing is recorded.
 
     Examples:
-        >>> as_array([1, 2], requires_grad=True).dtype
-        dtype('float64')
+        >>> import tinygrad_nn as tg
+        >>> from tinygrad_nn import ops
+        >>> tg.apply(ops.Mul(), tg.Tensor(2.0), tg.Tensor(4.0))
+        Tensor(8.)
+        >>> tg.apply(ops.Mul(), tg.Tensor(2.0, requires_grad=True), 3.0).op.constants
+        ((1, 3.0),)
     """
-    if isinstance(data, Tensor):
-        data = data.data
+    arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
     try:
-        array = np.array(data, dtype=dtype)
-    except (ValueError, TypeError) as error:
-        raise TypeError(
-            f"Tensor data must be numeric and rectangular; got {type(data).__name__} "
-            f"{_preview(data)} ({error})"
-        ) from None
-    if array.dtype.kind not in _NUMERIC_KINDS:
-        raise TypeError(
-            f"Tensor data must be numeric (bool, int or float); got {type(data).__name__} "
-            f"{_preview(data)} with dtype {array.dtype}"
-        )
-    if requires_grad and array.dtype.kind != "f":
-        if dtype is not None:
-            raise TypeError(
-                f"only floating point tensors can require grad; dtype {array.dtype} was asked for"
-            )
-        array = array.astype(np.float64)
-    return array
+        out = op.forward(numpy_xp, *arrays)
+    except (ValueError, IndexError, TypeError) as error:
+        raise forward_error(op, arrays, error) from None
+    if type(out) is not np.ndarray:  # NumPy returns scalars for 0-d results
+        out = np.asarray(out)
+    if grad_mode._state.enabled:
+        parents = [t for t in inputs if isinstance(t, Tensor)]
+        for t in parents:
+            if t.requires_grad:  # record the op: it becomes the result's link to its inputs
+                if len(parents) < len(inputs):
+                    op.constants = tuple(
+                        (i, v) for i, v in enumerate(inputs) if not isinstance(v, Tensor)
+                    )
+                op.parents = tuple(parents)
+                op.saved = (*arrays, out)
+                op.scope = recording.scope  # inside which module calls (for drawing)
+                return Tensor._wrap(out, True, op)
+    return Tensor._wrap(out)
 
 
-def _preview(data: Any) -> str:
-    text = repr(data)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-class Tensor:
+class Tensor(TensorOperators, TensorMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
@@ -113,7 +115,7 @@ class Tensor:
     grad: Tensor | None
     requires_grad: bool
     name: str | None
-    _ctx: ops.Op | None
+    _ctx: Op | None
     _retains_grad: bool
     _seq: int
 
@@ -124,6 +126,8 @@ class Tensor:
         dtype: DTypeLike = None,
         name: str | None = None,
     ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
         self.data = as_array(data, dtype, requires_grad)
         self.requires_grad = bool(requires_grad)
         self.grad = None
@@ -133,11 +137,9 @@ class Tensor:
         self._seq = next(_creation_counter)
 
     @classmethod
-    def _wrap(
-        cls, data: np.ndarray, requires_grad: bool = False, ctx: ops.Op | None = None
-    ) -> Tensor:
+    def _wrap(cls, data: np.ndarray, requires_grad: bool = False, ctx: Op | None = None) -> Tensor:
         """Make a tensor around ``data`` without copying or checking it (for the engine)."""
-        t = object.__new__(cls)
+        t = object.__new__(Tensor)
         t.data = data
         t.requires_grad = requires_grad
         t.grad = None
@@ -146,6 +148,15 @@ class Tensor:
         t._retains_grad = False
         t._seq = next(_creation_counter)
         return t
+
+    _apply = staticmethod(apply)
+
+    def _operand(self, other: Operand) -> Tensor | int | float | bool:
+        """``other`` as an input of an op: a Tensor, or a Python number kept as it is."""
+        kind = type(other)
+        if kind is float or kind is int or kind is bool or isinstance(other, Tensor):
+            return other
+        return Tensor._wrap(as_array(other))
 
     # ------------------------------------------------------------ array facts
 
@@ -170,7 +181,7 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def op(self) -> ops.Op | None:
+    def op(self) -> Op | None:
         """The operation that made this tensor (None for a leaf). ``op.parents`` are its inputs.
 
         Examples:
@@ -193,17 +204,7 @@ class Tensor:
         """
         return self._ctx is None
 
-    def _check_not_tracing(self, what: str) -> None:
-        """Reading a value while ``compile`` traces would bake it into the code: refuse."""
-        if _state.tracing:
-            from tinygrad_nn.compiler import TracingError
-
-            raise TracingError(
-                f"{what} reads a tensor's value while tinygrad_nn.compile is tracing, so "
-                "Python code would depend on it (e.g. an `if` on a tensor); the compiled "
-                "code could not follow that choice on the next call. Keep such code outside "
-                "the compiled function"
-            )
+    # ------------------------------------------------------------ reading values
 
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied).
@@ -243,30 +244,6 @@ class Tensor:
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         self._check_not_tracing("numpy.asarray()")
         return np.asarray(self.data, dtype=dtype)
-
-    def __len__(self) -> int:
-        if self.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
-
-    def __iter__(self) -> Iterator[Tensor]:
-        for i in range(len(self)):
-            yield self[i]
-
-    def __bool__(self) -> bool:
-        self._check_not_tracing("bool()")
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"the truth value of a tensor with shape {self.shape} is ambiguous; "
-                "use .any() or .all() on the data"
-            )
-        return bool(self.data)
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(")
@@ -308,7 +285,7 @@ class Tensor:
             >>> x.grad
             Tensor(6.)
         """
-        autograd.backward([self], [grad], retain_graph, create_graph)
+        backward([self], [grad], retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """A tensor with the same data (shared) that is cut off from the graph.
@@ -363,452 +340,46 @@ class Tensor:
         """
         self.grad = None
 
-    # ------------------------------------------------------------ arithmetic
-
-    def _operand(self, other: Operand) -> Tensor:
-        """``other`` as a Tensor; a Python number takes this tensor's dtype, as in PyTorch."""
-        if isinstance(other, Tensor):
-            return other
-        kind = type(other)
-        if kind is float or kind is int or kind is bool:
-            dtype = self.data.dtype
-            if dtype.kind != "f":  # an int tensor and a float: NumPy's promotion rules
-                dtype = np.result_type(dtype, other)
-            return Tensor._wrap(np.array(other, dtype))
-        return Tensor._wrap(as_array(other))
-
-    def __add__(self, other: Operand) -> Tensor:
-        return apply(ops.Add(), self, self._operand(other))
-
-    def __radd__(self, other: Operand) -> Tensor:
-        return apply(ops.Add(), self._operand(other), self)
-
-    def __sub__(self, other: Operand) -> Tensor:
-        return apply(ops.Sub(), self, self._operand(other))
-
-    def __rsub__(self, other: Operand) -> Tensor:
-        return apply(ops.Sub(), self._operand(other), self)
-
-    def __mul__(self, other: Operand) -> Tensor:
-        return apply(ops.Mul(), self, self._operand(other))
-
-    def __rmul__(self, other: Operand) -> Tensor:
-        return apply(ops.Mul(), self._operand(other), self)
-
-    def __truediv__(self, other: Operand) -> Tensor:
-        return apply(ops.Div(), self, self._operand(other))
-
-    def __rtruediv__(self, other: Operand) -> Tensor:
-        return apply(ops.Div(), self._operand(other), self)
-
-    def __pow__(self, other: Operand) -> Tensor:
-        if isinstance(other, (int, float)) and not isinstance(other, (bool, np.generic)):
-            return apply(ops.PowScalar(other), self)
-        return apply(ops.Pow(), self, self._operand(other))
-
-    def __rpow__(self, other: Operand) -> Tensor:
-        return apply(ops.Pow(), self._operand(other), self)
-
-    def __matmul__(self, other: Operand) -> Tensor:
-        return apply(ops.MatMul(), self, self._operand(other))
-
-    def __rmatmul__(self, other: Operand) -> Tensor:
-        return apply(ops.MatMul(), self._operand(other), self)
-
-    def __neg__(self) -> Tensor:
-        return apply(ops.Neg(), self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    # In-place operators change ``data`` (never the arrays a graph saved) and keep the dtype.
-    # They are for updates outside the graph, e.g. an optimizer step under ``no_grad``.
-
-    def _inplace(self, ufunc: np.ufunc, other: Operand, symbol: str) -> Tensor:
-        if self.requires_grad and _state.enabled:
-            raise RuntimeError(
-                f"in-place {symbol} on a tensor that requires grad would bypass the graph; "
-                "do it inside `with tg.no_grad():` (as an optimizer step does)"
-            )
-        value = other.data if isinstance(other, Tensor) else other
-        try:
-            result = ufunc(self.data, value, out=np.empty_like(self.data), casting="same_kind")
-        except (ValueError, TypeError) as error:
-            raise type(error)(f"in-place {symbol} on shape {self.shape}: {error}") from None
-        self.data = result
-        return self
-
-    def __iadd__(self, other: Operand) -> Tensor:
-        return self._inplace(np.add, other, "+=")
-
-    def __isub__(self, other: Operand) -> Tensor:
-        return self._inplace(np.subtract, other, "-=")
-
-    def __imul__(self, other: Operand) -> Tensor:
-        return self._inplace(np.multiply, other, "*=")
-
-    def __itruediv__(self, other: Operand) -> Tensor:
-        return self._inplace(np.true_divide, other, "/=")
-
-    # Comparisons give bool tensors that are constants: they are not differentiable.
-
-    def _compare(self, ufunc: np.ufunc, other: Operand) -> Tensor:
-        try:
-            operand = self._operand(other)
-        except TypeError:
-            return NotImplemented
-        if self.requires_grad or operand.requires_grad:
-            self._check_not_tracing(f"comparison with {ufunc.__name__}")
-        value = operand.data
-        return Tensor._wrap(np.asarray(ufunc(self.data, value)))
-
-    def __lt__(self, other: Operand) -> Tensor:
-        return self._compare(np.less, other)
-
-    def __le__(self, other: Operand) -> Tensor:
-        return self._compare(np.less_equal, other)
-
-    def __gt__(self, other: Operand) -> Tensor:
-        return self._compare(np.greater, other)
-
-    def __ge__(self, other: Operand) -> Tensor:
-        return self._compare(np.greater_equal, other)
-
-    def __eq__(self, other: Operand) -> Tensor:  # type: ignore[override]
-        return self._compare(np.equal, other)
-
-    def __ne__(self, other: Operand) -> Tensor:  # type: ignore[override]
-        return self._compare(np.not_equal, other)
-
-    # ------------------------------------------------------------ elementwise functions
-
-    def exp(self) -> Tensor:
-        """e to the power of each element.  d/dx exp(x) = exp(x)
-
-        Examples:
-            >>> Tensor([0.0, 1.0]).exp()
-            Tensor([1.        , 2.71828183])
-        """
-        return apply(ops.Exp(), self)
-
-    def log(self) -> Tensor:
-        """Natural logarithm.  d/dx log(x) = 1 / x
-
-        Examples:
-            >>> Tensor([1.0]).log()
-            Tensor([0.])
-        """
-        return apply(ops.Log(), self)
-
-    def sqrt(self) -> Tensor:
-        """Square root.  d/dx sqrt(x) = 1 / (2 sqrt(x))
-
-        Examples:
-            >>> Tensor([4.0]).sqrt()
-            Tensor([2.])
-        """
-        return apply(ops.Sqrt(), self)
-
-    def abs(self) -> Tensor:
-        """Absolute value.  d/dx |x| = sign(x)
-
-        Examples:
-            >>> Tensor([-2.0, 3.0]).abs()
-            Tensor([2., 3.])
-        """
-        return apply(ops.Abs(), self)
-
-    def __abs__(self) -> Tensor:
-        return self.abs()
-
-    def tanh(self) -> Tensor:
-        """Hyperbolic tangent.  d/dx tanh(x) = 1 - tanh(x)**2
-
-        Examples:
-            >>> Tensor([0.0]).tanh()
-            Tensor([0.])
-        """
-        return apply(ops.Tanh(), self)
-
-    def sigmoid(self) -> Tensor:
-        """The logistic function 1 / (1 + exp(-x)).  d/dx = sigmoid(x) (1 - sigmoid(x))
-
-        Examples:
-            >>> Tensor([0.0, -1000.0, 1000.0]).sigmoid()
-            Tensor([0.5, 0. , 1. ])
-        """
-        return apply(ops.Sigmoid(), self)
-
-    def relu(self) -> Tensor:
-        """max(x, 0).  d/dx = 1 where x > 0, else 0
-
-        Examples:
-            >>> Tensor([-1.0, 2.0]).relu()
-            Tensor([0., 2.])
-        """
-        return apply(ops.Relu(), self)
-
-    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
-        """Limit values to [lo, hi] (either may be None).  d/dx = 1 inside, 0 outside
-
-        Examples:
-            >>> Tensor([-2.0, 0.5, 2.0]).clip(-1, 1)
-            Tensor([-1. ,  0.5,  1. ])
-        """
-        if lo is None and hi is None:
-            raise ValueError("clip: at least one of lo and hi must be given")
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
-        return apply(ops.Clip(lo, hi), self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``; safe for large inputs.
-
-        Examples:
-            >>> Tensor([0.0, 0.0]).softmax()
-            Tensor([0.5, 0.5])
-        """
-        return apply(ops.Softmax(axis), self)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """log(softmax(x)) along ``axis``, computed without overflow or log(0).
-
-        Examples:
-            >>> Tensor([0.0, 0.0]).log_softmax().exp()
-            Tensor([0.5, 0.5])
-        """
-        return apply(ops.LogSoftmax(axis), self)
-
-    def astype(self, dtype: DTypeLike) -> Tensor:
-        """The same values in another dtype; gradients flow back in the original dtype.
-
-        Examples:
-            >>> Tensor([1.0]).astype("float32").dtype
-            dtype('float32')
-        """
-        return apply(ops.Cast(np.dtype(dtype)), self)
-
-    # ------------------------------------------------------------ reductions
-
-    def sum(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (all axes when None).
-
-        Examples:
-            >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
-            Tensor([4., 6.])
-        """
-        return apply(ops.Sum(axis, keepdims), self)
-
-    def mean(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        """Average over ``axis`` (all axes when None).
-
-        Examples:
-            >>> Tensor([1.0, 2.0, 6.0]).mean()
-            Tensor(3.)
-        """
-        return apply(ops.Mean(axis, keepdims), self)
-
-    def max(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        """Largest value over ``axis``; tied maxima share the gradient equally.
-
-        Examples:
-            >>> Tensor([1.0, 5.0, 2.0]).max()
-            Tensor(5.)
-        """
-        return apply(ops.Max(axis, keepdims), self)
-
-    def min(self, axis: ops.Axis = None, keepdims: bool = False) -> Tensor:
-        """Smallest value over ``axis``; tied minima share the gradient equally.
-
-        Examples:
-            >>> Tensor([1.0, 5.0, 2.0]).min()
-            Tensor(1.)
-        """
-        return apply(ops.Min(axis, keepdims), self)
-
-    # ------------------------------------------------------------ shape
-
-    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
-        """The same values in a new shape: ``reshape(2, 3)`` or ``reshape((2, 3))``.
-
-        Examples:
-            >>> Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2)
-            Tensor([[1., 2.],
-                    [3., 4.]])
-        """
-        new_shape = _shape_argument(shape)
-        return apply(ops.Reshape(new_shape), self)
-
-    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute the axes (reverse them when none are given).
-
-        Examples:
-            >>> Tensor([[1.0, 2.0]]).transpose().shape
-            (2, 1)
-        """
-        order = _shape_argument(axes) if axes else None
-        return apply(ops.Transpose(order), self)
-
-    @property
-    def T(self) -> Tensor:
-        """The transpose: axes reversed, as ``numpy.ndarray.T``."""
-        return self.transpose()
-
-    def __getitem__(self, index: Any) -> Tensor:
-        """Basic slicing and integer-array indexing, as in NumPy.
-
-        In the gradient, positions picked more than once receive the sum of their
-        gradients.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
-            >>> x[[0, 0, 2]].sum().backward()
-            >>> x.grad
-            Tensor([2., 0., 1.])
-        """
-        return apply(ops.GetItem(_plain_index(index)), self)
-
-
-def _shape_argument(args: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    return tuple(int(a) for a in args)
-
-
-def _plain_index(index: Any) -> Any:
-    """Replace Tensors and lists inside an index by arrays NumPy understands."""
-    if isinstance(index, tuple):
-        return tuple(_plain_index(part) for part in index)
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
-# ---------------------------------------------------------------- recording operations
-
-
-def apply(op: ops.Op, *inputs: Tensor) -> Tensor:
-    """Run ``op`` forward on the inputs' data and, when needed, record it in the graph.
-
-    The op is recorded only if gradient recording is on and some input requires grad.
-    If the forward fails (mismatched shapes, bad axis...), the error names the op and
-    the shapes, and nothing is recorded.
+    def _accumulate_grad(self, g: Tensor) -> None:
+        """Add ``g`` to ``.grad`` (a new tensor: one handed out earlier is not changed)."""
+        self.grad = g if self.grad is None else self.grad + g
+
+
+tensor_xp = RecordedNamespace(apply, Tensor._wrap, lambda v: v.data if isinstance(v, Tensor) else v)
+SAVED_ARRAYS = backprop.SavedArrays(Tensor._wrap)
+RECORDED_TENSORS = backprop.RecordedValues(tensor_xp, Tensor)
+
+
+def gradients(
+    outputs: Sequence[Tensor],
+    grads: Sequence[Operand],
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+    allow_unused: bool = True,
+) -> dict[Tensor, Tensor]:
+    """The final gradient of each leaf (or of each of ``inputs``), as Tensors; see
+    :func:`tinygrad_nn.backprop.gradients`. ``create_graph`` records the pass itself."""
+    interpreter = RECORDED_TENSORS if create_graph else SAVED_ARRAYS
+    retain = create_graph if retain_graph is None else retain_graph
+    return backprop.gradients(outputs, grads, interpreter, retain, inputs, allow_unused)
+
+
+def backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[Operand] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Backpropagate from ``roots`` and add the results to the leaves' ``.grad``.
 
     Examples:
         >>> import tinygrad_nn as tg
-        >>> from tinygrad_nn import ops
-        >>> apply(ops.Mul(), tg.Tensor(2.0), tg.Tensor(4.0))
-        Tensor(8.)
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> backward([x * 3], [[1.0, 1.0]])
+        >>> x.grad
+        Tensor([3., 3.])
     """
-    arrays = [t.data for t in inputs]
-    try:
-        out = op.forward(numpy_xp, *arrays)
-    except (ValueError, IndexError, TypeError) as error:
-        raise _op_error(op, arrays, error) from None
-    if type(out) is not np.ndarray:  # NumPy returns scalars for 0-d results
-        out = np.asarray(out)
-    if _state.enabled:
-        for t in inputs:
-            if t.requires_grad:  # record the op: it becomes the result's link to its inputs
-                op.parents = inputs
-                op.saved = (*arrays, out)
-                op.scope = _state.scope  # inside which module calls (for drawing)
-                return Tensor._wrap(out, True, op)
-    return Tensor._wrap(out)
-
-
-def _op_error(op: ops.Op, arrays: list[np.ndarray], error: Exception) -> Exception:
-    shapes = " and ".join(str(a.shape) for a in arrays)
-    params = ", ".join(f"{k}={v!r}" for k, v in op.params.items() if k != "condition")
-    call = f"{op.name}({params})" if params else op.name
-    kind: type[Exception] = ValueError
-    if isinstance(error, TypeError):
-        kind = TypeError
-    elif isinstance(error, IndexError) and not isinstance(error, ValueError):
-        kind = IndexError
-    return kind(f"{call}: cannot apply to shape{'s' if len(arrays) > 1 else ''} {shapes}: {error}")
-
-
-def _as_tensor(value: Operand) -> Tensor:
-    return value if isinstance(value, Tensor) else Tensor._wrap(as_array(value))
-
-
-def _as_tensors(a: Operand, b: Operand) -> tuple[Tensor, Tensor]:
-    """Both operands as Tensors; a Python number takes the dtype of the other, a Tensor."""
-    if isinstance(a, Tensor):
-        return a, a._operand(b)
-    if isinstance(b, Tensor):
-        return b._operand(a), b
-    return _as_tensor(a), _as_tensor(b)
-
-
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis, as ``numpy.concatenate``.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> tg.concatenate([tg.Tensor([1.0]), tg.Tensor([2.0, 3.0])])
-        Tensor([1., 2., 3.])
-    """
-    if len(tensors) == 0:
-        raise ValueError("concatenate: need at least one tensor")
-    return apply(ops.Concatenate(axis), *(_as_tensor(t) for t in tensors))
-
-
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis, as ``numpy.stack``.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> tg.stack([tg.Tensor([1.0, 2.0]), tg.Tensor([3.0, 4.0])]).shape
-        (2, 2)
-    """
-    if len(tensors) == 0:
-        raise ValueError("stack: need at least one tensor")
-    return apply(ops.Stack(axis), *(_as_tensor(t) for t in tensors))
-
-
-def where(condition: Operand, a: Operand, b: Operand) -> Tensor:
-    """``a`` where ``condition`` is true, else ``b`` (broadcasting), as ``numpy.where``.
-
-    The condition is a constant: gradients flow to ``a`` and ``b`` only.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> x = tg.Tensor([-1.0, 2.0])
-        >>> tg.where(x > 0, x, 0.0)
-        Tensor([0., 2.])
-    """
-    mask = as_array(condition).astype(bool)
-    return apply(ops.Where(mask), *_as_tensors(a, b))
-
-
-def maximum(a: Operand, b: Operand) -> Tensor:
-    """Elementwise larger of ``a`` and ``b``; a tie sends half the gradient to each.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> tg.maximum(tg.Tensor([1.0, 5.0]), 3.0)
-        Tensor([3., 5.])
-    """
-    return apply(ops.Maximum(), *_as_tensors(a, b))
-
-
-def minimum(a: Operand, b: Operand) -> Tensor:
-    """Elementwise smaller of ``a`` and ``b``; a tie sends half the gradient to each.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> tg.minimum(tg.Tensor([1.0, 5.0]), 3.0)
-        Tensor([1., 3.])
-    """
-    return apply(ops.Minimum(), *_as_tensors(a, b))
-
-
-# The backward pass (autograd.py) is built on this module, so it is imported last: an
-# import inside Tensor.backward would cost more than a small op's whole backward step.
-from tinygrad_nn import autograd  # noqa: E402
+    grads = [None] * len(roots) if grads is None else grads
+    for tensor, g in gradients(roots, grads, retain_graph, create_graph).items():
+        tensor._accumulate_grad(g)

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from tinygrad_nn import ops
 from tinygrad_nn.nn import init as initializers
 from tinygrad_nn.nn.module import Module, Parameter
-from tinygrad_nn.tensor import DTypeLike, Tensor, apply
+from tinygrad_nn.dtypes import DTypeLike
+from tinygrad_nn.tensor import Tensor
 
 
 class Linear(Module):
@@ -80,8 +80,6 @@ class Linear(Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.bias is None:
             return x @ self.weight
-        if x.ndim >= 2:  # one op (and one output array) for x @ weight + bias
-            return apply(ops.Affine(), x, self.weight, self.bias)
         return x @ self.weight + self.bias
 
     def extra_repr(self) -> str:

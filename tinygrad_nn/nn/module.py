@@ -25,8 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.grad_mode import _state
-from tinygrad_nn.tensor import DTypeLike, Tensor, as_array
+from tinygrad_nn.dtypes import DTypeLike, as_array
+from tinygrad_nn.recording import state as recording
+from tinygrad_nn.tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -86,12 +87,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        outer = _state.scope
-        _state.scope = (*outer, self)  # ops made now remember this call (for drawing)
+        outer = recording.scope
+        recording.scope = (*outer, self)  # ops made now remember this call (for drawing)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            _state.scope = outer
+            recording.scope = outer
 
     # ------------------------------------------------------------ the tree
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.autograd import graph_tensors
+from tinygrad_nn.backprop import graph_tensors
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
 
@@ -194,10 +194,9 @@ def build_graph(
             continue
         op_key = fresh(op.name)
         graph.ops[op_key] = OpNode(op_key, op, keys[t], op.scope, op.name)
-        formulas = op.local_derivatives(len(op.parents))
-        for parent, formula in zip(op.parents, formulas):
+        for parent, position in zip(op.parents, op.parent_positions()):
             if parent in kept:
-                graph.edges.append(Edge(keys[parent], op_key, formula))
+                graph.edges.append(Edge(keys[parent], op_key, op.derivative_for(position)))
         graph.edges.append(Edge(op_key, keys[t]))
     if collapse:
         _collapse(graph, collapse)

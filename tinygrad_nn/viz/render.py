@@ -191,10 +191,19 @@ def draw(
 
 
 def _op_label(op: Any) -> str:
+    """The op's name; its constants in place of their inputs (``mul(·, 3)``); its params."""
+    name = op.name
+    if op.constants:
+        name += "(" + ", ".join(_with_constants(op, ["·"] * len(op.parents or ()))) + ")"
     params = {k: v for k, v in op.params.items() if k not in {"condition", "index"}}
     if not params:
-        return op.name
-    return op.name + "\n" + ", ".join(f"{k}={v}" for k, v in params.items())
+        return name
+    return name + "\n" + ", ".join(f"{k}={v}" for k, v in params.items())
+
+
+def _with_constants(op: Any, names: list[str]) -> list[str]:
+    """``names`` of the op's tensor inputs, with its number inputs written in place."""
+    return [n if isinstance(n, str) else f"{n:g}" for n in op.with_constants(names)]
 
 
 def _add_legend(drawing: Any, Drawing: type) -> None:
@@ -285,8 +294,7 @@ def to_text(
         >>> import tinygrad_nn as tg
         >>> print(to_text(tg.Tensor(2.0, requires_grad=True, name="w") * 3, show_data=False))
         mul_out = mul(w, 3)  shape ()  grad 1.
-        ├── w   parameter  shape ()  grad 3.
-        └── 3   constant  shape ()
+        └── w   parameter  shape ()  grad 3.
     """
     graph = _graph_for(root, show_grad, None, False)
     made_by = {op.output: op for op in graph.ops.values()}
@@ -301,7 +309,8 @@ def to_text(
         parts = []
         op = made_by.get(key)
         if op is not None and op.op is not None:
-            parts.append(f"{key} = {op.op.name}({', '.join(inputs_of.get(op.key, []))})")
+            inputs = _with_constants(op.op, inputs_of.get(op.key, []))
+            parts.append(f"{key} = {op.op.name}({', '.join(inputs)})")
         else:
             parts.append(f"{key}   {node.kind}")
         parts.append(f"shape {t.shape}")

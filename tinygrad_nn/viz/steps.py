@@ -18,17 +18,17 @@ Examples:
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.autograd import run_backward
+from tinygrad_nn.backprop import run_backward
+from tinygrad_nn.compile import generate
 from tinygrad_nn.ops import Op
-from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 from tinygrad_nn.viz.graph import Graph, build_graph, summary
-from tinygrad_nn.xp import numpy_xp
+from tinygrad_nn.namespace import numpy_xp
 
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
 
@@ -77,21 +77,23 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
     def observe(node: Tensor, g: Any, sent: list[tuple[int, Tensor, Any, Any]]) -> None:
         op = node._ctx
         assert op is not None and op.parents is not None
-        formulas = op.local_derivatives(len(op.parents))
         local_values = op.backward(numpy_xp, np.ones_like(np.asarray(g)), *op.saved or ())
-        inputs = [names.get(p, "?") for p in op.parents]
+        positions = op.parent_positions()  # each parent's place among all the op's inputs
+        inputs = list(op.with_constants(names.get(p, "?") for p in op.parents))
+        inputs = [name if isinstance(name, str) else f"{name!r}" for name in inputs]
         name = names.get(node, "?")
         if op.name in INFIX and len(inputs) == 2:
             title = f"{name} = {inputs[0]} {INFIX[op.name]} {inputs[1]}"
         else:
             title = f"{name} = {op.name}({', '.join(inputs)})"
         step = BackwardStep(len(steps) + 1, name, op, title, np.array(g), inputs)
-        for position, parent, share, accumulated in sent:
+        for parent_index, parent, share, accumulated in sent:
+            position = positions[parent_index]
             local = local_values[position]
             step.contributions.append(
                 Contribution(
                     names.get(parent, "?"),
-                    formulas[position],
+                    op.derivative_for(position),
                     np.array(local) if local is not None else np.array(np.nan),
                     np.array(share),
                     np.array(accumulated),
@@ -101,7 +103,8 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
             received[parent] = received.get(parent, 0) + 1
         steps.append(step)
 
-    run_backward([root], [None], retain_graph=True, observer=observe)
+    seed = np.ones(root.shape, root.dtype)
+    run_backward([root], [seed], SAVED_ARRAYS, retain_graph=True, observer=observe)
     return steps
 
 
@@ -123,7 +126,8 @@ def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
         for _, parent, _, accumulated in sent:
             found[parent] = np.array(accumulated)
 
-    run_backward([root], [None], retain_graph=True, observer=observe)
+    seed = np.ones(root.shape, root.dtype)
+    run_backward([root], [seed], SAVED_ARRAYS, retain_graph=True, observer=observe)
     return found
 
 
@@ -181,16 +185,12 @@ def explanation(root: Tensor, max_elements: int = 6) -> str:
 
 def _definition_with_names(step: BackwardStep) -> str:
     """The op's formula with its variables bound to this step's values: x = layer1, ..."""
-    variables = list(inspect.signature(step.op.backward).parameters)[2:-1]  # after xp, g
-    if len(variables) != len(step.inputs) or any(v.startswith("*") for v in variables):
-        return step.op.definition
-    bound = ", ".join(f"{v} = {name}" for v, name in zip(variables, step.inputs))
-    return f"{step.op.definition}, with {bound}"
+    op = step.op
+    bound = ", ".join(f"{op.input_name(i)} = {name}" for i, name in enumerate(step.inputs))
+    return f"{op.definition}, with {bound}"
 
 
 def composed_backward(root: Tensor, graph: Graph) -> list[str]:
     """The whole forward and backward as straight-line NumPy, with the graph's names."""
-    from tinygrad_nn.compiler import generate
-
     names = {id(node.tensor): key for key, node in graph.tensors.items()}
     return generate(root, names).splitlines()

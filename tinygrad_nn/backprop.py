@@ -1,0 +1,314 @@
+"""The backward pass: walk the graph in reverse topological order, applying the chain rule.
+
+For every node, from the output back to the leaves:
+
+1. take the gradient that has accumulated for it (the sum over everything it fed into);
+2. ask its op for the vector-Jacobian products, one per input (``op.backward``);
+3. sum each back to the input's shape where broadcasting stretched it;
+4. add it to that input's pending gradient (fan-out means several contributions).
+
+This is the only backward loop in the project. *How* a rule is evaluated is up to an
+:class:`Interpreter`: on the arrays saved at forward time (a plain ``backward()``), on
+Tensors so that the pass is itself recorded (``create_graph=True``), or on the symbolic
+values with which :mod:`tinygrad_nn.compile` writes source code.
+
+The order comes from collecting the graph with an explicit stack and sorting it by
+creation number, so graphs of any depth work at Python's default recursion limit.
+Unless ``retain_graph`` is set, each node's links and saved arrays are released right
+after it is used, so intermediate values are freed during the pass.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> x = tg.Tensor(3.0, requires_grad=True)
+    >>> y = x * x + x          # x feeds three places: dy/dx = 2x + 1
+    >>> tg.grad(y, [x])
+    (Tensor(7.),)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from tinygrad_nn.dtypes import as_array
+from tinygrad_nn.grad_mode import enable_grad
+from tinygrad_nn.namespace import numpy_xp
+from tinygrad_nn.namespace.declared import ArrayNamespace
+from tinygrad_nn.ops.base import Op
+
+if TYPE_CHECKING:
+    from tinygrad_nn.tensor import Tensor
+
+FREED_GRAPH_MESSAGE = (
+    "trying to backward through the graph a second time: its saved arrays were released "
+    "after the first backward. Pass retain_graph=True to the first backward (or tg.grad) "
+    "if you need to go through the graph again"
+)
+
+creation_number = attrgetter("_seq")  # every tensor is made after the tensors it comes from
+
+
+class Interpreter(Protocol):
+    """How one backward pass evaluates the rules: with which ``xp``, on which values."""
+
+    xp: ArrayNamespace
+    records: bool  # True when the pass itself is recorded (create_graph)
+
+    def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
+        """The inputs and output that ``op.backward`` receives after ``g``."""
+        ...
+
+
+def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Every tensor that requires grad and leads to ``roots``, each after all its inputs.
+
+    A plain search (with an explicit stack: no recursion, whatever the depth) collects
+    the tensors; sorting them by creation number then puts every input before its uses,
+    because a tensor is always made after the tensors it is computed from.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> a = tg.Tensor(1.0, requires_grad=True, name="a")
+        >>> b = (a * 2).exp()
+        >>> [t.name or t.op.name for t in topological_order([b])]
+        ['a', 'mul', 'exp']
+    """
+    found = set(roots)
+    stack = list(roots)
+    while stack:
+        op = stack.pop()._ctx
+        if op is None:
+            continue
+        if op.parents is None:
+            raise RuntimeError(FREED_GRAPH_MESSAGE)
+        for parent in op.parents:
+            if parent.requires_grad and parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return sorted(found, key=creation_number)
+
+
+def graph_tensors(root: Tensor) -> list[Tensor]:
+    """Every tensor ``root`` was computed from — constants included — in creation order.
+
+    Unlike :func:`topological_order` (which the engine uses), this also lists inputs that
+    do not require grad: drawings and generated code show them too.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> a = tg.Tensor(1.0, requires_grad=True, name="a")
+        >>> [t.name or t.op.name for t in graph_tensors(a * tg.Tensor(2.0, name="two"))]
+        ['a', 'two', 'mul']
+    """
+    found = {root}
+    stack = [root]
+    while stack:
+        op = stack.pop()._ctx
+        for parent in op.parents or () if op is not None else ():
+            if parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return sorted(found, key=creation_number)
+
+
+# An observer is called once per op during backward with the tensor the op made, its
+# upstream gradient, and for each input that receives a gradient: (its position among
+# the op's parents, the input, the share this op sends it, the input's gradient
+# accumulated so far including that share).
+Observer = Callable[[Any, Any, list[tuple[int, Any, Any, Any]]], None]
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    seeds: Sequence[Any],
+    interpreter: Interpreter,
+    retain_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+    allow_unused: bool = True,
+    observer: Observer | None = None,
+) -> dict[Tensor, Any]:
+    """Backpropagate ``seeds`` (one starting gradient per root) through the graph.
+
+    Returns the final gradient of every leaf that requires grad (plus every tensor that
+    called ``retain_grad``), or of exactly ``inputs`` when given, as values of the
+    interpreter's kind. Nothing is written to any ``.grad`` here. ``observer``, when given,
+    is told about every chain-rule step (see :data:`Observer`).
+    """
+    order = topological_order(roots)
+    wanted = None if inputs is None else set(inputs)
+    if wanted is not None and not allow_unused:
+        reached = set(order)
+        for i, t in enumerate(inputs or ()):
+            if t not in reached:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+    pending: dict[Tensor, Any] = {}
+    for root, seed in zip(roots, seeds):  # the same root twice: its seeds add up
+        pending[root] = pending[root] + seed if root in pending else seed
+
+    results: dict[Tensor, Any] = {}
+    with enable_grad() if interpreter.records else nullcontext():
+        while order:
+            # Popping (rather than iterating) drops our reference to each tensor as soon
+            # as it is done, so with its links cut an intermediate value is freed here,
+            # during backward, not all at once at the end.
+            node = order.pop()
+            g = pending.pop(node, None)
+            op = node._ctx
+            if g is not None:
+                if wanted is None:  # backward(): leaves, and tensors that asked to keep it
+                    keep = op is None or node._retains_grad
+                else:  # grad(): exactly the requested inputs
+                    keep = node in wanted
+                if keep:
+                    results[node] = g
+                if op is not None:
+                    _chain_rule_step(op, node, g, pending, interpreter, observer)
+            if op is not None and not retain_graph:
+                op.parents = op.saved = None
+    return results
+
+
+def _chain_rule_step(
+    op: Op,
+    node: Tensor,
+    g: Any,
+    pending: dict[Tensor, Any],
+    interpreter: Interpreter,
+    observer: Observer | None,
+) -> None:
+    """Send ``g`` back through ``op`` and add each input's share to its pending gradient.
+
+    A share shaped like the (broadcast) output is first summed back to the input's shape.
+    Inputs that were Python numbers (the op's constants) get no share.
+    """
+    xp = interpreter.xp
+    shares = op.backward(xp, g, *interpreter.arguments(op, node))
+    parents: Any = op.parents
+    if op.constants:
+        shares = [shares[i] for i in op.parent_positions()]
+    sent = []
+    for position, (parent, share) in enumerate(zip(parents, shares)):
+        if share is None or not parent.requires_grad:
+            continue
+        shape = parent.data.shape
+        if share.shape != shape:
+            share = xp.unbroadcast(share, shape)
+        previous = pending.get(parent)
+        pending[parent] = share if previous is None else previous + share
+        if observer is not None:
+            sent.append((position, parent, share, pending[parent]))
+    if observer is not None:
+        observer(node, g, sent)
+
+
+# ---------------------------------------------------------------- the two eager interpreters
+
+
+class SavedArrays:
+    """The plain backward pass: rules run with NumPy on the arrays saved at forward time.
+
+    Args:
+        wrap: makes a Tensor around a gradient array (``Tensor._wrap``).
+    """
+
+    xp: ArrayNamespace = numpy_xp
+    records = False
+
+    def __init__(self, wrap: Callable[[np.ndarray], Tensor]) -> None:
+        self.wrap = wrap
+
+    def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
+        return op.saved  # type: ignore[return-value]
+
+    def seed(self, root: Tensor, grad: Any) -> np.ndarray:
+        if grad is None:
+            return np.ones(root.shape, root.dtype)
+        return as_array(grad).astype(root.dtype)  # a copy: the caller keeps their array
+
+    def result(self, tensor: Tensor, g: np.ndarray, handed_out: set[int]) -> Tensor:
+        """The gradient as a Tensor in ``tensor``'s dtype, owning its memory.
+
+        An op may have passed the same array to two inputs (``x + y``) or returned a
+        view, so those are copied.
+        """
+        if g.dtype != tensor.dtype:
+            g = g.astype(tensor.dtype)
+        if g.base is not None or id(g) in handed_out:
+            g = g.copy()
+        handed_out.add(id(g))
+        return self.wrap(g)
+
+
+class RecordedValues:
+    """``create_graph=True``: rules run on Tensors, so the backward pass is recorded too.
+
+    Args:
+        xp: the Tensor interpreter of the rules.
+        tensor_type: the Tensor class (its ``_wrap`` makes a Tensor around an array).
+    """
+
+    records = True
+
+    def __init__(self, xp: ArrayNamespace, tensor_type: type[Tensor]) -> None:
+        self.xp, self.tensor_type = xp, tensor_type
+        self.arrays = SavedArrays(tensor_type._wrap)
+
+    def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
+        return (*op.with_constants(op.parents), node)
+
+    def seed(self, root: Tensor, grad: Any) -> Tensor:
+        if isinstance(grad, self.tensor_type):  # kept: if it requires grad, so do the results
+            return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
+        return self.tensor_type._wrap(self.arrays.seed(root, grad))
+
+    def result(self, tensor: Tensor, g: Tensor, handed_out: set[int]) -> Tensor:
+        return g if g.dtype == tensor.dtype else g.astype(tensor.dtype)
+
+
+def check_seed(root: Tensor, grad: Any, index: int) -> None:
+    """Refuse a root with no graph, a missing grad for a non-scalar root, a misshapen grad."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward: output {index} does not require grad and has no graph — none of the "
+            "tensors it was computed from has requires_grad=True (or it was computed under "
+            "no_grad)"
+        )
+    if grad is None:
+        if root.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for scalar outputs, but "
+                f"output {index} has shape {root.shape}; pass grad= with that shape"
+            )
+    elif np.shape(grad) != root.shape:
+        raise ValueError(
+            f"backward: grad has shape {np.shape(grad)} but output {index} has shape {root.shape}"
+        )
+
+
+def gradients(
+    outputs: Sequence[Tensor],
+    grads: Sequence[Any],
+    interpreter: SavedArrays | RecordedValues,
+    retain_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+    allow_unused: bool = True,
+) -> dict[Tensor, Tensor]:
+    """Run the backward pass from ``outputs`` (seeded with ``grads``, None meaning 1).
+
+    Returns the final gradient, as a Tensor in its dtype, of every leaf that requires
+    grad (and tensor that called ``retain_grad``), or of exactly ``inputs``. Every check
+    happens before any work, so a bad call changes nothing.
+    """
+    for i, (root, grad) in enumerate(zip(outputs, grads)):
+        check_seed(root, grad, i)
+    seeds = [interpreter.seed(root, grad) for root, grad in zip(outputs, grads)]
+    results = run_backward(outputs, seeds, interpreter, retain_graph, inputs, allow_unused)
+    handed_out: set[int] = set()
+    return {t: interpreter.result(t, g, handed_out) for t, g in results.items()}

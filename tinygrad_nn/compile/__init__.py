@@ -1,0 +1,62 @@
+"""compile: trace a function once and emit the straight-line NumPy a person would write.
+
+The seed's author wrote ``feedforward`` and ``backprop`` by hand. The engine derives the
+same computation one op at a time, paying Python's overhead on every op. ``compile``
+closes the loop: it runs the function once on the real inputs (the *trace*), then
+interprets every op's forward and backward rule a third way — with symbolic values that
+write source code — and turns the whole forward and backward pass into one Python
+function of NumPy calls:
+
+    >>> import numpy as np
+    >>> import tinygrad_nn as tg
+    >>> @tg.compile
+    ... def loss(x, w):
+    ...     h = (x @ w).tanh()
+    ...     return (h * h).sum()
+    >>> x, w = tg.Tensor(np.ones((2, 3))), tg.Tensor(np.full((3, 1), 0.1), requires_grad=True)
+    >>> value, (d_w,) = loss(x, w)
+    >>> print(loss.source)
+    def loss(x, w):
+        h = np.tanh(x @ w)
+        mul_out = h * h
+        loss = mul_out.sum()
+        # backward
+        d_h = h + h
+        d_w = x.T @ (d_h * (1 - mul_out))
+        return loss, (d_w,)
+
+Common subexpressions are shared (``h * h`` is computed once, for the loss and for
+tanh's derivative ``1 - h**2``), gradients are named ``d_<value>``, and fan-out shows as
+an explicit sum (``h`` feeds both sides of ``h * h``, so ``d_h = h + h``).
+
+The compiler works in passes, one module each (as torch.fx keeps its tracer, graph,
+namer and code writer apart):
+
+1. :mod:`~tinygrad_nn.compile.trace` runs the function once, recording its graph;
+2. :mod:`~tinygrad_nn.compile.source` interprets every op's forward rule with symbolic
+   values (:mod:`~tinygrad_nn.compile.symbolic_xp`), then drives the engine's own
+   backward loop with them;
+3. :mod:`~tinygrad_nn.compile.program` shares and simplifies the values as they are built;
+4. :mod:`~tinygrad_nn.compile.names` and :mod:`~tinygrad_nn.compile.literals` name values
+   and constants;
+5. :mod:`~tinygrad_nn.compile.writer` writes the lines;
+6. :mod:`~tinygrad_nn.compile.function` is the callable, with its cache of traces.
+
+The trace is cached per input signature (shapes, dtypes, which inputs require grad, and
+the values of integer inputs); a new signature traces again. The cache keeps the
+:data:`MAX_TRACES` newest signatures and warns once when it has to drop one: a function
+retraced that often (say, with each minibatch's integer labels as an input) gains
+nothing from compiling.
+
+What a trace cannot see: Python decisions made on tensor *values* (``if loss > 1``,
+``.item()``, comparisons feeding ``where``) would be frozen into the code, so they raise
+:class:`TracingError` during the trace. Tensors the function reads from outside (a
+module's parameters) are arguments of the compiled code and are read at every call;
+other outside values (data arrays, constants) are frozen at trace time.
+"""
+
+from tinygrad_nn.compile.function import MAX_TRACES, CompiledFunction, compile
+from tinygrad_nn.compile.source import generate
+from tinygrad_nn.errors import TracingError
+
+__all__ = ["MAX_TRACES", "CompiledFunction", "TracingError", "compile", "generate"]

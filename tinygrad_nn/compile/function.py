@@ -1,0 +1,118 @@
+"""The compiled callable: a cache of traces by input signature, and ``.grad`` filled as usual.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> square = tg.compile(lambda w: (w * w).sum())
+    >>> square(tg.Tensor([3.0], requires_grad=True))
+    (Tensor(9.), (Tensor([6.]),))
+"""
+
+from __future__ import annotations
+
+import functools
+import keyword
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.compile.trace import Trace, trace
+from tinygrad_nn.dtypes import as_array
+from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
+
+
+MAX_TRACES = 64  # signatures kept per compiled function; older ones are dropped
+
+
+class CompiledFunction:
+    """What :func:`compile` returns: call it like the function; read ``.source``.
+
+    A call returns ``(loss, grads)``: the loss as a Tensor and a tuple with the gradient
+    of each argument that requires grad. Like ``backward()``, it also adds the gradients
+    to the ``.grad`` of those arguments and of the outside tensors the function reads
+    (a model's parameters), so an optimizer step works unchanged.
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.name = getattr(fn, "__name__", "compiled")
+        if not self.name.isidentifier() or keyword.iskeyword(self.name):
+            self.name = "compiled"
+        self.traces: dict[tuple[Any, ...], Trace] = {}  # oldest first
+        self.warned = False
+        self.last: Trace | None = None
+
+    @property
+    def source(self) -> str:
+        """The generated Python for the most recent signature."""
+        if self.last is None:
+            raise RuntimeError(f"{self.name} has not been called yet, so it has no source")
+        return self.last.source
+
+    def __call__(self, *args: Any) -> tuple[Tensor, tuple[Tensor | None, ...]]:
+        tensors = [a if isinstance(a, Tensor) else Tensor._wrap(as_array(a)) for a in args]
+        key = tuple([_signature(t) for t in tensors])
+        entry = self.traces.get(key)
+        if entry is None or not entry.captured_still_fit():
+            entry = self.traces[key] = trace(self.fn, tensors, self.name)
+            if len(self.traces) > MAX_TRACES:
+                self._drop_oldest_trace()
+        self.last = entry
+        arrays = [tensors[i].data for i in entry.arguments]
+        loss, grads = entry.function(*arrays, *[t.data for t in entry.captured])
+        receivers = [tensors[i] for i in entry.receivers]
+        stored = _store_gradients(receivers + entry.captured, grads)
+        return Tensor._wrap(np.asarray(loss)), tuple(stored[: len(receivers)])
+
+    def _drop_oldest_trace(self) -> None:
+        del self.traces[next(iter(self.traces))]
+        if not self.warned:
+            self.warned = True
+            warnings.warn(
+                f"compile: {self.name} has been traced for more than {MAX_TRACES} input "
+                "signatures (shapes, dtypes, requires_grad, integer inputs' values), so "
+                "the oldest traces are being dropped. Each new signature costs a trace, "
+                "so compiling gains nothing here: keep shapes fixed, and compute a loss "
+                "that takes changing integer inputs (labels) in eager mode",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+
+def _signature(t: Tensor) -> tuple[Any, ...]:
+    """What a trace depends on: shape, dtype, requires_grad, and integer inputs' values."""
+    data = t.data
+    if data.dtype.kind == "f":
+        return (data.shape, data.dtype, t.requires_grad)
+    return (data.shape, data.dtype, t.requires_grad, data.tobytes())
+
+
+def _store_gradients(
+    receivers: Sequence[Tensor], grads: Sequence[np.ndarray | None]
+) -> list[Tensor | None]:
+    """Add each gradient to its tensor's ``.grad``, as backward() does; each owns its memory."""
+    handed_out: set[int] = set()
+    stored: list[Tensor | None] = []
+    for tensor, g in zip(receivers, grads):
+        grad = None if g is None else SAVED_ARRAYS.result(tensor, g, handed_out)
+        if grad is not None:
+            tensor._accumulate_grad(grad)
+        stored.append(grad)
+    return stored
+
+
+def compile(fn: Callable[..., Any]) -> CompiledFunction:
+    """Compile ``fn`` (tensors in, scalar loss out) into straight-line NumPy with its backward.
+
+    Usable as a decorator. See the module documentation for what is traced.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> w = tg.Tensor([2.0], requires_grad=True)
+        >>> square = tg.compile(lambda w: (w * w).sum())
+        >>> square(w)
+        (Tensor(4.), (Tensor([4.]),))
+    """
+    return CompiledFunction(fn)

@@ -1,0 +1,90 @@
+"""Python source for constants: numbers, tuples, dtypes, indices, and named arrays.
+
+An array constant is not written inline: it gets a name (the caller's own name for it
+when known, else ``_c1``, ``_c2``...) and is handed to the generated function's globals.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_nn.compile.names import Namer
+    >>> literals = Literals(Namer())
+    >>> literals.literal((2, -np.inf)), literals.index_source((slice(None), 0))
+    ('(2, -np.inf)', ':, 0')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.compile.names import Namer
+
+
+class Literals:
+    """Writes constants as source; keeps the named array constants the code refers to."""
+
+    def __init__(self, namer: Namer) -> None:
+        self.namer = namer
+        self.constants: dict[str, Any] = {}  # name -> array, for the function's globals
+        self.constant_names: dict[int, str] = {}  # id(array) -> its name in the source
+        self.outside_labels: dict[int, str] = {}  # id(object) -> the caller's name for it
+
+    def literal(self, value: Any) -> str:
+        """Python source for a constant argument: numbers, tuples, dtypes, arrays."""
+        if isinstance(value, (bool, np.bool_)):
+            return repr(bool(value))
+        if isinstance(value, (int, np.integer)):
+            return repr(int(value))
+        if isinstance(value, (float, np.floating)):
+            number = float(value)
+            if np.isnan(number):
+                return "np.nan"
+            if np.isinf(number):
+                return "np.inf" if number > 0 else "-np.inf"
+            return repr(number)
+        if isinstance(value, tuple):
+            inner = ", ".join(self.literal(v) for v in value)
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        if isinstance(value, list):
+            return "[" + ", ".join(self.literal(v) for v in value) + "]"
+        if isinstance(value, np.dtype):
+            return f"np.{value.name}"
+        if value is None:
+            return "None"
+        return self.global_array(np.asarray(value))
+
+    def global_array(self, array: np.ndarray) -> str:
+        """Name an array constant: the caller's own name for it when known, else ``_cN``."""
+        name = self.constant_names.get(id(array))
+        if name is None:
+            name = self.namer.fresh(self.outside_labels.get(id(array), "_c"))
+            self.constant_names[id(array)] = name
+        self.constants[name] = array
+        return name
+
+    def constant_array_source(self, value: np.ndarray) -> str:
+        """Source that makes a new array equal to ``value`` (a constant gradient)."""
+        dtype = f"np.{value.dtype.name}"
+        if value.size and np.all(value == value.flat[0]):
+            first = self.literal(value.flat[0])
+            return f"np.full({self.literal(value.shape)}, {first}, dtype={dtype})"
+        return f"np.array({self.global_array(value)}, dtype={dtype})"
+
+    def index_source(self, index: Any) -> str:
+        parts = index if isinstance(index, tuple) else (index,)
+        rendered = []
+        for part in parts:
+            if part is Ellipsis:
+                rendered.append("...")
+            elif part is None:
+                rendered.append("None")
+            elif isinstance(part, slice):
+                start, stop, step = (
+                    "" if v is None else self.literal(v) for v in (part.start, part.stop, part.step)
+                )
+                rendered.append(f"{start}:{stop}" + (f":{step}" if step else ""))
+            else:
+                rendered.append(self.literal(part))
+        text = ", ".join(rendered)
+        return text + "," if isinstance(index, tuple) and len(index) == 1 else text
+

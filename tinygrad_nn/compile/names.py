@@ -1,0 +1,51 @@
+"""Naming the values of generated code.
+
+The rules, in order:
+
+1. A name is made of the characters Python allows in identifiers, after NFKC
+   normalisation (the form Python itself compares names in: ``ℌ`` is ``H``, ``W₁`` is
+   ``W1``); any other character becomes ``_``. An empty name becomes ``v``; one that starts
+   with a digit or is a keyword gets the prefix ``v_``.
+2. A name already taken gets ``_2``, ``_3``... (``h``, ``h_2``).
+3. Temporaries (``t``) and unnamed array constants (``_c``) are numbered from 1 instead
+   (``t1``, ``t2``; ``_c1``).
+4. ``np``, ``sigmoid`` and ``scatter_add`` are taken from the start: the generated code
+   calls them.
+
+Examples:
+    >>> names = Namer()
+    >>> [names.fresh(n) for n in ["h", "h", "t", "2x", "ℌ", "W₁"]]
+    ['h', 'h_2', 't1', 'v_2x', 'H', 'W1']
+"""
+
+from __future__ import annotations
+
+import itertools
+import keyword
+import unicodedata
+
+RESERVED = ("np", "sigmoid", "scatter_add")
+
+
+class Namer:
+    """Hands out fresh identifiers, never the same one twice."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set(RESERVED)
+        self.temporaries = itertools.count(1)
+
+    def fresh(self, base: str) -> str:
+        """A new identifier made from ``base`` (see the rules above)."""
+        base = unicodedata.normalize("NFKC", base)
+        base = "".join(c if ("_" + c).isidentifier() else "_" for c in base) or "v"
+        if base[0].isdigit() or keyword.iskeyword(base):
+            base = "v_" + base
+        name, counter = base, 2
+        while name in self.taken:
+            name, counter = f"{base}_{counter}", counter + 1
+        if base == "_c" or base == "t":
+            name = f"{base}{next(self.temporaries)}"
+            while name in self.taken:
+                name = f"{base}{next(self.temporaries)}"
+        self.taken.add(name)
+        return name

@@ -1,0 +1,169 @@
+"""The symbolic interpreter of the rules: ``xp`` whose functions write NumPy source.
+
+Each function computes its value with NumPy (so shapes are known) and returns a
+:class:`~tinygrad_nn.compile.values.Sym` whose template is the NumPy call a person would
+write: ``np.exp({0})``, ``{0}.sum(axis=1)``, ``{0}.T``.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_nn.compile.program import Program
+    >>> p = Program()
+    >>> xp = SymbolicNamespace(p)
+    >>> xp.log1p(p.argument("x", np.ones(2))).template
+    'np.log1p({0})'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.compile.program import Program
+from tinygrad_nn.compile.values import Sym
+from tinygrad_nn.namespace import numpy_xp
+from tinygrad_nn.namespace.shapes import reduced_axes
+
+
+class SymbolicNamespace:
+    """``xp`` whose functions build :class:`Sym` values."""
+
+    def __init__(self, program: Program) -> None:
+        self.p = program
+
+    def _unary(self, function: str, x: Any, numpy_function: Callable[[Any], Any]) -> Sym:
+        x = self.p.lift(x)
+        return self.p.call(function, x, value=numpy_function(x.value))
+
+    def exp(self, x: Any) -> Sym:
+        return self._unary("np.exp", x, np.exp)
+
+    def expm1(self, x: Any) -> Sym:
+        return self._unary("np.expm1", x, np.expm1)
+
+    def log(self, x: Any) -> Sym:
+        return self._unary("np.log", x, np.log)
+
+    def log1p(self, x: Any) -> Sym:
+        return self._unary("np.log1p", x, np.log1p)
+
+    def sqrt(self, x: Any) -> Sym:
+        return self._unary("np.sqrt", x, np.sqrt)
+
+    def tanh(self, x: Any) -> Sym:
+        return self._unary("np.tanh", x, np.tanh)
+
+    def abs(self, x: Any) -> Sym:
+        return self._unary("np.abs", x, np.abs)
+
+    def sign(self, x: Any) -> Sym:
+        return self._unary("np.sign", x, np.sign)
+
+    def sigmoid(self, x: Any) -> Sym:
+        return self._unary("sigmoid", x, numpy_xp.sigmoid)
+
+    def where(self, condition: Any, a: Any, b: Any) -> Sym:
+        operands, value = self.p.weaken(tuple(self.p.lift(v) for v in (condition, a, b)), np.where)
+        return self.p.call("np.where", *operands, value=value)
+
+    def maximum(self, a: Any, b: Any) -> Sym:
+        operands, value = self.p.weaken((self.p.lift(a), self.p.lift(b)), np.maximum)
+        return self.p.call("np.maximum", *operands, value=value)
+
+    def minimum(self, a: Any, b: Any) -> Sym:
+        operands, value = self.p.weaken((self.p.lift(a), self.p.lift(b)), np.minimum)
+        return self.p.call("np.minimum", *operands, value=value)
+
+    def clip(self, x: Any, lo: Any = None, hi: Any = None) -> Sym:
+        x = self.p.lift(x)
+        value = np.clip(x.value, lo, hi)
+        return self.p.make(
+            f"np.clip({{0}}, {self.p.literals.literal(lo)}, {self.p.literals.literal(hi)})", (x,), value
+        )
+
+    def matmul(self, a: Any, b: Any) -> Sym:
+        return self.p.binary("@", a, b)
+
+    def matrix_transpose(self, x: Any) -> Sym:
+        x = self.p.lift(x)
+        if x.ndim == 2:
+            return self.p.make("{0}.T", (x,), x.value.T)
+        return self.p.call("np.swapaxes", x, value=np.swapaxes(x.value, -1, -2), axis1=-1, axis2=-2)
+
+    def _reduce(self, name: str, x: Any, axis: Any, keepdims: bool) -> Sym:
+        """``x.sum(...)``, ``x.max(...)`` or ``x.min(...)``, written as the method call."""
+        x = self.p.lift(x)
+        value = getattr(x.value, name)(axis=axis, keepdims=keepdims)
+        return self.p.method(x, name, value=value, axis=axis, keepdims=keepdims)
+
+    def sum(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
+        return self._reduce("sum", x, axis, keepdims)
+
+    def max(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
+        return self._reduce("max", x, axis, keepdims)
+
+    def min(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
+        return self._reduce("min", x, axis, keepdims)
+
+    def reshape(self, x: Any, shape: Sequence[int]) -> Sym:
+        x = self.p.lift(x)
+        value = x.value.reshape(tuple(shape))
+        if value.shape == x.shape:
+            return x
+        return self.p.method(x, "reshape", tuple(int(n) for n in shape), value=value)
+
+    def permute_dims(self, x: Any, axes: Sequence[int]) -> Sym:
+        """Written ``x.T`` where that is what it does, else ``x.transpose(axes)``."""
+        x = self.p.lift(x)
+        axes = tuple(int(a) for a in axes)
+        value = x.value.transpose(axes)
+        if axes == tuple(reversed(range(x.ndim))):
+            return self.p.make("{0}.T", (x,), value) if x.ndim > 1 else x
+        return self.p.method(x, "transpose", axes, value=value)
+
+    def broadcast_to(self, x: Any, shape: Sequence[int]) -> Sym:
+        x = self.p.lift(x)
+        value = np.broadcast_to(x.value, tuple(shape))
+        if value.shape == x.shape:
+            return x
+        if x.is_constant:
+            return self.p.constant(np.array(value))
+        template = f"np.broadcast_to({{0}}, {self.p.literals.literal(tuple(shape))})"
+        return self.p.make(template, (x,), value)
+
+    def astype(self, x: Any, dtype: Any) -> Sym:
+        x = self.p.lift(x)
+        if x.dtype == np.dtype(dtype):
+            return x
+        return self.p.method(x, "astype", np.dtype(dtype), value=x.value.astype(dtype))
+
+    def concat(self, xs: Sequence[Any], axis: int = 0) -> Sym:
+        parts = tuple(self.p.lift(x) for x in xs)
+        value = np.concatenate([p.value for p in parts], axis=axis)
+        slots = ", ".join(f"{{{i}}}" for i in range(len(parts)))
+        return self.p.make(f"np.concatenate([{slots}], axis={axis})", parts, value)
+
+    def stack(self, xs: Sequence[Any], axis: int = 0) -> Sym:
+        parts = tuple(self.p.lift(x) for x in xs)
+        value = np.stack([p.value for p in parts], axis=axis)
+        slots = ", ".join(f"{{{i}}}" for i in range(len(parts)))
+        return self.p.make(f"np.stack([{slots}], axis={axis})", parts, value)
+
+    def unbroadcast(self, g: Any, shape: tuple[int, ...]) -> Sym:
+        """Sum over broadcast axes, written as ``g.sum(axis=...)`` (and a reshape if needed)."""
+        g = self.p.lift(g)
+        if g.shape == shape:
+            return g
+        axes = reduced_axes(g.shape, shape)
+        lead = len(g.shape) - len(shape)
+        summed = self.sum(g, axis=axes[0] if len(axes) == 1 else axes)
+        return self.reshape(summed, shape) if axes != tuple(range(lead)) else summed
+
+    def scatter_add(self, shape: tuple[int, ...], index: Any, g: Any) -> Sym:
+        (g,), value = self.p.weaken(
+            (self.p.lift(g),), lambda g: numpy_xp.scatter_add(shape, index, g)
+        )
+        index_text = f"np.s_[{self.p.literals.index_source(index)}]"
+        shape_text = self.p.literals.literal(tuple(shape))
+        return self.p.make(f"scatter_add({shape_text}, {index_text}, {{0}})", (g,), value)

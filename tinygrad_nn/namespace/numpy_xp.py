@@ -1,0 +1,112 @@
+"""The NumPy interpreter of the rules: :class:`ArrayNamespace` on plain ``ndarray`` values.
+
+This is the fast path: ``apply`` runs every forward with it, and a plain ``backward()``
+every backward rule. Most names are NumPy's own functions; the array API names NumPy
+spells differently (``concat``, ``permute_dims``, ``matrix_transpose``) and the three
+extras are written out below.
+
+Examples:
+    >>> import numpy as np
+    >>> numpy_xp.unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.namespace.declared import Axis, Index, Shape
+from tinygrad_nn.namespace.shapes import has_integer_array, reduced_axes
+
+
+class NumpyNamespace:
+    """``xp`` for NumPy arrays."""
+
+    exp = staticmethod(np.exp)
+    expm1 = staticmethod(np.expm1)
+    log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    sqrt = staticmethod(np.sqrt)
+    tanh = staticmethod(np.tanh)
+    abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    where = staticmethod(np.where)
+    matmul = staticmethod(np.matmul)
+
+    @staticmethod
+    def astype(x: np.ndarray, dtype: Any) -> np.ndarray:
+        return x.astype(dtype)
+
+    @staticmethod
+    def clip(x: np.ndarray, min: float | None = None, max: float | None = None) -> np.ndarray:
+        return np.clip(x, min, max)
+
+    @staticmethod
+    def sum(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def max(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def min(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        return np.min(x, axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def reshape(x: np.ndarray, shape: Shape) -> np.ndarray:
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def broadcast_to(x: np.ndarray, shape: Shape) -> np.ndarray:
+        """``x`` repeated to ``shape``, as a new writable array (not a read-only view)."""
+        out = np.empty(shape, dtype=x.dtype)
+        out[...] = x
+        return out
+
+    @staticmethod
+    def permute_dims(x: np.ndarray, axes: Shape) -> np.ndarray:
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def matrix_transpose(x: np.ndarray) -> np.ndarray:
+        """Swap the last two axes (the transpose of each matrix in a batch)."""
+        return np.swapaxes(x, -1, -2)
+
+    @staticmethod
+    def concat(arrays: Sequence[np.ndarray], axis: int = 0) -> np.ndarray:
+        return np.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def stack(arrays: Sequence[np.ndarray], axis: int = 0) -> np.ndarray:
+        return np.stack(arrays, axis=axis)
+
+    @staticmethod
+    def sigmoid(x: np.ndarray) -> np.ndarray:
+        """1 / (1 + exp(-x)) as exp(-log(1 + exp(-x))): ``logaddexp(0, -x)`` never overflows,
+        so x = -1000 gives 0 without a warning."""
+        return np.exp(-np.logaddexp(0.0, -x))
+
+    @staticmethod
+    def unbroadcast(g: np.ndarray, shape: Shape) -> np.ndarray:
+        if g.shape == shape:
+            return g
+        return np.sum(g, axis=reduced_axes(g.shape, shape)).reshape(shape)
+
+    @staticmethod
+    def scatter_add(shape: Shape, index: Index, g: Any) -> np.ndarray:
+        g = np.asarray(g)
+        out = np.zeros(shape, dtype=g.dtype)
+        if has_integer_array(index):
+            np.add.at(out, index, g)  # repeated positions accumulate
+        else:
+            out[index] = g
+        return out
+
+
+numpy_xp = NumpyNamespace()

@@ -1,0 +1,134 @@
+"""The Tensor interpreter of the rules: ``xp`` whose every function records an op.
+
+When backward runs with ``create_graph=True``, each op's backward rule is evaluated with
+this namespace instead of NumPy's. Every step of the backward pass then becomes part of
+a graph, so the gradients can be differentiated again: second derivatives, Hessian-vector
+products, and so on — from the same rule, written once.
+
+It is built from :func:`tinygrad_nn.apply` (passed in, so this module does not depend on
+the Tensor class): ``xp.exp(x)`` is ``apply(Exp(), x)``.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> x = tg.Tensor(2.0, requires_grad=True)
+    >>> (dy_dx,) = tg.grad(x ** 3, [x], create_graph=True)   # 3 x**2 = 12
+    >>> (d2y_dx2,) = tg.grad(dy_dx, [x])                      # 6 x = 12
+    >>> float(dy_dx), float(d2y_dx2)
+    (12.0, 12.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn import ops
+from tinygrad_nn.namespace.declared import Array, Axis, Index, Shape
+from tinygrad_nn.namespace.shapes import reduced_axes
+
+Apply = Callable[..., Any]  # apply(op, *inputs) -> Tensor
+
+
+class RecordedNamespace:
+    """``xp`` on Tensors: each function applies (and so records) the op that computes it.
+
+    Args:
+        apply: records an op on its inputs (Tensors or Python numbers).
+        constant: makes a Tensor that is a constant of the graph from an ndarray.
+        array_of: the ndarray inside a Tensor (or the array itself).
+    """
+
+    def __init__(
+        self,
+        apply: Apply,
+        constant: Callable[[np.ndarray], Any],
+        array_of: Callable[[Any], np.ndarray],
+    ) -> None:
+        self.apply, self.constant, self.array_of = apply, constant, array_of
+
+    def exp(self, x: Array) -> Array:
+        return self.apply(ops.Exp(), x)
+
+    def expm1(self, x: Array) -> Array:
+        return self.apply(ops.Expm1(), x)
+
+    def log(self, x: Array) -> Array:
+        return self.apply(ops.Log(), x)
+
+    def log1p(self, x: Array) -> Array:
+        return self.apply(ops.Log1p(), x)
+
+    def sqrt(self, x: Array) -> Array:
+        return self.apply(ops.Sqrt(), x)
+
+    def tanh(self, x: Array) -> Array:
+        return self.apply(ops.Tanh(), x)
+
+    def abs(self, x: Array) -> Array:
+        return self.apply(ops.Abs(), x)
+
+    def sign(self, x: Array) -> Array:
+        """sign(x) is piecewise constant: its derivative is 0, so it is a plain constant."""
+        return self.constant(np.sign(self.array_of(x)))
+
+    def sigmoid(self, x: Array) -> Array:
+        return self.apply(ops.Sigmoid(), x)
+
+    def maximum(self, x1: Array, x2: Array) -> Array:
+        return self.apply(ops.Maximum(), x1, x2)
+
+    def minimum(self, x1: Array, x2: Array) -> Array:
+        return self.apply(ops.Minimum(), x1, x2)
+
+    def where(self, condition: Array, x1: Array, x2: Array) -> Array:
+        mask = np.asarray(self.array_of(condition), dtype=bool)  # a constant: no gradient
+        return self.apply(ops.Where(mask), x1, x2)
+
+    def clip(self, x: Array, min: float | None = None, max: float | None = None) -> Array:
+        return self.apply(ops.Clip(min, max), x)
+
+    def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        return self.apply(ops.Sum(axis, keepdims), x)
+
+    def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        return self.apply(ops.Max(axis, keepdims), x)
+
+    def min(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        return self.apply(ops.Min(axis, keepdims), x)
+
+    def reshape(self, x: Array, shape: Shape) -> Array:
+        return self.apply(ops.Reshape(tuple(shape)), x)
+
+    def broadcast_to(self, x: Array, shape: Shape) -> Array:
+        return self.apply(ops.BroadcastTo(tuple(shape)), x)
+
+    def permute_dims(self, x: Array, axes: Shape) -> Array:
+        return self.apply(ops.Transpose(axes), x)
+
+    def matrix_transpose(self, x: Array) -> Array:
+        axes = list(range(x.ndim))
+        axes[-2], axes[-1] = axes[-1], axes[-2]
+        return self.apply(ops.Transpose(axes), x)
+
+    def concat(self, arrays: Sequence[Array], axis: int = 0) -> Array:
+        return self.apply(ops.Concat(axis), *arrays)
+
+    def stack(self, arrays: Sequence[Array], axis: int = 0) -> Array:
+        return self.apply(ops.Stack(axis), *arrays)
+
+    def astype(self, x: Array, dtype: Any) -> Array:
+        return self.apply(ops.Cast(np.dtype(dtype)), x)
+
+    def matmul(self, x1: Array, x2: Array) -> Array:
+        return self.apply(ops.MatMul(), x1, x2)
+
+    def unbroadcast(self, g: Array, shape: Shape) -> Array:
+        if g.shape == shape:
+            return g
+        summed = self.apply(ops.Sum(reduced_axes(g.shape, shape)), g)
+        return self.apply(ops.Reshape(shape), summed)
+
+    def scatter_add(self, shape: Shape, index: Index, g: Array) -> Array:
+        return self.apply(ops.ScatterAdd(shape, index), g)

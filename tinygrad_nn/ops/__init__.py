@@ -1,0 +1,85 @@
+"""The op catalogue, by family: each differentiable operation, forward and backward side by side.
+
+See :mod:`tinygrad_nn.ops.base` for how an op is written; every family module holds a
+handful of small classes.
+
+Examples:
+    >>> Mul.formula, Mul.derivatives
+    ('z = x * y', ('dz/dx = y', 'dz/dy = x'))
+"""
+
+from tinygrad_nn.ops.base import Op
+from tinygrad_nn.ops.elementwise import (
+    Abs,
+    Add,
+    Clip,
+    Div,
+    Exp,
+    Expm1,
+    Log,
+    Log1p,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+)
+from tinygrad_nn.ops.linalg import MatMul
+from tinygrad_nn.ops.nn import BinaryCrossEntropy, LogSoftmax, Softmax, SquaredError
+from tinygrad_nn.ops.reductions import Max, Mean, Min, Sum
+from tinygrad_nn.ops.shape import (
+    BroadcastTo,
+    Cast,
+    Concat,
+    GetItem,
+    Reshape,
+    ScatterAdd,
+    Stack,
+    Transpose,
+)
+
+__all__ = [
+    "Abs",
+    "Add",
+    "BinaryCrossEntropy",
+    "BroadcastTo",
+    "Cast",
+    "Clip",
+    "Concat",
+    "Div",
+    "Exp",
+    "Expm1",
+    "GetItem",
+    "Log",
+    "Log1p",
+    "LogSoftmax",
+    "MatMul",
+    "Max",
+    "Maximum",
+    "Mean",
+    "Min",
+    "Minimum",
+    "Mul",
+    "Neg",
+    "Op",
+    "Pow",
+    "Relu",
+    "Reshape",
+    "ScatterAdd",
+    "Sigmoid",
+    "Softmax",
+    "SquaredError",
+    "Sqrt",
+    "Stack",
+    "Sub",
+    "Sum",
+    "Tanh",
+    "Transpose",
+    "Where",
+]

@@ -1,0 +1,183 @@
+"""``Op``: one differentiable operation — its rule, its formula, and (once applied) its node.
+
+Writing an op is writing one class:
+
+- ``name``: unique, used in drawings and generated names (``sigmoid_out``);
+- ``formula``: what it computes, ``"z = x * y"``;
+- ``derivatives``: one entry per input, in one of two forms. ``dz/dx = y`` is the local
+  derivative, an elementwise factor: the input's gradient is ``g * y``. Where the
+  derivative is not elementwise the entry gives the whole vector-Jacobian product in terms
+  of the upstream gradient ``g``: ``dL/dx = g @ y.T``. A variadic op (``concat``) gives one
+  entry for all its inputs;
+- ``input_names``: the names the formula gives the inputs (``("x",)`` unless set);
+- ``forward(xp, *inputs)`` and ``backward(xp, g, *inputs, z)``, written against the
+  declared namespace ``xp``; backward returns one gradient per input (or None).
+
+Everything an op needs in backward is fixed when it is made (its parameters) or passed
+in (inputs and output): ``forward`` never changes the op.
+
+Examples:
+    >>> class Softplus(Op):
+    ...     name = "softplus"
+    ...     formula = "z = log(1 + exp(x))"
+    ...     derivatives = ("dz/dx = sigmoid(x)",)
+    ...     def forward(self, xp, x): return xp.log1p(xp.exp(x))
+    ...     def backward(self, xp, g, x, z): return (g * xp.sigmoid(x),)
+    >>> Softplus().derivative_for(0)
+    'dz/dx = sigmoid(x)'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Axis, Shape
+
+if TYPE_CHECKING:
+    from tinygrad_nn.tensor import Tensor
+
+Grads = tuple[Array | None, ...]
+
+
+class Op:
+    """One differentiable operation, and (once recorded by ``apply``) its node in the graph.
+
+    After :func:`tinygrad_nn.apply` records an op, it holds:
+
+    - ``parents``: the input Tensors (``None`` once backward freed the graph);
+    - ``constants``: ``(position, value)`` for each input given as a Python number
+      (``x * 2.0``): a parameter of the op, not a node of the graph;
+    - ``saved``: the inputs' arrays (numbers in place) and the output's, for backward;
+    - ``scope``: the ``nn.Module`` calls it was made in (drawn as clusters).
+    """
+
+    name: ClassVar[str] = "op"
+    formula: ClassVar[str] = ""
+    derivatives: ClassVar[tuple[str, ...]] = ()
+    input_names: ClassVar[tuple[str, ...]] = ("x",)
+    param_names: ClassVar[tuple[str, ...]] = ()
+
+    parents: tuple[Tensor, ...] | None = None
+    constants: tuple[tuple[int, Any], ...] = ()
+    saved: tuple[Any, ...] | None = None
+    scope: tuple[Any, ...] = ()
+
+    def forward(self, xp: ArrayNamespace, *inputs: Array) -> Array:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def backward(self, xp: ArrayNamespace, g: Array, *args: Array) -> Grads:
+        raise NotImplementedError(f"{type(self).__name__} does not define backward()")
+
+    # ------------------------------------------------------------ the formula, as data
+
+    @property
+    def definition(self) -> str:
+        """What the op computes (its ``formula``, or its name when it has none)."""
+        return self.formula or f"z = {self.name}({', '.join(self.input_names)})"
+
+    def derivative_for(self, position: int) -> str:
+        """The ``derivatives`` entry of input ``position`` (a variadic op has one for all)."""
+        if not self.derivatives:
+            return f"dL/d{self.input_name(position)} = (no formula given)"
+        return self.derivatives[min(position, len(self.derivatives) - 1)]
+
+    def input_name(self, position: int) -> str:
+        """The formula's name for input ``position`` (``x``, ``y``; ``x_2`` past the names)."""
+        names = self.input_names
+        return names[position] if position < len(names) else f"{names[-1]}_{position}"
+
+    # ------------------------------------------------------------ inputs and constants
+
+    def with_constants(self, values: Any) -> tuple[Any, ...]:
+        """``values`` (one per parent) with the op's Python-number inputs put back in place."""
+        merged = list(values)
+        for position, value in self.constants:
+            merged.insert(position, value)
+        return tuple(merged)
+
+    def parent_positions(self) -> list[int]:
+        """The position among all inputs of each parent (constants take the others)."""
+        taken = {position for position, _ in self.constants}
+        count = len(self.parents or ()) + len(taken)
+        return [i for i in range(count) if i not in taken]
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The op's fixed arguments (axis, shape...), by name."""
+        return {key: getattr(self, key) for key in self.param_names}
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each input, whether it wants a gradient (so a rule can skip costly ones).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> (tg.Tensor(2.0, requires_grad=True) ** 3.0).op.needs_input_grad
+            (True, False)
+        """
+        if self.parents is None:  # not recorded (or freed): assume every input wants one
+            return (True,) * len(self.input_names)
+        needs = [p.requires_grad for p in self.parents]
+        for position, _ in self.constants:
+            needs.insert(position, False)  # a constant wants no gradient
+        return tuple(needs)
+
+    @property
+    def freed(self) -> bool:
+        """True once a backward pass released this node's saved arrays."""
+        return self.parents is None
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"{type(self).__name__}({args})"
+
+
+def forward_error(op: Op, arrays: list[Any], error: Exception) -> Exception:
+    """The error of a failed forward, naming the op, its parameters and the input shapes."""
+    shapes = " and ".join(str(np.shape(a)) for a in arrays)
+    params = ", ".join(f"{k}={v!r}" for k, v in op.params.items() if k != "condition")
+    call = f"{op.name}({params})" if params else op.name
+    message = f"{call}: cannot apply to shape{'s' if len(arrays) > 1 else ''} {shapes}: {error}"
+    # Keep the class a user catches: NumPy's AxisError is both a ValueError and an IndexError.
+    for kind in (TypeError, np.exceptions.AxisError, IndexError):
+        if isinstance(error, kind):
+            return kind(message)
+    return ValueError(message)
+
+
+def normalize_axes(axis: Axis, ndim: int) -> Shape:
+    """``axis`` (None, int or tuple, negatives allowed) as sorted positive axes.
+
+    Examples:
+        >>> normalize_axes(-1, 3), normalize_axes(None, 2), normalize_axes(-1, 0)
+        ((2,), (0, 1), ())
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    bound = max(ndim, 1)  # as in NumPy and PyTorch, a 0-d array accepts axis 0 and -1
+    for a in axes:
+        if not -bound <= a < bound:
+            raise np.exceptions.AxisError(
+                f"axis {a} is out of bounds for an array of dimension {ndim}"
+            )
+    return tuple(sorted({int(a) % bound for a in axes})) if ndim else ()
+
+
+def kept_shape(x: Array, axis: Axis) -> Shape:
+    """``x.shape`` with the reduced axes kept as size 1 (what ``keepdims=True`` gives).
+
+    Examples:
+        >>> kept_shape(np.ones((2, 3)), 1)
+        (2, 1)
+    """
+    axes = normalize_axes(axis, x.ndim)
+    return tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+
+
+def reduced_count(x: Array, axis: Axis) -> int:
+    """How many elements of ``x`` each result of a reduction over ``axis`` combines."""
+    return math.prod(x.shape[a] for a in normalize_axes(axis, x.ndim))

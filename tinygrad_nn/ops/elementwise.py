@@ -1,0 +1,285 @@
+"""Elementwise ops: arithmetic, comparisons by mask, and the usual functions of one value.
+
+Each rule returns gradients shaped like the output ``z``; where an input was broadcast,
+the engine sums its gradient back to the input's shape, so no rule here has to.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_nn.namespace import numpy_xp
+    >>> Mul().backward(numpy_xp, np.ones(1), np.array([2.0]), np.array([5.0]), None)
+    (array([5.]), array([2.]))
+"""
+
+from __future__ import annotations
+
+from tinygrad_nn.namespace.declared import Array, ArrayNamespace
+from tinygrad_nn.ops.base import Grads, Op
+
+# ---------------------------------------------------------------- two inputs
+
+
+class Add(Op):
+    name = "add"
+    formula = "z = x + y"
+    derivatives = ("dz/dx = 1", "dz/dy = 1")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return x + y
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        return g, g
+
+
+class Sub(Op):
+    name = "sub"
+    formula = "z = x - y"
+    derivatives = ("dz/dx = 1", "dz/dy = -1")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return x - y
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        return g, -g
+
+
+class Mul(Op):
+    name = "mul"
+    formula = "z = x * y"
+    derivatives = ("dz/dx = y", "dz/dy = x")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return x * y
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        return g * y, g * x
+
+
+class Div(Op):
+    name = "div"
+    formula = "z = x / y"
+    derivatives = ("dz/dx = 1 / y", "dz/dy = -x / y**2 = -z / y")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return x / y
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        gx = g / y
+        return gx, -gx * z
+
+
+class Pow(Op):
+    name = "pow"
+    formula = "z = x ** y"
+    derivatives = ("dz/dx = y * x**(y - 1)", "dz/dy = z * log(x)")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return x**y
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        need_x, need_y = self.needs_input_grad
+        gx = g * y * x ** (y - 1) if need_x else None
+        gy = g * z * xp.log(x) if need_y else None  # only when the exponent needs it
+        return gx, gy
+
+
+class Maximum(Op):
+    name = "maximum"
+    formula = "z = maximum(x, y)"
+    derivatives = ("dz/dx = [x > y] + [x == y] / 2", "dz/dy = [y > x] + [x == y] / 2")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return xp.maximum(x, y)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        half = g * 0.5
+        tie = x == y
+        return xp.where(tie, half, xp.where(x > y, g, 0)), xp.where(
+            tie, half, xp.where(y > x, g, 0)
+        )
+
+
+class Minimum(Op):
+    name = "minimum"
+    formula = "z = minimum(x, y)"
+    derivatives = ("dz/dx = [x < y] + [x == y] / 2", "dz/dy = [y < x] + [x == y] / 2")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return xp.minimum(x, y)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        half = g * 0.5
+        tie = x == y
+        return xp.where(tie, half, xp.where(x < y, g, 0)), xp.where(
+            tie, half, xp.where(y < x, g, 0)
+        )
+
+
+class Where(Op):
+    """``condition`` is a constant boolean mask, fixed when the op is made."""
+
+    name = "where"
+    formula = "z = where(c, x, y)"
+    derivatives = ("dz/dx = [c]", "dz/dy = [not c]")
+    input_names = ("x", "y")
+    param_names = ("condition",)
+
+    def __init__(self, condition: Array) -> None:
+        self.condition = condition
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return xp.where(self.condition, x, y)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        return xp.where(self.condition, g, 0), xp.where(self.condition, 0, g)
+
+
+# ---------------------------------------------------------------- one input
+
+
+class Neg(Op):
+    name = "neg"
+    formula = "z = -x"
+    derivatives = ("dz/dx = -1",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return -x
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (-g,)
+
+
+class Exp(Op):
+    name = "exp"
+    formula = "z = exp(x)"
+    derivatives = ("dz/dx = exp(x) = z",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.exp(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * z,)
+
+
+class Expm1(Op):
+    name = "expm1"
+    formula = "z = exp(x) - 1"
+    derivatives = ("dz/dx = exp(x) = z + 1",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.expm1(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * (z + 1),)
+
+
+class Log(Op):
+    name = "log"
+    formula = "z = log(x)"
+    derivatives = ("dz/dx = 1 / x",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.log(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g / x,)
+
+
+class Log1p(Op):
+    name = "log1p"
+    formula = "z = log(1 + x)"
+    derivatives = ("dz/dx = 1 / (1 + x)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.log1p(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g / (1 + x),)
+
+
+class Sqrt(Op):
+    name = "sqrt"
+    formula = "z = sqrt(x)"
+    derivatives = ("dz/dx = 1 / (2 sqrt(x)) = 1 / (2 z)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.sqrt(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g / (2 * z),)
+
+
+class Abs(Op):
+    name = "abs"
+    formula = "z = |x|"
+    derivatives = ("dz/dx = sign(x)   (0 at x = 0)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.abs(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * xp.sign(x),)
+
+
+class Tanh(Op):
+    name = "tanh"
+    formula = "z = tanh(x)"
+    derivatives = ("dz/dx = 1 - tanh(x)**2 = 1 - z**2",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.tanh(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * (1 - z * z),)
+
+
+class Sigmoid(Op):
+    """The seed's ``sigmoid`` forward and its ``sigmoid_derivative`` backward."""
+
+    name = "sigmoid"
+    formula = "z = 1 / (1 + exp(-x))"
+    derivatives = ("dz/dx = z * (1 - z)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.sigmoid(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * z * (1 - z),)
+
+
+class Relu(Op):
+    name = "relu"
+    formula = "z = max(x, 0)"
+    derivatives = ("dz/dx = [x > 0]   (0 at x = 0, as in PyTorch)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.maximum(x, 0)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * (x > 0),)
+
+
+class Clip(Op):
+    name = "clip"
+    formula = "z = clip(x, lo, hi)"
+    derivatives = ("dz/dx = [lo <= x <= hi]",)
+    param_names = ("lo", "hi")
+
+    def __init__(self, lo: float | None, hi: float | None) -> None:
+        self.lo, self.hi = lo, hi
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.clip(x, self.lo, self.hi)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        if self.lo is not None:
+            g = g * (x >= self.lo)
+        if self.hi is not None:
+            g = g * (x <= self.hi)
+        return (g,)

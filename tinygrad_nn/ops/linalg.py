@@ -1,0 +1,67 @@
+"""Matrix multiplication, the op behind every layer: ``z = x @ y``.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_nn.namespace import numpy_xp
+    >>> x, y = np.ones((2, 3)), np.ones((3, 4))
+    >>> [g.shape for g in MatMul().backward(numpy_xp, np.ones((2, 4)), x, y, None)]
+    [(2, 3), (3, 4)]
+"""
+
+from __future__ import annotations
+
+from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Shape
+from tinygrad_nn.ops.base import Grads, Op
+
+
+class MatMul(Op):
+    """As ``numpy.matmul``: 1-D operands and batches of matrices too.
+
+    A 1-D left operand is treated as a row ``(1, n)``, a 1-D right operand as a column
+    ``(n, 1)``; the gradients are computed for those 2-D views and reshaped back. Batch
+    axes that broadcast are summed back by the engine.
+    """
+
+    name = "matmul"
+    formula = "z = x @ y"
+    derivatives = ("dL/dx = g @ y.T", "dL/dy = x.T @ g")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        try:
+            return xp.matmul(x, y)
+        except ValueError:
+            raise ValueError(matmul_mismatch(x.shape, y.shape)) from None
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        need_x, need_y = self.needs_input_grad  # skip the product an input does not need
+        x_ndim, y_ndim = x.ndim, y.ndim
+        if x_ndim == 1 and y_ndim == 1:  # a dot product: z is a scalar
+            return g * y, g * x
+        if x_ndim == 1:  # x is a row (1, n); g gets that row axis back
+            x, g = xp.reshape(x, (1, x.shape[0])), xp.reshape(g, (*z.shape[:-1], 1, z.shape[-1]))
+        if y_ndim == 1:  # y is a column (n, 1); g gets that column axis back
+            y, g = xp.reshape(y, (y.shape[0], 1)), xp.reshape(g, (*z.shape, 1))
+        gx = xp.matmul(g, xp.matrix_transpose(y)) if need_x else None
+        gy = xp.matmul(xp.matrix_transpose(x), g) if need_y else None
+        if x_ndim == 1 and gx is not None:  # drop the row axis again; the engine sums batches
+            gx = xp.reshape(gx, (*z.shape[:-1], gx.shape[-1]))
+        if y_ndim == 1 and gy is not None:  # drop the column axis again
+            gy = xp.reshape(gy, (*z.shape[:-1], gy.shape[-2]))
+        return gx, gy
+
+
+def matmul_mismatch(x_shape: Shape, y_shape: Shape) -> str:
+    """Why ``x @ y`` is refused for these shapes, in words.
+
+    Examples:
+        >>> matmul_mismatch((2, 3), (4, 5))
+        "the left's last axis has 3 elements but the right's second-to-last has 4"
+    """
+    if not x_shape or not y_shape:
+        return "both operands need at least one axis (use * to multiply by a scalar)"
+    inner_x, inner_y = x_shape[-1], y_shape[-2 if len(y_shape) > 1 else 0]
+    if inner_x != inner_y:
+        where = "second-to-last" if len(y_shape) > 1 else "only"
+        return f"the left's last axis has {inner_x} elements but the right's {where} has {inner_y}"
+    return f"the batch axes {x_shape[:-2]} and {y_shape[:-2]} do not broadcast"

@@ -1,0 +1,104 @@
+"""Ops of neural networks that are one rule each: softmax, log-softmax and two losses.
+
+Each could be built from smaller ops; as one op, its backward is one short formula
+(and its forward can be made safe for large inputs).
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_nn.namespace import numpy_xp
+    >>> Softmax(-1).forward(numpy_xp, np.array([1000.0, 1000.0]))
+    array([0.5, 0.5])
+"""
+
+from __future__ import annotations
+
+import math
+
+from tinygrad_nn.namespace.declared import Array, ArrayNamespace
+from tinygrad_nn.ops.base import Grads, Op
+
+LOG_FLOOR = -100.0  # PyTorch's BCELoss clamps each log at -100
+SMALLEST_KEPT = math.exp(LOG_FLOOR)  # log(max(p, SMALLEST_KEPT)) = max(log(p), -100)
+
+
+class Softmax(Op):
+    """The forward subtracts the maximum first, so inputs of +-1000 do not overflow."""
+
+    name = "softmax"
+    formula = "z = exp(x) / sum(exp(x))   (along axis)"
+    derivatives = ("dL/dx = z * (g - sum(g * z))   (sum along axis)",)
+    param_names = ("axis",)
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        e = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
+        return e / xp.sum(e, axis=self.axis, keepdims=True)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (z * (g - xp.sum(g * z, axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Op):
+    """Computed as ``x - m - log(sum(exp(x - m)))`` with ``m`` the maximum: no overflow."""
+
+    name = "log_softmax"
+    formula = "z = x - log(sum(exp(x)))   (along axis)"
+    derivatives = ("dL/dx = g - exp(z) * sum(g)   (sum along axis)",)
+    param_names = ("axis",)
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        shifted = x - xp.max(x, axis=self.axis, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g - xp.exp(z) * xp.sum(g, axis=self.axis, keepdims=True),)
+
+
+class SquaredError(Op):
+    """The seed's loss. ``2 (x - y)`` is the seed's ``2 * (y - output)`` with the sign of
+    the gradient (the seed adds its steps, i.e. it moves against this gradient)."""
+
+    name = "sse"
+    formula = "z = sum((x - y)**2)"
+    derivatives = ("dz/dx = 2 (x - y)", "dz/dy = -2 (x - y)")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        d = x - y
+        return xp.sum(d * d)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        gx = 2 * g * (x - y)
+        return gx, -gx
+
+
+class BinaryCrossEntropy(Op):
+    """As PyTorch's ``BCELoss``: each log is clamped at -100, so p = 0 or 1 gives a finite
+    loss, and ``p (1 - p)`` is kept at least 1e-12 in the gradient."""
+
+    name = "bce"
+    formula = "z = -mean(t log p + (1-t) log(1-p))"
+    derivatives = ("dz/dp = (p - t) / (p (1-p) n)", "dz/dt = log((1-p) / p) / n")
+    input_names = ("p", "t")
+
+    def _logs(self, xp: ArrayNamespace, p: Array) -> tuple[Array, Array]:
+        """log(p) and log(1 - p), each at least -100 (and never log(0))."""
+        return xp.log(xp.maximum(p, SMALLEST_KEPT)), xp.log(xp.maximum(1 - p, SMALLEST_KEPT))
+
+    def forward(self, xp: ArrayNamespace, p: Array, t: Array) -> Array:
+        log_p, log_q = self._logs(xp, p)
+        return -xp.sum(t * log_p + (1 - t) * log_q) / p.size
+
+    def backward(self, xp: ArrayNamespace, g: Array, p: Array, t: Array, z: Array) -> Grads:
+        n = p.size
+        gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12) / n
+        gt = None
+        if self.needs_input_grad[1]:
+            log_p, log_q = self._logs(xp, p)
+            gt = g * (log_q - log_p) / n
+        return gp, gt

@@ -1,0 +1,180 @@
+"""How a Tensor behaves in Python expressions: operators, comparisons, ``+=``, ``len``, ``bool``.
+
+A mix-in that :class:`tinygrad_nn.Tensor` inherits. Arithmetic operators record an op
+from :mod:`tinygrad_nn.ops` through ``apply``. A Python number operand (``x * 2.0``) is
+not turned into a tensor: it becomes a constant of the op, takes the tensor's dtype as in
+PyTorch, and is drawn inside the op. Comparisons give constant bool tensors; in-place
+operators are for updates outside the graph.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * 2.0).op.constants
+    ((1, 2.0),)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinygrad_nn import grad_mode, ops
+from tinygrad_nn.errors import TracingError
+from tinygrad_nn.recording import state as recording
+
+if TYPE_CHECKING:
+    from tinygrad_nn.tensor import Tensor
+
+Operand = Any  # a Tensor, a Python number, or anything numpy.asarray accepts
+
+
+class TensorOperators:
+    """Operators and Python protocols; arithmetic applies one op each."""
+
+    __slots__ = ()
+
+    data: np.ndarray
+    requires_grad: bool
+    _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
+    _operand: Callable[[Any], Any]  # a Tensor or a Python number, from any operand
+    _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
+
+    item: Callable[[], Any]  # (set by Tensor)
+
+    def _check_not_tracing(self, what: str) -> None:
+        """Reading a value while ``compile`` traces would bake it into the code: refuse."""
+        if recording.tracing:
+            raise TracingError(
+                f"{what} reads a tensor's value while tinygrad_nn.compile is tracing, so "
+                "Python code would depend on it (e.g. an `if` on a tensor); the compiled "
+                "code could not follow that choice on the next call. Keep such code outside "
+                "the compiled function"
+            )
+
+    # ------------------------------------------------------------ arithmetic
+
+    def __add__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Add(), self, self._operand(other))
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Add(), self._operand(other), self)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Sub(), self, self._operand(other))
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Sub(), self._operand(other), self)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Mul(), self, self._operand(other))
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Mul(), self._operand(other), self)
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Div(), self, self._operand(other))
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Div(), self._operand(other), self)
+
+    def __pow__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Pow(), self, self._operand(other))
+
+    def __rpow__(self, other: Operand) -> Tensor:
+        return self._apply(ops.Pow(), self._operand(other), self)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return self._apply(ops.MatMul(), self, self._operand(other))
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return self._apply(ops.MatMul(), self._operand(other), self)
+
+    def __neg__(self) -> Tensor:
+        return self._apply(ops.Neg(), self)
+
+    def __pos__(self) -> Tensor:
+        return self  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __bool__(self) -> bool:
+        self._check_not_tracing("bool()")
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with shape {self.data.shape} is ambiguous; "
+                "use .any() or .all() on the data"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    # In-place operators change ``data`` (never the arrays a graph saved) and keep the dtype.
+    # They are for updates outside the graph, e.g. an optimizer step under ``no_grad``.
+
+    def _inplace(self, ufunc: np.ufunc, other: Operand, symbol: str) -> Tensor:
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(
+                f"in-place {symbol} on a tensor that requires grad would bypass the graph; "
+                "do it inside `with tg.no_grad():` (as an optimizer step does)"
+            )
+        value = other.data if isinstance(other, TensorOperators) else other
+        try:
+            result = ufunc(self.data, value, out=np.empty_like(self.data), casting="same_kind")
+        except (ValueError, TypeError) as error:  # NumPy's casting error is a TypeError
+            kind = ValueError if isinstance(error, ValueError) else TypeError
+            raise kind(
+                f"in-place {symbol} on a {self.data.dtype} tensor of shape {self.data.shape}: {error}"
+            ) from None
+        self.data = result
+        return self
+
+    def __iadd__(self, other: Operand) -> Tensor:
+        return self._inplace(np.add, other, "+=")
+
+    def __isub__(self, other: Operand) -> Tensor:
+        return self._inplace(np.subtract, other, "-=")
+
+    def __imul__(self, other: Operand) -> Tensor:
+        return self._inplace(np.multiply, other, "*=")
+
+    def __itruediv__(self, other: Operand) -> Tensor:
+        return self._inplace(np.true_divide, other, "/=")
+
+    # Comparisons give bool tensors that are constants: they are not differentiable.
+
+    def _compare(self, ufunc: np.ufunc, other: Operand) -> Tensor:
+        try:
+            operand = self._operand(other)
+        except TypeError:
+            return NotImplemented
+        value = operand.data if isinstance(operand, TensorOperators) else operand
+        if self.requires_grad or getattr(operand, "requires_grad", False):
+            self._check_not_tracing(f"comparison with {ufunc.__name__}")
+        return self._wrap(np.asarray(ufunc(self.data, value)))
+
+    def __lt__(self, other: Operand) -> Tensor:
+        return self._compare(np.less, other)
+
+    def __le__(self, other: Operand) -> Tensor:
+        return self._compare(np.less_equal, other)
+
+    def __gt__(self, other: Operand) -> Tensor:
+        return self._compare(np.greater, other)
+
+    def __ge__(self, other: Operand) -> Tensor:
+        return self._compare(np.greater_equal, other)
+
+    def __eq__(self, other: Operand) -> Tensor:  # type: ignore[override]
+        return self._compare(np.equal, other)
+
+    def __ne__(self, other: Operand) -> Tensor:  # type: ignore[override]
+        return self._compare(np.not_equal, other)
