@@ -55,8 +55,12 @@ creation_number = attrgetter("_seq")  # every tensor is made after the tensors i
 class Interpreter(Protocol):
     """How one backward pass evaluates the rules: with which ``xp``, on which values."""
 
-    xp: ArrayNamespace
     records: bool  # True when the pass itself is recorded (create_graph)
+
+    @property
+    def xp(self) -> ArrayNamespace:
+        """The namespace the rules are evaluated with."""
+        ...
 
     def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
         """The inputs and output that ``op.backward`` receives after ``g``."""
@@ -192,7 +196,7 @@ def _chain_rule_step(
     shares = op.backward(xp, g, *interpreter.arguments(op, node))
     parents: Any = op.parents
     if op.constants:
-        shares = [shares[i] for i in op.parent_positions()]
+        shares = tuple(shares[i] for i in op.parent_positions())
     sent = []
     for position, (parent, share) in enumerate(zip(parents, shares)):
         if share is None or not parent.requires_grad:

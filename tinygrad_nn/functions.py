@@ -1,4 +1,4 @@
-"""Tensor functions of several inputs: ``where``, ``maximum``, ``minimum``, ``concatenate``, ``stack``.
+"""Functions of several tensors: ``where``, ``maximum``, ``minimum``, ``concatenate``, ``stack``.
 
 Examples:
     >>> import tinygrad_nn as tg

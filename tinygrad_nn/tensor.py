@@ -17,7 +17,7 @@ Examples:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -204,60 +204,6 @@ class Tensor(TensorOperators, TensorMethods):
         """
         return self._ctx is None
 
-    # ------------------------------------------------------------ reading values
-
-    def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied).
-
-        Examples:
-            >>> Tensor([1.0, 2.0]).numpy()
-            array([1., 2.])
-        """
-        self._check_not_tracing("numpy()")
-        return self.data
-
-    def item(self) -> float | int | bool:
-        """The single value of a one-element tensor, as a Python number.
-
-        Examples:
-            >>> Tensor([[2.5]]).item()
-            2.5
-        """
-        self._check_not_tracing("item()")
-        if self.data.size != 1:
-            raise ValueError(
-                f"item(): only one-element tensors can be converted to a Python number; "
-                f"this one has shape {self.shape}"
-            )
-        return self.data.item()
-
-    def tolist(self) -> Any:
-        """The data as (nested) Python lists.
-
-        Examples:
-            >>> Tensor([[1, 2]]).tolist()
-            [[1, 2]]
-        """
-        self._check_not_tracing("tolist()")
-        return self.data.tolist()
-
-    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
-        self._check_not_tracing("numpy.asarray()")
-        return np.asarray(self.data, dtype=dtype)
-
-    def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
-        extras = []
-        if self.dtype not in (np.float64, np.int64, np.bool_):
-            extras.append(f"dtype={self.dtype}")
-        if self._ctx is not None:
-            extras.append(f"op={self._ctx.name}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        if self.name:
-            extras.append(f"name={self.name!r}")
-        return "Tensor(" + ", ".join([body, *extras]) + ")"
-
     # ------------------------------------------------------------ autograd
 
     def backward(
@@ -339,6 +285,38 @@ class Tensor(TensorOperators, TensorMethods):
             True
         """
         self.grad = None
+
+    # In-place operators change ``data`` (never the arrays a graph saved) and keep the dtype.
+    # They are for updates outside the graph, e.g. an optimizer step under ``no_grad``.
+
+    def _inplace(self, ufunc: np.ufunc, other: Operand, symbol: str) -> Tensor:
+        if self.requires_grad and grad_mode._state.enabled:
+            raise RuntimeError(
+                f"in-place {symbol} on a tensor that requires grad would bypass the graph; "
+                "do it inside `with tg.no_grad():` (as an optimizer step does)"
+            )
+        value = other.data if isinstance(other, TensorOperators) else other
+        try:
+            result = ufunc(self.data, value, out=np.empty_like(self.data), casting="same_kind")
+        except (ValueError, TypeError) as error:  # NumPy's casting error is a TypeError
+            kind = ValueError if isinstance(error, ValueError) else TypeError
+            raise kind(
+                f"in-place {symbol} on a {self.dtype} tensor of shape {self.shape}: {error}"
+            ) from None
+        self.data = result
+        return self
+
+    def __iadd__(self, other: Operand) -> Tensor:
+        return self._inplace(np.add, other, "+=")
+
+    def __isub__(self, other: Operand) -> Tensor:
+        return self._inplace(np.subtract, other, "-=")
+
+    def __imul__(self, other: Operand) -> Tensor:
+        return self._inplace(np.multiply, other, "*=")
+
+    def __itruediv__(self, other: Operand) -> Tensor:
+        return self._inplace(np.true_divide, other, "/=")
 
     def _accumulate_grad(self, g: Tensor) -> None:
         """Add ``g`` to ``.grad`` (a new tensor: one handed out earlier is not changed)."""

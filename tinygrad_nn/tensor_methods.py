@@ -24,6 +24,7 @@ from tinygrad_nn.namespace.declared import Axis
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
 
+
 class TensorMethods:
     """Named operations; each applies one op."""
 

@@ -1,10 +1,9 @@
-"""How a Tensor behaves in Python expressions: operators, comparisons, ``+=``, ``len``, ``bool``.
+"""How a Tensor behaves in Python: operators, comparisons, conversions, ``repr``.
 
 A mix-in that :class:`tinygrad_nn.Tensor` inherits. Arithmetic operators record an op
 from :mod:`tinygrad_nn.ops` through ``apply``. A Python number operand (``x * 2.0``) is
 not turned into a tensor: it becomes a constant of the op, takes the tensor's dtype as in
-PyTorch, and is drawn inside the op. Comparisons give constant bool tensors; in-place
-operators are for updates outside the graph.
+PyTorch, and is drawn inside the op. Comparisons give constant bool tensors.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tinygrad_nn import grad_mode, ops
+from tinygrad_nn import ops
+from tinygrad_nn.dtypes import DTypeLike
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.recording import state as recording
 
@@ -41,7 +41,9 @@ class TensorOperators:
     _operand: Callable[[Any], Any]  # a Tensor or a Python number, from any operand
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
 
-    item: Callable[[], Any]  # (set by Tensor)
+    grad: Any
+    name: str | None
+    _ctx: ops.Op | None
 
     def _check_not_tracing(self, what: str) -> None:
         """Reading a value while ``compile`` traces would bake it into the code: refuse."""
@@ -52,6 +54,63 @@ class TensorOperators:
                 "code could not follow that choice on the next call. Keep such code outside "
                 "the compiled function"
             )
+
+    # ------------------------------------------------------------ arithmetic
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.0, 2.0]).numpy()
+            array([1., 2.])
+        """
+        self._check_not_tracing("numpy()")
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor, as a Python number.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([[2.5]]).item()
+            2.5
+        """
+        self._check_not_tracing("item()")
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only one-element tensors can be converted to a Python number; "
+                f"this one has shape {self.data.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([[1, 2]]).tolist()
+            [[1, 2]]
+        """
+        self._check_not_tracing("tolist()")
+        return self.data.tolist()
+
+    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
+        self._check_not_tracing("numpy.asarray()")
+        return np.asarray(self.data, dtype=dtype)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = []
+        if self.data.dtype not in (np.float64, np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"op={self._ctx.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "Tensor(" + ", ".join([body, *extras]) + ")"
 
     # ------------------------------------------------------------ arithmetic
 
@@ -116,38 +175,6 @@ class TensorOperators:
 
     def __int__(self) -> int:
         return int(self.item())
-
-    # In-place operators change ``data`` (never the arrays a graph saved) and keep the dtype.
-    # They are for updates outside the graph, e.g. an optimizer step under ``no_grad``.
-
-    def _inplace(self, ufunc: np.ufunc, other: Operand, symbol: str) -> Tensor:
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(
-                f"in-place {symbol} on a tensor that requires grad would bypass the graph; "
-                "do it inside `with tg.no_grad():` (as an optimizer step does)"
-            )
-        value = other.data if isinstance(other, TensorOperators) else other
-        try:
-            result = ufunc(self.data, value, out=np.empty_like(self.data), casting="same_kind")
-        except (ValueError, TypeError) as error:  # NumPy's casting error is a TypeError
-            kind = ValueError if isinstance(error, ValueError) else TypeError
-            raise kind(
-                f"in-place {symbol} on a {self.data.dtype} tensor of shape {self.data.shape}: {error}"
-            ) from None
-        self.data = result
-        return self
-
-    def __iadd__(self, other: Operand) -> Tensor:
-        return self._inplace(np.add, other, "+=")
-
-    def __isub__(self, other: Operand) -> Tensor:
-        return self._inplace(np.subtract, other, "-=")
-
-    def __imul__(self, other: Operand) -> Tensor:
-        return self._inplace(np.multiply, other, "*=")
-
-    def __itruediv__(self, other: Operand) -> Tensor:
-        return self._inplace(np.true_divide, other, "/=")
 
     # Comparisons give bool tensors that are constants: they are not differentiable.
 

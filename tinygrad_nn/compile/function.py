@@ -21,7 +21,6 @@ from tinygrad_nn.compile.trace import Trace, trace
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 
-
 MAX_TRACES = 64  # signatures kept per compiled function; older ones are dropped
 
 

@@ -87,4 +87,3 @@ class Literals:
                 rendered.append(self.literal(part))
         text = ", ".join(rendered)
         return text + "," if isinstance(index, tuple) and len(index) == 1 else text
-

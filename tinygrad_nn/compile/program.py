@@ -165,7 +165,9 @@ class Program:
         if all(o.is_constant for o in operands):
             return self.constant(value)
         slots = ", ".join(f"{{{i}}}" for i in range(len(operands)))
-        extra = "".join(f", {k}={self.literals.literal(v)}" for k, v in keywords.items() if v is not None)
+        extra = "".join(
+            f", {k}={self.literals.literal(v)}" for k, v in keywords.items() if v is not None
+        )
         return self.make(f"{function}({slots}{extra})", operands, value)
 
     def method(self, receiver: Sym, name: str, *args: Any, value: Any, **keywords: Any) -> Sym:

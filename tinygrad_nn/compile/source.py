@@ -171,4 +171,3 @@ def write_program(
     parameters = ", ".join(str(a.name) for a in arguments)
     source = f"def {name}({parameters}):\n" + "\n".join("    " + line for line in body)
     return source, program.literals.constants, captured
-

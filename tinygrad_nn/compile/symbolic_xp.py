@@ -79,7 +79,9 @@ class SymbolicNamespace:
         x = self.p.lift(x)
         value = np.clip(x.value, lo, hi)
         return self.p.make(
-            f"np.clip({{0}}, {self.p.literals.literal(lo)}, {self.p.literals.literal(hi)})", (x,), value
+            f"np.clip({{0}}, {self.p.literals.literal(lo)}, {self.p.literals.literal(hi)})",
+            (x,),
+            value,
         )
 
     def matmul(self, a: Any, b: Any) -> Sym:

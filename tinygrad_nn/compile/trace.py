@@ -144,12 +144,9 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
     return Trace(namespace[name], source, captured, wants_grad, [t.dtype.kind for t in inputs])
 
 
-
-
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
     try:
         parameters = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         parameters = []
     return [parameters[i] if i < len(parameters) else f"x{i}" for i in range(count)]
-

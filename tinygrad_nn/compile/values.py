@@ -160,4 +160,3 @@ class Sym:
     def __getitem__(self, index: Any) -> Sym:
         text = self.program.literals.index_source(index)
         return self.program.make("{0}[" + text + "]", (self,), self.value[index])
-

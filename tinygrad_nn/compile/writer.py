@@ -105,4 +105,3 @@ class SourceWriter:
                 text = f"({text})"
             parts.append(text)
         return sym.template.format(*parts)
-

@@ -77,6 +77,4 @@ class ArrayNamespace(Protocol):
 
 
 EXTRAS = ("sigmoid", "unbroadcast", "scatter_add")
-NAMES = tuple(
-    name for name in vars(ArrayNamespace) if not name.startswith("_") and name != "mro"
-)
+NAMES = tuple(name for name in vars(ArrayNamespace) if not name.startswith("_") and name != "mro")

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from tinygrad_nn.dtypes import DTypeLike
 from tinygrad_nn.nn import init as initializers
 from tinygrad_nn.nn.module import Module, Parameter
-from tinygrad_nn.dtypes import DTypeLike
 from tinygrad_nn.tensor import Tensor
 
 

@@ -146,7 +146,8 @@ class Concat(Op):
         grads, start = [], 0
         for x in xs:
             stop = start + x.shape[axis]
-            grads.append(g[(*lead, slice(start, stop))])
+            piece = (*lead, slice(start, stop))
+            grads.append(g[piece])
             start = stop
         return tuple(grads)
 
@@ -166,4 +167,5 @@ class Stack(Op):
 
     def backward(self, xp: ArrayNamespace, g: Array, *args: Any) -> Grads:
         lead = (slice(None),) * (self.axis % g.ndim)
-        return tuple(g[(*lead, i)] for i in range(len(args) - 1))
+        pieces = [(*lead, i) for i in range(len(args) - 1)]
+        return tuple(g[piece] for piece in pieces)

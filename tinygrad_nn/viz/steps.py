@@ -25,10 +25,10 @@ import numpy as np
 
 from tinygrad_nn.backprop import run_backward
 from tinygrad_nn.compile import generate
+from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 from tinygrad_nn.viz.graph import Graph, build_graph, summary
-from tinygrad_nn.namespace import numpy_xp
 
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
 
