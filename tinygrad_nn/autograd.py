@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tinygrad_nn.tensor import Tensor, backward, gradients
+from tinygrad_nn import backprop
+from tinygrad_nn.tensor import INTERPRETERS, Tensor
 from tinygrad_nn.tensor_operators import Operand
 
 __all__ = ["backward", "grad"]
@@ -62,5 +63,28 @@ def grad(
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
-    results = gradients(outs, upstream, retain_graph, create_graph, ins, allow_unused)
+    retain = create_graph if retain_graph is None else retain_graph
+    results = backprop.gradients(
+        outs, upstream, INTERPRETERS[create_graph], retain, ins, allow_unused
+    )
     return tuple(results.get(t) for t in ins)
+
+
+def backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[Operand] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Backpropagate from several ``roots`` at once, adding to the leaves' ``.grad``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> backward([x * 3], [[1.0, 1.0]])
+        >>> x.grad
+        Tensor([3., 3.])
+    """
+    grads = [None] * len(roots) if grads is None else grads
+    retain = create_graph if retain_graph is None else retain_graph
+    backprop.backward(roots, grads, INTERPRETERS[create_graph], retain)

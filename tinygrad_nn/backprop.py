@@ -193,10 +193,12 @@ def _chain_rule_step(
     Inputs that were Python numbers (the op's constants) get no share.
     """
     xp = interpreter.xp
-    shares = op.backward(xp, g, *interpreter.arguments(op, node))
+    shares: Any = op.backward(xp, g, *interpreter.arguments(op, node))
     parents: Any = op.parents
-    if op.constants:
-        shares = tuple(shares[i] for i in op.parent_positions())
+    if op.constants:  # an input given as a number gets no share
+        shares = list(shares)
+        for position, _ in reversed(op.constants):
+            del shares[position]
     sent = []
     for position, (parent, share) in enumerate(zip(parents, shares)):
         if share is None or not parent.requires_grad:
@@ -232,8 +234,8 @@ class SavedArrays:
         return op.saved  # type: ignore[return-value]
 
     def seed(self, root: Tensor, grad: Any) -> np.ndarray:
-        if grad is None:
-            return np.ones(root.shape, root.dtype)
+        if grad is None:  # dL/dL = 1
+            return np.array(1, root.dtype).reshape(root.shape)
         return as_array(grad).astype(root.dtype)  # a copy: the caller keeps their array
 
     def result(self, tensor: Tensor, g: np.ndarray, handed_out: set[int]) -> Tensor:
@@ -310,9 +312,28 @@ def gradients(
     grad (and tensor that called ``retain_grad``), or of exactly ``inputs``. Every check
     happens before any work, so a bad call changes nothing.
     """
+    seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
         check_seed(root, grad, i)
-    seeds = [interpreter.seed(root, grad) for root, grad in zip(outputs, grads)]
+        seeds.append(interpreter.seed(root, grad))
     results = run_backward(outputs, seeds, interpreter, retain_graph, inputs, allow_unused)
     handed_out: set[int] = set()
-    return {t: interpreter.result(t, g, handed_out) for t, g in results.items()}
+    for t, g in results.items():
+        results[t] = interpreter.result(t, g, handed_out)
+    return results
+
+
+def backward(
+    roots: Sequence[Tensor],
+    grads: Sequence[Any],
+    interpreter: SavedArrays | RecordedValues,
+    retain_graph: bool,
+) -> None:
+    """Run the backward pass from ``roots`` and add each leaf's gradient to its ``.grad``."""
+    for tensor, g in gradients(roots, grads, interpreter, retain_graph).items():
+        add_to_grad(tensor, g)
+
+
+def add_to_grad(tensor: Tensor, g: Tensor) -> None:
+    """Accumulate into ``.grad``, as PyTorch does (a new tensor: one handed out stays)."""
+    tensor.grad = g if tensor.grad is None else tensor.grad + g

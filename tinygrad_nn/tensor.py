@@ -38,13 +38,14 @@ from tinygrad_nn.tensor_operators import Operand, TensorOperators
 _creation_counter = itertools.count()
 
 
-def apply(op: Op, *inputs: Tensor | float) -> Tensor:
+def apply(op: Op, *inputs: Any) -> Tensor:
     """Run ``op`` forward on the inputs' data and, when needed, record it in the graph.
 
     Inputs are Tensors or Python numbers; a number is a constant of the op (``x * 2.0``),
-    not a node of the graph. The op is recorded only if gradient recording is on and some
-    input requires grad. If the forward fails (mismatched shapes, bad axis...), the error
-    names the op and the shapes, and nothing is recorded.
+    kept in ``op.constants``, not a node of the graph. The op is recorded only if
+    gradient recording is on and some input requires grad. If the forward fails
+    (mismatched shapes, bad axis...), the error names the op and the shapes, and nothing
+    is recorded.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -54,7 +55,12 @@ def apply(op: Op, *inputs: Tensor | float) -> Tensor:
         >>> tg.apply(ops.Mul(), tg.Tensor(2.0, requires_grad=True), 3.0).op.constants
         ((1, 3.0),)
     """
-    arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+    try:
+        arrays = [t.data for t in inputs]
+    except AttributeError:  # a Python number among the inputs: make it a constant of the op
+        return apply(op, *_take_constants(op, inputs))
+    for position, value in op.constants:  # numbers given to the op go back in their places
+        arrays.insert(position, value)
     try:
         out = op.forward(numpy_xp, *arrays)
     except (ValueError, IndexError, TypeError) as error:
@@ -62,18 +68,24 @@ def apply(op: Op, *inputs: Tensor | float) -> Tensor:
     if type(out) is not np.ndarray:  # NumPy returns scalars for 0-d results
         out = np.asarray(out)
     if grad_mode._state.enabled:
-        parents = [t for t in inputs if isinstance(t, Tensor)]
-        for t in parents:
+        for t in inputs:
             if t.requires_grad:  # record the op: it becomes the result's link to its inputs
-                if len(parents) < len(inputs):
-                    op.constants = tuple(
-                        (i, v) for i, v in enumerate(inputs) if not isinstance(v, Tensor)
-                    )
-                op.parents = tuple(parents)
+                op.parents = inputs
                 op.saved = (*arrays, out)
                 op.scope = recording.scope  # inside which module calls (for drawing)
                 return Tensor._wrap(out, True, op)
     return Tensor._wrap(out)
+
+
+def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
+    """Record the non-Tensor inputs as constants of ``op``; the Tensor inputs, in order."""
+    tensors = []
+    for position, x in enumerate(inputs):
+        if isinstance(x, Tensor):
+            tensors.append(x)
+        else:
+            op.constants += ((position, x),)
+    return tensors
 
 
 class Tensor(TensorOperators, TensorMethods):
@@ -151,13 +163,6 @@ class Tensor(TensorOperators, TensorMethods):
 
     _apply = staticmethod(apply)
 
-    def _operand(self, other: Operand) -> Tensor | int | float | bool:
-        """``other`` as an input of an op: a Tensor, or a Python number kept as it is."""
-        kind = type(other)
-        if kind is float or kind is int or kind is bool or isinstance(other, Tensor):
-            return other
-        return Tensor._wrap(as_array(other))
-
     # ------------------------------------------------------------ array facts
 
     @property
@@ -231,7 +236,8 @@ class Tensor(TensorOperators, TensorMethods):
             >>> x.grad
             Tensor(6.)
         """
-        backward([self], [grad], retain_graph, create_graph)
+        retain = create_graph if retain_graph is None else retain_graph
+        backprop.backward([self], [grad], INTERPRETERS[create_graph], retain)
 
     def detach(self) -> Tensor:
         """A tensor with the same data (shared) that is cut off from the graph.
@@ -318,46 +324,12 @@ class Tensor(TensorOperators, TensorMethods):
     def __itruediv__(self, other: Operand) -> Tensor:
         return self._inplace(np.true_divide, other, "/=")
 
-    def _accumulate_grad(self, g: Tensor) -> None:
-        """Add ``g`` to ``.grad`` (a new tensor: one handed out earlier is not changed)."""
-        self.grad = g if self.grad is None else self.grad + g
 
-
-tensor_xp = RecordedNamespace(apply, Tensor._wrap, lambda v: v.data if isinstance(v, Tensor) else v)
+tensor_xp = RecordedNamespace(apply, Tensor)
 SAVED_ARRAYS = backprop.SavedArrays(Tensor._wrap)
 RECORDED_TENSORS = backprop.RecordedValues(tensor_xp, Tensor)
 
-
-def gradients(
-    outputs: Sequence[Tensor],
-    grads: Sequence[Operand],
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-    inputs: Sequence[Tensor] | None = None,
-    allow_unused: bool = True,
-) -> dict[Tensor, Tensor]:
-    """The final gradient of each leaf (or of each of ``inputs``), as Tensors; see
-    :func:`tinygrad_nn.backprop.gradients`. ``create_graph`` records the pass itself."""
-    interpreter = RECORDED_TENSORS if create_graph else SAVED_ARRAYS
-    retain = create_graph if retain_graph is None else retain_graph
-    return backprop.gradients(outputs, grads, interpreter, retain, inputs, allow_unused)
-
-
-def backward(
-    roots: Sequence[Tensor],
-    grads: Sequence[Operand] | None = None,
-    retain_graph: bool | None = None,
-    create_graph: bool = False,
-) -> None:
-    """Backpropagate from ``roots`` and add the results to the leaves' ``.grad``.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
-        >>> backward([x * 3], [[1.0, 1.0]])
-        >>> x.grad
-        Tensor([3., 3.])
-    """
-    grads = [None] * len(roots) if grads is None else grads
-    for tensor, g in gradients(roots, grads, retain_graph, create_graph).items():
-        tensor._accumulate_grad(g)
+INTERPRETERS: dict[bool, backprop.SavedArrays | backprop.RecordedValues] = {
+    False: SAVED_ARRAYS,  # by create_graph
+    True: RECORDED_TENSORS,
+}

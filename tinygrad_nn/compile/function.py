@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.backprop import add_to_grad
 from tinygrad_nn.compile.trace import Trace, trace
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
@@ -97,7 +98,7 @@ def _store_gradients(
     for tensor, g in zip(receivers, grads):
         grad = None if g is None else SAVED_ARRAYS.result(tensor, g, handed_out)
         if grad is not None:
-            tensor._accumulate_grad(grad)
+            add_to_grad(tensor, grad)
         stored.append(grad)
     return stored
 

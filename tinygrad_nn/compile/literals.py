@@ -57,7 +57,8 @@ class Literals:
         """Name an array constant: the caller's own name for it when known, else ``_cN``."""
         name = self.constant_names.get(id(array))
         if name is None:
-            name = self.namer.fresh(self.outside_labels.get(id(array), "_c"))
+            label = self.outside_labels.get(id(array))
+            name = self.namer.fresh(label) if label else self.namer.temporary("_c")
             self.constant_names[id(array)] = name
         self.constants[name] = array
         return name

@@ -7,15 +7,17 @@ The rules, in order:
    ``W1``); any other character becomes ``_``. An empty name becomes ``v``; one that starts
    with a digit or is a keyword gets the prefix ``v_``.
 2. A name already taken gets ``_2``, ``_3``... (``h``, ``h_2``).
-3. Temporaries (``t``) and unnamed array constants (``_c``) are numbered from 1 instead
-   (``t1``, ``t2``; ``_c1``).
+3. Values nobody named are temporaries: ``t1``, ``t2``... (and unnamed array constants
+   ``_c1``, ``_c2``...), numbered from 1.
 4. ``np``, ``sigmoid`` and ``scatter_add`` are taken from the start: the generated code
    calls them.
 
 Examples:
     >>> names = Namer()
     >>> [names.fresh(n) for n in ["h", "h", "t", "2x", "ℌ", "W₁"]]
-    ['h', 'h_2', 't1', 'v_2x', 'H', 'W1']
+    ['h', 'h_2', 't', 'v_2x', 'H', 'W1']
+    >>> names.temporary("t"), names.temporary("t")
+    ('t1', 't2')
 """
 
 from __future__ import annotations
@@ -43,9 +45,13 @@ class Namer:
         name, counter = base, 2
         while name in self.taken:
             name, counter = f"{base}_{counter}", counter + 1
-        if base == "_c" or base == "t":
-            name = f"{base}{next(self.temporaries)}"
-            while name in self.taken:
-                name = f"{base}{next(self.temporaries)}"
+        self.taken.add(name)
+        return name
+
+    def temporary(self, prefix: str) -> str:
+        """The next free numbered name: ``t1``, ``t2``... (or ``_c1``... for constants)."""
+        name = f"{prefix}{next(self.temporaries)}"
+        while name in self.taken:
+            name = f"{prefix}{next(self.temporaries)}"
         self.taken.add(name)
         return name

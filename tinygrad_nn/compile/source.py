@@ -48,7 +48,7 @@ class SymbolicValues:
         sym = self.sym_of.get(t)
         return sym if sym is not None else self.program.constant(t.data)
 
-    def inputs(self, op: Op) -> tuple[Any, ...]:
+    def inputs(self, op: Op) -> list[Any]:
         return op.with_constants(self.value(p) for p in op.parents or ())
 
     def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:

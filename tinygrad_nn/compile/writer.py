@@ -63,7 +63,9 @@ class SourceWriter:
                 if sym.index >= backward_from and not backward_started:
                     self.lines.append("# backward")
                     backward_started = True
-                self.assign(sym, self.program.namer.fresh(labels.get(id(sym), "t")))
+                label = labels.get(id(sym))
+                namer = self.program.namer
+                self.assign(sym, namer.fresh(label) if label else namer.temporary("t"))
                 inline_depth = 0
             depth[id(sym)] = inline_depth
         if not backward_started:

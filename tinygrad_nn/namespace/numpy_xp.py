@@ -48,19 +48,19 @@ class NumpyNamespace:
 
     @staticmethod
     def sum(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def max(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
-        return np.max(x, axis=axis, keepdims=keepdims)
+        return x.max(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def min(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
-        return np.min(x, axis=axis, keepdims=keepdims)
+        return x.min(axis=axis, keepdims=keepdims)
 
     @staticmethod
     def reshape(x: np.ndarray, shape: Shape) -> np.ndarray:
-        return np.reshape(x, shape)
+        return x.reshape(shape)
 
     @staticmethod
     def broadcast_to(x: np.ndarray, shape: Shape) -> np.ndarray:
@@ -71,12 +71,12 @@ class NumpyNamespace:
 
     @staticmethod
     def permute_dims(x: np.ndarray, axes: Shape) -> np.ndarray:
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     @staticmethod
     def matrix_transpose(x: np.ndarray) -> np.ndarray:
         """Swap the last two axes (the transpose of each matrix in a batch)."""
-        return np.swapaxes(x, -1, -2)
+        return x.swapaxes(-1, -2)
 
     @staticmethod
     def concat(arrays: Sequence[np.ndarray], axis: int = 0) -> np.ndarray:

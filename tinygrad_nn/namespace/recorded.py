@@ -5,8 +5,9 @@ this namespace instead of NumPy's. Every step of the backward pass then becomes 
 a graph, so the gradients can be differentiated again: second derivatives, Hessian-vector
 products, and so on — from the same rule, written once.
 
-It is built from :func:`tinygrad_nn.apply` (passed in, so this module does not depend on
-the Tensor class): ``xp.exp(x)`` is ``apply(Exp(), x)``.
+It is built from :func:`tinygrad_nn.apply` and the Tensor class (passed in, so this
+module does not depend on them): ``xp.exp(x)`` is ``apply(Exp(), x)``. An array among
+the operands (an op's constant) becomes a constant Tensor.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -20,13 +21,16 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tinygrad_nn import ops
 from tinygrad_nn.namespace.declared import Array, Axis, Index, Shape
 from tinygrad_nn.namespace.shapes import reduced_axes
+
+if TYPE_CHECKING:
+    from tinygrad_nn.tensor import Tensor
 
 Apply = Callable[..., Any]  # apply(op, *inputs) -> Tensor
 
@@ -36,17 +40,26 @@ class RecordedNamespace:
 
     Args:
         apply: records an op on its inputs (Tensors or Python numbers).
-        constant: makes a Tensor that is a constant of the graph from an ndarray.
-        array_of: the ndarray inside a Tensor (or the array itself).
+        tensor_type: the Tensor class; its ``_wrap`` makes a constant Tensor of an array.
     """
 
-    def __init__(
-        self,
-        apply: Apply,
-        constant: Callable[[np.ndarray], Any],
-        array_of: Callable[[Any], np.ndarray],
-    ) -> None:
-        self.apply, self.constant, self.array_of = apply, constant, array_of
+    def __init__(self, apply: Apply, tensor_type: type[Tensor]) -> None:
+        self.record, self.tensor_type = apply, tensor_type
+
+    def apply(self, op: ops.Op, *inputs: Any) -> Any:
+        """``apply``, with array operands (constants of the rule) as constant Tensors."""
+        return self.record(op, *(self._operand(x) for x in inputs))
+
+    def _operand(self, x: Any) -> Any:
+        if isinstance(x, (self.tensor_type, int, float)):
+            return x
+        return self.tensor_type._wrap(np.asarray(x))
+
+    def constant(self, array: np.ndarray) -> Any:
+        return self.tensor_type._wrap(array)
+
+    def array_of(self, x: Any) -> np.ndarray:
+        return x.data if isinstance(x, self.tensor_type) else np.asarray(x)
 
     def exp(self, x: Array) -> Array:
         return self.apply(ops.Exp(), x)

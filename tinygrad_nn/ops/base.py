@@ -91,12 +91,12 @@ class Op:
 
     # ------------------------------------------------------------ inputs and constants
 
-    def with_constants(self, values: Any) -> tuple[Any, ...]:
-        """``values`` (one per parent) with the op's Python-number inputs put back in place."""
+    def with_constants(self, values: Any) -> list[Any]:
+        """``values`` (one per parent) with the op's number inputs put back in their places."""
         merged = list(values)
         for position, value in self.constants:
             merged.insert(position, value)
-        return tuple(merged)
+        return merged
 
     def parent_positions(self) -> list[int]:
         """The position among all inputs of each parent (constants take the others)."""
