@@ -278,24 +278,23 @@ class RecordedValues:
         return g if g.dtype == tensor.dtype else g.astype(tensor.dtype)
 
 
-def check_seed(root: Tensor, grad: Any, index: int) -> None:
-    """Refuse a root with no graph, a missing grad for a non-scalar root, a misshapen grad."""
+def seed_error(root: Tensor, grad: Any, index: int) -> Exception:
+    """Why ``grad`` cannot start a backward pass from ``root``: no graph, no grad for a
+    non-scalar root, or a grad of the wrong shape."""
     if not root.requires_grad:
-        raise RuntimeError(
+        return RuntimeError(
             f"backward: output {index} does not require grad and has no graph — none of the "
             "tensors it was computed from has requires_grad=True (or it was computed under "
             "no_grad)"
         )
     if grad is None:
-        if root.size != 1:
-            raise RuntimeError(
-                f"backward: grad can be implicitly created only for scalar outputs, but "
-                f"output {index} has shape {root.shape}; pass grad= with that shape"
-            )
-    elif np.shape(grad) != root.shape:
-        raise ValueError(
-            f"backward: grad has shape {np.shape(grad)} but output {index} has shape {root.shape}"
+        return RuntimeError(
+            f"backward: grad can be implicitly created only for scalar outputs, but "
+            f"output {index} has shape {root.shape}; pass grad= with that shape"
         )
+    return ValueError(
+        f"backward: grad has shape {np.shape(grad)} but output {index} has shape {root.shape}"
+    )
 
 
 def gradients(
@@ -314,7 +313,10 @@ def gradients(
     """
     seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
-        check_seed(root, grad, i)
+        if not root.requires_grad or (
+            root.size != 1 if grad is None else np.shape(grad) != root.shape
+        ):
+            raise seed_error(root, grad, i)
         seeds.append(interpreter.seed(root, grad))
     results = run_backward(outputs, seeds, interpreter, retain_graph, inputs, allow_unused)
     handed_out: set[int] = set()
