@@ -117,17 +117,13 @@ class TensorOperators:
     def _binary(self, op: ops.Op, other: Operand, reflected: bool = False) -> Tensor:
         """``self op other`` (``other op self`` when reflected).
 
-        A Python number becomes a constant of the op, in this tensor's dtype as in PyTorch
-        (an int tensor and a float follow NumPy's promotion). It is held as a 0-d array:
-        NumPy multiplies a (4,) array by a 0-d array in 256 ns, by a Python float in 419 ns.
+        A Python number becomes a constant of the op. NumPy treats it as a "weak" scalar
+        that takes the tensor's dtype (``float32 * 2.0`` stays float32), as PyTorch does.
         """
         if not isinstance(other, TensorOperators):
             kind = type(other)
             if kind is float or kind is int or kind is bool:
-                dtype = self.data.dtype
-                if dtype.kind != "f":
-                    dtype = np.result_type(dtype, other)
-                op.constants = ((0 if reflected else 1, np.array(other, dtype)),)
+                op.constants = ((0 if reflected else 1, other),)
                 return self._apply(op, self)
             other = self._wrap(as_array(other))  # other data: a constant tensor of the graph
         return self._apply(op, other, self) if reflected else self._apply(op, self, other)
@@ -201,9 +197,8 @@ class TensorOperators:
             value = other.data
             if other.requires_grad:
                 self._check_not_tracing(f"comparison with {ufunc.__name__}")
-        elif type(other) in (float, int, bool):  # in this tensor's dtype, as in arithmetic
-            kind = self.data.dtype
-            value = np.array(other, kind if kind.kind == "f" else np.result_type(kind, other))
+        elif type(other) in (float, int, bool):  # a weak scalar, as in arithmetic
+            value = other
         else:
             try:
                 value = as_array(other)
