@@ -295,6 +295,6 @@ def plain_index(index: Any) -> Any:
 
 
 def _index_part(part: Any) -> Any:
-    if isinstance(part, (list, tuple)):
-        return np.asarray(part)
+    if isinstance(part, (list, tuple)):  # an empty one picks nothing: integers, not floats
+        return np.asarray(part) if len(part) else np.asarray(part, dtype=np.intp)
     return part.data if isinstance(part, TensorMethods) else part

@@ -125,7 +125,10 @@ class TensorOperators:
             if kind is float or kind is int or kind is bool:
                 op.constants = ((0 if reflected else 1, other),)
                 return self._apply(op, self)
-            other = self._wrap(as_array(other))  # other data: a constant tensor of the graph
+            try:  # other data: a constant tensor of the graph
+                other = self._wrap(as_array(other))
+            except TypeError:
+                return NotImplemented  # Python then names the operator and both types
         return self._apply(op, other, self) if reflected else self._apply(op, self, other)
 
     def __add__(self, other: Operand) -> Tensor:

@@ -7,7 +7,8 @@ each value is built:
 - *sharing*: asking twice for the same expression of the same operands gives the same
   value (common subexpressions are computed once);
 - *constant folding*: an expression of constants is a constant;
-- *identities*: ``x * 1``, ``x + 0``, ``x - 0``, ``x / 1`` are ``x``;
+- *identities*: ``x * 1``, ``x + 0``, ``x - 0``, ``x / 1``, ``x ** 1`` are ``x``, and a
+  ``where`` whose condition is known at trace time is the branch it picks;
 
 and one rule keeps NumPy's result dtypes: a Python number is a *weak* scalar that takes
 the other operand's dtype (``float32 * 2.0`` stays float32), see :meth:`Program.weaken`.
@@ -125,6 +126,8 @@ class Program:
         (a, b), value = self.weaken((a, b), NUMPY_BINARY[op])
         if a.is_constant and b.is_constant:
             return self.constant(value, weak=a.weak and b.weak)
+        if op == "*" and a.dtype == b.dtype == np.bool_ and (_is_false(a) or _is_false(b)):
+            return self.constant(value)  # "and" with False: known at trace time
         simpler = self._identity(op, a, b)
         if simpler is not None and (simpler.shape, simpler.dtype) == (value.shape, value.dtype):
             return simpler
@@ -144,7 +147,7 @@ class Program:
 
     @staticmethod
     def _identity(op: str, a: Sym, b: Sym) -> Sym | None:
-        """x * 1, 1 * x, x / 1, x + 0, 0 + x, x - 0: the other operand itself."""
+        """x * 1, 1 * x, x / 1, x + 0, 0 + x, x - 0, x ** 1: the other operand itself."""
 
         def is_scalar(sym: Sym, number: float) -> bool:
             return sym.is_constant and sym.ndim == 0 and sym.value == number
@@ -157,6 +160,8 @@ class Program:
             return b if is_scalar(a, 0) else a if is_scalar(b, 0) else None
         if op == "-":
             return a if is_scalar(b, 0) else None
+        if op == "**":
+            return a if is_scalar(b, 1) else None
         return None
 
     def call(self, function: str, *args: Any, value: Any, **keywords: Any) -> Sym:
@@ -181,3 +186,7 @@ class Program:
             if v is not None and v is not False  # the defaults (0 is a real axis)
         ]
         return self.make(f"{{0}}.{name}({', '.join(parts)})", (receiver,), value)
+
+
+def _is_false(sym: Sym) -> bool:
+    return sym.is_constant and sym.ndim == 0 and not sym.value

@@ -65,6 +65,13 @@ class SymbolicNamespace:
 
     def where(self, condition: Any, a: Any, b: Any) -> Sym:
         operands, value = self.p.weaken(tuple(self.p.lift(v) for v in (condition, a, b)), np.where)
+        mask, chosen = operands[0], None
+        if mask.is_constant and mask.size and np.all(mask.value == mask.value.flat[0]):
+            chosen = operands[1] if mask.value.flat[0] else operands[2]  # decided at trace
+        if chosen is not None and chosen.is_constant:
+            return self.p.constant(value)
+        if chosen is not None and (chosen.shape, chosen.dtype) == (value.shape, value.dtype):
+            return chosen
         return self.p.call("np.where", *operands, value=value)
 
     def maximum(self, a: Any, b: Any) -> Sym:

@@ -74,16 +74,26 @@ class Div(Op):
 class Pow(Op):
     name = "pow"
     formula = "z = x ** y"
-    derivatives = ("dz/dx = y * x**(y - 1)", "dz/dy = z * log(x)")
+    derivatives = (
+        "dz/dx = y * x**(y - 1)   (0 where y = 0)",
+        "dz/dy = z * log(x)   (0 where x = 0)",
+    )
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
         return x**y
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        # As PyTorch: d/dx x**0 = 0 and d/dy 0**y = 0 for y >= 0, also at x = 0, where the
+        # formulas give 0 * inf. Those places compute with a harmless 1 instead.
         need_x, need_y = self.needs_input_grad
-        gx = g * y * x ** (y - 1) if need_x else None
-        gy = g * z * xp.log(x) if need_y else None  # only when the exponent needs it
+        gx = gy = None
+        if need_x:
+            flat = (y == 0) * (x == 0)
+            gx = xp.where(flat, 0, g * y * x ** (xp.where(flat, 1, y) - 1))
+        if need_y:  # only when the exponent needs it
+            flat = (x == 0) * (y >= 0)
+            gy = xp.where(flat, 0, g * z * xp.log(xp.where(flat, 1, x)))
         return gx, gy
 
 
@@ -97,10 +107,10 @@ class Maximum(Op):
         return xp.maximum(x, y)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
-        half = g * 0.5
-        tie = x == y
-        return xp.where(tie, half, xp.where(x > y, g, 0)), xp.where(
-            tie, half, xp.where(y > x, g, 0)
+        # PyTorch's rule: a tie splits g; the smaller input gets 0; NaN sends g to both.
+        half, tie = g * 0.5, x == y
+        return xp.where(tie, half, xp.where(x < y, 0, g)), xp.where(
+            tie, half, xp.where(y < x, 0, g)
         )
 
 
@@ -114,10 +124,10 @@ class Minimum(Op):
         return xp.minimum(x, y)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
-        half = g * 0.5
-        tie = x == y
-        return xp.where(tie, half, xp.where(x < y, g, 0)), xp.where(
-            tie, half, xp.where(y < x, g, 0)
+        # PyTorch's rule: a tie splits g; the larger input gets 0; NaN sends g to both.
+        half, tie = g * 0.5, x == y
+        return xp.where(tie, half, xp.where(x > y, 0, g)), xp.where(
+            tie, half, xp.where(y > x, 0, g)
         )
 
 

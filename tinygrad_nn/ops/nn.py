@@ -33,6 +33,8 @@ class Softmax(Op):
         self.axis = axis
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        if x.shape[self.axis] == 0:  # an empty axis: nothing to normalise
+            return x * 1
         e = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
         return e / xp.sum(e, axis=self.axis, keepdims=True)
 
@@ -52,6 +54,8 @@ class LogSoftmax(Op):
         self.axis = axis
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        if x.shape[self.axis] == 0:  # an empty axis: nothing to normalise
+            return x * 1
         shifted = x - xp.max(x, axis=self.axis, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
 

@@ -87,5 +87,5 @@ def _share_among_extremes(xp: ArrayNamespace, g: Array, x: Array, z: Array, axis
     """``g`` sent to the elements equal to the result, split evenly among ties."""
     kept = kept_shape(x, axis)
     is_extreme = x == xp.reshape(z, kept)
-    count = xp.sum(is_extreme, axis=axis, keepdims=True)
+    count = xp.astype(xp.sum(is_extreme, axis=axis, keepdims=True), g.dtype)  # float32 stays
     return xp.broadcast_to(xp.reshape(g, kept), x.shape) * is_extreme / count

@@ -137,8 +137,20 @@ def animate_backward(
         root=html.escape(graph.root),
         last=max(len(frames) - 1, 0),
         frames="\n".join(frames),
-        captions=json.dumps(captions),
+        captions=script_json(captions),
     )
     target = Path(path)
     target.write_text(page, encoding="utf-8")
     return target
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside an HTML ``<script>``: ``<``, ``>`` and ``&`` as escapes, so a
+    name containing ``</script>`` cannot end the script.
+
+    Examples:
+        >>> print(script_json(["</script>"]))
+        ["\\u003c/script\\u003e"]
+    """
+    text = json.dumps(value)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -149,6 +149,11 @@ def draw(
     """Turn a :class:`Graph` into a ``graphviz.Digraph``; ``highlight`` names nodes to mark."""
     highlight = highlight or set()
     Drawing = _drawing_class()
+    # Every name and label may come from the user: escape() makes graphviz read each label
+    # as plain text (never an HTML-like <...> label, never a backslash escape), and nodes
+    # get ids of our own (a name's ":" would otherwise be read as a port).
+    esc = _graphviz().escape
+    ids = {key: f"n{i}" for i, key in enumerate([*graph.tensors, *graph.ops])}
     drawing = Drawing(
         "tinygrad_nn",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
@@ -157,7 +162,7 @@ def draw(
     )
     clusters = {path: Drawing(name=f"cluster_{i}") for i, path in enumerate(graph.clusters())}
     for path, cluster in clusters.items():
-        cluster.attr(label=module_title(path[-1]), style="rounded,dashed", color="#888888")
+        cluster.attr(label=esc(module_title(path[-1])), style="rounded,dashed", color="#888888")
 
     def home(path: tuple[Any, ...]) -> Any:
         return clusters.get(path, drawing)
@@ -166,15 +171,17 @@ def draw(
     for node in graph.tensors.values():
         lines = tensor_lines(node, show_data, show_grad, max_elements)
         extra = marked if node.key in highlight else {}
-        home(node.cluster).node(node.key, "\n".join(lines), **{**STYLE[node.kind], **extra})
+        label = esc("\n".join(lines))
+        home(node.cluster).node(ids[node.key], label, **{**STYLE[node.kind], **extra})
     for op in graph.ops.values():
         style = STYLE["op" if op.op is not None else "module"]
         label = op.title if op.op is None else _op_label(op.op)
         extra = marked if op.key in highlight else {}
-        home(op.cluster).node(op.key, label, **{**style, **extra})
+        home(op.cluster).node(ids[op.key], esc(label), **{**style, **extra})
     for edge in graph.edges:
         extra = marked if {edge.source, edge.target} <= highlight else {}
-        drawing.edge(edge.source, edge.target, label=edge.label, **extra)
+        label = esc(edge.label) if edge.label else edge.label
+        drawing.edge(ids[edge.source], ids[edge.target], label=label, **extra)
     if graph.omitted:
         drawing.node(
             "omitted",
