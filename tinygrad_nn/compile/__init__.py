@@ -50,9 +50,13 @@ nothing from compiling.
 
 What a trace cannot see: Python decisions made on tensor *values* (``if loss > 1``,
 ``.item()``, comparisons feeding ``where``) would be frozen into the code, so they raise
-:class:`TracingError` during the trace. Tensors the function reads from outside (a
-module's parameters) are arguments of the compiled code and are read at every call;
-other outside values (data arrays, constants) are frozen at trace time.
+:class:`TracingError` during the trace. So does a value read through ``.data`` that ends
+up in the code: every trace runs the function twice, the second time with other values
+in its float inputs and trainable outside tensors, and the two programs must be equal.
+Tensors the function reads from outside that require grad (a module's parameters) are
+arguments of the compiled code and are read at every call; other outside values (data
+arrays, constants) are frozen at trace time. Which outside tensors require grad is part
+of the trace: changing it (freezing a weight) traces again.
 """
 
 from tinygrad_nn.compile.function import MAX_TRACES, CompiledFunction, compile

@@ -11,6 +11,7 @@ Examples:
 from __future__ import annotations
 
 import inspect
+import weakref
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.backprop import graph_tensors
 from tinygrad_nn.compile.source import write_program
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.grad_mode import enable_grad
@@ -35,6 +37,7 @@ class Trace:
     captured: list[Tensor]  # outside tensors that require grad: read at every call
     wants_grad: list[bool]  # per explicit input: does the caller want its gradient
     kinds: list[str]  # per explicit input: its dtype kind ("f" float inputs are arguments)
+    frozen: list[weakref.ref[Tensor]]  # outside tensors without grad: baked in as constants
 
     def __post_init__(self) -> None:
         self.captured_shapes = [t.data.shape for t in self.captured]
@@ -44,12 +47,23 @@ class Trace:
         self.receivers = [i for i, wants in enumerate(self.wants_grad) if wants]
 
     def captured_still_fit(self) -> bool:
-        """False if an outside tensor changed shape since the trace."""
+        """False if an outside tensor changed shape or requires_grad since the trace.
+
+        Which outside tensors require grad is part of what was traced: a weight frozen
+        later must stop receiving gradients, a constant made trainable must become an
+        argument (read at every call) instead of its trace-time value.
+        """
+        if any(not t.requires_grad for t in self.captured):
+            return False
+        for ref in self.frozen:
+            t = ref()
+            if t is not None and t.requires_grad:
+                return False
         return [t.data.shape for t in self.captured] == self.captured_shapes
 
 
-def _outside_names(fn: Callable[..., Any]) -> dict[int, str]:
-    """Names the function uses for outside objects: tensors, arrays, modules' parameters."""
+def _scope(fn: Callable[..., Any]) -> dict[str, Any]:
+    """The outside objects ``fn`` refers to by name: its globals and closure variables."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return {}
@@ -63,8 +77,13 @@ def _outside_names(fn: Callable[..., Any]) -> dict[int, str]:
             scope[name] = cell.cell_contents
         except ValueError:  # an empty cell
             continue
+    return scope
+
+
+def _outside_names(fn: Callable[..., Any]) -> dict[int, str]:
+    """Names the function uses for outside objects: tensors, arrays, modules' parameters."""
     names: dict[int, str] = {}
-    for name, value in scope.items():
+    for name, value in _scope(fn).items():
         if isinstance(value, Tensor):
             names[id(value)] = name
             names.setdefault(id(value.data), name)
@@ -74,6 +93,17 @@ def _outside_names(fn: Callable[..., Any]) -> dict[int, str]:
             for path, parameter in value.named_parameters():
                 names[id(parameter)] = f"{name}_{path}"
     return names
+
+
+def _trainable_outside(fn: Callable[..., Any]) -> list[Tensor]:
+    """The outside tensors ``fn`` refers to that require grad (a module's parameters too)."""
+    found = []
+    for value in _scope(fn).values():
+        if isinstance(value, Tensor):
+            found.append(value)
+        elif callable(getattr(value, "named_parameters", None)):
+            found += [parameter for _, parameter in value.named_parameters()]
+    return [t for t in found if t.requires_grad and t.dtype.kind == "f"]
 
 
 def _call_recording_locals(
@@ -99,14 +129,62 @@ def _call_recording_locals(
 
 
 def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
-    """Run ``fn`` once, then write forward and backward as one NumPy function."""
+    """Run ``fn`` once, then write forward and backward as one NumPy function.
+
+    The function is then traced a second time with every float value it reads changed
+    (its float inputs and the outside tensors that require grad). The code must come out
+    the same: if it does not, the function used a value (``x.data.sum()``, a random
+    draw) to decide something that the code would freeze, and :class:`TracingError` says so.
+    """
+    wants_grad = [t.requires_grad for t in inputs]
+    names = (_argument_names(fn, len(inputs)), _outside_names(fn))
+    result, leaves, written = _write(fn, [t.data for t in inputs], wants_grad, names, name)
+    source, constants, captured = written
+    changed = {id(t): t for t in [*captured, *_trainable_outside(fn)]}.values()
+    originals = [t.data for t in changed]
+    try:  # the second trace, on other values
+        for t in changed:
+            t.data = _other_values(t.data)
+        other = [_other_values(t.data) if t.dtype.kind == "f" else t.data for t in inputs]
+        again = _write(fn, other, wants_grad, names, name)[2]
+    finally:
+        for t, data in zip(changed, originals):
+            t.data = data
+    if again[0] != source or not _same_arrays(again[1], constants):
+        raise TracingError(
+            f"compile: {name} reads the values of tensors (e.g. through .data, .numpy() or "
+            "a random draw) in a way that changes the code it traces: with other input "
+            "values it wrote different code. Compute such values outside the compiled "
+            "function and pass them in as inputs"
+        )
+    namespace: dict[str, Any] = {
+        "np": np,
+        "sigmoid": numpy_xp.sigmoid,  # the engine's: no overflow warning at -1000
+        "scatter_add": numpy_xp.scatter_add,
+        **constants,
+    }
+    exec(compile(source, f"<tinygrad_nn.compile {name}>", "exec"), namespace)
+    explicit = {id(t) for t in leaves}
+    frozen = [
+        weakref.ref(t)
+        for t in graph_tensors(result)
+        if t._ctx is None and not t.requires_grad and id(t) not in explicit
+    ]
+    kinds = [t.dtype.kind for t in inputs]
+    return Trace(namespace[name], source, captured, wants_grad, kinds, frozen)
+
+
+def _write(
+    fn: Callable[..., Any],
+    arrays: Sequence[np.ndarray],
+    wants_grad: Sequence[bool],
+    names: tuple[list[str], dict[int, str]],
+    name: str,
+) -> tuple[Tensor, list[Tensor], tuple[str, dict[str, Any], list[Tensor]]]:
+    """Run ``fn`` on ``arrays`` while recording; its result, its leaves and the program."""
     # Every float input is tracked (requires grad inside the trace) so that every op that
     # depends on it is recorded; the caller's gradients are only for those that asked.
-    wants_grad = [t.requires_grad for t in inputs]
-    leaves = [
-        Tensor._wrap(t.data, t.dtype.kind == "f") if t.dtype.kind == "f" else Tensor._wrap(t.data)
-        for t in inputs
-    ]
+    leaves = [Tensor._wrap(a, a.dtype.kind == "f") for a in arrays]
     previous = recording.tracing
     recording.tracing = True
     try:
@@ -124,24 +202,18 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
             f"compile: {name}'s result does not depend on any input or parameter that "
             "requires grad, so there is nothing to differentiate"
         )
+    parameters, outside = names
+    written = write_program(result, leaves, wants_grad, parameters, local_names, outside, name)
+    return result, leaves, written
 
-    source, constants, captured = write_program(
-        result,
-        leaves,
-        wants_grad,
-        _argument_names(fn, len(inputs)),
-        local_names,
-        _outside_names(fn),
-        name,
-    )
-    namespace: dict[str, Any] = {
-        "np": np,
-        "sigmoid": numpy_xp.sigmoid,  # the engine's: no overflow warning at -1000
-        "scatter_add": numpy_xp.scatter_add,
-        **constants,
-    }
-    exec(compile(source, f"<tinygrad_nn.compile {name}>", "exec"), namespace)
-    return Trace(namespace[name], source, captured, wants_grad, [t.dtype.kind for t in inputs])
+
+def _other_values(array: np.ndarray) -> np.ndarray:
+    """Different values of the same shape and dtype (x -> 1.25 x + 0.375)."""
+    return (array * 1.25 + 0.375).astype(array.dtype)
+
+
+def _same_arrays(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
