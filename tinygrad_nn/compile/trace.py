@@ -11,8 +11,8 @@ Examples:
 from __future__ import annotations
 
 import inspect
-import weakref
 import sys
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
