@@ -11,12 +11,14 @@ weight trajectories, and writes ``DIR/loss.csv`` and ``DIR/loss.png``.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from tinygrad_nn import tutorial
+from tinygrad_nn.files import write_atomic
 
 
 def write_loss_files(out: Path, hand: list[float], auto: list[float]) -> list[Path]:
@@ -24,7 +26,7 @@ def write_loss_files(out: Path, hand: list[float], auto: list[float]) -> list[Pa
     out.mkdir(parents=True, exist_ok=True)
     csv = out / "loss.csv"
     rows = [f"{i},{h!r},{a!r}" for i, (h, a) in enumerate(zip(hand, auto), start=1)]
-    csv.write_text("iteration,loss_by_hand,loss_autodiff\n" + "\n".join(rows) + "\n")
+    write_atomic(csv, "iteration,loss_by_hand,loss_autodiff\n" + "\n".join(rows) + "\n")
     written = [csv]
     try:
         import matplotlib
@@ -47,7 +49,9 @@ def write_loss_files(out: Path, hand: list[float], auto: list[float]) -> list[Pa
     axes.legend()
     figure.tight_layout()
     png = out / "loss.png"
-    figure.savefig(png, dpi=100)
+    image = io.BytesIO()
+    figure.savefig(image, format="png", dpi=100)
+    write_atomic(png, image.getvalue())
     plt.close(figure)
     written.append(png)
     return written
@@ -91,15 +95,14 @@ def run_graph(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     loss = tutorial.named_seed_graph(args.seed)
     written = []
-    (out / "graph.dot").write_text(viz.to_dot(loss) + "\n")
-    (out / "graph.mmd").write_text(viz.to_mermaid(loss) + "\n")
+    write_atomic(out / "graph.dot", viz.to_dot(loss) + "\n")
+    write_atomic(out / "graph.mmd", viz.to_mermaid(loss) + "\n")
     explanation = viz.explanation(loss)
-    (out / "explain.txt").write_text(
-        explanation + "\n\n" + tutorial.seed_formulas_check(loss) + "\n"
-    )
+    check = tutorial.seed_formulas_check(loss)
+    write_atomic(out / "explain.txt", explanation + "\n\n" + check + "\n")
     written += [out / "graph.dot", out / "graph.mmd", out / "explain.txt"]
     if viz.dot_available():
-        (out / "graph.svg").write_text(viz.render_svg(loss))
+        write_atomic(out / "graph.svg", viz.render_svg(loss))
         viz.animate_backward(loss, out / "backprop.html")
         written += [out / "graph.svg", out / "backprop.html"]
     else:

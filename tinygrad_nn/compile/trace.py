@@ -170,7 +170,7 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
         for t in graph_tensors(result)
         if t._ctx is None and not t.requires_grad and id(t) not in explicit
     ]
-    kinds = [t.dtype.kind for t in inputs]
+    kinds: list[str] = [t.dtype.kind for t in inputs]
     return Trace(namespace[name], source, captured, wants_grad, kinds, frozen)
 
 

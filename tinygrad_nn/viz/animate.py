@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.files import write_atomic
 from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.graph import build_graph, summary
 from tinygrad_nn.viz.render import draw
@@ -140,7 +141,7 @@ def animate_backward(
         captions=script_json(captions),
     )
     target = Path(path)
-    target.write_text(page, encoding="utf-8")
+    write_atomic(target, page)
     return target
 
 
