@@ -12,9 +12,10 @@ Examples:
 from numpy import float32, float64
 
 from tinygrad_nn import nn, optim
+from tinygrad_nn.anomaly import detect_anomaly
 from tinygrad_nn.autograd import grad
 from tinygrad_nn.compile import compile
-from tinygrad_nn.errors import TracingError
+from tinygrad_nn.errors import AnomalyError, TracingError
 from tinygrad_nn.functions import concatenate, maximum, minimum, stack, where
 from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -26,6 +27,7 @@ from tinygrad_nn.tensor import Tensor, apply
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnomalyError",
     "GradcheckError",
     "Op",
     "Tensor",
@@ -33,6 +35,7 @@ __all__ = [
     "apply",
     "compile",
     "concatenate",
+    "detect_anomaly",
     "enable_grad",
     "float32",
     "float64",

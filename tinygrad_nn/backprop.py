@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from tinygrad_nn import anomaly
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.namespace import numpy_xp
@@ -193,7 +194,10 @@ def _chain_rule_step(
     Inputs that were Python numbers (the op's constants) get no share.
     """
     xp = interpreter.xp
-    shares: Any = op.backward(xp, g, *interpreter.arguments(op, node))
+    arguments = interpreter.arguments(op, node)
+    shares: Any = op.backward(xp, g, *arguments)
+    if anomaly.state.enabled:  # detect_anomaly(): no NaN or infinity may flow back
+        anomaly.check_backward(op, shares, arguments)
     parents: Any = op.parents
     if op.constants:  # an input given as a number gets no share
         shares = list(shares)

@@ -23,3 +23,12 @@ class TracingError(RuntimeError):
         ...     print("item()" in str(error))
         True
     """
+
+
+class AnomalyError(RuntimeError):
+    """An op made a NaN or an infinity while :func:`tinygrad_nn.detect_anomaly` was on.
+
+    Examples:
+        >>> issubclass(AnomalyError, RuntimeError)
+        True
+    """

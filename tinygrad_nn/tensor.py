@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn import backprop, grad_mode
+from tinygrad_nn import anomaly, backprop, grad_mode
 from tinygrad_nn.dtypes import DTypeLike, as_array
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.recorded import RecordedNamespace
@@ -67,6 +67,9 @@ def apply(op: Op, *inputs: Any) -> Tensor:
         raise forward_error(op, arrays, error) from None
     if type(out) is not np.ndarray:  # NumPy returns scalars for 0-d results
         out = np.asarray(out)
+    if anomaly.state.enabled:  # detect_anomaly(): check the value, note the user's line
+        anomaly.check_forward(op, arrays, out)
+        op.made_at = anomaly.caller_line()
     if grad_mode._state.enabled:
         for t in inputs:
             if t.requires_grad:  # record the op: it becomes the result's link to its inputs

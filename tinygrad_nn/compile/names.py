@@ -35,6 +35,7 @@ class Namer:
     def __init__(self) -> None:
         self.taken: set[str] = set(RESERVED)
         self.temporaries = itertools.count(1)
+        self.next_number: dict[str, int] = {}  # per base: where to look for a free suffix
 
     def fresh(self, base: str) -> str:
         """A new identifier made from ``base`` (see the rules above)."""
@@ -42,9 +43,12 @@ class Namer:
         base = "".join(c if ("_" + c).isidentifier() else "_" for c in base) or "v"
         if base[0].isdigit() or keyword.iskeyword(base):
             base = "v_" + base
-        name, counter = base, 2
-        while name in self.taken:
-            name, counter = f"{base}_{counter}", counter + 1
+        name = base
+        if name in self.taken:  # searching on from the last suffix keeps naming linear
+            number = self.next_number.get(base, 2)
+            while f"{base}_{number}" in self.taken:
+                number += 1
+            name, self.next_number[base] = f"{base}_{number}", number + 1
         self.taken.add(name)
         return name
 

@@ -51,7 +51,8 @@ class Op:
     - ``constants``: ``(position, value)`` for each input given as a Python number
       (``x * 2.0``): a parameter of the op, not a node of the graph;
     - ``saved``: the inputs' arrays (numbers in place) and the output's, for backward;
-    - ``scope``: the ``nn.Module`` calls it was made in (drawn as clusters).
+    - ``scope``: the ``nn.Module`` calls it was made in (drawn as clusters);
+    - ``made_at``: in anomaly mode, the line of the user's code that made it.
     """
 
     name: ClassVar[str] = "op"
@@ -64,6 +65,7 @@ class Op:
     constants: tuple[tuple[int, Any], ...] = ()
     saved: tuple[Any, ...] | None = None
     scope: tuple[Any, ...] = ()
+    made_at: str = "(not recorded: made outside detect_anomaly)"
 
     def forward(self, xp: ArrayNamespace, *inputs: Array) -> Array:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")

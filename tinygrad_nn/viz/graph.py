@@ -143,11 +143,15 @@ def build_graph(
     graph = Graph(root="", omitted=omitted)
     keys: dict[Tensor, str] = {}
     used: set[str] = set()
+    next_number: dict[str, int] = {}  # per base name: where to look for a free suffix
 
     def fresh(base: str) -> str:
-        key, counter = base, 2
-        while key in used:
-            key, counter = f"{base}_{counter}", counter + 1
+        key = base
+        if key in used:  # base_2, base_3...: searching on from the last one keeps it linear
+            number = next_number.get(base, 2)
+            while f"{base}_{number}" in used:
+                number += 1
+            key, next_number[base] = f"{base}_{number}", number + 1
         used.add(key)
         return key
 

@@ -291,11 +291,17 @@ def to_mermaid(
 
 
 def to_text(
-    root: Tensor, *, show_data: bool = True, show_grad: bool = True, max_elements: int = 6
+    root: Tensor,
+    *,
+    show_data: bool = True,
+    show_grad: bool = True,
+    max_elements: int = 6,
+    max_nodes: int | None = 400,
 ) -> str:
     """The graph as an indented tree for a terminal; a value used twice is shown once.
 
-    Written without recursion, so it works for graphs of any depth.
+    Written without recursion, so it works for graphs of any depth. Like the drawings,
+    it shows the ``max_nodes`` latest tensors (None: all); the count of the rest ends it.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -303,7 +309,7 @@ def to_text(
         mul_out = mul(w, 3)  shape ()  grad 1.
         └── w   parameter  shape ()  grad 3.
     """
-    graph = _graph_for(root, show_grad, None, False)
+    graph = _graph_for(root, show_grad, max_nodes, False)
     made_by = {op.output: op for op in graph.ops.values()}
     inputs_of: dict[str, list[str]] = {}
     for edge in graph.edges:
@@ -343,4 +349,6 @@ def to_text(
         for i, child in reversed(list(enumerate(children))):
             last = i == len(children) - 1
             stack.append((child, child_prefix if branch else "", "└── " if last else "├── "))
+    if graph.omitted:
+        lines.append(f"({graph.omitted:,} earlier values not shown: pass max_nodes=None)")
     return "\n".join(lines)

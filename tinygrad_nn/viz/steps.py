@@ -143,12 +143,14 @@ def explain(root: Tensor, max_elements: int = 6, file: Any = None) -> None:
     print(explanation(root, max_elements), file=file)
 
 
-def explanation(root: Tensor, max_elements: int = 6) -> str:
+def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200) -> str:
     """The backward pass of ``root`` as a chain-rule derivation, as text.
 
     Each step names the op, the gradient arriving from above, the local derivative and
     what is sent to each input; a value used twice shows its two shares added. The end
     gathers each parameter's gradient written out in full, composed from the steps.
+    Past ``max_steps`` steps (None: no limit) the rest are counted, not written, and so
+    is the composed code.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -166,7 +168,8 @@ def explanation(root: Tensor, max_elements: int = 6) -> str:
         "",
         f"dL/d{graph.root} = 1   (the output itself)",
     ]
-    for step in steps:
+    shown = steps if max_steps is None else steps[:max_steps]
+    for step in shown:
         lines.append("")
         lines.append(f"step {step.index}: {step.title}      [{_definition_with_names(step)}]")
         lines.append(f"  upstream     g = dL/d{step.node} = {show(step.upstream)}")
@@ -178,6 +181,9 @@ def explanation(root: Tensor, max_elements: int = 6) -> str:
                     f"      {c.to} is used {c.earlier + 1} times: accumulated dL/d{c.to} = "
                     f"{show(c.accumulated)}"
                 )
+    if len(shown) < len(steps):
+        lines += ["", f"({len(steps) - len(shown):,} more steps not shown: pass max_steps=None)"]
+        return "\n".join(lines)
     lines += ["", "Composed, written out as NumPy (what tg.compile generates):", ""]
     lines += ["  " + line for line in composed_backward(root, graph)]
     return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""Anomaly mode: stop at the first op that makes a NaN or an infinity, and say where.
+
+Inside ``with tg.detect_anomaly():`` (or a function decorated with it), every op's
+output is checked when it is computed, and every gradient an op's backward rule sends;
+the first one holding a NaN or an infinity raises :class:`AnomalyError` naming the op,
+its formula, its inputs' shapes and value ranges, and the line of your code that made
+it. The line is only recorded in this mode: outside it, the engine does no extra work
+but one flag test per op.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> x = tg.Tensor([4.0, 1.0], requires_grad=True)
+    >>> with tg.detect_anomaly():
+    ...     try:
+    ...         (x - 2).sqrt().sqrt()
+    ...     except tg.AnomalyError as error:
+    ...         print(str(error).splitlines()[0])
+    detect_anomaly: sqrt made NaN in its output
+"""
+
+from __future__ import annotations
+
+import linecache
+import sys
+import threading
+from collections.abc import Sequence
+from contextlib import ContextDecorator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.errors import AnomalyError
+from tinygrad_nn.ops.base import Op
+
+PACKAGE = str(Path(__file__).resolve().parent)
+
+
+class _AnomalyState(threading.local):
+    enabled: bool = False
+
+
+state = _AnomalyState()
+
+
+class detect_anomaly(ContextDecorator):
+    """Check every op's output and gradients for NaN and infinity (a ``with`` block or a
+    decorator), as ``torch.autograd.detect_anomaly``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> @tg.detect_anomaly()
+        ... def safe(x):
+        ...     return (x * 2).sum()
+        >>> safe(tg.Tensor([1.0], requires_grad=True))
+        Tensor(2.)
+    """
+
+    def __init__(self) -> None:
+        self.previous: list[bool] = []
+
+    def __enter__(self) -> detect_anomaly:
+        self.previous.append(state.enabled)
+        state.enabled = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        state.enabled = self.previous.pop()
+
+
+def caller_line() -> str:
+    """``file:line: code`` of the innermost frame outside tinygrad_nn: the user's line."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "(unknown)"
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}: {code}"
+
+
+def _bad(value: Any) -> str | None:
+    """'NaN' or 'infinity' if ``value`` (an array or a number) holds one, else None."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "fc":
+        return None
+    if np.isnan(array).any():
+        return "NaN"
+    if np.isinf(array).any():
+        return "infinity"
+    return None
+
+
+def _describe(values: Sequence[Any], op: Op) -> str:
+    parts = []
+    for position, value in enumerate(values):
+        array = np.asarray(value)
+        finite = array[np.isfinite(array)] if array.dtype.kind in "fc" else array
+        span = (
+            f"values in [{finite.min():.4g}, {finite.max():.4g}]"
+            if finite.size
+            else "no finite value"
+        )
+        parts.append(f"{op.input_name(position)}: shape {array.shape}, {span}")
+    return "; ".join(parts)
+
+
+def check_forward(op: Op, arrays: Sequence[Any], out: np.ndarray) -> None:
+    """Raise if ``out`` holds NaN or infinity (called by ``apply`` in anomaly mode)."""
+    bad = _bad(out)
+    if bad is not None:
+        raise AnomalyError(_message(op, f"made {bad} in its output", arrays, caller_line()))
+
+
+def check_backward(op: Op, shares: Sequence[Any], arguments: Sequence[Any]) -> None:
+    """Raise if a gradient the op's backward sends holds NaN or infinity."""
+    for position, share in enumerate(shares):
+        bad = _bad(share) if share is not None else None
+        if bad is not None:
+            where = f"made {bad} in its backward, in the gradient for {op.input_name(position)}"
+            raise AnomalyError(_message(op, where, arguments[:-1], op.made_at))
+
+
+def _message(op: Op, what: str, inputs: Sequence[Any], made_at: str) -> str:
+    derivatives = ", ".join(op.derivatives)
+    return (
+        f"detect_anomaly: {op.name} {what}\n"
+        f"  op:     {op.definition}   ({derivatives})\n"
+        f"  inputs: {_describe(inputs, op)}\n"
+        f"  made at {made_at}"
+    )
