@@ -52,8 +52,8 @@ class detect_anomaly(ContextDecorator):
         >>> @tg.detect_anomaly()
         ... def safe(x):
         ...     return (x * 2).sum()
-        >>> safe(tg.Tensor([1.0], requires_grad=True))
-        Tensor(2.)
+        >>> safe(tg.Tensor([1.0], requires_grad=True)).item()
+        2.0
     """
 
     def __init__(self) -> None:
