@@ -31,7 +31,8 @@ class MatMul(Op):
         try:
             return xp.matmul(x, y)
         except ValueError:
-            raise ValueError(matmul_mismatch(x.shape, y.shape)) from None
+            shapes = getattr(x, "shape", ()), getattr(y, "shape", ())  # a number has none
+            raise ValueError(matmul_mismatch(*shapes)) from None
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
         need_x, need_y = self.needs_input_grad  # skip the product an input does not need
