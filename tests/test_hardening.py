@@ -165,7 +165,9 @@ def test_non_integer_sizes_are_type_errors(call) -> None:
 
 def test_a_non_numeric_operand_is_a_type_error_naming_the_operator() -> None:
     h = tg.Tensor([1.0], requires_grad=True)
-    with pytest.raises(TypeError, match=r"unsupported operand type\(s\) for \+: 'Tensor' and 'str'"):
+    with pytest.raises(
+        TypeError, match=r"unsupported operand type\(s\) for \+: 'Tensor' and 'str'"
+    ):
         h + "abc"
 
 
