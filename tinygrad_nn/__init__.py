@@ -15,12 +15,30 @@ from tinygrad_nn import nn, optim
 from tinygrad_nn.anomaly import detect_anomaly
 from tinygrad_nn.autograd import grad
 from tinygrad_nn.compile import compile
+from tinygrad_nn.creation import (
+    arange,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from tinygrad_nn.errors import AnomalyError, TracingError
 from tinygrad_nn.functions import concatenate, maximum, minimum, stack, where
 from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from tinygrad_nn.nn.init import manual_seed
 from tinygrad_nn.ops import Op
+from tinygrad_nn.seeding import manual_seed
 from tinygrad_nn.serialization import load, save
 from tinygrad_nn.tensor import Tensor, apply
 
@@ -33,25 +51,41 @@ __all__ = [
     "Tensor",
     "TracingError",
     "apply",
+    "arange",
     "compile",
     "concatenate",
     "detect_anomaly",
+    "empty",
     "enable_grad",
+    "eye",
     "float32",
     "float64",
+    "full",
+    "full_like",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "linspace",
     "load",
     "manual_seed",
     "maximum",
     "minimum",
     "nn",
     "no_grad",
+    "ones",
+    "ones_like",
     "optim",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
     "save",
     "set_grad_enabled",
     "stack",
+    "tensor",
     "where",
+    "zeros",
+    "zeros_like",
 ]

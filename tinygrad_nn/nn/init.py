@@ -16,25 +16,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tinygrad_nn.seeding import default_generator, manual_seed
+
 Initializer = Callable[[tuple[int, ...], np.random.Generator], np.ndarray]
 
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator that initialisers use when none is given (like torch.manual_seed).
-
-    Examples:
-        >>> _ = manual_seed(0)
-    """
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
-
-
-def default_generator() -> np.random.Generator:
-    """The generator used when a layer is given no ``rng``."""
-    return _generator
+__all__ = ["default_generator", "manual_seed"]
 
 
 def _fan_in(shape: tuple[int, ...]) -> int:
