@@ -134,7 +134,7 @@ def main() -> None:
     caught = 0
     survivors = []
     with ThreadPoolExecutor(args.jobs) as pool:
-        for path, index, description, line, failed in pool.map(run_mutant, jobs):
+        for path, _, description, line, failed in pool.map(run_mutant, jobs):
             caught += failed
             if not failed:
                 survivors.append(f"  {path}:{line}  {description}")

@@ -29,6 +29,7 @@ from tinygrad_nn.namespace.recorded import RecordedNamespace
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import forward_error
 from tinygrad_nn.recording import state as recording
+from tinygrad_nn.tensor_math import TensorMath
 from tinygrad_nn.tensor_methods import TensorMethods
 from tinygrad_nn.tensor_operators import Operand, TensorOperators
 
@@ -91,7 +92,7 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
     return tensors
 
 
-class Tensor(TensorOperators, TensorMethods):
+class Tensor(TensorOperators, TensorMethods, TensorMath):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:

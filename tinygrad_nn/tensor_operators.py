@@ -161,6 +161,18 @@ class TensorOperators:
     def __rpow__(self, other: Operand) -> Tensor:
         return self._binary(ops.Pow(), other, reflected=True)
 
+    def __mod__(self, other: Operand) -> Tensor:
+        return self._binary(ops.Remainder(), other)
+
+    def __rmod__(self, other: Operand) -> Tensor:
+        return self._binary(ops.Remainder(), other, reflected=True)
+
+    def __floordiv__(self, other: Operand) -> Tensor:
+        return self._constant_result(np.floor_divide, other)  # not differentiable
+
+    def __rfloordiv__(self, other: Operand) -> Tensor:
+        return self._constant_result(np.floor_divide, other, reflected=True)
+
     def __matmul__(self, other: Operand) -> Tensor:
         return self._binary(ops.MatMul(), other)
 
@@ -193,9 +205,9 @@ class TensorOperators:
     def __int__(self) -> int:
         return int(self.item())
 
-    # Comparisons give bool tensors that are constants: they are not differentiable.
+    # Comparisons (and floor division) give constant tensors: they are not differentiable.
 
-    def _compare(self, ufunc: np.ufunc, other: Operand) -> Tensor:
+    def _constant_result(self, ufunc: np.ufunc, other: Operand, reflected: bool = False) -> Tensor:
         if isinstance(other, TensorOperators):
             value = other.data
             if other.requires_grad:
@@ -209,22 +221,23 @@ class TensorOperators:
                 return NotImplemented
         if self.requires_grad:
             self._check_not_tracing(f"comparison with {ufunc.__name__}")
-        return self._wrap(np.asarray(ufunc(self.data, value)))
+        pair = (value, self.data) if reflected else (self.data, value)
+        return self._wrap(np.asarray(ufunc(*pair)))
 
     def __lt__(self, other: Operand) -> Tensor:
-        return self._compare(np.less, other)
+        return self._constant_result(np.less, other)
 
     def __le__(self, other: Operand) -> Tensor:
-        return self._compare(np.less_equal, other)
+        return self._constant_result(np.less_equal, other)
 
     def __gt__(self, other: Operand) -> Tensor:
-        return self._compare(np.greater, other)
+        return self._constant_result(np.greater, other)
 
     def __ge__(self, other: Operand) -> Tensor:
-        return self._compare(np.greater_equal, other)
+        return self._constant_result(np.greater_equal, other)
 
     def __eq__(self, other: Operand) -> Tensor:  # type: ignore[override]
-        return self._compare(np.equal, other)
+        return self._constant_result(np.equal, other)
 
     def __ne__(self, other: Operand) -> Tensor:  # type: ignore[override]
-        return self._compare(np.not_equal, other)
+        return self._constant_result(np.not_equal, other)

@@ -60,6 +60,45 @@ class SymbolicNamespace:
     def sign(self, x: Any) -> Sym:
         return self._unary("np.sign", x, np.sign)
 
+    def sin(self, x: Any) -> Sym:
+        return self._unary("np.sin", x, np.sin)
+
+    def cos(self, x: Any) -> Sym:
+        return self._unary("np.cos", x, np.cos)
+
+    def tan(self, x: Any) -> Sym:
+        return self._unary("np.tan", x, np.tan)
+
+    def asin(self, x: Any) -> Sym:
+        return self._unary("np.arcsin", x, np.arcsin)
+
+    def acos(self, x: Any) -> Sym:
+        return self._unary("np.arccos", x, np.arccos)
+
+    def atan(self, x: Any) -> Sym:
+        return self._unary("np.arctan", x, np.arctan)
+
+    def sinh(self, x: Any) -> Sym:
+        return self._unary("np.sinh", x, np.sinh)
+
+    def cosh(self, x: Any) -> Sym:
+        return self._unary("np.cosh", x, np.cosh)
+
+    def log2(self, x: Any) -> Sym:
+        return self._unary("np.log2", x, np.log2)
+
+    def log10(self, x: Any) -> Sym:
+        return self._unary("np.log10", x, np.log10)
+
+    def floor(self, x: Any) -> Sym:
+        return self._unary("np.floor", x, np.floor)
+
+    def ceil(self, x: Any) -> Sym:
+        return self._unary("np.ceil", x, np.ceil)
+
+    def round(self, x: Any) -> Sym:
+        return self._unary("np.round", x, np.round)
+
     def sigmoid(self, x: Any) -> Sym:
         return self._unary("sigmoid", x, numpy_xp.sigmoid)
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # Operator precedence, as Python's: it decides where parentheses are written.
 ATOM, POWER, UNARY, PRODUCT, SUM, COMPARISON = 100, 90, 80, 70, 60, 50
-BINARY = {"**": POWER, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "+": SUM, "-": SUM}
+BINARY = {"**": POWER, "*": PRODUCT, "/": PRODUCT, "%": PRODUCT, "@": PRODUCT, "+": SUM, "-": SUM}
 BINARY.update({op: COMPARISON for op in ("<", "<=", ">", ">=", "==", "!=")})
 WRITTEN_AS_NUMBERS = ("float64", "int64", "bool")  # the dtypes of Python's own numbers
 
@@ -35,6 +35,7 @@ NUMPY_BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "**": np.power,
     "*": np.multiply,
     "/": np.true_divide,
+    "%": np.remainder,
     "@": np.matmul,
     "+": np.add,
     "-": np.subtract,
@@ -121,6 +122,12 @@ class Sym:
 
     def __rtruediv__(self, other: Any) -> Sym:
         return self._binary("/", other, True)
+
+    def __mod__(self, other: Any) -> Sym:
+        return self._binary("%", other)
+
+    def __rmod__(self, other: Any) -> Sym:
+        return self._binary("%", other, True)
 
     def __pow__(self, other: Any) -> Sym:
         return self._binary("**", other)

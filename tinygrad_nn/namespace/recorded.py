@@ -86,6 +86,45 @@ class RecordedNamespace:
         """sign(x) is piecewise constant: its derivative is 0, so it is a plain constant."""
         return self.constant(np.sign(self.array_of(x)))
 
+    def sin(self, x: Array) -> Array:
+        return self.apply(ops.Sin(), x)
+
+    def cos(self, x: Array) -> Array:
+        return self.apply(ops.Cos(), x)
+
+    def tan(self, x: Array) -> Array:
+        return self.apply(ops.Tan(), x)
+
+    def asin(self, x: Array) -> Array:
+        return self.apply(ops.Asin(), x)
+
+    def acos(self, x: Array) -> Array:
+        return self.apply(ops.Acos(), x)
+
+    def atan(self, x: Array) -> Array:
+        return self.apply(ops.Atan(), x)
+
+    def sinh(self, x: Array) -> Array:
+        return self.apply(ops.Sinh(), x)
+
+    def cosh(self, x: Array) -> Array:
+        return self.apply(ops.Cosh(), x)
+
+    def log2(self, x: Array) -> Array:
+        return self.apply(ops.Log2(), x)
+
+    def log10(self, x: Array) -> Array:
+        return self.apply(ops.Log10(), x)
+
+    def floor(self, x: Array) -> Array:
+        return self.constant(np.floor(self.array_of(x)))  # a step: constant, no gradient
+
+    def ceil(self, x: Array) -> Array:
+        return self.constant(np.ceil(self.array_of(x)))
+
+    def round(self, x: Array) -> Array:
+        return self.constant(np.round(self.array_of(x)))
+
     def sigmoid(self, x: Array) -> Array:
         return self.apply(ops.Sigmoid(), x)
 

@@ -93,6 +93,18 @@ class Op:
 
     # ------------------------------------------------------------ inputs and constants
 
+    def with_constant(self, position: int, value: Any) -> Op:
+        """This op with input ``position`` fixed to the number ``value``; returns the op.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> from tinygrad_nn import ops
+            >>> tg.apply(ops.Pow().with_constant(0, 2.0), tg.Tensor([3.0]))   # 2 ** x
+            Tensor([8.])
+        """
+        self.constants = tuple(sorted((*self.constants, (position, value))))
+        return self
+
     def with_constants(self, values: Any) -> list[Any]:
         """``values`` (one per parent) with the op's number inputs put back in their places."""
         merged = list(values)

@@ -1,0 +1,177 @@
+"""More functions of one value: trigonometry, hyperbolic functions, other logarithms, rounding.
+
+Rounding (``floor``, ``ceil``, ``round``, ``sign``) is piecewise constant: its gradient
+is 0 wherever it exists, which is PyTorch's choice everywhere.
+
+Examples:
+    >>> import numpy as np
+    >>> from tinygrad_nn.namespace import numpy_xp
+    >>> Sin().backward(numpy_xp, np.ones(1), np.zeros(1), None)   # cos(0)
+    (array([1.]),)
+"""
+
+from __future__ import annotations
+
+import math
+
+from tinygrad_nn.namespace.declared import Array, ArrayNamespace
+from tinygrad_nn.ops.base import Grads, Op
+
+
+class Sin(Op):
+    name = "sin"
+    formula = "z = sin(x)"
+    derivatives = ("dz/dx = cos(x)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.sin(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * xp.cos(x),)
+
+
+class Cos(Op):
+    name = "cos"
+    formula = "z = cos(x)"
+    derivatives = ("dz/dx = -sin(x)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.cos(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (-g * xp.sin(x),)
+
+
+class Tan(Op):
+    name = "tan"
+    formula = "z = tan(x)"
+    derivatives = ("dz/dx = 1 + tan(x)**2 = 1 + z**2",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.tan(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * (1 + z * z),)
+
+
+class Asin(Op):
+    name = "asin"
+    formula = "z = arcsin(x)"
+    derivatives = ("dz/dx = 1 / sqrt(1 - x**2)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.asin(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g / xp.sqrt(1 - x * x),)
+
+
+class Acos(Op):
+    name = "acos"
+    formula = "z = arccos(x)"
+    derivatives = ("dz/dx = -1 / sqrt(1 - x**2)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.acos(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (-g / xp.sqrt(1 - x * x),)
+
+
+class Atan(Op):
+    name = "atan"
+    formula = "z = arctan(x)"
+    derivatives = ("dz/dx = 1 / (1 + x**2)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.atan(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g / (1 + x * x),)
+
+
+class Sinh(Op):
+    name = "sinh"
+    formula = "z = sinh(x)"
+    derivatives = ("dz/dx = cosh(x)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.sinh(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * xp.cosh(x),)
+
+
+class Cosh(Op):
+    name = "cosh"
+    formula = "z = cosh(x)"
+    derivatives = ("dz/dx = sinh(x)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.cosh(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * xp.sinh(x),)
+
+
+class Log2(Op):
+    name = "log2"
+    formula = "z = log2(x)"
+    derivatives = ("dz/dx = 1 / (x log(2))",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.log2(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g / (x * math.log(2)),)
+
+
+class Log10(Op):
+    name = "log10"
+    formula = "z = log10(x)"
+    derivatives = ("dz/dx = 1 / (x log(10))",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.log10(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g / (x * math.log(10)),)
+
+
+class Remainder(Op):
+    """Python's and NumPy's ``%`` (``torch.remainder``): the result has the sign of ``y``."""
+
+    name = "remainder"
+    formula = "z = x - floor(x / y) * y"
+    derivatives = ("dz/dx = 1", "dz/dy = -floor(x / y)")
+    input_names = ("x", "y")
+
+    def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
+        return x % y
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        return g, -g * xp.floor(x / y)
+
+
+class Rounding(Op):
+    """floor, ceil, round and sign: steps, whose gradient is 0 (PyTorch's choice)."""
+
+    name = "rounding"
+    formula = "z = step(x)"
+    derivatives = ("dz/dx = 0",)
+    param_names = ("how",)
+
+    def __init__(self, how: str) -> None:
+        if how not in ("floor", "ceil", "round", "sign"):
+            raise ValueError(f"rounding: unknown function {how!r}")
+        self.how = how
+
+    @property
+    def definition(self) -> str:
+        return f"z = {self.how}(x)"
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return getattr(xp, self.how)(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * 0,)

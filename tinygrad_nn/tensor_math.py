@@ -1,0 +1,247 @@
+"""Mathematical functions of a Tensor: trigonometry, logarithms, powers, rounding, NaN tests.
+
+A mix-in that :class:`tinygrad_nn.Tensor` inherits; each method applies one op
+(``_apply`` is supplied by Tensor). NumPy's names are used, with PyTorch's spellings as
+aliases (``asin`` for ``arcsin``).
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> tg.Tensor([4.0]).rsqrt()
+    Tensor([0.5])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tinygrad_nn import ops
+
+if TYPE_CHECKING:
+    from tinygrad_nn.tensor import Tensor
+
+
+class TensorMath:
+    """Functions of one value; each applies one op (or gives a constant, for tests)."""
+
+    __slots__ = ()
+
+    data: np.ndarray
+    _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
+    _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
+
+    def sin(self) -> Tensor:
+        """Sine.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.0]).sin()
+            Tensor([0.])
+        """
+        return self._apply(ops.Sin(), self)
+
+    def cos(self) -> Tensor:
+        """Cosine.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.0]).cos()
+            Tensor([1.])
+        """
+        return self._apply(ops.Cos(), self)
+
+    def tan(self) -> Tensor:
+        """Tangent.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.0]).tan()
+            Tensor([0.])
+        """
+        return self._apply(ops.Tan(), self)
+
+    def arcsin(self) -> Tensor:
+        """Inverse sine (``asin`` in PyTorch's spelling).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.0]).arcsin()
+            Tensor([0.])
+        """
+        return self._apply(ops.Asin(), self)
+
+    def arccos(self) -> Tensor:
+        """Inverse cosine (``acos`` in PyTorch's spelling).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.0]).arccos()
+            Tensor([0.])
+        """
+        return self._apply(ops.Acos(), self)
+
+    def arctan(self) -> Tensor:
+        """Inverse tangent (``atan`` in PyTorch's spelling).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.0]).arctan()
+            Tensor([0.])
+        """
+        return self._apply(ops.Atan(), self)
+
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.0]).sinh()
+            Tensor([0.])
+        """
+        return self._apply(ops.Sinh(), self)
+
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.0]).cosh()
+            Tensor([1.])
+        """
+        return self._apply(ops.Cosh(), self)
+
+    def log2(self) -> Tensor:
+        """Logarithm to base 2.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([8.0]).log2()
+            Tensor([3.])
+        """
+        return self._apply(ops.Log2(), self)
+
+    def log10(self) -> Tensor:
+        """Logarithm to base 10.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([100.0]).log10()
+            Tensor([2.])
+        """
+        return self._apply(ops.Log10(), self)
+
+    def floor(self) -> Tensor:
+        """Round down (gradient 0).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.5]).floor()
+            Tensor([1.])
+        """
+        return self._apply(ops.Rounding("floor"), self)
+
+    def ceil(self) -> Tensor:
+        """Round up (gradient 0).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.5]).ceil()
+            Tensor([2.])
+        """
+        return self._apply(ops.Rounding("ceil"), self)
+
+    def round(self) -> Tensor:
+        """Round to the nearest integer, halves to even as NumPy and PyTorch (gradient 0).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.5, 1.5]).round()
+            Tensor([0., 2.])
+        """
+        return self._apply(ops.Rounding("round"), self)
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 (gradient 0).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([-2.0, 0.0]).sign()
+            Tensor([-1.,  0.])
+        """
+        return self._apply(ops.Rounding("sign"), self)
+
+    asin = arcsin
+    acos = arccos
+    atan = arctan
+
+    def exp2(self) -> Tensor:
+        """2 to the power of each element.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([3.0]).exp2()
+            Tensor([8.])
+        """
+        return self._apply(ops.Pow().with_constant(0, 2.0), self)
+
+    def reciprocal(self) -> Tensor:
+        """1 / x.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([4.0]).reciprocal()
+            Tensor([0.25])
+        """
+        return self._apply(ops.Div().with_constant(0, 1.0), self)
+
+    def square(self) -> Tensor:
+        """x ** 2.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([3.0]).square()
+            Tensor([9.])
+        """
+        return self._apply(ops.Pow().with_constant(1, 2.0), self)
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(x).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([4.0]).rsqrt()
+            Tensor([0.5])
+        """
+        return self._apply(ops.Pow().with_constant(1, -0.5), self)
+
+    def isnan(self) -> Tensor:
+        """Where the values are NaN, as a constant bool tensor.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.0, float("nan")]).isnan()
+            Tensor([False,  True])
+        """
+        return self._wrap(np.isnan(self.data))
+
+    def isinf(self) -> Tensor:
+        """Where the values are +inf or -inf, as a constant bool tensor.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.0, -float("inf")]).isinf()
+            Tensor([False,  True])
+        """
+        return self._wrap(np.isinf(self.data))
+
+    def isfinite(self) -> Tensor:
+        """Where the values are neither NaN nor infinite, as a constant bool tensor.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.0, float("nan")]).isfinite()
+            Tensor([ True, False])
+        """
+        return self._wrap(np.isfinite(self.data))
