@@ -183,6 +183,39 @@ def broadcast_to(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     return [draw(arrays(small))], lambda x: apply(ops.BroadcastTo(target), x)
 
 
+def torch_shape_method(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    """PyTorch's shape methods, each with drawn arguments that fit the drawn shape."""
+    shape = draw(shapes(min_dims=2, max_side=max_side))
+    ndim = len(shape)
+    axis = draw(st.integers(-ndim, ndim - 1))
+    reps = tuple(draw(st.lists(st.integers(1, 2), min_size=ndim, max_size=ndim + 1)))
+    index = (
+        draw(arrays(shape, st.integers(0, shape[axis] - 1), dtype=np.int64))
+        if shape[axis]
+        else None
+    )
+    mask = draw(arrays(shape[-1:], st.booleans(), dtype=bool))
+    diagonal = draw(st.integers(-1, 1))
+    choices = {
+        "flatten": lambda t: t.flatten(min(axis % ndim, ndim - 1)),
+        "unsqueeze": lambda t: t.unsqueeze(axis),
+        "squeeze": lambda t: t.unsqueeze(0).squeeze(0),
+        "expand": lambda t: t.unsqueeze(0).expand(2, *([-1] * ndim)),
+        "repeat": lambda t: t.repeat(*reps),
+        "flip": lambda t: t.flip(axis),
+        "split": lambda t: t.split(1, axis)[-1],
+        "chunk": lambda t: t.chunk(2, axis)[0],
+        "tril": lambda t: t.tril(diagonal),
+        "triu": lambda t: t.triu(),
+        "masked_fill": lambda t: t.masked_fill(mask, 2.0),
+        "permute": lambda t: t.permute(*reversed(range(ndim))),
+    }
+    if index is not None:
+        choices["gather"] = lambda t: t.gather(axis, index)
+    name = draw(st.sampled_from(sorted(choices)))
+    return [draw(arrays(shape))], choices[name]
+
+
 def scatter_add(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     rows = draw(st.integers(1, max_side))
     index = np.array(draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=5)))
@@ -254,6 +287,7 @@ CASES = [
     Case("transpose", transpose),
     Case("broadcast_to", broadcast_to),
     Case("scatter_add", scatter_add),
+    Case("torch_shape_method", torch_shape_method),
 ]
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_nn.dtypes import DTypeLike
 from tinygrad_nn.seeding import default_generator
 from tinygrad_nn.tensor import Tensor
-from tinygrad_nn.tensor_methods import shape_argument
+from tinygrad_nn.tensor_shaping import shape_argument
 
 FLOAT = np.float64
 

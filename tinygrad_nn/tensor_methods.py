@@ -12,8 +12,7 @@ Examples:
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -213,88 +212,3 @@ class TensorMethods:
             Tensor(1.)
         """
         return self._apply(ops.Min(axis, keepdims), self)
-
-    # ------------------------------------------------------------ shape
-
-    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
-        """The same values in a new shape: ``reshape(2, 3)`` or ``reshape((2, 3))``.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, 2)
-            Tensor([[1., 2.],
-                    [3., 4.]])
-        """
-        return self._apply(ops.Reshape(shape_argument("reshape", shape)), self)
-
-    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute the axes (reverse them when none are given).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([[1.0, 2.0]]).transpose().shape
-            (2, 1)
-        """
-        order = shape_argument("transpose", axes) if axes else None
-        return self._apply(ops.Transpose(order), self)
-
-    @property
-    def T(self) -> Tensor:
-        """The transpose: axes reversed, as ``numpy.ndarray.T``."""
-        return self.transpose()
-
-    def __getitem__(self, index: Any) -> Tensor:
-        """Basic slicing and integer-array indexing, as in NumPy.
-
-        In the gradient, positions picked more than once receive the sum of their
-        gradients.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
-            >>> x[[0, 0, 2]].sum().backward()
-            >>> x.grad
-            Tensor([2., 0., 1.])
-        """
-        return self._apply(ops.GetItem(plain_index(index)), self)
-
-    def __iter__(self) -> Iterator[Tensor]:
-        for i in range(len(self)):  # type: ignore[arg-type]
-            yield self[i]
-
-
-def shape_argument(what: str, args: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept both ``f(2, 3)`` and ``f((2, 3))``; only integers, as NumPy and PyTorch.
-
-    Examples:
-        >>> shape_argument("reshape", ((2, 3),))
-        (2, 3)
-    """
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    try:
-        return tuple(operator.index(a) for a in args)
-    except TypeError:
-        kinds = ", ".join(type(a).__name__ for a in args)
-        raise TypeError(f"{what}: sizes and axes must be integers, got {args} ({kinds})") from None
-
-
-def plain_index(index: Any) -> Any:
-    """An index as NumPy reads it, with Tensors and lists replaced by arrays.
-
-    A tuple or list *inside* a tuple index is an integer array (``x[:, (0, 0, 2)]``), as in
-    NumPy and PyTorch; its repeats then accumulate in the gradient.
-
-    Examples:
-        >>> plain_index((slice(None), (0, 0, 2)))
-        (slice(None, None, None), array([0, 0, 2]))
-    """
-    if isinstance(index, tuple):
-        return tuple(_index_part(part) for part in index)
-    return _index_part(index)
-
-
-def _index_part(part: Any) -> Any:
-    if isinstance(part, (list, tuple)):  # an empty one picks nothing: integers, not floats
-        return np.asarray(part) if len(part) else np.asarray(part, dtype=np.intp)
-    return part.data if isinstance(part, TensorMethods) else part

@@ -37,10 +37,12 @@ from tinygrad_nn.ops.shape import (
     BroadcastTo,
     Cast,
     Concat,
+    Flip,
     GetItem,
     Reshape,
     ScatterAdd,
     Stack,
+    Tile,
     Transpose,
 )
 from tinygrad_nn.ops.unary import (
@@ -74,6 +76,7 @@ __all__ = [
     "Div",
     "Exp",
     "Expm1",
+    "Flip",
     "GetItem",
     "Log",
     "Log1p",
@@ -106,6 +109,7 @@ __all__ = [
     "Sum",
     "Tan",
     "Tanh",
+    "Tile",
     "Transpose",
     "Where",
 ]

@@ -169,3 +169,58 @@ class Stack(Op):
         lead = (slice(None),) * (self.axis % g.ndim)
         pieces = [(*lead, i) for i in range(len(args) - 1)]
         return tuple(g[piece] for piece in pieces)
+
+
+class Tile(Op):
+    """``numpy.tile`` (PyTorch's ``repeat``): the input laid out ``reps`` times per axis.
+
+    As a broadcast: ``x`` gets an axis of size 1 before each of its axes, is broadcast to
+    ``reps[i]`` there, and the pairs are merged. Backward undoes that: ``g`` split into
+    the same pairs and summed over the copies.
+    """
+
+    name = "tile"
+    formula = "z = tile(x, reps)"
+    derivatives = ("dL/dx = g summed over the copies",)
+    param_names = ("reps",)
+
+    def __init__(self, reps: Shape) -> None:
+        self.reps = reps
+
+    def _layout(self, x: Array) -> tuple[Shape, Shape]:
+        """The repeats and ``x``'s shape, padded with leading 1s to the same length."""
+        n = max(len(self.reps), x.ndim)
+        reps = (1,) * (n - len(self.reps)) + tuple(self.reps)
+        return reps, (1,) * (n - x.ndim) + tuple(x.shape)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        reps, shape = self._layout(x)
+        single = xp.reshape(x, tuple(n for s in shape for n in (1, s)))
+        spread = xp.broadcast_to(single, tuple(n for r, s in zip(reps, shape) for n in (r, s)))
+        return xp.reshape(spread, tuple(r * s for r, s in zip(reps, shape)))
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        reps, shape = self._layout(x)
+        pairs = xp.reshape(g, tuple(n for r, s in zip(reps, shape) for n in (r, s)))
+        summed = xp.sum(pairs, axis=tuple(range(0, 2 * len(shape), 2)))
+        return (xp.reshape(summed, x.shape),)
+
+
+class Flip(Op):
+    name = "flip"
+    formula = "z = x reversed along axes"
+    derivatives = ("dL/dx = g reversed along the same axes",)
+    param_names = ("axes",)
+
+    def __init__(self, axes: Shape) -> None:
+        self.axes = axes
+
+    def _index(self, ndim: int) -> tuple[slice, ...]:
+        flipped = {a % ndim for a in self.axes}
+        return tuple(slice(None, None, -1) if i in flipped else slice(None) for i in range(ndim))
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return x[self._index(x.ndim)]
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g[self._index(g.ndim)],)
