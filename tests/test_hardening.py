@@ -238,7 +238,8 @@ def test_ties_follow_pytorch() -> None:
     ]
     assert grads(lambda x: x.max(), [3.0, 1.0, 3.0])[0].tolist() == [0.5, 0.0, 0.5]
     assert grads(lambda x: x.min(axis=0).sum(), [[1.0], [1.0]])[0].tolist() == [[0.5], [0.5]]
-    # relu at exactly 0 sends nothing; clip at exactly its bound passes the gradient
+    # relu and abs at exactly 0 send nothing; clip at exactly its bound passes the gradient
+    assert grads(lambda x: x.abs().sum(), [0.0, -2.0])[0].tolist() == [0.0, -1.0]
     assert grads(lambda x: x.relu().sum(), [0.0, 1.0])[0].tolist() == [0.0, 1.0]
     assert grads(lambda x: x.clip(-1.0, 1.0).sum(), [-1.0, 1.0, 2.0])[0].tolist() == [1, 1, 0]
 
