@@ -216,6 +216,33 @@ def torch_shape_method(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]
     return [draw(arrays(shape))], choices[name]
 
 
+def torch_reduction(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    """prod (zeros among the factors too), logsumexp, var/std, cumsum, sort and topk values."""
+    shape = draw(shapes(min_dims=1, max_side=max_side))
+    ndim = len(shape)
+    dim = draw(st.integers(-ndim, ndim - 1))
+    keepdim = draw(st.booleans())
+    x = draw(arrays(shape, floats(), unique=True))
+    assume(x.size < 2 or np.diff(np.sort(x, axis=None)).min() > 0.01)  # no ties for sort
+    if draw(st.booleans()) and x.size:  # a zero factor for prod
+        x.flat[draw(st.integers(0, x.size - 1))] = 0.0
+    k = draw(st.integers(0, shape[dim]))
+    correction = draw(st.sampled_from([0, 1]))
+    choices = {
+        "prod": lambda t: t.prod(dim=dim, keepdim=keepdim),
+        "logsumexp": lambda t: t.logsumexp(dim=dim, keepdim=keepdim),
+        "var": lambda t: t.var(dim=dim, correction=correction, keepdim=keepdim),
+        "std": lambda t: t.std(dim=dim, correction=0),
+        "cumsum": lambda t: t.cumsum(dim=dim),
+        "sort": lambda t: t.sort(dim, descending=keepdim)[0],
+        "topk": lambda t: t.topk(k, dim)[0],
+    }
+    name = draw(st.sampled_from(sorted(choices)))
+    assume(not (name == "var" and shape[dim] <= correction))
+    assume(not (name == "std" and shape[dim] < 2))  # the spread of one value is 0: no slope
+    return [x], choices[name]
+
+
 def scatter_add(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     rows = draw(st.integers(1, max_side))
     index = np.array(draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=5)))
@@ -288,6 +315,7 @@ CASES = [
     Case("broadcast_to", broadcast_to),
     Case("scatter_add", scatter_add),
     Case("torch_shape_method", torch_shape_method),
+    Case("torch_reduction", torch_reduction),
 ]
 
 

@@ -32,6 +32,7 @@ from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor_math import TensorMath
 from tinygrad_nn.tensor_methods import TensorMethods
 from tinygrad_nn.tensor_operators import Operand, TensorOperators
+from tinygrad_nn.tensor_reductions import TensorReductions
 from tinygrad_nn.tensor_shaping import TensorShaping
 
 # Every tensor gets the next number when it is made. A result is always made after its
@@ -93,7 +94,7 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
     return tensors
 
 
-class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping):
+class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorReductions):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:

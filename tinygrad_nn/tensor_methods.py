@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
-from tinygrad_nn.namespace.declared import Axis
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -170,45 +169,3 @@ class TensorMethods:
             dtype('float32')
         """
         return self._apply(ops.Cast(np.dtype(dtype)), self)
-
-    # ------------------------------------------------------------ reductions
-
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (all axes when None).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
-            Tensor([4., 6.])
-        """
-        return self._apply(ops.Sum(axis, keepdims), self)
-
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Average over ``axis`` (all axes when None).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0, 2.0, 6.0]).mean()
-            Tensor(3.)
-        """
-        return self._apply(ops.Mean(axis, keepdims), self)
-
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Largest value over ``axis``; tied maxima share the gradient equally.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0, 5.0, 2.0]).max()
-            Tensor(5.)
-        """
-        return self._apply(ops.Max(axis, keepdims), self)
-
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
-        """Smallest value over ``axis``; tied minima share the gradient equally.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0, 5.0, 2.0]).min()
-            Tensor(1.)
-        """
-        return self._apply(ops.Min(axis, keepdims), self)

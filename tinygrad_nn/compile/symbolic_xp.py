@@ -154,6 +154,13 @@ class SymbolicNamespace:
     def min(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
         return self._reduce("min", x, axis, keepdims)
 
+    def prod(self, x: Any, axis: Any = None, keepdims: bool = False) -> Sym:
+        return self._reduce("prod", x, axis, keepdims)
+
+    def cumulative_sum(self, x: Any, axis: int = 0) -> Sym:
+        x = self.p.lift(x)
+        return self.p.call("np.cumsum", x, value=np.cumsum(x.value, axis=axis), axis=axis)
+
     def reshape(self, x: Any, shape: Sequence[int]) -> Sym:
         x = self.p.lift(x)
         value = x.value.reshape(tuple(shape))

@@ -72,6 +72,14 @@ class NumpyNamespace:
         return x.min(axis=axis, keepdims=keepdims)
 
     @staticmethod
+    def prod(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+        return x.prod(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def cumulative_sum(x: np.ndarray, axis: int = 0) -> np.ndarray:
+        return np.cumsum(x, axis=axis)
+
+    @staticmethod
     def reshape(x: np.ndarray, shape: Shape) -> np.ndarray:
         return x.reshape(shape)
 

@@ -150,6 +150,12 @@ class RecordedNamespace:
     def min(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
         return self.apply(ops.Min(axis, keepdims), x)
 
+    def prod(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        return self.apply(ops.Prod(axis, keepdims), x)
+
+    def cumulative_sum(self, x: Array, axis: int = 0) -> Array:
+        return self.apply(ops.CumSum(axis), x)
+
     def reshape(self, x: Array, shape: Shape) -> Array:
         return self.apply(ops.Reshape(tuple(shape)), x)
 

@@ -32,7 +32,7 @@ from tinygrad_nn.ops.elementwise import (
 )
 from tinygrad_nn.ops.linalg import MatMul
 from tinygrad_nn.ops.nn import BinaryCrossEntropy, LogSoftmax, Softmax, SquaredError
-from tinygrad_nn.ops.reductions import Max, Mean, Min, Sum
+from tinygrad_nn.ops.reductions import CumSum, LogSumExp, Max, Mean, Min, Prod, Sum
 from tinygrad_nn.ops.shape import (
     BroadcastTo,
     Cast,
@@ -73,6 +73,7 @@ __all__ = [
     "Concat",
     "Cos",
     "Cosh",
+    "CumSum",
     "Div",
     "Exp",
     "Expm1",
@@ -83,6 +84,7 @@ __all__ = [
     "Log2",
     "Log10",
     "LogSoftmax",
+    "LogSumExp",
     "MatMul",
     "Max",
     "Maximum",
@@ -93,6 +95,7 @@ __all__ = [
     "Neg",
     "Op",
     "Pow",
+    "Prod",
     "Relu",
     "Remainder",
     "Reshape",

@@ -15,7 +15,7 @@ Examples:
 from __future__ import annotations
 
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Axis
-from tinygrad_nn.ops.base import Grads, Op, kept_shape, reduced_count
+from tinygrad_nn.ops.base import Grads, Op, kept_shape, normalize_axes, reduced_count
 
 
 class Sum(Op):
@@ -89,3 +89,77 @@ def _share_among_extremes(xp: ArrayNamespace, g: Array, x: Array, z: Array, axis
     is_extreme = x == xp.reshape(z, kept)
     count = xp.astype(xp.sum(is_extreme, axis=axis, keepdims=True), g.dtype)  # float32 stays
     return xp.broadcast_to(xp.reshape(g, kept), x.shape) * is_extreme / count
+
+
+class LogSumExp(Op):
+    """Computed as ``m + log(sum(exp(x - m)))`` with ``m`` the maximum: stable at +-1000."""
+
+    name = "logsumexp"
+    formula = "z = log(sum(exp(x), axis))"
+    derivatives = ("dz/dx = exp(x - z) = softmax(x)",)
+    param_names = ("axis", "keepdims")
+
+    def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        m = xp.max(x, axis=self.axis, keepdims=True)
+        total = xp.sum(xp.exp(x - m), axis=self.axis, keepdims=True)
+        return xp.reshape(m + xp.log(total), _result_shape(x, self.axis, self.keepdims))
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        kept = kept_shape(x, self.axis)
+        weights = xp.exp(x - xp.reshape(z, kept))
+        return (xp.broadcast_to(xp.reshape(g, kept), x.shape) * weights,)
+
+
+class Prod(Op):
+    """The gradient of each factor is the product of the others, also where some are 0."""
+
+    name = "prod"
+    formula = "z = prod(x, axis)"
+    derivatives = ("dz/dx = product of the other factors",)
+    param_names = ("axis", "keepdims")
+
+    def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.prod(x, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        kept = kept_shape(x, self.axis)
+        zero = x == 0
+        # a non-zero factor's others multiply to z / x; a zero factor's to the product of
+        # the non-zero ones when it is the only zero, else to 0
+        others = xp.prod(xp.where(zero, 1, x), axis=self.axis, keepdims=True)
+        zeros = xp.sum(zero, axis=self.axis, keepdims=True)
+        divided = xp.reshape(z, kept) / xp.where(zero, 1, x)
+        share = xp.where(zero, xp.where(zeros == 1, others, 0), divided)
+        return (xp.broadcast_to(xp.reshape(g, kept), x.shape) * share,)
+
+
+class CumSum(Op):
+    name = "cumsum"
+    formula = "z = cumsum(x, axis)   (z_i = x_1 + ... + x_i)"
+    derivatives = ("dL/dx = g summed from the end (a reversed cumsum)",)
+    param_names = ("axis",)
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.cumulative_sum(x, axis=self.axis)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        axis = self.axis % g.ndim
+        reverse = (*(slice(None),) * axis, slice(None, None, -1))
+        return (xp.cumulative_sum(g[reverse], axis=self.axis)[reverse],)
+
+
+def _result_shape(x: Array, axis: Axis, keepdims: bool) -> tuple[int, ...]:
+    kept = kept_shape(x, axis)
+    if keepdims:
+        return kept
+    reduced = normalize_axes(axis, x.ndim)
+    return tuple(n for i, n in enumerate(kept) if i not in reduced)

@@ -1,0 +1,348 @@
+"""Reductions of a Tensor, with NumPy's and PyTorch's argument names: ``sum``, ``mean``,
+``var``, ``std``, ``max``, ``prod``, ``logsumexp``, ``cumsum``, ``argmax``, ``sort``, ``topk``...
+
+Every ``axis=``/``keepdims=`` is also accepted as ``dim=``/``keepdim=`` (giving both is a
+``TypeError``). A mix-in that :class:`tinygrad_nn.Tensor` inherits.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0, keepdim=True)
+    Tensor([[4., 6.]])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tinygrad_nn import ops
+from tinygrad_nn.namespace.declared import Axis
+from tinygrad_nn.ops.base import normalize_axes
+
+if TYPE_CHECKING:
+    from tinygrad_nn.tensor import Tensor
+
+
+def resolve(
+    what: str, axis: Axis, keepdims: bool | None, dim: Axis, keepdim: bool | None
+) -> tuple[Axis, bool]:
+    """NumPy's ``axis``/``keepdims`` or PyTorch's ``dim``/``keepdim``, not both.
+
+    Examples:
+        >>> resolve("sum", None, None, 1, True)
+        (1, True)
+    """
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{what}(): got both axis={axis!r} and dim={dim!r}; pass one")
+        axis = dim
+    if keepdim is not None:
+        if keepdims is not None:
+            raise TypeError(f"{what}(): got both keepdims and keepdim; pass one")
+        keepdims = keepdim
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    return axis, bool(keepdims)
+
+
+def _one_axis(what: str, axis: Axis, keepdims: bool = False) -> int | None:
+    if isinstance(axis, tuple):
+        raise TypeError(f"{what}(): takes one axis, got {axis}")
+    return axis
+
+
+class TensorReductions:
+    """Reductions; each applies one op (or gives constant indices)."""
+
+    __slots__ = ()
+
+    data: np.ndarray
+    _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
+    _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
+    __getitem__: Callable[..., Tensor]
+
+    def sum(
+        self,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Sum over ``axis`` (all axes when None).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+            Tensor([4., 6.])
+        """
+        return self._apply(ops.Sum(*resolve("sum", axis, keepdims, dim, keepdim)), self)
+
+    def mean(
+        self,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Average over ``axis`` (all axes when None).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.0, 2.0, 6.0]).mean()
+            Tensor(3.)
+        """
+        return self._apply(ops.Mean(*resolve("mean", axis, keepdims, dim, keepdim)), self)
+
+    def max(
+        self,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Largest value over ``axis``; tied maxima share the gradient equally (as
+        ``torch.amax``; for the positions use :meth:`argmax`).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.0, 5.0, 2.0]).max()
+            Tensor(5.)
+        """
+        return self._apply(ops.Max(*resolve("max", axis, keepdims, dim, keepdim)), self)
+
+    def min(
+        self,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Smallest value over ``axis``; tied minima share the gradient equally.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1.0, 5.0, 2.0]).min()
+            Tensor(1.)
+        """
+        return self._apply(ops.Min(*resolve("min", axis, keepdims, dim, keepdim)), self)
+
+    amax = max
+    amin = min
+
+    def prod(
+        self,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Product over ``axis``; gradients are right with zeros among the factors too.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([2.0, 3.0, 4.0]).prod()
+            Tensor(24.)
+        """
+        return self._apply(ops.Prod(*resolve("prod", axis, keepdims, dim, keepdim)), self)
+
+    def logsumexp(
+        self,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """log(sum(exp(x))) over ``axis``, stable for inputs of +-1000.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> round(tg.tensor([1000.0, 1000.0]).logsumexp().item(), 4)
+            1000.6931
+        """
+        args = resolve("logsumexp", axis, keepdims, dim, keepdim)
+        return self._apply(ops.LogSumExp(*args), self)
+
+    def var(
+        self,
+        axis: Axis = None,
+        *,
+        dim: Axis = None,
+        correction: float | None = None,
+        ddof: float | None = None,
+        keepdims: bool | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Variance over ``axis``: sum((x - mean)**2) / (n - correction).
+
+        The default ``correction=1`` is PyTorch's (the unbiased estimate); NumPy's ``ddof``
+        means the same (its default, 0, is ``correction=0``).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0, 2.0, 3.0, 4.0]).var(), tg.tensor([1.0, 3.0]).var(ddof=0)
+            (Tensor(1.66666667), Tensor(1.))
+        """
+        if correction is not None and ddof is not None:
+            raise TypeError("var(): got both correction and ddof (the same thing); pass one")
+        corrected = 1.0 if correction is None and ddof is None else (correction or ddof or 0.0)
+        axis, keep = resolve("var", axis, keepdims, dim, keepdim)
+        centred = self - self.mean(axis, keepdims=True)
+        count = math.prod(self.data.shape[a] for a in normalize_axes(axis, self.data.ndim))
+        return (centred * centred).sum(axis, keepdims=keep) / max(count - corrected, 0)
+
+    def std(
+        self,
+        axis: Axis = None,
+        *,
+        dim: Axis = None,
+        correction: float | None = None,
+        ddof: float | None = None,
+        keepdims: bool | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Standard deviation: the square root of :meth:`var` (same arguments).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0, 3.0]).std(correction=0)
+            Tensor(1.)
+        """
+        spread = self.var(
+            axis, dim=dim, correction=correction, ddof=ddof, keepdims=keepdims, keepdim=keepdim
+        )
+        return spread.sqrt()
+
+    def cumsum(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """Running sums along an axis.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0, 2.0, 3.0]).cumsum(0)
+            Tensor([1., 3., 6.])
+        """
+        chosen = _one_axis("cumsum", *resolve("cumsum", axis, None, dim, None))
+        if chosen is None:
+            raise TypeError("cumsum(): give the axis to sum along")
+        return self._apply(ops.CumSum(chosen), self)
+
+    # ------------------------------------------------------------ positions: constants
+
+    def argmax(
+        self,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Position of the largest value (over the flattened tensor when ``axis`` is None).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(dim=1).tolist()
+            [1, 0]
+        """
+        chosen, keep = resolve("argmax", axis, keepdims, dim, keepdim)
+        chosen = _one_axis("argmax", chosen, keep)
+        return self._wrap(np.asarray(np.argmax(self.data, axis=chosen, keepdims=keep)))
+
+    def argmin(
+        self,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Position of the smallest value (over the flattened tensor when ``axis`` is None).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([3.0, 1.0, 2.0]).argmin().item()
+            1
+        """
+        chosen, keep = resolve("argmin", axis, keepdims, dim, keepdim)
+        chosen = _one_axis("argmin", chosen, keep)
+        return self._wrap(np.asarray(np.argmin(self.data, axis=chosen, keepdims=keep)))
+
+    def any(
+        self,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Whether any value is true (non-zero), as a constant bool tensor.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([0.0, 2.0]).any().item()
+            True
+        """
+        chosen, keep = resolve("any", axis, keepdims, dim, keepdim)
+        return self._wrap(np.asarray(np.any(self.data, axis=chosen, keepdims=keep)))
+
+    def all(
+        self,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Whether every value is true (non-zero), as a constant bool tensor.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([0.0, 2.0]).all().item()
+            False
+        """
+        chosen, keep = resolve("all", axis, keepdims, dim, keepdim)
+        return self._wrap(np.asarray(np.all(self.data, axis=chosen, keepdims=keep)))
+
+    def sort(self, dim: int = -1, descending: bool = False) -> tuple[Tensor, Tensor]:
+        """``(values, indices)`` sorted along ``dim``; the values are differentiable.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> values, indices = tg.tensor([3.0, 1.0, 2.0]).sort()
+            >>> values.tolist(), indices.tolist()
+            ([1.0, 2.0, 3.0], [1, 2, 0])
+        """
+        order = np.argsort(-self.data if descending else self.data, axis=dim, kind="stable")
+        return self._take(order, dim), self._wrap(order)
+
+    def topk(
+        self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
+    ) -> tuple[Tensor, Tensor]:
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> values, indices = tg.tensor([1.0, 4.0, 2.0, 3.0]).topk(2)
+            >>> values.tolist(), indices.tolist()
+            ([4.0, 3.0], [1, 3])
+        """
+        size = self.data.shape[dim] if self.data.ndim else 1
+        if not 0 <= k <= size:
+            raise ValueError(f"topk: k={k} is out of range for {size} values along dim {dim}")
+        order = np.argsort(-self.data if largest else self.data, axis=dim, kind="stable")
+        top = np.take(order, np.arange(k), axis=dim)
+        return self._take(top, dim), self._wrap(top)
+
+    def _take(self, indices: np.ndarray, dim: int) -> Tensor:
+        """The values at ``indices`` along ``dim`` (as ``take_along_axis``), differentiable."""
+        axis = dim % max(self.data.ndim, 1)
+        grid = np.indices(indices.shape, sparse=True)
+        index = tuple(indices if a == axis else grid[a] for a in range(indices.ndim))
+        return self[index] if self.data.ndim else self[()]
