@@ -94,6 +94,20 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
     return tensors
 
 
+class Size(int):
+    """An element count that, called, answers PyTorch's ``size()``: the shape, or one axis."""
+
+    shape: tuple[int, ...]
+
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> Size:
+        size = super().__new__(cls, count)
+        size.shape = shape
+        return size
+
+    def __call__(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+
 class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorReductions):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -182,9 +196,18 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        """The number of elements."""
-        return self.data.size
+    def size(self) -> Size:
+        """The number of elements, as NumPy's ``size``; called, the shape, as PyTorch's.
+
+        ``x.size`` is an int (it compares and computes as one); ``x.size()`` gives the
+        shape and ``x.size(0)`` one axis' length, so both habits work.
+
+        Examples:
+            >>> t = Tensor([[1.0, 2.0, 3.0]])
+            >>> t.size, t.size(), t.size(1)
+            (3, (1, 3), 3)
+        """
+        return Size(self.data.size, self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
 
 
+Number = float  # (the class below has a method called float)
+Bound = float | None
+
+
 class TensorMethods:
     """Named operations; each applies one op."""
 
@@ -30,6 +34,7 @@ class TensorMethods:
 
     data: np.ndarray
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
+    _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
 
     # ------------------------------------------------------------ elementwise functions
 
@@ -169,3 +174,136 @@ class TensorMethods:
             dtype('float32')
         """
         return self._apply(ops.Cast(np.dtype(dtype)), self)
+
+    # ------------------------------------------------------------ PyTorch's spellings
+
+    def to(self, dtype: Any) -> Tensor:
+        """The values in ``dtype`` (PyTorch's name for :meth:`astype`).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.5]).to("float32").dtype
+            dtype('float32')
+        """
+        return self.astype(dtype)
+
+    def float(self) -> Tensor:
+        """float32, as ``torch.Tensor.float()`` (PyTorch's default float).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1]).float().dtype
+            dtype('float32')
+        """
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """float64.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1]).double().dtype
+            dtype('float64')
+        """
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        """int64 (no gradient flows through it, as in PyTorch).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.7]).long().tolist()
+            [1]
+        """
+        return self._wrap(self.data.astype(np.int64))
+
+    def clone(self) -> Tensor:
+        """A copy that gradients flow through.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> x = tg.tensor([1.0], requires_grad=True)
+            >>> x.clone().op.name
+            'astype'
+        """
+        return self._apply(ops.Cast(self.data.dtype), self)
+
+    def clamp(self, min: Bound = None, max: Bound = None) -> Tensor:
+        """PyTorch's name for :meth:`clip`.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([-2.0, 2.0]).clamp(min=-1).tolist()
+            [-1.0, 2.0]
+        """
+        return self.clip(min, max)
+
+    def add(self, other: Any, alpha: Number = 1) -> Tensor:
+        """``self + alpha * other``, as ``torch.add``.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0]).add(2.0, alpha=3).tolist()
+            [7.0]
+        """
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other: Any, alpha: Number = 1) -> Tensor:
+        """``self - alpha * other``, as ``torch.sub``.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0]).sub(2.0).tolist()
+            [-1.0]
+        """
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other: Any) -> Tensor:
+        """``self * other``.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([2.0]).mul(3.0).tolist()
+            [6.0]
+        """
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        """``self / other``.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([3.0]).div(2.0).tolist()
+            [1.5]
+        """
+        return self / other
+
+    def neg(self) -> Tensor:
+        """``-self``.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([3.0]).neg().tolist()
+            [-3.0]
+        """
+        return -self  # type: ignore[operator]
+
+    def pow(self, exponent: Any) -> Tensor:
+        """``self ** exponent``.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([3.0]).pow(2).tolist()
+            [9.0]
+        """
+        return self**exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        """``self @ other``.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0, 2.0]).matmul(tg.tensor([3.0, 4.0])).item()
+            11.0
+        """
+        return self @ other
