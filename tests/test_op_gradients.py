@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import tinygrad_nn as tg
 from tinygrad_nn import ops
+from tinygrad_nn.nn import functional as F
 from tinygrad_nn.tensor import apply
 from tinygrad_nn.testing import (
     arrays,
@@ -243,6 +244,14 @@ def torch_reduction(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     return [x], choices[name]
 
 
+def functional_pad(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    shape = draw(shapes(min_dims=1, max_side=max_side))
+    widths = draw(st.lists(st.integers(0, 2), min_size=2, max_size=2 * len(shape)))
+    widths = widths[: len(widths) // 2 * 2]
+    value = draw(st.sampled_from([0.0, 1.5]))
+    return [draw(arrays(shape))], lambda t: F.pad(t, widths, value=value)
+
+
 def scatter_add(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     rows = draw(st.integers(1, max_side))
     index = np.array(draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=5)))
@@ -289,6 +298,16 @@ CASES = [
     unary("ceil", lambda x: x.ceil() * x, avoid=(-3, -2, -1, 0, 1, 2, 3)),
     unary("round", lambda x: x.round() * x, avoid=(-2.5, -1.5, -0.5, 0.5, 1.5, 2.5)),
     unary("sign", lambda x: x.sign() * x, avoid=(0,)),
+    unary("leaky_relu", lambda x: F.leaky_relu(x, 0.1), avoid=(0,)),
+    unary("elu", lambda x: F.elu(x, 1.5), avoid=(0,)),
+    unary("gelu", F.gelu),
+    unary("gelu_tanh", lambda x: F.gelu(x, approximate="tanh")),
+    unary("erf", lambda x: x.erf()),
+    unary("silu", F.silu),
+    unary("softplus", lambda x: F.softplus(x, beta=2.0, threshold=3.0), avoid=(1.5,)),
+    unary("logsigmoid", F.logsigmoid),
+    unary("mish", F.mish),
+    unary("relu6", F.relu6, -1, 7, avoid=(0, 6)),
     unary("T", lambda x: x.T),
     along_axis("softmax"),
     along_axis("log_softmax"),
@@ -316,6 +335,7 @@ CASES = [
     Case("scatter_add", scatter_add),
     Case("torch_shape_method", torch_shape_method),
     Case("torch_reduction", torch_reduction),
+    Case("pad", functional_pad),
 ]
 
 

@@ -172,6 +172,16 @@ class TensorMath:
         """
         return self._apply(ops.Rounding("sign"), self)
 
+    def erf(self) -> Tensor:
+        """The error function.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([0.0]).erf()
+            Tensor([0.])
+        """
+        return self._apply(ops.Erf(), self)
+
     asin = arcsin
     acos = arccos
     atan = arctan

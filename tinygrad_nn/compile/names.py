@@ -9,8 +9,8 @@ The rules, in order:
 2. A name already taken gets ``_2``, ``_3``... (``h``, ``h_2``).
 3. Values nobody named are temporaries: ``t1``, ``t2``... (and unnamed array constants
    ``_c1``, ``_c2``...), numbered from 1.
-4. ``np``, ``sigmoid`` and ``scatter_add`` are taken from the start: the generated code
-   calls them.
+4. ``np``, ``sigmoid``, ``scatter_add`` and ``erf`` are taken from the start: the
+   generated code calls them.
 
 Examples:
     >>> names = Namer()
@@ -26,7 +26,7 @@ import itertools
 import keyword
 import unicodedata
 
-RESERVED = ("np", "sigmoid", "scatter_add")
+RESERVED = ("np", "sigmoid", "scatter_add", "erf")
 
 
 class Namer:

@@ -99,6 +99,9 @@ class SymbolicNamespace:
     def round(self, x: Any) -> Sym:
         return self._unary("np.round", x, np.round)
 
+    def erf(self, x: Any) -> Sym:
+        return self._unary("erf", x, numpy_xp.erf)
+
     def sigmoid(self, x: Any) -> Sym:
         return self._unary("sigmoid", x, numpy_xp.sigmoid)
 

@@ -161,6 +161,7 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
         "np": np,
         "sigmoid": numpy_xp.sigmoid,  # the engine's: no overflow warning at -1000
         "scatter_add": numpy_xp.scatter_add,
+        "erf": numpy_xp.erf,
         **constants,
     }
     exec(compile(source, f"<tinygrad_nn.compile {name}>", "exec"), namespace)

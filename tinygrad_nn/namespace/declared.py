@@ -9,8 +9,8 @@ implement this one interface, so the same rule runs several ways:
 - the symbolic interpreter of :mod:`tinygrad_nn.compile`: each call writes source code.
 
 The names and signatures are the Python array API standard's (``concat``,
-``permute_dims``, ``matrix_transpose``, ``sum(x, axis=, keepdims=)``...). Three extras are
-not in the standard, and say so: ``sigmoid``, ``unbroadcast`` and ``scatter_add``.
+``permute_dims``, ``matrix_transpose``, ``sum(x, axis=, keepdims=)``...). Four extras are
+not in the standard, and say so: ``sigmoid``, ``erf``, ``unbroadcast``, ``scatter_add``.
 Besides these functions a rule may use the array operators ``+ - * / ** @``, unary ``-``,
 the comparisons, indexing ``x[index]`` and the attributes ``shape``, ``ndim``, ``size``
 and ``dtype``; Python numbers may appear as operands.
@@ -84,6 +84,9 @@ class ArrayNamespace(Protocol):
     def sigmoid(self, x: Array, /) -> Array:
         """Extra: 1 / (1 + exp(-x)), without overflow at x = -1000."""
 
+    def erf(self, x: Array, /) -> Array:
+        """Extra: the error function (GELU's)."""
+
     def unbroadcast(self, g: Array, shape: Shape, /) -> Array:
         """Extra: sum ``g`` over the axes broadcasting added or stretched, giving ``shape``."""
 
@@ -91,5 +94,5 @@ class ArrayNamespace(Protocol):
         """Extra: zeros of ``shape`` with ``g`` added at ``index`` (repeats accumulate)."""
 
 
-EXTRAS = ("sigmoid", "unbroadcast", "scatter_add")
+EXTRAS = ("sigmoid", "erf", "unbroadcast", "scatter_add")
 NAMES = tuple(name for name in vars(ArrayNamespace) if not name.startswith("_") and name != "mro")

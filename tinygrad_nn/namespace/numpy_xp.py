@@ -13,6 +13,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ import numpy as np
 
 from tinygrad_nn.namespace.declared import Axis, Index, Shape
 from tinygrad_nn.namespace.shapes import has_integer_array, reduced_axes
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 class NumpyNamespace:
@@ -112,6 +115,13 @@ class NumpyNamespace:
         """1 / (1 + exp(-x)) as exp(-log(1 + exp(-x))): ``logaddexp(0, -x)`` never overflows,
         so x = -1000 gives 0 without a warning."""
         return np.exp(-np.logaddexp(0.0, -x))
+
+    @staticmethod
+    def erf(x: np.ndarray) -> np.ndarray:
+        """The error function, exact to the last digit (NumPy has none: Python's own,
+        element by element)."""
+        x = np.asarray(x)
+        return np.asarray(_erf(x), dtype=x.dtype if x.dtype.kind == "f" else np.float64)
 
     @staticmethod
     def unbroadcast(g: np.ndarray, shape: Shape) -> np.ndarray:

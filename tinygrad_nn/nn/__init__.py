@@ -8,24 +8,36 @@ Examples:
     [(3, 4), (4, 1)]
 """
 
-from tinygrad_nn.nn import init
+from tinygrad_nn.nn import functional, init
+from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, SiLU, Softplus
+from tinygrad_nn.nn.containers import ModuleDict, ModuleList
 from tinygrad_nn.nn.layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from tinygrad_nn.nn.losses import BCE, MSE, SSE, CrossEntropy, Loss
 from tinygrad_nn.nn.module import Module, Parameter
 
 __all__ = [
     "BCE",
+    "ELU",
+    "GELU",
     "MSE",
     "SSE",
     "CrossEntropy",
+    "Flatten",
+    "Identity",
+    "LeakyReLU",
     "Linear",
     "Loss",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "Parameter",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
+    "functional",
     "init",
 ]

@@ -8,6 +8,7 @@ Examples:
     ('z = x * y', ('dz/dx = y', 'dz/dy = x'))
 """
 
+from tinygrad_nn.ops.activations import Elu, Erf, Gelu, LeakyRelu, Softplus
 from tinygrad_nn.ops.base import Op
 from tinygrad_nn.ops.elementwise import (
     Abs,
@@ -75,10 +76,14 @@ __all__ = [
     "Cosh",
     "CumSum",
     "Div",
+    "Elu",
+    "Erf",
     "Exp",
     "Expm1",
     "Flip",
+    "Gelu",
     "GetItem",
+    "LeakyRelu",
     "Log",
     "Log1p",
     "Log2",
@@ -105,6 +110,7 @@ __all__ = [
     "Sin",
     "Sinh",
     "Softmax",
+    "Softplus",
     "Sqrt",
     "SquaredError",
     "Stack",

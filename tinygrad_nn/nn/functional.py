@@ -1,0 +1,228 @@
+"""``nn.functional``: activations, softmax, padding and one-hot, with PyTorch's names,
+argument names and defaults (``from tinygrad_nn.nn import functional as F``).
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> from tinygrad_nn.nn import functional as F
+    >>> F.relu(tg.tensor([-1.0, 2.0])).tolist(), F.one_hot(tg.tensor([0, 2])).tolist()
+    ([0.0, 2.0], [[1, 0, 0], [0, 0, 1]])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn import ops
+from tinygrad_nn.dtypes import as_array
+from tinygrad_nn.tensor import Tensor, apply
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(x, 0).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> relu(tg.tensor([-1.0, 1.0])).tolist()
+        [0.0, 1.0]
+    """
+    return input.relu()
+
+
+def relu6(input: Tensor) -> Tensor:
+    """min(max(x, 0), 6).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> relu6(tg.tensor([-1.0, 9.0])).tolist()
+        [0.0, 6.0]
+    """
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x limited to [min_val, max_val].
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> hardtanh(tg.tensor([-3.0, 0.5])).tolist()
+        [-1.0, 0.5]
+    """
+    return input.clip(min_val, max_val)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else ``negative_slope * x``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> leaky_relu(tg.tensor([-2.0, 2.0]), 0.5).tolist()
+        [-1.0, 2.0]
+    """
+    return apply(ops.LeakyRelu(negative_slope), input)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """x where x > 0, else ``alpha * (exp(x) - 1)``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round(elu(tg.tensor([-1.0])).item(), 4)
+        -0.6321
+    """
+    return apply(ops.Elu(alpha), input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x), Phi the normal CDF; ``approximate="tanh"`` for the tanh formula.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round(gelu(tg.tensor([1.0])).item(), 6), round(gelu(tg.tensor([1.0]), "tanh").item(), 6)
+        (0.841345, 0.841192)
+    """
+    if approximate == "none":
+        return apply(ops.Gelu(), input)
+    if approximate != "tanh":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    inner = (input + input**3 * 0.044715) * math.sqrt(2.0 / math.pi)
+    return input * (inner.tanh() + 1) * 0.5
+
+
+def silu(input: Tensor) -> Tensor:
+    """x sigmoid(x) (also called swish).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> silu(tg.tensor([0.0])).tolist()
+        [0.0]
+    """
+    return input * input.sigmoid()
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, without overflow; x itself past ``threshold``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> softplus(tg.tensor([1000.0])).tolist()
+        [1000.0]
+    """
+    return apply(ops.Softplus(beta, threshold), input)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), without overflow.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> logsigmoid(tg.tensor([-1000.0])).tolist()
+        [-1000.0]
+    """
+    return -apply(ops.Softplus(1.0, math.inf), -input)
+
+
+def mish(input: Tensor) -> Tensor:
+    """x tanh(softplus(x)).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round(mish(tg.tensor([1.0])).item(), 4)
+        0.8651
+    """
+    return input * softplus(input).tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> sigmoid(tg.tensor([0.0])).tolist()
+        [0.5]
+    """
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """tanh(x).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tanh(tg.tensor([0.0])).tolist()
+        [0.0]
+    """
+    return input.tanh()
+
+
+def softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``dim``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> softmax(tg.tensor([0.0, 0.0]), dim=0).tolist()
+        [0.5, 0.5]
+    """
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
+    """log(softmax(x)) along ``dim``, without overflow.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> log_softmax(tg.tensor([0.0, 0.0]), dim=0).exp().tolist()
+        [0.5, 0.5]
+    """
+    return input.log_softmax(dim)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Pad with ``value``, PyTorch's order: ``(left, right)`` of the last axis first, then
+    ``(top, bottom)`` of the one before, and so on.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> pad(tg.tensor([[1.0]]), (1, 0, 0, 1)).tolist()
+        [[0.0, 1.0], [0.0, 0.0]]
+    """
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: {tuple(pad)} needs pairs, at most one per axis of {input.shape}")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        before, after = int(pad[2 * i]), int(pad[2 * i + 1])
+        if before < 0 or after < 0:
+            raise ValueError(f"pad: negative padding {tuple(pad)} (cropping) is not supported")
+        widths[input.ndim - 1 - i] = (before, after)
+    shape = tuple(n + a + b for n, (a, b) in zip(input.shape, widths))
+    inside = tuple(slice(a, a + n) for n, (a, _) in zip(input.shape, widths))
+    placed = apply(ops.ScatterAdd(shape, inside), input)
+    if value == 0:
+        return placed
+    outside = np.full(shape, value, dtype=input.dtype)
+    outside[inside] = 0
+    return placed + Tensor._wrap(outside)
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer labels as rows of 0s with a 1 at the label (int64), as PyTorch.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> one_hot(tg.tensor([1]), 3).tolist()
+        [[0, 1, 0]]
+    """
+    labels = as_array(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
+    classes = int(labels.max()) + 1 if num_classes == -1 and labels.size else num_classes
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(
+            f"one_hot: labels must be in [0, {classes}), got {labels.min()}..{labels.max()}"
+        )
+    return Tensor._wrap((labels[..., None] == np.arange(max(classes, 0))).astype(np.int64))
