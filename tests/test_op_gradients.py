@@ -94,7 +94,8 @@ def along_axis(method: str) -> Case:
 def matmul(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     side = st.integers(1, max_side)
     n, k, m = draw(side), draw(side), draw(side)
-    kind = draw(st.sampled_from(["2d", "row", "column", "dot", "batched", "broadcast"]))
+    kinds = ["2d", "row", "column", "dot", "batched", "broadcast", "row_batch", "column_batch"]
+    kind = draw(st.sampled_from(kinds))
     x_shape, y_shape = {
         "2d": ((n, k), (k, m)),
         "row": ((k,), (k, m)),
@@ -102,6 +103,8 @@ def matmul(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
         "dot": ((k,), (k,)),
         "batched": ((2, n, k), (2, k, m)),
         "broadcast": ((3, 1, n, k), (2, k, m)),
+        "row_batch": ((k,), (2, k, m)),
+        "column_batch": ((2, n, k), (k,)),
     }[kind]
     return [draw(arrays(x_shape)), draw(arrays(y_shape))], lambda x, y: x @ y
 
