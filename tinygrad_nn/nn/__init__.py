@@ -12,7 +12,21 @@ from tinygrad_nn.nn import functional, init
 from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, SiLU, Softplus
 from tinygrad_nn.nn.containers import ModuleDict, ModuleList
 from tinygrad_nn.nn.layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
-from tinygrad_nn.nn.losses import BCE, MSE, SSE, CrossEntropy, Loss
+from tinygrad_nn.nn.losses import (
+    BCE,
+    MSE,
+    SSE,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropy,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from tinygrad_nn.nn.module import Module, Parameter
 
 __all__ = [
@@ -21,20 +35,28 @@ __all__ = [
     "GELU",
     "MSE",
     "SSE",
+    "BCELoss",
+    "BCEWithLogitsLoss",
     "CrossEntropy",
+    "CrossEntropyLoss",
     "Flatten",
+    "HuberLoss",
     "Identity",
+    "L1Loss",
     "LeakyReLU",
     "Linear",
     "Loss",
+    "MSELoss",
     "Module",
     "ModuleDict",
     "ModuleList",
+    "NLLLoss",
     "Parameter",
     "ReLU",
     "Sequential",
     "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
     "Softplus",
     "Tanh",

@@ -18,7 +18,44 @@ import numpy as np
 
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import as_array
+from tinygrad_nn.nn.loss_functions import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from tinygrad_nn.tensor import Tensor, apply
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "elu",
+    "gelu",
+    "hardtanh",
+    "huber_loss",
+    "l1_loss",
+    "leaky_relu",
+    "log_softmax",
+    "logsigmoid",
+    "mish",
+    "mse_loss",
+    "nll_loss",
+    "one_hot",
+    "pad",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softplus",
+    "tanh",
+]
 
 
 def relu(input: Tensor) -> Tensor:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.nn import loss_functions as F
 from tinygrad_nn.nn.module import Module
 from tinygrad_nn.tensor import Tensor, apply
 
@@ -90,7 +91,7 @@ class BCE(Loss):
                     f"BCE: every {what} must be a probability in [0, 1], got values from "
                     f"{values.min():g} to {values.max():g} (apply a sigmoid to logits first)"
                 )
-        return apply(ops.BinaryCrossEntropy(), prediction, target)
+        return apply(ops.BinaryCrossEntropy(), prediction, target).mean()
 
 
 class CrossEntropy(Loss):
@@ -122,3 +123,161 @@ class CrossEntropy(Loss):
             )
         picked = prediction.log_softmax(axis=-1)[np.arange(n), labels]
         return -picked.mean()
+
+
+# ---------------------------------------------------------------- PyTorch's loss modules
+
+
+class _Reduced(Loss):
+    """A PyTorch-style loss module: its settings, then ``F.<loss>(prediction, target, ...)``."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in F.REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {F.REDUCTIONS}")
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Reduced):
+    """Mean squared error, as ``torch.nn.MSELoss``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> MSELoss()(tg.tensor([1.0, 2.0]), [0.0, 0.0]).item()
+        2.5
+    """
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.mse_loss(prediction, target, self.reduction)
+
+
+class L1Loss(_Reduced):
+    """Mean absolute error, as ``torch.nn.L1Loss``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> L1Loss(reduction="sum")(tg.tensor([1.0, -2.0]), [0.0, 0.0]).item()
+        3.0
+    """
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.l1_loss(prediction, target, self.reduction)
+
+
+class HuberLoss(_Reduced):
+    """Huber loss with threshold ``delta``, as ``torch.nn.HuberLoss``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> HuberLoss(delta=1.0)(tg.tensor([3.0]), [0.0]).item()
+        2.5
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.huber_loss(prediction, target, self.reduction, self.delta)
+
+
+class SmoothL1Loss(_Reduced):
+    """Smooth L1 loss with threshold ``beta``, as ``torch.nn.SmoothL1Loss``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> SmoothL1Loss()(tg.tensor([0.5]), [0.0]).item()
+        0.125
+    """
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.smooth_l1_loss(prediction, target, self.reduction, self.beta)
+
+
+class BCELoss(_Reduced):
+    """Binary cross-entropy of probabilities, as ``torch.nn.BCELoss``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round(BCELoss()(tg.tensor([0.5]), [1.0]).item(), 4)
+        0.6931
+    """
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy(prediction, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Reduced):
+    """Binary cross-entropy of logits, stable at +-1000, as ``torch.nn.BCEWithLogitsLoss``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round(BCEWithLogitsLoss()(tg.tensor([0.0]), [1.0]).item(), 4)
+        0.6931
+    """
+
+    def __init__(self, weight: Any = None, reduction: str = "mean", pos_weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = weight, pos_weight
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.binary_cross_entropy_with_logits(
+            prediction, target, self.weight, self.reduction, self.pos_weight
+        )
+
+
+class NLLLoss(_Reduced):
+    """Negative log-likelihood of log-probabilities, as ``torch.nn.NLLLoss``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> NLLLoss()(tg.tensor([[-1.0, -2.0]]), [0]).item()
+        1.0
+    """
+
+    def __init__(
+        self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.nll_loss(prediction, target, self.weight, self.ignore_index, self.reduction)
+
+
+class CrossEntropyLoss(_Reduced):
+    """Cross-entropy of logits, as ``torch.nn.CrossEntropyLoss`` (class indices or class
+    probabilities as the target; ``weight``, ``ignore_index``, ``label_smoothing``).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round(CrossEntropyLoss(label_smoothing=0.1)(tg.tensor([[0.0, 0.0]]), [1]).item(), 4)
+        0.6931
+    """
+
+    def __init__(
+        self,
+        weight: Any = None,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        super().__init__(reduction)
+        self.weight, self.ignore_index = weight, ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.cross_entropy(
+            prediction, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+        )

@@ -82,12 +82,13 @@ class SquaredError(Op):
 
 
 class BinaryCrossEntropy(Op):
-    """As PyTorch's ``BCELoss``: each log is clamped at -100, so p = 0 or 1 gives a finite
-    loss, and ``p (1 - p)`` is kept at least 1e-12 in the gradient."""
+    """Elementwise, as PyTorch's ``BCELoss`` before its reduction: each log is clamped at
+    -100, so p = 0 or 1 gives a finite loss, and ``p (1 - p)`` is kept at least 1e-12 in
+    the gradient."""
 
     name = "bce"
-    formula = "z = -mean(t log p + (1-t) log(1-p))"
-    derivatives = ("dz/dp = (p - t) / (p (1-p) n)", "dz/dt = log((1-p) / p) / n")
+    formula = "z = -(t log p + (1-t) log(1-p))"
+    derivatives = ("dz/dp = (p - t) / (p (1-p))", "dz/dt = log((1-p) / p)")
     input_names = ("p", "t")
 
     def _logs(self, xp: ArrayNamespace, p: Array) -> tuple[Array, Array]:
@@ -96,13 +97,12 @@ class BinaryCrossEntropy(Op):
 
     def forward(self, xp: ArrayNamespace, p: Array, t: Array) -> Array:
         log_p, log_q = self._logs(xp, p)
-        return -xp.sum(t * log_p + (1 - t) * log_q) / p.size
+        return -(t * log_p + (1 - t) * log_q)
 
     def backward(self, xp: ArrayNamespace, g: Array, p: Array, t: Array, z: Array) -> Grads:
-        n = p.size
-        gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12) / n
+        gp = g * (p - t) / xp.maximum(p * (1 - p), 1e-12)
         gt = None
         if self.needs_input_grad[1]:
             log_p, log_q = self._logs(xp, p)
-            gt = g * (log_q - log_p) / n
+            gt = g * (log_q - log_p)
         return gp, gt

@@ -1,0 +1,253 @@
+"""Loss functions with PyTorch's names, arguments and defaults (``F.mse_loss``,
+``F.cross_entropy``...); the loss modules of :mod:`tinygrad_nn.nn.losses` call these.
+
+Every loss takes ``reduction``: ``"mean"`` (the default), ``"sum"`` or ``"none"``.
+Prediction and target must have the same shape where PyTorch would broadcast them with
+a warning (a ``(4, 1)`` prediction against a ``(4,)`` target is a classic bug): that is a
+``ValueError`` here.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> from tinygrad_nn.nn import functional as F
+    >>> F.mse_loss(tg.tensor([1.0, 2.0]), tg.tensor([0.0, 0.0])).item()
+    2.5
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn import ops
+from tinygrad_nn.tensor import Tensor, apply
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _target(what: str, prediction: Tensor, target: Any) -> Tensor:
+    """``target`` as a Tensor shaped like ``prediction`` (or a clear error)."""
+    if not isinstance(prediction, Tensor):
+        raise TypeError(f"{what}: the prediction must be a Tensor, got {type(prediction).__name__}")
+    if not isinstance(target, Tensor):
+        target = Tensor._wrap(np.asarray(target))
+        if target.dtype.kind not in "biuf":
+            raise TypeError(f"{what}: the target must be numeric, got dtype {target.dtype}")
+    if target.shape != prediction.shape:
+        raise ValueError(
+            f"{what}: prediction has shape {prediction.shape} but target has shape "
+            f"{target.shape}; reshape the target to match (broadcasting the two would "
+            "compare every prediction with every target)"
+        )
+    return target
+
+
+def reduce(loss: Tensor, reduction: str, what: str = "loss") -> Tensor:
+    """Apply ``reduction`` ("mean", "sum" or "none") to an elementwise loss.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> reduce(tg.tensor([1.0, 3.0]), "sum").item()
+        4.0
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{what}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(input - target)**2, reduced.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> mse_loss(tg.tensor([1.0]), [3.0]).item()
+        4.0
+    """
+    diff = input - _target("mse_loss", input, target)
+    return reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target|, reduced.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> l1_loss(tg.tensor([1.0, -1.0]), [0.0, 0.0]).item()
+        1.0
+    """
+    return reduce((input - _target("l1_loss", input, target)).abs(), reduction, "l1_loss")
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d**2 where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target.
+
+    Written as ``c (d - c / 2)`` with ``c = clip(d, -delta, delta)``: the same values and
+    slopes, with no branch on the data.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> huber_loss(tg.tensor([0.5, 3.0]), [0.0, 0.0], reduction="none").tolist()
+        [0.125, 2.5]
+    """
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = input - _target("huber_loss", input, target)
+    c = d.clip(-delta, delta)
+    return reduce(c * (d - c * 0.5), reduction, "huber_loss")
+
+
+def smooth_l1_loss(
+    input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """0.5 d**2 / beta where |d| < beta, else |d| - 0.5 beta (Huber divided by beta).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> smooth_l1_loss(tg.tensor([0.5, 3.0]), [0.0, 0.0], reduction="none").tolist()
+        [0.125, 2.5]
+    """
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    return (
+        huber_loss(input, target, "none", beta) * (1 / beta)
+        if reduction == "none"
+        else (
+            reduce(huber_loss(input, target, "none", beta), reduction, "smooth_l1_loss")
+            * (1 / beta)
+        )
+    )
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Any, weight: Any = None, reduction: str = "mean"
+) -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p; each log at least -100.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round(binary_cross_entropy(tg.tensor([0.5]), [1.0]).item(), 4)
+        0.6931
+    """
+    target = _target("binary_cross_entropy", input, target)
+    for what, values in (("input", input.data), ("target", target.data)):
+        if values.size and (values.min() < 0 or values.max() > 1):
+            raise ValueError(
+                f"binary_cross_entropy: every {what} must be in [0, 1], got values from "
+                f"{values.min():g} to {values.max():g} (use the _with_logits loss for logits)"
+            )
+    loss = apply(ops.BinaryCrossEntropy(), input, target)
+    return reduce(loss if weight is None else loss * weight, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target: Any, weight: Any = None, reduction: str = "mean", pos_weight: Any = None
+) -> Tensor:
+    """Binary cross-entropy of ``sigmoid(input)``, computed from the logits without
+    overflow: ``(1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> binary_cross_entropy_with_logits(tg.tensor([1000.0, -1000.0]), [1.0, 0.0]).item()
+        0.0
+    """
+    target = _target("binary_cross_entropy_with_logits", input, target)
+    softplus_neg = apply(ops.Softplus(1.0, float("inf")), -input)  # log(1 + exp(-x))
+    scale = 1 if pos_weight is None else (target * (pos_weight - 1)) + 1
+    loss = (1 - target) * input + scale * softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def _labels(what: str, input: Tensor, target: Any) -> np.ndarray:
+    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if input.ndim not in (1, 2):
+        raise ValueError(f"{what}: input must be (N, C) or (C,), got shape {input.shape}")
+    batch = input.shape[:-1]
+    if labels.shape != batch or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"{what}: target must be class indices of shape {batch} (integers), got shape "
+            f"{labels.shape} with dtype {labels.dtype}"
+        )
+    return labels
+
+
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """-weight[t] * input[t] for log-probabilities ``input`` (N, C) and class indices ``t``;
+    ``mean`` divides by the total weight of the targets not ignored.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> nll_loss(tg.tensor([[-1.0, -2.0]]), [1]).item()
+        2.0
+    """
+    labels = _labels("nll_loss", input, target)
+    scores = input if input.ndim == 2 else input.reshape(1, -1)
+    flat = labels.reshape(-1)
+    classes = scores.shape[1]
+    kept = flat != ignore_index
+    if (flat[kept] < 0).any() or (flat[kept] >= classes).any():
+        raise ValueError(f"nll_loss: class indices must be in [0, {classes}), got {flat[kept]}")
+    picked_labels = np.where(kept, flat, 0)
+    weights = np.ones(classes, scores.dtype) if weight is None else np.asarray(weight, scores.dtype)
+    per_row = weights[picked_labels] * kept
+    picked = scores[np.arange(len(flat)), picked_labels] * (-per_row)
+    if reduction == "mean":
+        return picked.sum() / per_row.sum()
+    result = reduce(picked, reduction, "nll_loss")
+    return result.reshape(labels.shape) if reduction == "none" else result
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy of logits (N, C) against class indices (N,) or class probabilities
+    (N, C), with PyTorch's ``weight``, ``ignore_index``, ``reduction`` and
+    ``label_smoothing``; computed from ``log_softmax``, so it never overflows.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round(cross_entropy(tg.tensor([[0.0, 0.0]]), [1]).item(), 4)
+        0.6931
+    """
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    log_p = input.log_softmax(-1)
+    classes = input.shape[-1]
+    weights = None if weight is None else Tensor._wrap(np.asarray(weight, input.dtype))
+    target_array = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if target_array.dtype.kind == "f":  # class probabilities
+        probabilities = _target("cross_entropy", input, target)
+        smoothed = probabilities * (1 - label_smoothing) + label_smoothing / classes
+        weighted = log_p * smoothed if weights is None else log_p * smoothed * weights
+        per_row = -weighted.sum(-1)
+        return reduce(per_row, reduction, "cross_entropy")
+    nll = nll_loss(log_p, target, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    labels = _labels("cross_entropy", input, target)
+    kept = Tensor._wrap((labels != ignore_index).astype(input.dtype))
+    weighted = log_p if weights is None else log_p * weights
+    smooth = -weighted.sum(-1) * kept
+    if reduction == "mean":
+        if weight is None:
+            smooth_total = smooth.sum() / max(float(kept.data.sum()), 1.0)
+        else:
+            picked = np.asarray(weight)[np.where(labels != ignore_index, labels, 0)]
+            smooth_total = smooth.sum() / float((picked * kept.data).sum())
+    else:
+        smooth_total = reduce(smooth, reduction, "cross_entropy")
+    return nll * (1 - label_smoothing) + smooth_total * (label_smoothing / classes)
