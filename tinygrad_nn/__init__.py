@@ -11,7 +11,7 @@ Examples:
 
 from numpy import float32, float64
 
-from tinygrad_nn import nn, optim
+from tinygrad_nn import func, nn, optim
 from tinygrad_nn.anomaly import detect_anomaly
 from tinygrad_nn.autograd import grad
 from tinygrad_nn.compile import compile
@@ -62,6 +62,7 @@ __all__ = [
     "float64",
     "full",
     "full_like",
+    "func",
     "grad",
     "gradcheck",
     "gradgradcheck",
