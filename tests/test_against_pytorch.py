@@ -1,0 +1,204 @@
+"""The op catalogue against PyTorch: the same values and gradients (float64, 1e-8).
+
+Optional: skipped when torch is not installed (``pip install torch==2.13.0``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_nn as tg
+from tinygrad_nn.nn import functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(3, 4))
+POSITIVE = RNG.uniform(0.2, 2.0, size=(3, 4))
+UNIT = RNG.uniform(-0.9, 0.9, size=(3, 4))
+PROB = RNG.uniform(0.05, 0.95, size=(3, 4))
+TARGET = RNG.normal(size=(3, 4))
+BITS = RNG.integers(0, 2, size=(3, 4)).astype(float)
+LABELS = np.array([0, 3, 1])
+WEIGHT = np.array([0.5, 1.0, 2.0, 1.5])
+
+# name: (input array, tinygrad_nn function, torch function)
+UNARY = {
+    "exp": (X, lambda t: t.exp(), torch.exp),
+    "log": (POSITIVE, lambda t: t.log(), torch.log),
+    "log1p": (POSITIVE, lambda t: t.log1p(), torch.log1p),
+    "expm1": (X, lambda t: t.expm1(), torch.expm1),
+    "log2": (POSITIVE, lambda t: t.log2(), torch.log2),
+    "log10": (POSITIVE, lambda t: t.log10(), torch.log10),
+    "exp2": (X, lambda t: t.exp2(), torch.exp2),
+    "sqrt": (POSITIVE, lambda t: t.sqrt(), torch.sqrt),
+    "rsqrt": (POSITIVE, lambda t: t.rsqrt(), torch.rsqrt),
+    "reciprocal": (POSITIVE, lambda t: t.reciprocal(), torch.reciprocal),
+    "square": (X, lambda t: t.square(), torch.square),
+    "abs": (X, lambda t: t.abs(), torch.abs),
+    "sin": (X, lambda t: t.sin(), torch.sin),
+    "cos": (X, lambda t: t.cos(), torch.cos),
+    "tan": (UNIT, lambda t: t.tan(), torch.tan),
+    "asin": (UNIT, lambda t: t.asin(), torch.asin),
+    "acos": (UNIT, lambda t: t.acos(), torch.acos),
+    "atan": (X, lambda t: t.atan(), torch.atan),
+    "sinh": (X, lambda t: t.sinh(), torch.sinh),
+    "cosh": (X, lambda t: t.cosh(), torch.cosh),
+    "tanh": (X, lambda t: t.tanh(), torch.tanh),
+    "sigmoid": (X, lambda t: t.sigmoid(), torch.sigmoid),
+    "erf": (X, lambda t: t.erf(), torch.erf),
+    "floor": (X * 3, lambda t: t.floor() * t, lambda t: t.floor() * t),
+    "ceil": (X * 3, lambda t: t.ceil() * t, lambda t: t.ceil() * t),
+    "round": (X * 3, lambda t: t.round() * t, lambda t: t.round() * t),
+    "sign": (X, lambda t: t.sign() * t, lambda t: t.sign() * t),
+    "relu": (X, F.relu, TF.relu),
+    "relu6": (X * 4, F.relu6, TF.relu6),
+    "leaky_relu": (X, lambda t: F.leaky_relu(t, 0.2), lambda t: TF.leaky_relu(t, 0.2)),
+    "elu": (X, lambda t: F.elu(t, 1.3), lambda t: TF.elu(t, 1.3)),
+    "gelu": (X, F.gelu, TF.gelu),
+    "gelu_tanh": (X, lambda t: F.gelu(t, "tanh"), lambda t: TF.gelu(t, approximate="tanh")),
+    "silu": (X, F.silu, TF.silu),
+    "softplus": (X * 10, lambda t: F.softplus(t, 2.0, 5.0), lambda t: TF.softplus(t, 2.0, 5.0)),
+    "logsigmoid": (X * 10, F.logsigmoid, TF.logsigmoid),
+    "mish": (X, F.mish, TF.mish),
+    "hardtanh": (X * 2, F.hardtanh, TF.hardtanh),
+    "softmax": (X, lambda t: F.softmax(t, 1), lambda t: TF.softmax(t, 1)),
+    "log_softmax": (X, lambda t: F.log_softmax(t, 0), lambda t: TF.log_softmax(t, 0)),
+    "sum_dim": (X, lambda t: t.sum(dim=1, keepdim=True), lambda t: t.sum(dim=1, keepdim=True)),
+    "mean": (X, lambda t: t.mean(dim=0), lambda t: t.mean(dim=0)),
+    "var": (X, lambda t: t.var(dim=1), lambda t: t.var(dim=1)),
+    "std_c0": (X, lambda t: t.std(correction=0), lambda t: t.std(correction=0)),
+    "prod": (X, lambda t: t.prod(dim=1), lambda t: t.prod(dim=1)),
+    "logsumexp": (X * 100, lambda t: t.logsumexp(dim=1), lambda t: t.logsumexp(dim=1)),
+    "cumsum": (X, lambda t: t.cumsum(dim=1), lambda t: t.cumsum(dim=1)),
+    "amax": (X, lambda t: t.amax(dim=0), lambda t: t.amax(dim=0)),
+    "sort": (X, lambda t: t.sort(1)[0], lambda t: t.sort(1)[0]),
+    "topk": (X, lambda t: t.topk(2, 1)[0], lambda t: t.topk(2, 1)[0]),
+    "clamp": (X, lambda t: t.clamp(-0.5, 0.5), lambda t: t.clamp(-0.5, 0.5)),
+    "remainder": (X * 3, lambda t: t % 1.3, lambda t: t % 1.3),
+    "permute": (
+        X,
+        lambda t: t.reshape(3, 2, 2).permute(2, 0, 1),
+        lambda t: t.reshape(3, 2, 2).permute(2, 0, 1),
+    ),
+    "flatten": (
+        X,
+        lambda t: t.reshape(3, 2, 2).flatten(1),
+        lambda t: t.reshape(3, 2, 2).flatten(1),
+    ),
+    "repeat": (X, lambda t: t.repeat(2, 1, 3), lambda t: t.repeat(2, 1, 3)),
+    "flip": (X, lambda t: t.flip(0, 1), lambda t: t.flip((0, 1))),
+    "tril": (X, lambda t: t.tril(-1), lambda t: t.tril(-1)),
+    "triu": (X, lambda t: t.triu(1), lambda t: t.triu(1)),
+    "expand": (X[:1], lambda t: t.expand(3, -1), lambda t: t.expand(3, -1)),
+    "gather": (
+        X,
+        lambda t: t.gather(1, np.array([[0, 0], [3, 1], [2, 2]])),
+        lambda t: t.gather(1, torch.tensor([[0, 0], [3, 1], [2, 2]])),
+    ),
+    "masked_fill": (
+        X,
+        lambda t: t.masked_fill(X > 0, 2.0),
+        lambda t: t.masked_fill(torch.tensor(X > 0), 2.0),
+    ),
+    "pad": (
+        X,
+        lambda t: F.pad(t, (1, 2, 0, 1), value=0.5),
+        lambda t: TF.pad(t, (1, 2, 0, 1), value=0.5),
+    ),
+    "split": (X, lambda t: t.split([1, 3], 1)[1], lambda t: t.split([1, 3], 1)[1]),
+    "chunk": (X, lambda t: t.chunk(2, 0)[1], lambda t: t.chunk(2, 0)[1]),
+}
+
+LOSSES = {
+    "mse": (lambda t: F.mse_loss(t, TARGET), lambda t: TF.mse_loss(t, torch.tensor(TARGET))),
+    "l1_sum": (
+        lambda t: F.l1_loss(t, TARGET, "sum"),
+        lambda t: TF.l1_loss(t, torch.tensor(TARGET), reduction="sum"),
+    ),
+    "huber": (
+        lambda t: F.huber_loss(t, TARGET, delta=0.7),
+        lambda t: TF.huber_loss(t, torch.tensor(TARGET), delta=0.7),
+    ),
+    "smooth_l1": (
+        lambda t: F.smooth_l1_loss(t, TARGET, "none", 0.5),
+        lambda t: TF.smooth_l1_loss(t, torch.tensor(TARGET), reduction="none", beta=0.5),
+    ),
+    "bce": (
+        lambda t: F.binary_cross_entropy(t.sigmoid(), BITS, WEIGHT),
+        lambda t: TF.binary_cross_entropy(t.sigmoid(), torch.tensor(BITS), torch.tensor(WEIGHT)),
+    ),
+    "bce_logits": (
+        lambda t: F.binary_cross_entropy_with_logits(t * 300, BITS, pos_weight=WEIGHT),
+        lambda t: TF.binary_cross_entropy_with_logits(
+            t * 300, torch.tensor(BITS), pos_weight=torch.tensor(WEIGHT)
+        ),
+    ),
+    "nll": (
+        lambda t: F.nll_loss(t.log_softmax(1), LABELS, WEIGHT),
+        lambda t: TF.nll_loss(t.log_softmax(1), torch.tensor(LABELS), torch.tensor(WEIGHT)),
+    ),
+    "ce": (
+        lambda t: F.cross_entropy(t, LABELS),
+        lambda t: TF.cross_entropy(t, torch.tensor(LABELS)),
+    ),
+    "ce_all_options": (
+        lambda t: F.cross_entropy(t, np.array([0, -100, 2]), WEIGHT, label_smoothing=0.2),
+        lambda t: TF.cross_entropy(
+            t, torch.tensor([0, -100, 2]), torch.tensor(WEIGHT), label_smoothing=0.2
+        ),
+    ),
+    "ce_sum_smooth": (
+        lambda t: F.cross_entropy(t, LABELS, reduction="sum", label_smoothing=0.1),
+        lambda t: TF.cross_entropy(t, torch.tensor(LABELS), reduction="sum", label_smoothing=0.1),
+    ),
+    "ce_probabilities": (
+        lambda t: F.cross_entropy(
+            t, PROB / PROB.sum(1, keepdims=True), WEIGHT, label_smoothing=0.1
+        ),
+        lambda t: TF.cross_entropy(
+            t,
+            torch.tensor(PROB / PROB.sum(1, keepdims=True)),
+            torch.tensor(WEIGHT),
+            label_smoothing=0.1,
+        ),
+    ),
+}
+
+
+def compare(array: np.ndarray, ours, theirs) -> None:
+    x = tg.Tensor(array, requires_grad=True)
+    out = ours(x)
+    t = torch.tensor(array, requires_grad=True)
+    expected = theirs(t)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-8, atol=1e-10)
+    weights = RNG.normal(size=out.shape)
+    (out * weights).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_ops_match_pytorch(name: str) -> None:
+    array, ours, theirs = UNARY[name]
+    compare(array, ours, theirs)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_losses_match_pytorch(name: str) -> None:
+    ours, theirs = LOSSES[name]
+    compare(X, ours, theirs)
+
+
+def test_creation_and_names_match_pytorch() -> None:
+    assert tg.arange(5).tolist() == torch.arange(5).tolist()
+    assert tg.arange(1, 2, 0.25).tolist() == torch.arange(1, 2, 0.25).tolist()
+    assert np.allclose(tg.linspace(0, 1, 5).numpy(), torch.linspace(0, 1, 5).numpy())
+    assert tg.eye(2, 3).tolist() == torch.eye(2, 3).tolist()
+    assert tg.full((2,), 3).tolist() == torch.full((2,), 3).tolist()
+    x = tg.zeros(2, 3)
+    assert x.size() == tuple(torch.zeros(2, 3).size()) and x.size(1) == 3 and x.numel() == 6
+    assert tg.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(dim=1).tolist() == [1, 0]
+    assert F.one_hot(tg.tensor([0, 2])).tolist() == TF.one_hot(torch.tensor([0, 2])).tolist()
