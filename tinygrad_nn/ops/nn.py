@@ -34,7 +34,7 @@ class Softmax(Op):
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         if x.shape[self.axis] == 0:  # an empty axis: nothing to normalise
-            return x * 1
+            return xp.astype(x, x.dtype)
         e = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
         return e / xp.sum(e, axis=self.axis, keepdims=True)
 
@@ -55,7 +55,7 @@ class LogSoftmax(Op):
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         if x.shape[self.axis] == 0:  # an empty axis: nothing to normalise
-            return x * 1
+            return xp.astype(x, x.dtype)
         shifted = x - xp.max(x, axis=self.axis, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
 
