@@ -202,3 +202,104 @@ def test_creation_and_names_match_pytorch() -> None:
     assert x.size() == tuple(torch.zeros(2, 3).size()) and x.size(1) == 3 and x.numel() == 6
     assert tg.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(dim=1).tolist() == [1, 0]
     assert F.one_hot(tg.tensor([0, 2])).tolist() == TF.one_hot(torch.tensor([0, 2])).tolist()
+
+
+OPTIMIZERS = {
+    "sgd_nesterov": (
+        lambda ps: tg.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+    ),
+    "sgd_dampening": (
+        lambda ps: tg.optim.SGD(ps, lr=0.05, momentum=0.8, dampening=0.3),
+        lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8, dampening=0.3),
+    ),
+    "adam_amsgrad": (
+        lambda ps: tg.optim.Adam(ps, lr=0.05, amsgrad=True, weight_decay=0.1),
+        lambda ps: torch.optim.Adam(ps, lr=0.05, amsgrad=True, weight_decay=0.1),
+    ),
+    "adamw": (
+        lambda ps: tg.optim.AdamW(ps, lr=0.05, weight_decay=0.1),
+        lambda ps: torch.optim.AdamW(ps, lr=0.05, weight_decay=0.1),
+    ),
+    "rmsprop_centered_momentum": (
+        lambda ps: tg.optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
+        lambda ps: torch.optim.RMSprop(ps, lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
+    ),
+    "rmsprop": (
+        lambda ps: tg.optim.RMSprop(ps, lr=0.01),
+        lambda ps: torch.optim.RMSprop(ps, lr=0.01),
+    ),
+    "adagrad": (
+        lambda ps: tg.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+        lambda ps: torch.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+    ),
+    "groups": (
+        lambda ps: tg.optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.2}], lr=0.05),
+        lambda ps: torch.optim.SGD([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.2}], lr=0.05),
+    ),
+}
+
+SCHEDULES = {
+    "step": (
+        lambda o: tg.optim.lr_scheduler.StepLR(o, 3, 0.5),
+        lambda o: torch.optim.lr_scheduler.StepLR(o, 3, 0.5),
+    ),
+    "exponential": (
+        lambda o: tg.optim.lr_scheduler.ExponentialLR(o, 0.9),
+        lambda o: torch.optim.lr_scheduler.ExponentialLR(o, 0.9),
+    ),
+    "cosine": (
+        lambda o: tg.optim.lr_scheduler.CosineAnnealingLR(o, 5, 0.01),
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, 5, 0.01),
+    ),
+    "lambda": (
+        lambda o: tg.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + e)),
+        lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + e)),
+    ),
+}
+
+
+def trajectories(make_ours, make_theirs, schedule=None, steps=12):
+    start = [RNG.normal(size=(3, 2)), RNG.normal(size=2)]
+    ours = [tg.nn.Parameter(a) for a in start]
+    theirs = [torch.tensor(a, requires_grad=True) for a in start]
+    opt_ours, opt_theirs = make_ours(ours), make_theirs(theirs)
+    schedules = schedule and (schedule[0](opt_ours), schedule[1](opt_theirs))
+    for _ in range(steps):
+        for params, opt in ((ours, opt_ours), (theirs, opt_theirs)):
+            opt.zero_grad()
+            loss = ((params[0].sum(1) * params[1].sum() - 1.0) ** 2).sum()
+            loss.backward()
+            opt.step()
+        if schedules:
+            schedules[0].step()
+            schedules[1].step()
+            np.testing.assert_allclose(
+                schedules[0].get_last_lr(), schedules[1].get_last_lr(), rtol=1e-12
+            )
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizers_follow_pytorch(name: str) -> None:
+    trajectories(*OPTIMIZERS[name])
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_schedules_follow_pytorch(name: str) -> None:
+    trajectories(*OPTIMIZERS["sgd_nesterov"], schedule=SCHEDULES[name])
+
+
+def test_gradient_clipping_follows_pytorch() -> None:
+    grads = [RNG.normal(size=(2, 3)), RNG.normal(size=3)]
+    for norm_type in (2.0, 1.0, float("inf")):
+        ours = [tg.nn.Parameter(np.zeros_like(g)) for g in grads]
+        theirs = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+        for p, q, g in zip(ours, theirs, grads):
+            p.grad, q.grad = tg.tensor(g), torch.tensor(g)
+        total = tg.nn.utils.clip_grad_norm_(ours, 0.5, norm_type)
+        expected = torch.nn.utils.clip_grad_norm_(theirs, 0.5, norm_type)
+        np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-12)
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12)

@@ -122,3 +122,65 @@ def test_against_pytorch_when_it_is_installed() -> None:
     np.testing.assert_allclose(
         model[0].weight.data.T, reference[0].weight.detach().numpy(), rtol=1e-10
     )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+        lambda ps: optim.Adam(ps, lr=0.1, amsgrad=True),
+        lambda ps: optim.AdamW(ps, lr=0.1),
+        lambda ps: optim.RMSprop(ps, lr=0.1, centered=True, momentum=0.3),
+        lambda ps: optim.Adagrad(ps, lr=0.1),
+    ],
+)
+def test_state_dict_round_trip_continues_the_same_trajectory(make) -> None:
+    first = run(make, steps=3)[-1]
+    p = nn.Parameter(START)
+    opt = make([p])
+    for _ in range(3):
+        opt.zero_grad()
+        (((p - TARGET) ** 2) * np.array([1.0, 2.0, 3.0])).sum().backward()
+        opt.step()
+    np.testing.assert_allclose(p.data, first)
+    saved = opt.state_dict()
+    q = nn.Parameter(p.data.copy())
+    other = make([q])
+    other.load_state_dict(saved)
+    for params, o in (([p], opt), ([q], other)):
+        o.zero_grad()
+        (((params[0] - TARGET) ** 2) * np.array([1.0, 2.0, 3.0])).sum().backward()
+        o.step()
+    np.testing.assert_allclose(q.data, p.data, rtol=1e-12)
+
+
+def test_a_bad_state_dict_changes_nothing() -> None:
+    p = nn.Parameter([1.0, 2.0])
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="shape"):
+        opt.load_state_dict(
+            {
+                "state": {0: {"momentum_buffer": np.ones(3)}},
+                "param_groups": [{"params": [0], "lr": 5.0}],
+            }
+        )
+    assert opt.param_groups[0]["lr"] == 0.1 and opt.state == {}
+    with pytest.raises(ValueError, match="nesterov"):
+        optim.SGD([p], lr=0.1, nesterov=True)
+    with pytest.raises(TypeError, match="unknown settings"):
+        optim.SGD([{"params": [p], "momentun": 0.9}], lr=0.1)
+
+
+def test_schedules_and_clipping_by_hand() -> None:
+    p = nn.Parameter([1.0])
+    opt = optim.SGD([p], lr=1.0)
+    cosine = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4, eta_min=0.2)
+    lrs = []
+    for _ in range(4):
+        cosine.step()
+        lrs.append(cosine.get_last_lr()[0])
+    expected = [0.2 + 0.8 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(1, 5)]
+    np.testing.assert_allclose(lrs, expected)
+    p.grad = tg.Tensor([-7.0])
+    nn.utils.clip_grad_value_([p], 2.0)
+    assert p.grad.tolist() == [-2.0]

@@ -8,7 +8,7 @@ Examples:
     [(3, 4), (4, 1)]
 """
 
-from tinygrad_nn.nn import functional, init
+from tinygrad_nn.nn import functional, init, utils
 from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, SiLU, Softplus
 from tinygrad_nn.nn.containers import ModuleDict, ModuleList
 from tinygrad_nn.nn.layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
@@ -62,4 +62,5 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]

@@ -1,0 +1,163 @@
+"""``Optimizer``: parameter groups, per-parameter state, ``step``, ``zero_grad``, state dicts.
+
+As in PyTorch, an optimizer holds ``param_groups``: dicts with the key ``"params"`` (a list
+of tensors) and the group's settings (``"lr"``, ...), which a learning-rate scheduler
+may change between steps. Each ``step()`` reads every parameter's ``.grad`` and replaces
+the parameter's data with the updated values (a new array: a graph that saved the old
+values is not disturbed). Parameters whose ``.grad`` is None are skipped.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> from tinygrad_nn import nn, optim
+    >>> w = nn.Parameter([1.0])
+    >>> opt = optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()       # dL/dw = 2w = 2
+    >>> opt.step()
+    >>> w.data
+    array([0.8])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.tensor import Tensor
+
+State = dict[str, Any]  # one parameter's optimizer state: momentum buffers, moments, step
+
+
+class Optimizer:
+    """Holds parameter groups; subclasses define ``update(param, grad, state, group)``.
+
+    Args:
+        params: tensors, or dicts ``{"params": [...], "lr": ...}`` (one per group; a
+            setting a group leaves out comes from ``defaults``).
+        defaults: every setting of this optimizer with its default value.
+
+    Examples:
+        >>> from tinygrad_nn import nn
+        >>> from tinygrad_nn.optim import SGD
+        >>> a, b = nn.Parameter([1.0]), nn.Parameter([2.0])
+        >>> opt = SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1)
+        >>> [group["lr"] for group in opt.param_groups]
+        [0.1, 0.5]
+    """
+
+    def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, State] = {}
+        items = list(params)
+        groups = items if items and isinstance(items[0], Mapping) else [{"params": items}]
+        for group in groups:
+            self.add_param_group(group)
+        if not any(group["params"] for group in self.param_groups):
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+
+    def add_param_group(self, group: Mapping[str, Any]) -> None:
+        """Add a group of parameters with its own settings (the rest from the defaults)."""
+        name = type(self).__name__
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: expected Tensors, got {type(p).__name__}")
+            if id(p) in seen:
+                raise ValueError(f"{name}: a parameter appears in more than one group")
+            seen.add(id(p))
+        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        if unknown:
+            raise TypeError(f"{name}: unknown settings {sorted(unknown)}")
+        settings = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
+        self.check(settings)
+        self.param_groups.append({"params": params, **settings})
+
+    def check(self, settings: Mapping[str, Any]) -> None:
+        """Refuse invalid settings (a negative learning rate...) with a clear error."""
+        if settings["lr"] < 0:
+            raise ValueError(f"{type(self).__name__}: invalid learning rate {settings['lr']}")
+
+    @property
+    def params(self) -> list[Tensor]:
+        """Every parameter, over all groups."""
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (set it to None, PyTorch's default)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None:
+                    data = p.data
+                    state = self.state.get(p)
+                    if state is None:
+                        state = self.state[p] = {}
+                    new = self.update(data, grad.data, state, group)
+                    p.data = new if new.dtype == data.dtype else new.astype(data.dtype)
+
+    def update(
+        self, param: np.ndarray, grad: np.ndarray, state: State, group: Mapping[str, Any]
+    ) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} does not define update()")
+
+    # ------------------------------------------------------------ saving and loading
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state and settings, with parameters by position (as PyTorch).
+
+        Examples:
+            >>> from tinygrad_nn import nn
+            >>> from tinygrad_nn.optim import SGD
+            >>> opt = SGD([nn.Parameter([1.0])], lr=0.1, momentum=0.9)
+            >>> sorted(opt.state_dict())
+            ['param_groups', 'state']
+        """
+        index = {id(p): i for i, p in enumerate(self.params)}
+        state = {
+            index[id(p)]: {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            for p, s in self.state.items()
+        }
+        groups = [
+            {
+                **{k: v for k, v in g.items() if k != "params"},
+                "params": [index[id(p)] for p in g["params"]],
+            }
+            for g in self.param_groups
+        ]
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved; checked whole before anything changes."""
+        name = type(self).__name__
+        groups = state_dict.get("param_groups")
+        if not isinstance(groups, list) or len(groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the number of parameter groups differs")
+        params = self.params
+        for saved, own in zip(groups, self.param_groups):
+            if len(saved.get("params", ())) != len(own["params"]):
+                raise ValueError(f"{name}.load_state_dict: a group's parameter count differs")
+        restored: dict[Tensor, State] = {}
+        for i, s in dict(state_dict.get("state", {})).items():
+            if not 0 <= int(i) < len(params):
+                raise ValueError(f"{name}.load_state_dict: no parameter {i}")
+            p = params[int(i)]
+            for key, value in s.items():
+                if isinstance(value, np.ndarray) and value.shape != p.shape:
+                    raise ValueError(
+                        f"{name}.load_state_dict: state {key!r} of parameter {i} has shape "
+                        f"{value.shape}, the parameter {p.shape}"
+                    )
+            restored[p] = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+        for saved, own in zip(groups, self.param_groups):
+            own.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = restored
