@@ -164,7 +164,7 @@ def test_a_bad_state_dict_changes_nothing() -> None:
                 "param_groups": [{"params": [0], "lr": 5.0}],
             }
         )
-    assert opt.param_groups[0]["lr"] == 0.1 and opt.state == {}
+    assert opt.param_groups[0]["lr"] == 0.1 and opt.state_dict()["state"] == {}
     with pytest.raises(ValueError, match="nesterov"):
         optim.SGD([p], lr=0.1, nesterov=True)
     with pytest.raises(TypeError, match="unknown settings"):

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import linecache
 import sys
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ContextDecorator
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,10 @@ from tinygrad_nn.ops.base import Op
 PACKAGE = str(Path(__file__).resolve().parent)
 
 
-class _AnomalyState(threading.local):
+class _AnomalyState:
+    """On or off for the whole process, as PyTorch's anomaly mode (a plain attribute: the
+    engine reads it once per op, and a thread-local read costs twice as much)."""
+
     enabled: bool = False
 
 
@@ -112,13 +114,23 @@ def check_forward(op: Op, arrays: Sequence[Any], out: np.ndarray) -> None:
         raise AnomalyError(_message(op, f"made {bad} in its output", arrays, caller_line()))
 
 
-def check_backward(op: Op, shares: Sequence[Any], arguments: Sequence[Any]) -> None:
-    """Raise if a gradient the op's backward sends holds NaN or infinity."""
-    for position, share in enumerate(shares):
-        bad = _bad(share) if share is not None else None
-        if bad is not None:
-            where = f"made {bad} in its backward, in the gradient for {op.input_name(position)}"
-            raise AnomalyError(_message(op, where, arguments[:-1], op.made_at))
+def watching(observer: Callable[..., None] | None) -> Callable[..., None]:
+    """A backward observer that raises at the first share holding NaN or infinity (and
+    then tells ``observer``, if any): how the backward pass is checked in anomaly mode."""
+
+    def watch(node: Any, g: Any, sent: list[tuple[int, Any, Any, Any]]) -> None:
+        op = node._ctx
+        for position, _, share, _ in sent:
+            bad = _bad(share)
+            if bad is not None:
+                where = f"made {bad} in its backward, in the gradient for "
+                where += op.input_name(op.parent_positions()[position])
+                inputs = op.saved[:-1] if op.saved is not None else ()
+                raise AnomalyError(_message(op, where, inputs, op.made_at))
+        if observer is not None:
+            observer(node, g, sent)
+
+    return watch
 
 
 def _message(op: Op, what: str, inputs: Sequence[Any], made_at: str) -> str:

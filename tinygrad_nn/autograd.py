@@ -87,4 +87,4 @@ def backward(
     """
     grads = [None] * len(roots) if grads is None else grads
     retain = create_graph if retain_graph is None else retain_graph
-    backprop.backward(roots, grads, INTERPRETERS[create_graph], retain)
+    backprop.gradients(roots, grads, INTERPRETERS[create_graph], retain, accumulate=True)

@@ -153,6 +153,8 @@ def run_backward(
                     f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it"
                 )
+    if anomaly.state.enabled:  # detect_anomaly(): every share sent back is checked
+        observer = anomaly.watching(observer)
     pending: dict[Tensor, Any] = {}
     for root, seed in zip(roots, seeds):  # the same root twice: its seeds add up
         pending[root] = pending[root] + seed if root in pending else seed
@@ -194,10 +196,7 @@ def _chain_rule_step(
     Inputs that were Python numbers (the op's constants) get no share.
     """
     xp = interpreter.xp
-    arguments = interpreter.arguments(op, node)
-    shares: Any = op.backward(xp, g, *arguments)
-    if anomaly.state.enabled:  # detect_anomaly(): no NaN or infinity may flow back
-        anomaly.check_backward(op, shares, arguments)
+    shares: Any = op.backward(xp, g, *interpreter.arguments(op, node))
     parents: Any = op.parents
     if op.constants:  # an input given as a number gets no share
         shares = list(shares)
@@ -239,8 +238,9 @@ class SavedArrays:
 
     def seed(self, root: Tensor, grad: Any) -> np.ndarray:
         if grad is None:  # dL/dL = 1
-            return np.array(1, root.dtype).reshape(root.shape)
-        return as_array(grad).astype(root.dtype)  # a copy: the caller keeps their array
+            data = root.data
+            return np.array(1, data.dtype).reshape(data.shape)
+        return as_array(grad).astype(root.data.dtype)  # a copy: the caller keeps their array
 
     def result(self, tensor: Tensor, g: np.ndarray, handed_out: set[int]) -> Tensor:
         """The gradient as a Tensor in ``tensor``'s dtype, owning its memory.
@@ -248,8 +248,9 @@ class SavedArrays:
         An op may have passed the same array to two inputs (``x + y``) or returned a
         view, so those are copied.
         """
-        if g.dtype != tensor.dtype:
-            g = g.astype(tensor.dtype)
+        dtype = tensor.data.dtype
+        if g.dtype != dtype:
+            g = g.astype(dtype)
         if g.base is not None or id(g) in handed_out:
             g = g.copy()
         handed_out.add(id(g))
@@ -308,36 +309,29 @@ def gradients(
     retain_graph: bool,
     inputs: Sequence[Tensor] | None = None,
     allow_unused: bool = True,
+    accumulate: bool = False,
 ) -> dict[Tensor, Tensor]:
     """Run the backward pass from ``outputs`` (seeded with ``grads``, None meaning 1).
 
     Returns the final gradient, as a Tensor in its dtype, of every leaf that requires
-    grad (and tensor that called ``retain_grad``), or of exactly ``inputs``. Every check
-    happens before any work, so a bad call changes nothing.
+    grad (and tensor that called ``retain_grad``), or of exactly ``inputs``; with
+    ``accumulate`` (what ``backward()`` does) each is also added to its ``.grad``. Every
+    check happens before any work, so a bad call changes nothing.
     """
     seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
         if not root.requires_grad or (
-            root.size != 1 if grad is None else np.shape(grad) != root.shape
+            root.data.size != 1 if grad is None else np.shape(grad) != root.shape
         ):
             raise seed_error(root, grad, i)
         seeds.append(interpreter.seed(root, grad))
     results = run_backward(outputs, seeds, interpreter, retain_graph, inputs, allow_unused)
     handed_out: set[int] = set()
     for t, g in results.items():
-        results[t] = interpreter.result(t, g, handed_out)
+        results[t] = final = interpreter.result(t, g, handed_out)
+        if accumulate:
+            add_to_grad(t, final)
     return results
-
-
-def backward(
-    roots: Sequence[Tensor],
-    grads: Sequence[Any],
-    interpreter: SavedArrays | RecordedValues,
-    retain_graph: bool,
-) -> None:
-    """Run the backward pass from ``roots`` and add each leaf's gradient to its ``.grad``."""
-    for tensor, g in gradients(roots, grads, interpreter, retain_graph).items():
-        add_to_grad(tensor, g)
 
 
 def add_to_grad(tensor: Tensor, g: Tensor) -> None:

@@ -132,9 +132,10 @@ class Op:
             >>> (tg.Tensor(2.0, requires_grad=True) ** 3.0).op.needs_input_grad
             (True, False)
         """
-        if self.parents is None:  # not recorded (or freed): assume every input wants one
+        parents = self.parents
+        if parents is None:  # not recorded (or freed): assume every input wants one
             return (True,) * len(self.input_names)
-        needs = [p.requires_grad for p in self.parents]
+        needs = [p.requires_grad for p in parents]
         for position, _ in self.constants:
             needs.insert(position, False)  # a constant wants no gradient
         return tuple(needs)

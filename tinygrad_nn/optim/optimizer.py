@@ -75,6 +75,8 @@ class Optimizer:
         settings = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self.check(settings)
         self.param_groups.append({"params": params, **settings})
+        for p in params:
+            self.state[p] = {}
 
     def check(self, settings: Mapping[str, Any]) -> None:
         """Refuse invalid settings (a negative learning rate...) with a clear error."""
@@ -99,10 +101,7 @@ class Optimizer:
                 grad = p.grad
                 if grad is not None:
                     data = p.data
-                    state = self.state.get(p)
-                    if state is None:
-                        state = self.state[p] = {}
-                    new = self.update(data, grad.data, state, group)
+                    new = self.update(data, grad.data, self.state[p], group)
                     p.data = new if new.dtype == data.dtype else new.astype(data.dtype)
 
     def update(
@@ -126,6 +125,7 @@ class Optimizer:
         state = {
             index[id(p)]: {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
             for p, s in self.state.items()
+            if s  # as PyTorch: only parameters that have state yet
         }
         groups = [
             {
@@ -146,7 +146,7 @@ class Optimizer:
         for saved, own in zip(groups, self.param_groups):
             if len(saved.get("params", ())) != len(own["params"]):
                 raise ValueError(f"{name}.load_state_dict: a group's parameter count differs")
-        restored: dict[Tensor, State] = {}
+        restored: dict[Tensor, State] = {p: {} for p in params}
         for i, s in dict(state_dict.get("state", {})).items():
             if not 0 <= int(i) < len(params):
                 raise ValueError(f"{name}.load_state_dict: no parameter {i}")
