@@ -329,3 +329,15 @@ def test_anomaly_mode_catches_a_division_by_zero_that_only_backward_makes() -> N
     assert "dz/dx = 1 / (2 sqrt(x))" in text and "def run" not in text
     assert "z.sqrt().sum().backward()" in text
     z.sqrt().sum().backward()  # off again: no check, no error
+
+
+def test_loss_values_by_hand() -> None:
+    logits = np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+    labels = np.array([0, 2])
+    log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    expected = -log_p[np.arange(2), labels].mean()
+    assert nn.CrossEntropy()(tg.Tensor(logits), labels).item() == pytest.approx(expected)
+    assert nn.CrossEntropyLoss()(tg.Tensor(logits), labels).item() == pytest.approx(expected)
+    p, t = np.array([0.2, 0.9]), np.array([0.0, 1.0])
+    bce = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+    assert nn.BCELoss()(tg.Tensor(p), t).item() == pytest.approx(bce)
