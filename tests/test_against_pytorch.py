@@ -303,3 +303,25 @@ def test_gradient_clipping_follows_pytorch() -> None:
         np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-12)
         for p, q in zip(ours, theirs):
             np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12)
+
+
+def test_linear_algebra_matches_pytorch() -> None:
+    a, b = RNG.normal(size=(3, 4)), RNG.normal(size=(4, 2))
+    square = RNG.normal(size=(3, 3))
+    cases = [
+        (
+            lambda x: tg.einsum("ij,jk->ik", x, b),
+            lambda x: torch.einsum("ij,jk->ik", x, torch.tensor(b)),
+            a,
+        ),
+        (lambda x: tg.einsum("ij->j", x), lambda x: torch.einsum("ij->j", x), a),
+        (lambda x: tg.einsum("ii", x), lambda x: torch.einsum("ii", x), square),
+        (lambda x: tg.tensordot(x, b, 1), lambda x: torch.tensordot(x, torch.tensor(b), 1), a),
+        (lambda x: tg.diag(x, 1), lambda x: torch.diag(x, 1), square),
+        (lambda x: tg.diag(x[0], -1), lambda x: torch.diag(x[0], -1), square),
+        (lambda x: tg.trace(x), lambda x: torch.trace(x), square),
+        (lambda x: tg.outer(x[0], x[1]), lambda x: torch.outer(x[0], x[1]), square),
+        (lambda x: tg.dot(x[0], x[1]), lambda x: torch.dot(x[0], x[1]), square),
+    ]
+    for ours, theirs, array in cases:
+        compare(array, ours, theirs)

@@ -255,6 +255,41 @@ def functional_pad(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     return [draw(arrays(shape))], lambda t: F.pad(t, widths, value=value)
 
 
+def linear_algebra(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    """einsum (a diagonal and a summed-away letter included), tensordot, outer, dot, diag, trace."""
+    side = st.integers(1, max_side)
+    n, k, m = draw(side), draw(side), draw(side)
+    kind = draw(
+        st.sampled_from(
+            [
+                "matmul",
+                "trace",
+                "summed",
+                "batch",
+                "tensordot",
+                "outer",
+                "dot",
+                "diag",
+                "diag_matrix",
+            ]
+        )
+    )
+    offset = draw(st.integers(-1, 1))
+    shapes_and_fns = {
+        "matmul": ([(n, k), (k, m)], lambda a, b: tg.einsum("ij,jk->ik", a, b)),
+        "trace": ([(n, n)], lambda a: tg.trace(a) + tg.einsum("ii->i", a).sum()),
+        "summed": ([(n, k), (k, m)], lambda a, b: tg.einsum("ij,jk->i", a, b)),
+        "batch": ([(2, n, k), (2, k, m)], lambda a, b: tg.einsum("bij,bjk->bik", a, b)),
+        "tensordot": ([(n, k, m), (k, m, 2)], lambda a, b: tg.tensordot(a, b, 2)),
+        "outer": ([(n,), (m,)], tg.outer),
+        "dot": ([(n,), (n,)], tg.dot),
+        "diag": ([(n,)], lambda a: tg.diag(a, offset)),
+        "diag_matrix": ([(n, m)], lambda a: tg.diag(a, offset)),
+    }
+    shapes_, fn = shapes_and_fns[kind]
+    return [draw(arrays(shape)) for shape in shapes_], fn
+
+
 def scatter_add(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     rows = draw(st.integers(1, max_side))
     index = np.array(draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=5)))
@@ -339,6 +374,7 @@ CASES = [
     Case("torch_shape_method", torch_shape_method),
     Case("torch_reduction", torch_reduction),
     Case("pad", functional_pad),
+    Case("linear_algebra", linear_algebra),
 ]
 
 

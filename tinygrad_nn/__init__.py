@@ -34,13 +34,27 @@ from tinygrad_nn.creation import (
     zeros_like,
 )
 from tinygrad_nn.errors import AnomalyError, TracingError
-from tinygrad_nn.functions import concatenate, maximum, minimum, stack, where
+from tinygrad_nn.functions import (
+    concatenate,
+    diag,
+    dot,
+    einsum,
+    maximum,
+    minimum,
+    outer,
+    stack,
+    tensordot,
+    trace,
+    where,
+)
 from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_nn.ops import Op
 from tinygrad_nn.seeding import manual_seed
 from tinygrad_nn.serialization import load, save
 from tinygrad_nn.tensor import Tensor, apply
+
+cat = concatenate  # PyTorch's name
 
 __version__ = "0.1.0"
 
@@ -52,9 +66,13 @@ __all__ = [
     "TracingError",
     "apply",
     "arange",
+    "cat",
     "compile",
     "concatenate",
     "detect_anomaly",
+    "diag",
+    "dot",
+    "einsum",
     "empty",
     "enable_grad",
     "eye",
@@ -77,6 +95,7 @@ __all__ = [
     "ones",
     "ones_like",
     "optim",
+    "outer",
     "rand",
     "rand_like",
     "randint",
@@ -86,6 +105,8 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "tensor",
+    "tensordot",
+    "trace",
     "where",
     "zeros",
     "zeros_like",

@@ -99,6 +99,14 @@ class SymbolicNamespace:
     def round(self, x: Any) -> Sym:
         return self._unary("np.round", x, np.round)
 
+    def einsum(self, subscripts: str, *operands: Any) -> Sym:
+        parts = tuple(self.p.lift(x) for x in operands)
+        value = np.einsum(subscripts, *[p.value for p in parts])
+        if all(p.is_constant for p in parts):
+            return self.p.constant(value)
+        slots = ", ".join(f"{{{i}}}" for i in range(len(parts)))
+        return self.p.make(f"np.einsum({subscripts!r}, {slots})", parts, value)
+
     def erf(self, x: Any) -> Sym:
         return self._unary("erf", x, numpy_xp.erf)
 

@@ -9,8 +9,9 @@ implement this one interface, so the same rule runs several ways:
 - the symbolic interpreter of :mod:`tinygrad_nn.compile`: each call writes source code.
 
 The names and signatures are the Python array API standard's (``concat``,
-``permute_dims``, ``matrix_transpose``, ``sum(x, axis=, keepdims=)``...). Four extras are
-not in the standard, and say so: ``sigmoid``, ``erf``, ``unbroadcast``, ``scatter_add``.
+``permute_dims``, ``matrix_transpose``, ``sum(x, axis=, keepdims=)``...). Five extras are
+not in the standard, and say so: ``sigmoid``, ``erf``, ``einsum``, ``unbroadcast`` and
+``scatter_add``.
 Besides these functions a rule may use the array operators ``+ - * / ** @``, unary ``-``,
 the comparisons, indexing ``x[index]`` and the attributes ``shape``, ``ndim``, ``size``
 and ``dtype``; Python numbers may appear as operands.
@@ -84,6 +85,9 @@ class ArrayNamespace(Protocol):
     def sigmoid(self, x: Array, /) -> Array:
         """Extra: 1 / (1 + exp(-x)), without overflow at x = -1000."""
 
+    def einsum(self, subscripts: str, /, *operands: Array) -> Array:
+        """Extra: Einstein summation with explicit output subscripts."""
+
     def erf(self, x: Array, /) -> Array:
         """Extra: the error function (GELU's)."""
 
@@ -94,5 +98,5 @@ class ArrayNamespace(Protocol):
         """Extra: zeros of ``shape`` with ``g`` added at ``index`` (repeats accumulate)."""
 
 
-EXTRAS = ("sigmoid", "erf", "unbroadcast", "scatter_add")
+EXTRAS = ("sigmoid", "erf", "einsum", "unbroadcast", "scatter_add")
 NAMES = tuple(name for name in vars(ArrayNamespace) if not name.startswith("_") and name != "mro")

@@ -117,6 +117,10 @@ class NumpyNamespace:
         return np.exp(-np.logaddexp(0.0, -x))
 
     @staticmethod
+    def einsum(subscripts: str, *operands: np.ndarray) -> np.ndarray:
+        return np.einsum(subscripts, *operands)
+
+    @staticmethod
     def erf(x: np.ndarray) -> np.ndarray:
         """The error function, exact to the last digit (NumPy has none: Python's own,
         element by element)."""

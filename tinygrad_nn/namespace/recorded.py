@@ -125,6 +125,9 @@ class RecordedNamespace:
     def round(self, x: Array) -> Array:
         return self.constant(np.round(self.array_of(x)))
 
+    def einsum(self, subscripts: str, *operands: Array) -> Array:
+        return self.apply(ops.Einsum(subscripts), *operands)
+
     def erf(self, x: Array) -> Array:
         return self.apply(ops.Erf(), x)
 

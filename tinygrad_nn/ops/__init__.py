@@ -31,7 +31,7 @@ from tinygrad_nn.ops.elementwise import (
     Tanh,
     Where,
 )
-from tinygrad_nn.ops.linalg import MatMul
+from tinygrad_nn.ops.linalg import Einsum, MatMul
 from tinygrad_nn.ops.nn import BinaryCrossEntropy, LogSoftmax, Softmax, SquaredError
 from tinygrad_nn.ops.reductions import CumSum, LogSumExp, Max, Mean, Min, Prod, Sum
 from tinygrad_nn.ops.shape import (
@@ -76,6 +76,7 @@ __all__ = [
     "Cosh",
     "CumSum",
     "Div",
+    "Einsum",
     "Elu",
     "Erf",
     "Exp",

@@ -10,6 +10,10 @@ Examples:
 
 from __future__ import annotations
 
+import string
+
+import numpy as np
+
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Shape
 from tinygrad_nn.ops.base import Grads, Op
 
@@ -66,3 +70,61 @@ def matmul_mismatch(x_shape: Shape, y_shape: Shape) -> str:
         where = "second-to-last" if len(y_shape) > 1 else "only"
         return f"the left's last axis has {inner_x} elements but the right's {where} has {inner_y}"
     return f"the batch axes {x_shape[:-2]} and {y_shape[:-2]} do not broadcast"
+
+
+class Einsum(Op):
+    """Einstein summation over any subscripts whose output repeats no letter.
+
+    The gradient for each operand is an einsum too: of ``g`` with the other operands,
+    giving back this operand's subscripts (summing what it did not have). Where a letter
+    repeats within an operand (``"ii->"``, a trace), the gradient is placed back on that
+    diagonal by multiplying with an identity matrix.
+    """
+
+    name = "einsum"
+    formula = "z = einsum(subscripts, *xs)"
+    derivatives = ("dL/dx_i = einsum(output, the others -> subscripts of x_i)(g, ...)",)
+    param_names = ("subscripts",)
+
+    def __init__(self, subscripts: str) -> None:
+        self.subscripts = subscripts.replace(" ", "")
+        inputs, arrow, self.output = self.subscripts.partition("->")
+        self.inputs = inputs.split(",")
+        allowed = set(string.ascii_letters)
+        if not arrow or any(set(part) - allowed for part in [*self.inputs, self.output]):
+            raise ValueError(
+                f"einsum: give letters and an explicit output ('ij,jk->ik'), got {subscripts!r}"
+            )
+        if len(set(self.output)) != len(self.output):
+            raise ValueError(f"einsum: the output {self.output!r} repeats a letter")
+
+    def forward(self, xp: ArrayNamespace, *xs: Array) -> Array:
+        return xp.einsum(self.subscripts, *xs)
+
+    def backward(self, xp: ArrayNamespace, g: Array, *args: Array) -> Grads:
+        *xs, _ = args
+        unused = (c for c in string.ascii_letters if c not in self.subscripts)
+        grads = []
+        for i, x in enumerate(xs):
+            target = self.inputs[i]
+            others = [s for j, s in enumerate(self.inputs) if j != i]
+            distinct = "".join(dict.fromkeys(target))
+            # a letter only this operand has was summed away: g is spread back along it
+            known = set(self.output).union(*others)
+            missing = [c for c in distinct if c not in known]
+            ones = [np.ones(x.shape[target.index(c)], dtype=x.dtype) for c in missing]
+            spec = ",".join([self.output, *others, *missing]) + "->" + distinct
+            grad = xp.einsum(spec, g, *[x_ for j, x_ in enumerate(xs) if j != i], *ones)
+            if distinct != target:  # back onto the diagonal: times identity matrices
+                renamed, deltas, seen = "", [], set()
+                for position, letter in enumerate(target):
+                    if letter in seen:
+                        fresh = next(unused)
+                        deltas.append((letter + fresh, np.eye(x.shape[position], dtype=x.dtype)))
+                        letter = fresh
+                    seen.add(letter)
+                    renamed += letter
+                spec = ",".join([distinct, *(d for d, _ in deltas)]) + "->" + renamed
+                grad = xp.einsum(spec, grad, *(eye for _, eye in deltas))
+            grads.append(grad)
+        return tuple(grads)
