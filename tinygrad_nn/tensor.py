@@ -141,7 +141,6 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         "name",
         "requires_grad",
     )
-    __array_ufunc__ = None  # ``ndarray + Tensor`` defers to Tensor.__radd__, giving a Tensor
     __hash__ = object.__hash__  # == is elementwise, so hashing is by identity
 
     data: np.ndarray

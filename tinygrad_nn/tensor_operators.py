@@ -31,6 +31,61 @@ if TYPE_CHECKING:
 Operand = Any  # a Tensor, a Python number, or anything numpy.asarray accepts
 
 
+# NumPy ufunc -> (the Tensor operator when a Tensor comes first, the reflected one)
+UFUNC_OPERATORS = {
+    "add": ("__add__", "__radd__"),
+    "subtract": ("__sub__", "__rsub__"),
+    "multiply": ("__mul__", "__rmul__"),
+    "true_divide": ("__truediv__", "__rtruediv__"),
+    "power": ("__pow__", "__rpow__"),
+    "matmul": ("__matmul__", "__rmatmul__"),
+    "remainder": ("__mod__", "__rmod__"),
+    "floor_divide": ("__floordiv__", "__rfloordiv__"),
+    "less": ("__lt__", "__gt__"),
+    "less_equal": ("__le__", "__ge__"),
+    "greater": ("__gt__", "__lt__"),
+    "greater_equal": ("__ge__", "__le__"),
+    "equal": ("__eq__", "__eq__"),
+    "not_equal": ("__ne__", "__ne__"),
+}
+# NumPy ufunc of one input -> the Tensor method
+UFUNC_METHODS = {
+    "negative": "__neg__",
+    "absolute": "abs",
+    "fabs": "abs",
+    **{
+        name: name
+        for name in (
+            "exp",
+            "expm1",
+            "exp2",
+            "log",
+            "log1p",
+            "log2",
+            "log10",
+            "sqrt",
+            "square",
+            "reciprocal",
+            "tanh",
+            "sin",
+            "cos",
+            "tan",
+            "sinh",
+            "cosh",
+            "arcsin",
+            "arccos",
+            "arctan",
+            "floor",
+            "ceil",
+            "sign",
+            "isnan",
+            "isinf",
+            "isfinite",
+        )
+    },
+}
+
+
 class TensorOperators:
     """Operators and Python protocols; arithmetic applies one op each."""
 
@@ -54,6 +109,42 @@ class TensorOperators:
                 "code could not follow that choice on the next call. Keep such code outside "
                 "the compiled function"
             )
+
+    # ------------------------------------------------------------ NumPy's functions
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.exp(x)``, ``np.maximum(x, y)``, ``array + x``: NumPy's ufuncs on Tensors run the
+        Tensor operation (so gradients flow); one with no Tensor counterpart is a clear
+        ``TypeError`` naming what to call instead.
+
+        Examples:
+            >>> import numpy as np
+            >>> import tinygrad_nn as tg
+            >>> x = tg.Tensor([0.0, 1.0], requires_grad=True)
+            >>> np.exp(x).op.name, (np.ones(2) * x).op.name
+            ('exp', 'mul')
+        """
+        name = ufunc.__name__
+        if method == "__call__" and not kwargs:
+            if name in UFUNC_OPERATORS and len(inputs) == 2:
+                forward, reflected = UFUNC_OPERATORS[name]
+                if isinstance(inputs[0], TensorOperators):
+                    return getattr(inputs[0], forward)(inputs[1])
+                return getattr(inputs[1], reflected)(inputs[0])
+            if name in UFUNC_METHODS and len(inputs) == 1:
+                return getattr(inputs[0], UFUNC_METHODS[name])()
+            if name in ("maximum", "minimum") and len(inputs) == 2:
+                op = ops.Maximum() if name == "maximum" else ops.Minimum()
+                pair = [
+                    x if isinstance(x, TensorOperators) else self._wrap(np.asarray(x))
+                    for x in inputs
+                ]
+                return self._apply(op, *pair)
+        raise TypeError(
+            f"numpy.{name} ({method}{', ' + ', '.join(kwargs) if kwargs else ''}) has no Tensor "
+            "counterpart, so no gradient could flow through it; use the Tensor's own "
+            "methods (x.exp(), x.sum(), tg.maximum(x, y)...) or call it on x.numpy()"
+        )
 
     # ------------------------------------------------------------ reading values
 
