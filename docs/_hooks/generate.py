@@ -87,6 +87,14 @@ def generate() -> None:
     dy.name = "dy_dt"
     svg(dy, "second_order.svg", legend=False, show_grad=False)
 
+    # Forward and reverse mode: the double-VJP graph behind jvp.
+    x = tg.Tensor([0.5, -1.0], requires_grad=True, name="x")
+    u = tg.Tensor([0.0, 0.0, 0.0], requires_grad=True, name="u")
+    y = tg.stack([x[0] * x[1], x[0].sin(), x[1].exp()])
+    (vjp,) = tg.grad(y, [x], grad_outputs=u, create_graph=True)
+    vjp.name = "J_T_u"
+    svg(vjp, "double_vjp.svg", legend=False, show_grad=False)
+
     # A gallery of models.
     tg.manual_seed(0)
     classifier = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 3))
