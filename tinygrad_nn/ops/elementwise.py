@@ -107,11 +107,10 @@ class Maximum(Op):
         return xp.maximum(x, y)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
-        # PyTorch's rule: a tie splits g; the smaller input gets 0; NaN sends g to both.
+        # PyTorch's rule: the smaller input gets 0; a tie splits g; NaN sends g to both.
         half, tie = g * 0.5, x == y
-        return xp.where(tie, half, xp.where(x < y, 0, g)), xp.where(
-            tie, half, xp.where(y < x, 0, g)
-        )
+        gx = xp.where(x < y, 0, xp.where(tie, half, g))
+        return gx, xp.where(y < x, 0, xp.where(tie, half, g))
 
 
 class Minimum(Op):
@@ -124,11 +123,10 @@ class Minimum(Op):
         return xp.minimum(x, y)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
-        # PyTorch's rule: a tie splits g; the larger input gets 0; NaN sends g to both.
+        # PyTorch's rule: the larger input gets 0; a tie splits g; NaN sends g to both.
         half, tie = g * 0.5, x == y
-        return xp.where(tie, half, xp.where(x > y, 0, g)), xp.where(
-            tie, half, xp.where(y > x, 0, g)
-        )
+        gx = xp.where(x > y, 0, xp.where(tie, half, g))
+        return gx, xp.where(y > x, 0, xp.where(tie, half, g))
 
 
 class Where(Op):
