@@ -5,10 +5,9 @@ The backward pass itself is :mod:`tinygrad_nn.backprop`; ``Tensor.backward`` sto
 
 Examples:
     >>> import tinygrad_nn as tg
-    >>> x = tg.Tensor(3.0, requires_grad=True)
-    >>> y = x * x + x          # x feeds three places: dy/dx = 2x + 1
-    >>> tg.grad(y, [x])
-    (Tensor(7.),)
+    >>> a, b = tg.Tensor(2.0, requires_grad=True), tg.Tensor(3.0, requires_grad=True)
+    >>> tg.grad(a ** b, [a, b])[0]   # b a**(b - 1)
+    Tensor(12.)
 """
 
 from __future__ import annotations

@@ -11,12 +11,11 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 from tinygrad_nn.dtypes import DTypeLike
 from tinygrad_nn.nn import init as initializers
+from tinygrad_nn.nn.containers import ModuleList
 from tinygrad_nn.nn.module import Module, Parameter
 from tinygrad_nn.tensor import Tensor
 
@@ -95,8 +94,9 @@ def _bias_default(fan_in: int) -> initializers.Initializer:
     return initializers.uniform(-bound, bound)
 
 
-class Sequential(Module):
-    """Modules applied one after another; indexable like a list (``model[0].weight``).
+class Sequential(ModuleList):
+    """Modules applied one after another: a :class:`ModuleList` that is also a layer,
+    indexable like a list (``model[0].weight``).
 
     Examples:
         >>> from tinygrad_nn import nn
@@ -106,27 +106,17 @@ class Sequential(Module):
     """
 
     def __init__(self, *modules: Module) -> None:
-        super().__init__()
         for index, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(
                     f"Sequential: argument {index} is a {type(module).__name__}, not a Module"
                 )
-            setattr(self, str(index), module)
+        super().__init__(modules)
 
     def forward(self, x: Tensor) -> Tensor:
         for module in self._modules.values():
             x = module(x)
         return x
-
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
 
 class Sigmoid(Module):

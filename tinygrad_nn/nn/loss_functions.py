@@ -25,7 +25,7 @@ from tinygrad_nn.tensor import Tensor, apply
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _target(what: str, prediction: Tensor, target: Any) -> Tensor:
+def checked_target(what: str, prediction: Tensor, target: Any) -> Tensor:
     """``target`` as a Tensor shaped like ``prediction`` (or a clear error)."""
     if not isinstance(prediction, Tensor):
         raise TypeError(f"{what}: the prediction must be a Tensor, got {type(prediction).__name__}")
@@ -63,7 +63,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         >>> mse_loss(tg.tensor([1.0]), [3.0]).item()
         4.0
     """
-    diff = input - _target("mse_loss", input, target)
+    diff = input - checked_target("mse_loss", input, target)
     return reduce(diff * diff, reduction, "mse_loss")
 
 
@@ -75,7 +75,7 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         >>> l1_loss(tg.tensor([1.0, -1.0]), [0.0, 0.0]).item()
         1.0
     """
-    return reduce((input - _target("l1_loss", input, target)).abs(), reduction, "l1_loss")
+    return reduce((input - checked_target("l1_loss", input, target)).abs(), reduction, "l1_loss")
 
 
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -91,7 +91,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     """
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    d = input - _target("huber_loss", input, target)
+    d = input - checked_target("huber_loss", input, target)
     c = d.clip(-delta, delta)
     return reduce(c * (d - c * 0.5), reduction, "huber_loss")
 
@@ -130,7 +130,7 @@ def binary_cross_entropy(
         >>> round(binary_cross_entropy(tg.tensor([0.5]), [1.0]).item(), 4)
         0.6931
     """
-    target = _target("binary_cross_entropy", input, target)
+    target = checked_target("binary_cross_entropy", input, target)
     for what, values in (("input", input.data), ("target", target.data)):
         if values.size and (values.min() < 0 or values.max() > 1):
             raise ValueError(
@@ -152,7 +152,7 @@ def binary_cross_entropy_with_logits(
         >>> binary_cross_entropy_with_logits(tg.tensor([1000.0, -1000.0]), [1.0, 0.0]).item()
         0.0
     """
-    target = _target("binary_cross_entropy_with_logits", input, target)
+    target = checked_target("binary_cross_entropy_with_logits", input, target)
     softplus_neg = apply(ops.Softplus(1.0, float("inf")), -input)  # log(1 + exp(-x))
     scale = 1 if pos_weight is None else (target * (pos_weight - 1)) + 1
     loss = (1 - target) * input + scale * softplus_neg
@@ -230,7 +230,7 @@ def cross_entropy(
     weights = None if weight is None else Tensor._wrap(np.asarray(weight, input.dtype))
     target_array = np.asarray(target.data if isinstance(target, Tensor) else target)
     if target_array.dtype.kind == "f":  # class probabilities
-        probabilities = _target("cross_entropy", input, target)
+        probabilities = checked_target("cross_entropy", input, target)
         smoothed = probabilities * (1 - label_smoothing) + label_smoothing / classes
         weighted = log_p * smoothed if weights is None else log_p * smoothed * weights
         per_row = -weighted.sum(-1)

@@ -32,19 +32,7 @@ class Loss(Module):
         def __call__(self, prediction: Tensor, target: Any) -> Tensor: ...
 
     def _same_shape(self, prediction: Tensor, target: Any) -> Tensor:
-        if not isinstance(prediction, Tensor):
-            raise TypeError(f"{type(self).__name__}: the prediction must be a Tensor")
-        if not isinstance(target, Tensor):  # a constant: no copy needed, it is only read
-            target = Tensor._wrap(np.asarray(target))
-            if target.dtype.kind not in "biuf":
-                raise TypeError(f"{type(self).__name__}: the target must be numeric")
-        if target.shape != prediction.shape:
-            raise ValueError(
-                f"{type(self).__name__}: prediction has shape {prediction.shape} but target has "
-                f"shape {target.shape}; reshape the target to match (broadcasting the two "
-                "would compare every prediction with every target)"
-            )
-        return target
+        return F.checked_target(type(self).__name__, prediction, target)
 
 
 class SSE(Loss):

@@ -1,14 +1,11 @@
 """Optimizers with PyTorch's update rules and parameter groups, and learning-rate schedules.
 
 Examples:
-    >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import nn, optim
-    >>> w = nn.Parameter([1.0])
-    >>> opt = optim.SGD([w], lr=0.1)
-    >>> (w * w).sum().backward()       # dL/dw = 2w = 2
-    >>> opt.step()
-    >>> w.data
-    array([0.8])
+    >>> opt = optim.AdamW(nn.Linear(2, 1).parameters(), lr=1e-2)
+    >>> schedule = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> schedule.step(); schedule.get_last_lr()
+    [0.005]
 """
 
 from tinygrad_nn.optim import lr_scheduler
