@@ -153,7 +153,7 @@ def run_backward(
                     f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it"
                 )
-    if anomaly.state.enabled:  # detect_anomaly(): every share sent back is checked
+    if anomaly.enabled:  # detect_anomaly(): every share sent back is checked
         observer = anomaly.watching(observer)
     pending: dict[Tensor, Any] = {}
     for root, seed in zip(roots, seeds):  # the same root twice: its seeds add up

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn import anomaly, backprop, grad_mode
-from tinygrad_nn.anomaly import state as anomaly_mode
 from tinygrad_nn.dtypes import DTypeLike, as_array
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.recorded import RecordedNamespace
@@ -71,7 +70,7 @@ def apply(op: Op, *inputs: Any) -> Tensor:
         raise forward_error(op, arrays, error) from None
     if type(out) is not np.ndarray:  # NumPy returns scalars for 0-d results
         out = np.asarray(out)
-    if anomaly_mode.enabled:  # detect_anomaly(): check the value, note the user's line
+    if anomaly.enabled:  # detect_anomaly(): check the value, note the user's line
         anomaly.check_forward(op, arrays, out)
         op.made_at = anomaly.caller_line()
     if grad_mode._state.enabled:
