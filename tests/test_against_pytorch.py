@@ -73,6 +73,7 @@ UNARY = {
     "prod": (X, lambda t: t.prod(dim=1), lambda t: t.prod(dim=1)),
     "logsumexp": (X * 100, lambda t: t.logsumexp(dim=1), lambda t: t.logsumexp(dim=1)),
     "cumsum": (X, lambda t: t.cumsum(dim=1), lambda t: t.cumsum(dim=1)),
+    "cumprod": (X, lambda t: t.cumprod(dim=0), lambda t: t.cumprod(dim=0)),
     "amax": (X, lambda t: t.amax(dim=0), lambda t: t.amax(dim=0)),
     "sort": (X, lambda t: t.sort(1)[0], lambda t: t.sort(1)[0]),
     "topk": (X, lambda t: t.topk(2, 1)[0], lambda t: t.topk(2, 1)[0]),

@@ -54,6 +54,12 @@ def _one_axis(what: str, axis: Axis, keepdims: bool = False) -> int | None:
     return axis
 
 
+def _move_axis_last(axis: int, ndim: int) -> tuple[int, ...]:
+    """The order of axes that puts ``axis`` last."""
+    axis %= ndim
+    return (*(a for a in range(ndim) if a != axis), axis)
+
+
 class TensorReductions:
     """Reductions; each applies one op (or gives constant indices)."""
 
@@ -233,6 +239,36 @@ class TensorReductions:
         if chosen is None:
             raise TypeError("cumsum(): give the axis to sum along")
         return self._apply(ops.CumSum(chosen), self)
+
+    def cumprod(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """Running products along an axis.
+
+        Computed as products over a triangle (``z_k`` is the product of ``x_1..x_k`` with
+        the later factors replaced by 1), so the gradient is exact with zeros among the
+        factors too; it takes n x n memory along the axis.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0, 2.0, 0.0, 4.0]).cumprod(0).tolist()
+            [1.0, 2.0, 0.0, 0.0]
+        """
+        chosen = _one_axis("cumprod", *resolve("cumprod", axis, None, dim, None))
+        if chosen is None:
+            raise TypeError("cumprod(): give the axis to multiply along")
+        ndim = self.data.ndim
+        if ndim == 0:  # one factor: itself
+            return self._apply(ops.Cast(self.data.dtype), self)
+        last = _move_axis_last(chosen, ndim)
+        moved = self._apply(ops.Transpose(last), self)
+        n, rows = moved.data.shape[-1], moved.data.shape[:-1]
+        spread = self._apply(
+            ops.BroadcastTo((*rows, n, n)), self._apply(ops.Reshape((*rows, 1, n)), moved)
+        )
+        keep = np.tril(np.ones((n, n), dtype=bool))  # row k keeps factors 1..k
+        triangle = self._apply(ops.Where(keep).with_constant(1, 1.0), spread)
+        products = self._apply(ops.Prod(-1), triangle)
+        inverse = tuple(int(i) for i in np.argsort(last))
+        return self._apply(ops.Transpose(inverse), products)
 
     # ------------------------------------------------------------ positions: constants
 

@@ -114,7 +114,10 @@ class LogSumExp(Op):
 
 
 class Prod(Op):
-    """The gradient of each factor is the product of the others, also where some are 0."""
+    """The gradient of each factor is the product of the others, also where some are 0.
+
+    (Its own derivative, the second order, is exact with at most one zero factor.)
+    """
 
     name = "prod"
     formula = "z = prod(x, axis)"
