@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn import anomaly, backprop, grad_mode
+from tinygrad_nn import anomaly, backprop
 from tinygrad_nn.dtypes import DTypeLike, as_array
+from tinygrad_nn.grad_mode import _state as grad_state
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.recorded import RecordedNamespace
 from tinygrad_nn.ops import Op
@@ -73,7 +74,7 @@ def apply(op: Op, *inputs: Any) -> Tensor:
     if anomaly.enabled:  # detect_anomaly(): check the value, note the user's line
         anomaly.check_forward(op, arrays, out)
         op.made_at = anomaly.caller_line()
-    if grad_mode._state.enabled:
+    if grad_state.enabled:
         for t in inputs:
             if t.requires_grad:  # record the op: it becomes the result's link to its inputs
                 op.parents = inputs
@@ -324,7 +325,7 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
     # They are for updates outside the graph, e.g. an optimizer step under ``no_grad``.
 
     def _inplace(self, ufunc: np.ufunc, other: Operand, symbol: str) -> Tensor:
-        if self.requires_grad and grad_mode._state.enabled:
+        if self.requires_grad and grad_state.enabled:
             raise RuntimeError(
                 f"in-place {symbol} on a tensor that requires grad would bypass the graph; "
                 "do it inside `with tg.no_grad():` (as an optimizer step does)"
