@@ -341,3 +341,11 @@ def test_loss_values_by_hand() -> None:
     p, t = np.array([0.2, 0.9]), np.array([0.0, 1.0])
     bce = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
     assert nn.BCELoss()(tg.Tensor(p), t).item() == pytest.approx(bce)
+
+
+def test_prod_gradients_with_zero_factors() -> None:
+    # one zero: only it gets a gradient, the product of the others; two zeros: nothing
+    assert grads(lambda x: x.prod(), [2.0, 0.0, 3.0])[0].tolist() == [0.0, 6.0, 0.0]
+    assert grads(lambda x: x.prod(), [2.0, 0.0, 0.0])[0].tolist() == [0.0, 0.0, 0.0]
+    assert grads(lambda x: x.prod(), [2.0, 4.0])[0].tolist() == [4.0, 2.0]
+    assert grads(lambda x: x.cumprod(0).sum(), [2.0, 0.0, 3.0])[0].tolist() == [1.0, 2.0, 6.0]
