@@ -349,3 +349,27 @@ def test_prod_gradients_with_zero_factors() -> None:
     assert grads(lambda x: x.prod(), [2.0, 0.0, 0.0])[0].tolist() == [0.0, 0.0, 0.0]
     assert grads(lambda x: x.prod(), [2.0, 4.0])[0].tolist() == [4.0, 2.0]
     assert grads(lambda x: x.cumprod(0).sum(), [2.0, 0.0, 3.0])[0].tolist() == [1.0, 8.0, 0.0]
+
+
+def test_softplus_switches_to_x_past_its_threshold_as_pytorch() -> None:
+    from tinygrad_nn.nn import functional as F
+
+    at, past = F.softplus(tg.Tensor([20.0, 20.5])).tolist()
+    assert at == np.log1p(np.exp(20.0)) and past == 20.5  # beta * x > threshold: x itself
+
+
+def test_optimizers_keep_the_parameter_dtype_and_decay_weights() -> None:
+    p = nn.Parameter(np.array([1.0, -2.0], np.float32))
+    p.grad = tg.Tensor(np.array([0.5, 0.5]))  # a float64 gradient set by hand
+    tg.optim.SGD([p], lr=0.1).step()
+    assert p.dtype == np.float32
+    q = nn.Parameter([1.0, -2.0])
+    adagrad = tg.optim.Adagrad([q], lr=0.1, weight_decay=0.5)
+    expected, total = q.data.copy(), np.zeros(2)
+    for _ in range(3):  # a zero loss gradient: only the weight decay g = 0.5 p moves p
+        q.grad = tg.Tensor([0.0, 0.0])
+        adagrad.step()
+        g = 0.5 * expected
+        total += g * g
+        expected = expected - 0.1 * g / (np.sqrt(total) + 1e-10)
+    np.testing.assert_allclose(q.data, expected, rtol=1e-12)
