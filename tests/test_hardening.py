@@ -373,3 +373,20 @@ def test_optimizers_keep_the_parameter_dtype_and_decay_weights() -> None:
         total += g * g
         expected = expected - 0.1 * g / (np.sqrt(total) + 1e-10)
     np.testing.assert_allclose(q.data, expected, rtol=1e-12)
+
+
+def test_loss_options_by_hand() -> None:
+    from tinygrad_nn.nn import functional as F
+
+    scores = tg.Tensor([-1.0, -2.0, -0.5])  # one sample, as (C,)
+    assert F.nll_loss(scores, np.array(1)).item() == 2.0
+    assert F.cross_entropy(tg.Tensor([0.0, 0.0]), np.array(1)).item() == pytest.approx(np.log(2))
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        F.nll_loss(tg.Tensor([[-1.0, -2.0, -0.5]]), np.array([3]))
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="label_smoothing"):
+            F.cross_entropy(tg.Tensor([[0.0, 1.0]]), np.array([0]), label_smoothing=bad)
+    logits, bits, weight = np.array([0.3, -1.2]), np.array([1.0, 0.0]), np.array([2.0, 0.5])
+    with_logits = F.binary_cross_entropy_with_logits(tg.Tensor(logits), bits, weight)
+    on_probabilities = F.binary_cross_entropy(tg.Tensor(logits).sigmoid(), bits, weight)
+    assert with_logits.item() == pytest.approx(on_probabilities.item(), rel=1e-12)
