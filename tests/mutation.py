@@ -112,6 +112,11 @@ def mutate(source: str, functions: set[str], index: int) -> tuple[str, str, int]
     return ast.unparse(tree), description, node.lineno
 
 
+def mutate_line(path: str, index: int) -> int:
+    """The line of mutant ``index`` in ``path``."""
+    return mutate((ROOT / path).read_text(), TARGETS[path], index)[2]
+
+
 def run_mutant(job: tuple[str, int]) -> tuple[str, int, str, int, bool]:
     path, index = job
     with tempfile.TemporaryDirectory() as folder:
@@ -135,11 +140,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="at most this many mutants")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        metavar="PATH[:LINE]",
+        help="only the mutants in these files (or on these lines), e.g. to re-run survivors",
+    )
     args = parser.parse_args()
     jobs = []
     for path, functions in TARGETS.items():
         count = len(sites(ast.parse((ROOT / path).read_text()), functions))
         jobs += [(path, index) for index in range(count)]
+    if args.only is not None:
+        wanted = set(args.only)
+        jobs = [
+            (path, index)
+            for path, index in jobs
+            if path in wanted or f"{path}:{mutate_line(path, index)}" in wanted
+        ]
     if args.limit is not None and len(jobs) > args.limit:  # an even sample over all files
         step = len(jobs) / args.limit
         jobs = [jobs[int(i * step)] for i in range(args.limit)]
