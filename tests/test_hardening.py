@@ -381,6 +381,8 @@ def test_loss_options_by_hand() -> None:
     scores = tg.Tensor([-1.0, -2.0, -0.5])  # one sample, as (C,)
     assert F.nll_loss(scores, np.array(1)).item() == 2.0
     assert F.cross_entropy(tg.Tensor([0.0, 0.0]), np.array(1)).item() == pytest.approx(np.log(2))
+    smoothed = F.cross_entropy(tg.Tensor([0.0, 0.0]), np.array(1), label_smoothing=0.1)
+    assert smoothed.item() == pytest.approx(np.log(2))  # uniform logits: smoothing changes nothing
     with pytest.raises(ValueError, match=r"\[0, 3\)"):
         F.nll_loss(tg.Tensor([[-1.0, -2.0, -0.5]]), np.array([3]))
     for bad in (-0.1, 1.5):
