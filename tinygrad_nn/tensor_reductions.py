@@ -48,7 +48,7 @@ def resolve(
     return axis, bool(keepdims)
 
 
-def _one_axis(what: str, axis: Axis, keepdims: bool = False) -> int | None:
+def _one_axis(what: str, axis: Axis) -> int | None:
     if isinstance(axis, tuple):
         raise TypeError(f"{what}(): takes one axis, got {axis}")
     return axis
@@ -235,7 +235,7 @@ class TensorReductions:
             >>> tg.tensor([1.0, 2.0, 3.0]).cumsum(0)
             Tensor([1., 3., 6.])
         """
-        chosen = _one_axis("cumsum", *resolve("cumsum", axis, None, dim, None))
+        chosen = _one_axis("cumsum", resolve("cumsum", axis, None, dim, None)[0])
         if chosen is None:
             raise TypeError("cumsum(): give the axis to sum along")
         return self._apply(ops.CumSum(chosen), self)
@@ -252,7 +252,7 @@ class TensorReductions:
             >>> tg.tensor([1.0, 2.0, 0.0, 4.0]).cumprod(0).tolist()
             [1.0, 2.0, 0.0, 0.0]
         """
-        chosen = _one_axis("cumprod", *resolve("cumprod", axis, None, dim, None))
+        chosen = _one_axis("cumprod", resolve("cumprod", axis, None, dim, None)[0])
         if chosen is None:
             raise TypeError("cumprod(): give the axis to multiply along")
         ndim = self.data.ndim
@@ -288,7 +288,7 @@ class TensorReductions:
             [1, 0]
         """
         chosen, keep = resolve("argmax", axis, keepdims, dim, keepdim)
-        chosen = _one_axis("argmax", chosen, keep)
+        chosen = _one_axis("argmax", chosen)
         return self._wrap(np.asarray(np.argmax(self.data, axis=chosen, keepdims=keep)))
 
     def argmin(
@@ -307,7 +307,7 @@ class TensorReductions:
             1
         """
         chosen, keep = resolve("argmin", axis, keepdims, dim, keepdim)
-        chosen = _one_axis("argmin", chosen, keep)
+        chosen = _one_axis("argmin", chosen)
         return self._wrap(np.asarray(np.argmin(self.data, axis=chosen, keepdims=keep)))
 
     def any(
