@@ -38,6 +38,7 @@ from tinygrad_nn import anomaly
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.namespace import numpy_xp
+from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.namespace.declared import ArrayNamespace
 from tinygrad_nn.ops.base import Op
 
@@ -58,9 +59,8 @@ class Interpreter(Protocol):
 
     records: bool  # True when the pass itself is recorded (create_graph)
 
-    @property
-    def xp(self) -> ArrayNamespace:
-        """The namespace the rules are evaluated with."""
+    def namespace(self, op: Op) -> ArrayNamespace:
+        """The namespace ``op``'s rule is evaluated with."""
         ...
 
     def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
@@ -195,7 +195,7 @@ def _chain_rule_step(
     A share shaped like the (broadcast) output is first summed back to the input's shape.
     Inputs that were Python numbers (the op's constants) get no share.
     """
-    xp = interpreter.xp
+    xp = interpreter.namespace(op)
     shares: Any = op.backward(xp, g, *interpreter.arguments(op, node))
     parents: Any = op.parents
     constants = op.constants
@@ -225,26 +225,35 @@ def _chain_rule_step(
 
 
 class SavedArrays:
-    """The plain backward pass: rules run with NumPy on the arrays saved at forward time.
+    """The plain backward pass: rules run on the arrays saved at forward time, with the
+    namespace of their library (NumPy's, or another array library's).
 
     Args:
         wrap: makes a Tensor around a gradient array (``Tensor._wrap``).
     """
 
-    xp: ArrayNamespace = numpy_xp
     records = False
 
     def __init__(self, wrap: Callable[[np.ndarray], Tensor]) -> None:
         self.wrap = wrap
 
+    def namespace(self, op: Op) -> ArrayNamespace:
+        saved: Any = op.saved
+        if type(saved[-1]) is np.ndarray:  # the output: an array of the op's library
+            return numpy_xp
+        return array_namespace(saved, op.name)
+
     def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
         return op.saved  # type: ignore[return-value]
 
-    def seed(self, root: Tensor, grad: Any) -> np.ndarray:
+    def seed(self, root: Tensor, grad: Any) -> Any:
+        data = root.data
+        if type(data) is not np.ndarray:  # another library's array: the seed is moved there
+            host = np.ones(data.shape) if grad is None else to_numpy(getattr(grad, "data", grad))
+            return array_namespace([data]).astype(like(host, data), data.dtype)
         if grad is None:  # dL/dL = 1
-            data = root.data
             return np.array(1, data.dtype).reshape(data.shape)
-        return as_array(grad).astype(root.data.dtype)  # a copy: the caller keeps their array
+        return as_array(grad).astype(data.dtype)  # a copy: the caller keeps their array
 
     def result(self, tensor: Tensor, g: np.ndarray, handed_out: set[int]) -> Tensor:
         """The gradient as a Tensor in ``tensor``'s dtype, owning its memory.
@@ -253,6 +262,10 @@ class SavedArrays:
         view, so those are copied.
         """
         dtype = tensor.data.dtype
+        if isinstance(g, np.generic):  # NumPy gives scalars for 0-d results
+            g = np.asarray(g)
+        elif type(g) is not np.ndarray:  # another library's array: astype copies it
+            return self.wrap(array_namespace([g]).astype(g, dtype))
         if g.dtype != dtype:
             g = g.astype(dtype)
         if g.base is not None or id(g) in handed_out:
@@ -274,6 +287,9 @@ class RecordedValues:
     def __init__(self, xp: ArrayNamespace, tensor_type: type[Tensor]) -> None:
         self.xp, self.tensor_type = xp, tensor_type
         self.arrays = SavedArrays(tensor_type._wrap)
+
+    def namespace(self, op: Op) -> ArrayNamespace:
+        return self.xp
 
     def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
         return (*op.with_constants(op.parents), node)
@@ -325,7 +341,7 @@ def gradients(
     seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
         if not root.requires_grad or (
-            root.data.size != 1 if grad is None else np.shape(grad) != root.shape
+            root.size != 1 if grad is None else np.shape(grad) != root.shape
         ):
             raise seed_error(root, grad, i)
         seeds.append(interpreter.seed(root, grad))

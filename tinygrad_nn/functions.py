@@ -66,7 +66,9 @@ def where(condition: Operand, a: Operand, b: Operand) -> Tensor:
         >>> tg.where(x > 0, x, 0.0)
         Tensor([0., 2.])
     """
-    mask = as_array(condition).astype(bool)
+    mask = as_array(condition)
+    if isinstance(mask, np.ndarray):  # (another library's mask stays as it is)
+        mask = mask.astype(bool)
     return apply(ops.Where(mask), _input(a), _input(b))
 
 

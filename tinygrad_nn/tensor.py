@@ -17,15 +17,18 @@ Examples:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import math
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_nn import anomaly, backprop
-from tinygrad_nn.dtypes import DTypeLike, as_array
+from tinygrad_nn.dtypes import DTypeLike, as_array, is_floating
 from tinygrad_nn.grad_mode import _state as grad_state
-from tinygrad_nn.namespace import numpy_xp
+from tinygrad_nn.namespace import ArrayNamespace, numpy_xp
+from tinygrad_nn.namespace.array_api import array_namespace, compat
 from tinygrad_nn.namespace.recorded import RecordedNamespace
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import forward_error
@@ -63,13 +66,18 @@ def apply(op: Op, *inputs: Any) -> Tensor:
         arrays = [t.data for t in inputs]
     except AttributeError:  # a Python number among the inputs: make it a constant of the op
         return apply(op, *_take_constants(op, inputs))
+    xp: ArrayNamespace = numpy_xp
+    for array in arrays:
+        if type(array) is not np.ndarray:  # another array library's: its own namespace
+            xp = array_namespace(arrays, op.name)
+            break
     for position, value in op.constants:  # numbers given to the op go back in their places
         arrays.insert(position, value)
     try:
-        out = op.forward(numpy_xp, *arrays)
-    except (ValueError, IndexError, TypeError) as error:
+        out = op.forward(xp, *arrays)
+    except (ValueError, IndexError, TypeError, RuntimeError) as error:  # PyTorch's: Runtime
         raise forward_error(op, arrays, error) from None
-    if type(out) is not np.ndarray:  # NumPy returns scalars for 0-d results
+    if type(out) is not np.ndarray and xp is numpy_xp:  # NumPy returns scalars for 0-d results
         out = np.asarray(out)
     if anomaly.enabled:  # detect_anomaly(): check the value, note the user's line
         anomaly.check_forward(op, arrays, out)
@@ -207,12 +215,24 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
             >>> t.size, t.size(), t.size(1)
             (3, (1, 3), 3)
         """
-        return Size(self.data.size, self.data.shape)
+        return Size(math.prod(self.data.shape), tuple(self.data.shape))
 
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the data."""
         return self.data.dtype
+
+    @property
+    def device(self) -> Any:
+        """Where the data lives: ``"cpu"`` for NumPy, else the array library's device.
+
+        Examples:
+            >>> Tensor([1.0]).device
+            'cpu'
+        """
+        if type(self.data) is np.ndarray:
+            return "cpu"
+        return compat().device(self.data)
 
     @property
     def op(self) -> Op | None:
@@ -289,8 +309,8 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
             raise RuntimeError(
                 "requires_grad can only be changed on leaf tensors; use .detach() to make one"
             )
-        if requires_grad and self.dtype.kind != "f":
-            self.data = self.data.astype(np.float64)
+        if requires_grad and not is_floating(self.data):
+            self.data = array_namespace([self.data]).astype(self.data, np.float64)
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -324,34 +344,38 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
     # In-place operators change ``data`` (never the arrays a graph saved) and keep the dtype.
     # They are for updates outside the graph, e.g. an optimizer step under ``no_grad``.
 
-    def _inplace(self, ufunc: np.ufunc, other: Operand, symbol: str) -> Tensor:
+    def _inplace(self, function: Callable[[Any, Any], Any], other: Operand, symbol: str) -> Tensor:
         if self.requires_grad and grad_state.enabled:
             raise RuntimeError(
                 f"in-place {symbol} on a tensor that requires grad would bypass the graph; "
                 "do it inside `with tg.no_grad():` (as an optimizer step does)"
             )
         value = other.data if isinstance(other, TensorOperators) else other
+        where = f"in-place {symbol} on a {self.dtype} tensor of shape {self.shape}"
         try:
-            result = ufunc(self.data, value, out=np.empty_like(self.data), casting="same_kind")
-        except (ValueError, TypeError) as error:  # NumPy's casting error is a TypeError
-            kind = ValueError if isinstance(error, ValueError) else TypeError
-            raise kind(
-                f"in-place {symbol} on a {self.dtype} tensor of shape {self.shape}: {error}"
-            ) from None
+            result = function(self.data, value)  # a new array: saved arrays stay as they were
+        except (ValueError, TypeError, RuntimeError) as error:
+            raise ValueError(f"{where}: {error}") from None
+        if tuple(result.shape) != tuple(self.shape):
+            raise ValueError(f"{where}: the result would have shape {tuple(result.shape)}")
+        if is_floating(result) and not is_floating(self.data):
+            raise TypeError(f"{where}: a float result cannot be stored in {self.dtype}")
+        if result.dtype != self.data.dtype:
+            result = array_namespace([result]).astype(result, self.data.dtype)
         self.data = result
         return self
 
     def __iadd__(self, other: Operand) -> Tensor:
-        return self._inplace(np.add, other, "+=")
+        return self._inplace(operator.add, other, "+=")
 
     def __isub__(self, other: Operand) -> Tensor:
-        return self._inplace(np.subtract, other, "-=")
+        return self._inplace(operator.sub, other, "-=")
 
     def __imul__(self, other: Operand) -> Tensor:
-        return self._inplace(np.multiply, other, "*=")
+        return self._inplace(operator.mul, other, "*=")
 
     def __itruediv__(self, other: Operand) -> Tensor:
-        return self._inplace(np.true_divide, other, "/=")
+        return self._inplace(operator.truediv, other, "/=")
 
 
 tensor_xp = RecordedNamespace(apply, Tensor)

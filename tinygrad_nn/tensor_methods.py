@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.namespace.array_api import as_dtype, is_library, move
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -33,6 +34,8 @@ class TensorMethods:
     __slots__ = ()
 
     data: np.ndarray
+    _ctx: Any
+    requires_grad: bool
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
 
@@ -173,19 +176,40 @@ class TensorMethods:
             >>> tg.Tensor([1.0]).astype("float32").dtype
             dtype('float32')
         """
-        return self._apply(ops.Cast(np.dtype(dtype)), self)
+        return self._apply(ops.Cast(as_dtype(dtype)), self)
 
     # ------------------------------------------------------------ PyTorch's spellings
 
-    def to(self, dtype: Any) -> Tensor:
-        """The values in ``dtype`` (PyTorch's name for :meth:`astype`).
+    def to(self, target: Any, device: Any = None) -> Tensor:
+        """The values in a dtype (PyTorch's name for :meth:`astype`), or in another library.
+
+        ``target`` is a dtype (``"float32"``, ``np.float64``) or an array library: its
+        module or its name (``numpy``, ``"torch"``, ``"cupy"``, ``"array_api_strict"``),
+        with ``device`` where that library has devices (``x.to("torch", device="cuda")``).
+        Moved to a library, the result is a new leaf (``requires_grad`` kept): move the
+        inputs and parameters, then compute, so the whole graph lives in one library.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.tensor([1.5]).to("float32").dtype
             dtype('float32')
+            >>> tg.tensor([1.5]).to("numpy").numpy()
+            array([1.5])
         """
-        return self.astype(dtype)
+        if not is_library(target):
+            if device is not None or target in ("cpu", "cuda"):
+                raise ValueError(
+                    f"to({target!r}, device={device!r}): name the array library too, e.g. "
+                    "x.to('torch', device='cuda'), x.to('cupy') or x.to('numpy')"
+                )
+            return self.astype(target)
+        if self._ctx is not None and self.requires_grad:
+            raise RuntimeError(
+                f"to({target!r}): this tensor was computed by the graph, and moving it to "
+                "another array library would cut the graph; move the leaves (inputs and "
+                "parameters) first, then compute"
+            )
+        return self._wrap(move(self.data, target, device), self.requires_grad)
 
     def float(self) -> Tensor:
         """float32, as ``torch.Tensor.float()`` (PyTorch's default float).

@@ -15,14 +15,17 @@ Examples:
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tinygrad_nn import ops
-from tinygrad_nn.dtypes import DTypeLike, as_array
+from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name
 from tinygrad_nn.errors import TracingError
+from tinygrad_nn.namespace.array_api import library_name, to_numpy
 from tinygrad_nn.recording import state as recording
 
 if TYPE_CHECKING:
@@ -157,7 +160,7 @@ class TensorOperators:
             array([1., 2.])
         """
         self._check_not_tracing("numpy()")
-        return self.data
+        return to_numpy(self.data)
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number.
@@ -168,12 +171,12 @@ class TensorOperators:
             2.5
         """
         self._check_not_tracing("item()")
-        if self.data.size != 1:
+        if math.prod(self.data.shape) != 1:
             raise ValueError(
                 f"item(): only one-element tensors can be converted to a Python number; "
                 f"this one has shape {self.data.shape}"
             )
-        return self.data.item()
+        return to_numpy(self.data).item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists.
@@ -184,17 +187,19 @@ class TensorOperators:
             [[1, 2]]
         """
         self._check_not_tracing("tolist()")
-        return self.data.tolist()
+        return to_numpy(self.data).tolist()
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         self._check_not_tracing("numpy.asarray()")
-        return np.asarray(self.data, dtype=dtype)
+        return np.asarray(to_numpy(self.data), dtype=dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(to_numpy(self.data), separator=", ", prefix="Tensor(")
         extras = []
-        if self.data.dtype not in (np.float64, np.int64, np.bool_):
+        if dtype_name(self.data) not in ("float64", "int64", "bool"):
             extras.append(f"dtype={self.data.dtype}")
+        if type(self.data) is not np.ndarray:
+            extras.append(f"library={library_name(self.data)}")
         if self._ctx is not None:
             extras.append(f"op={self._ctx.name}")
         elif self.requires_grad:
@@ -259,10 +264,10 @@ class TensorOperators:
         return self._binary(ops.Remainder(), other, reflected=True)
 
     def __floordiv__(self, other: Operand) -> Tensor:
-        return self._constant_result(np.floor_divide, other)  # not differentiable
+        return self._constant_result(operator.floordiv, other)  # not differentiable
 
     def __rfloordiv__(self, other: Operand) -> Tensor:
-        return self._constant_result(np.floor_divide, other, reflected=True)
+        return self._constant_result(operator.floordiv, other, reflected=True)
 
     def __matmul__(self, other: Operand) -> Tensor:
         return self._binary(ops.MatMul(), other)
@@ -283,7 +288,7 @@ class TensorOperators:
 
     def __bool__(self) -> bool:
         self._check_not_tracing("bool()")
-        if self.data.size != 1:
+        if math.prod(self.data.shape) != 1:
             raise RuntimeError(
                 f"the truth value of a tensor with shape {self.data.shape} is ambiguous; "
                 "use .any() or .all() on the data"
@@ -298,11 +303,13 @@ class TensorOperators:
 
     # Comparisons (and floor division) give constant tensors: they are not differentiable.
 
-    def _constant_result(self, ufunc: np.ufunc, other: Operand, reflected: bool = False) -> Tensor:
+    def _constant_result(
+        self, function: Callable[[Any, Any], Any], other: Operand, reflected: bool = False
+    ) -> Tensor:
         if isinstance(other, TensorOperators):
             value = other.data
             if other.requires_grad:
-                self._check_not_tracing(f"comparison with {ufunc.__name__}")
+                self._check_not_tracing(f"comparison {function.__name__}")
         elif type(other) in (float, int, bool):  # a weak scalar, as in arithmetic
             value = other
         else:
@@ -311,24 +318,43 @@ class TensorOperators:
             except TypeError:
                 return NotImplemented
         if self.requires_grad:
-            self._check_not_tracing(f"comparison with {ufunc.__name__}")
+            self._check_not_tracing(f"comparison {function.__name__}")
         pair = (value, self.data) if reflected else (self.data, value)
-        return self._wrap(np.asarray(ufunc(*pair)))
+        result = function(*pair)  # the array's own operator: any array library
+        return self._wrap(np.asarray(result) if isinstance(result, np.generic) else result)
 
     def __lt__(self, other: Operand) -> Tensor:
-        return self._constant_result(np.less, other)
+        return self._constant_result(operator.lt, other)
 
     def __le__(self, other: Operand) -> Tensor:
-        return self._constant_result(np.less_equal, other)
+        return self._constant_result(operator.le, other)
 
     def __gt__(self, other: Operand) -> Tensor:
-        return self._constant_result(np.greater, other)
+        return self._constant_result(operator.gt, other)
 
     def __ge__(self, other: Operand) -> Tensor:
-        return self._constant_result(np.greater_equal, other)
+        return self._constant_result(operator.ge, other)
 
     def __eq__(self, other: Operand) -> Tensor:  # type: ignore[override]
-        return self._constant_result(np.equal, other)
+        return self._constant_result(operator.eq, other)
 
     def __ne__(self, other: Operand) -> Tensor:  # type: ignore[override]
-        return self._constant_result(np.not_equal, other)
+        return self._constant_result(operator.ne, other)
+
+    def __and__(self, other: Operand) -> Tensor:
+        """Elementwise "and" of boolean tensors (masks), as in PyTorch and NumPy."""
+        return self._constant_result(operator.and_, other)
+
+    def __rand__(self, other: Operand) -> Tensor:
+        return self._constant_result(operator.and_, other, reflected=True)
+
+    def __or__(self, other: Operand) -> Tensor:
+        """Elementwise "or" of boolean tensors."""
+        return self._constant_result(operator.or_, other)
+
+    def __ror__(self, other: Operand) -> Tensor:
+        return self._constant_result(operator.or_, other, reflected=True)
+
+    def __invert__(self) -> Tensor:
+        """Elementwise "not" of a boolean tensor (bitwise not of an integer one)."""
+        return self._wrap(~self.data)

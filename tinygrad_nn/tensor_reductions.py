@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.namespace.array_api import like, to_numpy
 from tinygrad_nn.namespace.declared import Axis
 from tinygrad_nn.ops.base import normalize_axes
 
@@ -355,8 +356,9 @@ class TensorReductions:
             >>> values.tolist(), indices.tolist()
             ([1.0, 2.0, 3.0], [1, 2, 0])
         """
-        order = np.argsort(-self.data if descending else self.data, axis=dim, kind="stable")
-        return self._take(order, dim), self._wrap(order)
+        values = to_numpy(self.data)
+        order = np.argsort(-values if descending else values, axis=dim, kind="stable")
+        return self._take(order, dim), self._wrap(like(order, self.data))
 
     def topk(
         self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
@@ -372,9 +374,10 @@ class TensorReductions:
         size = self.data.shape[dim] if self.data.ndim else 1
         if not 0 <= k <= size:
             raise ValueError(f"topk: k={k} is out of range for {size} values along dim {dim}")
-        order = np.argsort(-self.data if largest else self.data, axis=dim, kind="stable")
+        values = to_numpy(self.data)
+        order = np.argsort(-values if largest else values, axis=dim, kind="stable")
         top = np.take(order, np.arange(k), axis=dim)
-        return self._take(top, dim), self._wrap(top)
+        return self._take(top, dim), self._wrap(like(top, self.data))
 
     def _take(self, indices: np.ndarray, dim: int) -> Tensor:
         """The values at ``indices`` along ``dim`` (as ``take_along_axis``), differentiable."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.namespace.array_api import library_index
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -73,7 +74,10 @@ class TensorShaping:
             >>> x.grad
             Tensor([2., 0., 1.])
         """
-        return self._apply(ops.GetItem(plain_index(index)), self)
+        index = plain_index(index)
+        if type(self.data) is not np.ndarray:  # another array library's: its own index arrays
+            index = library_index(index, self.data)
+        return self._apply(ops.GetItem(index), self)
 
     def numel(self) -> int:
         """The number of elements (``size`` in NumPy's spelling).
@@ -83,7 +87,7 @@ class TensorShaping:
             >>> tg.zeros(2, 3).numel()
             6
         """
-        return int(self.data.size)
+        return int(math.prod(self.data.shape))
 
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):  # type: ignore[arg-type]
@@ -306,8 +310,7 @@ class TensorShaping:
             )
         axis = _axis("gather", dim, self.data.ndim)
         grid = np.indices(picks.shape, sparse=True)
-        full_index = tuple(picks if a == axis else grid[a] for a in range(picks.ndim))
-        return self._apply(ops.GetItem(full_index), self)
+        return self[tuple(picks if a == axis else grid[a] for a in range(picks.ndim))]
 
 
 def shape_argument(what: str, args: tuple[Any, ...]) -> tuple[int, ...]:

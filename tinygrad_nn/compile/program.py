@@ -126,7 +126,7 @@ class Program:
         (a, b), value = self.weaken((a, b), NUMPY_BINARY[op])
         if a.is_constant and b.is_constant:
             return self.constant(value, weak=a.weak and b.weak)
-        if op == "*" and a.dtype == b.dtype == np.bool_ and (_is_false(a) or _is_false(b)):
+        if op in ("*", "&") and a.dtype == b.dtype == np.bool_ and (_is_false(a) or _is_false(b)):
             return self.constant(value)  # "and" with False: known at trace time
         simpler = self._identity(op, a, b)
         if simpler is not None and (simpler.shape, simpler.dtype) == (value.shape, value.dtype):

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from tinygrad_nn.compile.program import Program
 
 # Operator precedence, as Python's: it decides where parentheses are written.
-ATOM, POWER, UNARY, PRODUCT, SUM, COMPARISON = 100, 90, 80, 70, 60, 50
+ATOM, POWER, UNARY, PRODUCT, SUM, AND, COMPARISON = 100, 90, 80, 70, 60, 55, 50
 BINARY = {"**": POWER, "*": PRODUCT, "/": PRODUCT, "%": PRODUCT, "@": PRODUCT, "+": SUM, "-": SUM}
+BINARY["&"] = AND
 BINARY.update({op: COMPARISON for op in ("<", "<=", ">", ">=", "==", "!=")})
 WRITTEN_AS_NUMBERS = ("float64", "int64", "bool")  # the dtypes of Python's own numbers
 
@@ -45,6 +46,7 @@ NUMPY_BINARY: dict[str, Callable[[Any, Any], Any]] = {
     ">=": np.greater_equal,
     "==": np.equal,
     "!=": np.not_equal,
+    "&": np.logical_and,
 }
 
 
@@ -158,6 +160,12 @@ class Sym:
 
     def __ne__(self, other: Any) -> Sym:  # type: ignore[override]
         return self._binary("!=", other)
+
+    def __and__(self, other: Any) -> Sym:
+        return self._binary("&", other)
+
+    def __rand__(self, other: Any) -> Sym:
+        return self._binary("&", other, True)
 
     def __neg__(self) -> Sym:
         if self.is_constant:

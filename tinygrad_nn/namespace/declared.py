@@ -13,7 +13,8 @@ The names and signatures are the Python array API standard's (``concat``,
 not in the standard, and say so: ``sigmoid``, ``erf``, ``einsum``, ``unbroadcast`` and
 ``scatter_add``.
 Besides these functions a rule may use the array operators ``+ - * / ** @``, unary ``-``,
-the comparisons, indexing ``x[index]`` and the attributes ``shape``, ``ndim``, ``size``
+the comparisons, ``&`` of two comparisons (never ``*`` of booleans: the standard has no
+arithmetic on booleans), indexing ``x[index]`` and the attributes ``shape``, ``ndim``, ``size``
 and ``dtype``; Python numbers may appear as operands.
 
 Examples:

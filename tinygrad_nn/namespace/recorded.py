@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
-from tinygrad_nn.namespace.declared import Array, Axis, Index, Shape
+from tinygrad_nn.namespace.array_api import array_namespace, as_dtype, like
+from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Axis, Index, Shape
 from tinygrad_nn.namespace.shapes import reduced_axes
 
 if TYPE_CHECKING:
@@ -47,19 +48,26 @@ class RecordedNamespace:
         self.record, self.tensor_type = apply, tensor_type
 
     def apply(self, op: ops.Op, *inputs: Any) -> Any:
-        """``apply``, with array operands (constants of the rule) as constant Tensors."""
-        return self.record(op, *(self._operand(x) for x in inputs))
+        """``apply``, with array operands (constants of the rule) as constant Tensors, in the
+        array library of the Tensor operands."""
+        arrays = [x.data for x in inputs if isinstance(x, self.tensor_type)]
+        reference = next((a for a in arrays if type(a) is not np.ndarray), None)
+        return self.record(op, *(self._operand(x, reference) for x in inputs))
 
-    def _operand(self, x: Any) -> Any:
+    def _operand(self, x: Any, reference: Any) -> Any:
         if isinstance(x, (self.tensor_type, int, float)):
             return x
-        return self.tensor_type._wrap(np.asarray(x))
+        return self.tensor_type._wrap(like(np.asarray(x), reference))
 
     def constant(self, array: np.ndarray) -> Any:
         return self.tensor_type._wrap(array)
 
-    def array_of(self, x: Any) -> np.ndarray:
+    def array_of(self, x: Any) -> Any:
         return x.data if isinstance(x, self.tensor_type) else np.asarray(x)
+
+    def eager(self, x: Any) -> ArrayNamespace:
+        """The eager namespace of ``x``'s array (for a constant computed on the side)."""
+        return array_namespace([self.array_of(x)])
 
     def exp(self, x: Array) -> Array:
         return self.apply(ops.Exp(), x)
@@ -84,7 +92,7 @@ class RecordedNamespace:
 
     def sign(self, x: Array) -> Array:
         """sign(x) is piecewise constant: its derivative is 0, so it is a plain constant."""
-        return self.constant(np.sign(self.array_of(x)))
+        return self.constant(self.eager(x).sign(self.array_of(x)))
 
     def sin(self, x: Array) -> Array:
         return self.apply(ops.Sin(), x)
@@ -117,13 +125,13 @@ class RecordedNamespace:
         return self.apply(ops.Log10(), x)
 
     def floor(self, x: Array) -> Array:
-        return self.constant(np.floor(self.array_of(x)))  # a step: constant, no gradient
+        return self.constant(self.eager(x).floor(self.array_of(x)))  # a step: no gradient
 
     def ceil(self, x: Array) -> Array:
-        return self.constant(np.ceil(self.array_of(x)))
+        return self.constant(self.eager(x).ceil(self.array_of(x)))
 
     def round(self, x: Array) -> Array:
-        return self.constant(np.round(self.array_of(x)))
+        return self.constant(self.eager(x).round(self.array_of(x)))
 
     def einsum(self, subscripts: str, *operands: Array) -> Array:
         return self.apply(ops.Einsum(subscripts), *operands)
@@ -141,7 +149,9 @@ class RecordedNamespace:
         return self.apply(ops.Minimum(), x1, x2)
 
     def where(self, condition: Array, x1: Array, x2: Array) -> Array:
-        mask = np.asarray(self.array_of(condition), dtype=bool)  # a constant: no gradient
+        mask = self.array_of(condition)  # a constant: no gradient
+        if isinstance(mask, np.ndarray):
+            mask = mask.astype(bool, copy=False)
         return self.apply(ops.Where(mask), x1, x2)
 
     def clip(self, x: Array, min: float | None = None, max: float | None = None) -> Array:
@@ -183,7 +193,7 @@ class RecordedNamespace:
         return self.apply(ops.Stack(axis), *arrays)
 
     def astype(self, x: Array, dtype: Any) -> Array:
-        return self.apply(ops.Cast(np.dtype(dtype)), x)
+        return self.apply(ops.Cast(as_dtype(dtype)), x)
 
     def matmul(self, x1: Array, x2: Array) -> Array:
         return self.apply(ops.MatMul(), x1, x2)

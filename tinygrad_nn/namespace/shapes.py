@@ -33,6 +33,8 @@ def has_integer_array(index: Index) -> bool:
     """
     parts = index if isinstance(index, tuple) else (index,)
     for part in parts:
-        if isinstance(part, (list, np.ndarray)) and np.asarray(part).dtype != np.bool_:
+        if isinstance(part, list) and np.asarray(part).dtype != np.bool_:
+            return True
+        if getattr(part, "ndim", 0) and "bool" not in str(part.dtype):  # any library's array
             return True
     return False

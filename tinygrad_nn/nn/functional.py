@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn import ops
-from tinygrad_nn.dtypes import as_array
+from tinygrad_nn.dtypes import as_array, dtype_name
+from tinygrad_nn.namespace.array_api import like
 from tinygrad_nn.nn.loss_functions import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -241,9 +242,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     placed = apply(ops.ScatterAdd(shape, inside), input)
     if value == 0:
         return placed
-    outside = np.full(shape, value, dtype=input.dtype)
+    outside = np.full(shape, value, dtype=dtype_name(input.data))
     outside[inside] = 0
-    return placed + Tensor._wrap(outside)
+    return placed + Tensor._wrap(like(outside, input.data))
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

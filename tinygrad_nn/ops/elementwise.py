@@ -12,6 +12,8 @@ Examples:
 
 from __future__ import annotations
 
+import math
+
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
 from tinygrad_nn.ops.base import Grads, Op
 
@@ -85,15 +87,21 @@ class Pow(Op):
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
         # As PyTorch: d/dx x**0 = 0 and d/dy 0**y = 0 for y >= 0, also at x = 0, where the
-        # formulas give 0 * inf. Those places compute with a harmless 1 instead.
+        # formulas give 0 * inf. Those places compute with a harmless 1 instead. A number
+        # base or exponent (2 ** y, x ** 2) takes the formula as written.
         need_x, need_y = self.needs_input_grad
         gx = gy = None
-        if need_x:
-            flat = (y == 0) * (x == 0)
-            gx = xp.where(flat, 0, g * y * x ** (xp.where(flat, 1, y) - 1))
-        if need_y:  # only when the exponent needs it
-            flat = (x == 0) * (y >= 0)
-            gy = xp.where(flat, 0, g * z * xp.log(xp.where(flat, 1, x)))
+        if need_x and isinstance(y, (int, float)):  # a number exponent: x ** 2, x ** 0.5
+            gx = g * y * x ** (y - 1) if y != 0 else g * 0.0
+        elif need_x:
+            flat = (y == 0) & (x == 0)
+            gx = xp.where(flat, 0.0, g * y * x ** (xp.where(flat, 1.0, y) - 1))
+        if need_y and isinstance(x, (int, float)):
+            log_x = math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+            gy = g * z * log_x if x != 0 else xp.where(y >= 0, 0.0, g * z * log_x)
+        elif need_y:  # only when the exponent needs it
+            flat = (x == 0) & (y >= 0)
+            gy = xp.where(flat, 0.0, g * z * xp.log(xp.where(flat, 1.0, x)))
         return gx, gy
 
 
@@ -270,7 +278,7 @@ class Relu(Op):
         return xp.maximum(x, 0)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g * (x > 0),)
+        return (xp.where(x > 0, g, 0.0),)
 
 
 class Clip(Op):
@@ -287,7 +295,7 @@ class Clip(Op):
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
         if self.lo is not None:
-            g = g * (x >= self.lo)
+            g = xp.where(x >= self.lo, g, 0.0)
         if self.hi is not None:
-            g = g * (x <= self.hi)
+            g = xp.where(x <= self.hi, g, 0.0)
         return (g,)

@@ -14,6 +14,7 @@ import string
 
 import numpy as np
 
+from tinygrad_nn.dtypes import dtype_name
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Shape
 from tinygrad_nn.ops.base import Grads, Op
 
@@ -111,16 +112,20 @@ class Einsum(Op):
             distinct = "".join(dict.fromkeys(target))
             # a letter only this operand has was summed away: g is spread back along it
             known = set(self.output).union(*others)
-            missing = [c for c in distinct if c not in known]
-            ones = [np.ones(x.shape[target.index(c)], dtype=x.dtype) for c in missing]
-            spec = ",".join([self.output, *others, *missing]) + "->" + distinct
-            grad = xp.einsum(spec, g, *[x_ for j, x_ in enumerate(xs) if j != i], *ones)
+            kept = "".join(c for c in distinct if c in known)
+            spec = ",".join([self.output, *others]) + "->" + kept
+            grad = xp.einsum(spec, g, *[x_ for j, x_ in enumerate(xs) if j != i])
+            if kept != distinct:
+                sizes = [x.shape[target.index(c)] for c in distinct]
+                ones = tuple(n if c in known else 1 for c, n in zip(distinct, sizes))
+                grad = xp.broadcast_to(xp.reshape(grad, ones), tuple(sizes))
             if distinct != target:  # back onto the diagonal: times identity matrices
                 renamed, deltas, seen = "", [], set()
                 for position, letter in enumerate(target):
                     if letter in seen:
                         fresh = next(unused)
-                        deltas.append((letter + fresh, np.eye(x.shape[position], dtype=x.dtype)))
+                        eye = np.eye(x.shape[position], dtype=dtype_name(x))
+                        deltas.append((letter + fresh, eye))
                         letter = fresh
                     seen.add(letter)
                     renamed += letter

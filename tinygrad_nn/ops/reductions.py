@@ -87,8 +87,8 @@ def _share_among_extremes(xp: ArrayNamespace, g: Array, x: Array, z: Array, axis
     """``g`` sent to the elements equal to the result, split evenly among ties."""
     kept = kept_shape(x, axis)
     is_extreme = x == xp.reshape(z, kept)
-    count = xp.astype(xp.sum(is_extreme, axis=axis, keepdims=True), g.dtype)  # float32 stays
-    return xp.broadcast_to(xp.reshape(g, kept), x.shape) * is_extreme / count
+    count = xp.sum(xp.astype(is_extreme, g.dtype), axis=axis, keepdims=True)  # float32 stays
+    return xp.where(is_extreme, xp.reshape(g, kept) / count, 0.0)
 
 
 class LogSumExp(Op):
@@ -136,9 +136,9 @@ class Prod(Op):
         # a non-zero factor's others multiply to z / x; a zero factor's to the product of
         # the non-zero ones when it is the only zero, else to 0
         others = xp.prod(xp.where(zero, 1, x), axis=self.axis, keepdims=True)
-        zeros = xp.sum(zero, axis=self.axis, keepdims=True)
+        zeros = xp.sum(xp.astype(zero, x.dtype), axis=self.axis, keepdims=True)
         divided = xp.reshape(z, kept) / xp.where(zero, 1, x)
-        share = xp.where(zero, xp.where(zeros == 1, others, 0), divided)
+        share = xp.where(zero, xp.where(zeros == 1, others, 0.0), divided)
         return (xp.broadcast_to(xp.reshape(g, kept), x.shape) * share,)
 
 

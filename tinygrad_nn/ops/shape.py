@@ -66,7 +66,7 @@ class Cast(Op):
     derivatives = ("dL/dx = g converted back to the dtype of x",)
     param_names = ("dtype",)
 
-    def __init__(self, dtype: np.dtype) -> None:
+    def __init__(self, dtype: Any) -> None:
         self.dtype = dtype
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
