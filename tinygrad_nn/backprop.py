@@ -27,6 +27,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from operator import attrgetter
@@ -59,8 +60,9 @@ class Interpreter(Protocol):
 
     records: bool  # True when the pass itself is recorded (create_graph)
 
-    def namespace(self, op: Op) -> ArrayNamespace:
-        """The namespace ``op``'s rule is evaluated with."""
+    @property
+    def xp(self) -> ArrayNamespace:
+        """The namespace the rules are evaluated with."""
         ...
 
     def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
@@ -195,7 +197,7 @@ def _chain_rule_step(
     A share shaped like the (broadcast) output is first summed back to the input's shape.
     Inputs that were Python numbers (the op's constants) get no share.
     """
-    xp = interpreter.namespace(op)
+    xp = interpreter.xp
     shares: Any = op.backward(xp, g, *interpreter.arguments(op, node))
     parents: Any = op.parents
     constants = op.constants
@@ -225,23 +227,24 @@ def _chain_rule_step(
 
 
 class SavedArrays:
-    """The plain backward pass: rules run on the arrays saved at forward time, with the
-    namespace of their library (NumPy's, or another array library's).
+    """The plain backward pass: rules run on the arrays saved at forward time.
 
     Args:
         wrap: makes a Tensor around a gradient array (``Tensor._wrap``).
+        xp: the namespace of the arrays' library (NumPy's unless another is given).
     """
 
     records = False
 
-    def __init__(self, wrap: Callable[[np.ndarray], Tensor]) -> None:
-        self.wrap = wrap
+    def __init__(self, wrap: Callable[[np.ndarray], Tensor], xp: ArrayNamespace = numpy_xp) -> None:
+        self.wrap, self.xp = wrap, xp
 
-    def namespace(self, op: Op) -> ArrayNamespace:
-        saved: Any = op.saved
-        if type(saved[-1]) is np.ndarray:  # the output: an array of the op's library
-            return numpy_xp
-        return array_namespace(saved, op.name)
+    def for_graph(self, root: Tensor) -> SavedArrays:
+        """The interpreter for ``root``'s graph. An op never mixes array libraries, so a
+        whole graph lives in its root's library: NumPy (this interpreter) or another."""
+        if type(root.data) is np.ndarray:
+            return self
+        return SavedArrays(self.wrap, array_namespace([root.data]))
 
     def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
         return op.saved  # type: ignore[return-value]
@@ -288,8 +291,8 @@ class RecordedValues:
         self.xp, self.tensor_type = xp, tensor_type
         self.arrays = SavedArrays(tensor_type._wrap)
 
-    def namespace(self, op: Op) -> ArrayNamespace:
-        return self.xp
+    def for_graph(self, root: Tensor) -> RecordedValues:
+        return self  # Tensors: each op finds its library's namespace itself
 
     def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
         return (*op.with_constants(op.parents), node)
@@ -341,10 +344,11 @@ def gradients(
     seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
         if not root.requires_grad or (
-            root.size != 1 if grad is None else np.shape(grad) != root.shape
+            math.prod(root.data.shape) != 1 if grad is None else np.shape(grad) != root.shape
         ):
             raise seed_error(root, grad, i)
         seeds.append(interpreter.seed(root, grad))
+    interpreter = interpreter.for_graph(outputs[0])
     results = run_backward(outputs, seeds, interpreter, retain_graph, inputs, allow_unused)
     handed_out: set[int] = set()
     for t, g in results.items():

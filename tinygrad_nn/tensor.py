@@ -351,19 +351,22 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
                 "do it inside `with tg.no_grad():` (as an optimizer step does)"
             )
         value = other.data if isinstance(other, TensorOperators) else other
-        where = f"in-place {symbol} on a {self.dtype} tensor of shape {self.shape}"
+        data = self.data
         try:
-            result = function(self.data, value)  # a new array: saved arrays stay as they were
+            result = function(data, value)  # a new array: saved arrays stay as they were
         except (ValueError, TypeError, RuntimeError) as error:
-            raise ValueError(f"{where}: {error}") from None
-        if tuple(result.shape) != tuple(self.shape):
-            raise ValueError(f"{where}: the result would have shape {tuple(result.shape)}")
-        if is_floating(result) and not is_floating(self.data):
-            raise TypeError(f"{where}: a float result cannot be stored in {self.dtype}")
-        if result.dtype != self.data.dtype:
-            result = array_namespace([result]).astype(result, self.data.dtype)
+            raise ValueError(f"{self._where(symbol)}: {error}") from None
+        if result.shape != data.shape:
+            raise ValueError(f"{self._where(symbol)}: the result would have shape {result.shape}")
+        if result.dtype != data.dtype:  # the tensor keeps its dtype, as in PyTorch
+            if is_floating(result) and not is_floating(data):
+                raise TypeError(f"{self._where(symbol)}: cannot store a float result")
+            result = array_namespace([result]).astype(result, data.dtype)
         self.data = result
         return self
+
+    def _where(self, symbol: str) -> str:
+        return f"in-place {symbol} on a {self.dtype} tensor of shape {self.shape}"
 
     def __iadd__(self, other: Operand) -> Tensor:
         return self._inplace(operator.add, other, "+=")

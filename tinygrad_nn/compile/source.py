@@ -43,9 +43,6 @@ class SymbolicValues:
         self.program, self.sym_of = program, sym_of
         self.xp = SymbolicNamespace(program)
 
-    def namespace(self, op: Op) -> SymbolicNamespace:
-        return self.xp
-
     def value(self, t: Tensor) -> Sym:
         """The symbolic value of a tensor of the graph (a constant if it is not tracked)."""
         sym = self.sym_of.get(t)

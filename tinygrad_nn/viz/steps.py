@@ -104,7 +104,7 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
         steps.append(step)
 
     seed = np.ones(root.shape, root.dtype)
-    run_backward([root], [seed], SAVED_ARRAYS, retain_graph=True, observer=observe)
+    run_backward([root], [seed], SAVED_ARRAYS.for_graph(root), retain_graph=True, observer=observe)
     return steps
 
 
@@ -127,7 +127,7 @@ def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
             found[parent] = np.array(accumulated)
 
     seed = np.ones(root.shape, root.dtype)
-    run_backward([root], [seed], SAVED_ARRAYS, retain_graph=True, observer=observe)
+    run_backward([root], [seed], SAVED_ARRAYS.for_graph(root), retain_graph=True, observer=observe)
     return found
 
 
