@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from test_op_gradients import CASES, Case
 
 import tinygrad_nn as tg
+from tinygrad_nn import tutorial
 from tinygrad_nn.testing import arrays
 
 pytest.importorskip("array_api_compat")
@@ -75,3 +76,124 @@ def test_every_op_on_array_api_strict_equals_numpy(case: Case, data) -> None:
 def test_every_op_on_pytorch_equals_numpy(case: Case, data) -> None:
     pytest.importorskip("torch")
     check_case(case, data, "torch")
+
+
+# ---------------------------------------------------------------- training on a backend
+
+LIBRARIES = ["array_api_strict", "torch"]
+
+
+def need(library: str) -> None:
+    pytest.importorskip(library)
+
+
+def seed_model() -> tg.nn.Module:
+    return tutorial.build_model(*tutorial.initial_weights(0))
+
+
+def mlp() -> tg.nn.Module:
+    tg.manual_seed(0)
+    return tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.Tanh(), tg.nn.Linear(8, 3))
+
+
+def train(library, make_model, make_optimizer, loss_fn, X, y, steps, move_after=0):
+    """Loss per step and the final parameters (as NumPy), training in ``library``; with
+    ``move_after`` the model starts in NumPy and moves there after that many steps."""
+    model = make_model()
+    optimizer = make_optimizer(model.parameters())
+    losses = []
+    for step in range(steps):
+        if step == move_after:
+            model.to(library)
+        inputs = tg.Tensor(X).to(library if step >= move_after else "numpy")
+        target = tg.Tensor(y).to(library if step >= move_after else "numpy")
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), target)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return np.array(losses), model.state_dict()
+
+
+def assert_same_training(got, want) -> None:
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-10, atol=1e-12)
+    for key in want[1]:
+        np.testing.assert_allclose(got[1][key], want[1][key], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_the_seed_network_trains_the_same_on_a_backend(library: str) -> None:
+    need(library)
+    X, y = tutorial.X, tutorial.y
+    run = lambda lib: train(  # noqa: E731
+        lib, seed_model, lambda ps: tg.optim.SGD(ps, lr=1.0), tg.nn.SSE(), X, y, 50
+    )
+    assert_same_training(run(library), run("numpy"))
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("move_after", [0, 3])
+def test_an_mlp_with_adam_trains_the_same_on_a_backend(library: str, move_after: int) -> None:
+    need(library)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 4)), rng.integers(0, 3, size=16)
+
+    def run(lib):
+        return train(
+            lib,
+            mlp,
+            lambda ps: tg.optim.Adam(ps, lr=0.01, amsgrad=True),
+            tg.nn.functional.cross_entropy,
+            X,
+            y,
+            12,
+            move_after,  # the optimizer's moments, made in NumPy, follow the parameters
+        )
+
+    assert_same_training(run(library), run("numpy"))
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_a_checkpoint_saves_through_numpy_and_loads_into_the_library(library, tmp_path) -> None:
+    need(library)
+    model = mlp().to(library)
+    tg.save(model, tmp_path / "m.safetensors")
+    other = tg.nn.Sequential(tg.nn.Linear(4, 8), tg.nn.Tanh(), tg.nn.Linear(8, 3)).to(library)
+    other.load_state_dict(tg.load(tmp_path / "m.safetensors"))
+    assert tg.namespace.array_api.library_name(other[0].weight.data) == library
+    np.testing.assert_array_equal(other[0].weight.numpy(), model[0].weight.numpy())
+
+
+def test_mixing_libraries_in_one_op_names_both() -> None:
+    x = tg.Tensor([1.0, 2.0]).to(strict)
+    with pytest.raises(TypeError, match=r"array_api_strict and numpy.*x.to\('array_api_strict'\)"):
+        x * tg.Tensor([1.0, 2.0])
+
+
+def test_a_device_without_float64_says_to_use_float32() -> None:
+    no_float64 = strict.Device("no_float64")
+    with pytest.raises(TypeError, match=r"float64 is not supported there.*float32"):
+        tg.Tensor([1.0]).to(strict, device=no_float64)
+    x = tg.Tensor([1.0, -2.0]).float().to(strict, device=no_float64).requires_grad_()
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [2.0, -4.0]
+
+
+def test_moving_needs_a_library_name_and_a_leaf() -> None:
+    with pytest.raises(ValueError, match="name the array library too"):
+        tg.Tensor([1.0]).to("cuda")
+    with pytest.raises(ValueError, match="neither a dtype nor an array library"):
+        tg.Tensor([1.0]).to("cupy_missing")
+    y = tg.Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="would cut the graph"):
+        y.to(strict)
+
+
+def test_a_tensor_keeps_another_librarys_array_and_reports_it() -> None:
+    x = tg.Tensor(strict.asarray([1, 2]), requires_grad=True)
+    assert tg.namespace.array_api.library_name(x.data) == "array_api_strict"
+    assert "float64" in str(x.data.dtype)  # integers that require grad become float64
+    assert "library=array_api_strict" in repr(x)
+    assert x.device == strict.Device("CPU_DEVICE")
+    assert tg.Tensor([1.0]).device == "cpu"
+    np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])

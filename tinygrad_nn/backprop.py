@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from tinygrad_nn import anomaly
-from tinygrad_nn.dtypes import as_array
+from tinygrad_nn.dtypes import as_array, dtype_name
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
@@ -253,7 +253,7 @@ class SavedArrays:
         data = root.data
         if type(data) is not np.ndarray:  # another library's array: the seed is moved there
             host = np.ones(data.shape) if grad is None else to_numpy(getattr(grad, "data", grad))
-            return array_namespace([data]).astype(like(host, data), data.dtype)
+            return like(host.astype(dtype_name(data)), data)
         if grad is None:  # dL/dL = 1
             return np.array(1, data.dtype).reshape(data.shape)
         return as_array(grad).astype(data.dtype)  # a copy: the caller keeps their array

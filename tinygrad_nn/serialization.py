@@ -35,6 +35,7 @@ import numpy as np
 
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.files import PathLike, write_atomic
+from tinygrad_nn.namespace.array_api import is_array, to_numpy
 from tinygrad_nn.nn.module import Module
 
 FORMAT = "tinygrad_nn"  # the metadata entry that marks our checkpoints, with the version
@@ -75,7 +76,8 @@ def save(obj: Module | Mapping[str, Any], path: PathLike) -> None:
         if not isinstance(key, str) or key == RESERVED:
             raise ValueError(f"save: invalid key {key!r} (keys are strings, not {RESERVED!r})")
         try:
-            arrays[key] = as_array(value)  # a C-ordered copy, 0-d arrays included
+            # a C-ordered NumPy copy, 0-d arrays included, from any array library
+            arrays[key] = as_array(to_numpy(value) if is_array(value) else value)
         except TypeError as error:
             raise TypeError(f"save: the value of {key!r} is not numeric data: {error}") from None
     metadata = {

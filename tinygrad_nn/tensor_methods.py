@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
-from tinygrad_nn.namespace.array_api import as_dtype, is_library, move
+from tinygrad_nn.namespace.array_api import LIBRARIES, as_dtype, is_library, move
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -201,6 +201,11 @@ class TensorMethods:
                 raise ValueError(
                     f"to({target!r}, device={device!r}): name the array library too, e.g. "
                     "x.to('torch', device='cuda'), x.to('cupy') or x.to('numpy')"
+                )
+            if as_dtype(target) is target and isinstance(target, str):  # NumPy read no dtype
+                raise ValueError(
+                    f"to({target!r}): neither a dtype nor an array library "
+                    f"(one of {', '.join(LIBRARIES)}, or the module itself)"
                 )
             return self.astype(target)
         if self._ctx is not None and self.requires_grad:

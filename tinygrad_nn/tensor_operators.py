@@ -25,7 +25,7 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name
 from tinygrad_nn.errors import TracingError
-from tinygrad_nn.namespace.array_api import library_name, to_numpy
+from tinygrad_nn.namespace.array_api import library_name, like, to_numpy
 from tinygrad_nn.recording import state as recording
 
 if TYPE_CHECKING:
@@ -221,8 +221,8 @@ class TensorOperators:
             if kind is float or kind is int or kind is bool:
                 op.constants = ((0 if reflected else 1, other),)
                 return self._apply(op, self)
-            try:  # other data: a constant tensor of the graph
-                other = self._wrap(as_array(other))
+            try:  # other data: a constant tensor of the graph, in this tensor's library
+                other = self._wrap(like(as_array(other), self.data))
             except TypeError:
                 return NotImplemented  # Python then names the operator and both types
         return self._apply(op, other, self) if reflected else self._apply(op, self, other)

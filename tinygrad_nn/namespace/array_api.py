@@ -142,7 +142,8 @@ def to_numpy(array: Any) -> np.ndarray:
         return cast(np.ndarray, array.detach().cpu().numpy())
     if library == "cupy":
         return cast(np.ndarray, array.get())
-    return np.asarray(array)
+    xp = compat().array_namespace(array)
+    return np.asarray(xp.asarray(array, device=xp.__array_namespace_info__().default_device()))
 
 
 LIBRARIES = ("numpy", "torch", "cupy", "array_api_strict", "jax.numpy", "dask.array")

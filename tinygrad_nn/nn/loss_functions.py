@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.dtypes import dtype_name
+from tinygrad_nn.namespace.array_api import is_array, like, to_numpy
 from tinygrad_nn.tensor import Tensor, apply
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -30,9 +32,10 @@ def checked_target(what: str, prediction: Tensor, target: Any) -> Tensor:
     if not isinstance(prediction, Tensor):
         raise TypeError(f"{what}: the prediction must be a Tensor, got {type(prediction).__name__}")
     if not isinstance(target, Tensor):
-        target = Tensor._wrap(np.asarray(target))
-        if target.dtype.kind not in "biuf":
-            raise TypeError(f"{what}: the target must be numeric, got dtype {target.dtype}")
+        array = np.asarray(target)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{what}: the target must be numeric, got dtype {array.dtype}")
+        target = Tensor._wrap(like(array, prediction.data))  # in the prediction's library
     if target.shape != prediction.shape:
         raise ValueError(
             f"{what}: prediction has shape {prediction.shape} but target has shape "
@@ -40,6 +43,12 @@ def checked_target(what: str, prediction: Tensor, target: Any) -> Tensor:
             "compare every prediction with every target)"
         )
     return target
+
+
+def host_values(values: Any, dtype: Any = None) -> np.ndarray:
+    """Labels or class weights as a NumPy array on the host, from any library or a Tensor."""
+    array = values.data if isinstance(values, Tensor) else values
+    return np.asarray(to_numpy(array) if is_array(array) else array, dtype=dtype)
 
 
 def reduce(loss: Tensor, reduction: str, what: str = "loss") -> Tensor:
@@ -162,7 +171,7 @@ def binary_cross_entropy_with_logits(
 
 
 def _labels(what: str, input: Tensor, target: Any) -> np.ndarray:
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels = host_values(target)
     if input.ndim not in (1, 2):
         raise ValueError(f"{what}: input must be (N, C) or (C,), got shape {input.shape}")
     batch = input.shape[:-1]
@@ -197,7 +206,8 @@ def nll_loss(
     if (flat[kept] < 0).any() or (flat[kept] >= classes).any():
         raise ValueError(f"nll_loss: class indices must be in [0, {classes}), got {flat[kept]}")
     picked_labels = np.where(kept, flat, 0)
-    weights = np.ones(classes, scores.dtype) if weight is None else np.asarray(weight, scores.dtype)
+    dtype = dtype_name(scores.data)
+    weights = np.ones(classes, dtype) if weight is None else host_values(weight).astype(dtype)
     per_row = weights[picked_labels] * kept
     picked = scores[np.arange(len(flat)), picked_labels] * (-per_row)
     if reduction == "mean":
@@ -227,9 +237,9 @@ def cross_entropy(
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     log_p = input.log_softmax(-1)
     classes = input.shape[-1]
-    weights = None if weight is None else Tensor._wrap(np.asarray(weight, input.dtype))
-    target_array = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if target_array.dtype.kind == "f":  # class probabilities
+    dtype = dtype_name(input.data)
+    weights = None if weight is None else Tensor._wrap(like(host_values(weight, dtype), input.data))
+    if host_values(target).dtype.kind == "f":  # class probabilities
         probabilities = checked_target("cross_entropy", input, target)
         smoothed = probabilities * (1 - label_smoothing) + label_smoothing / classes
         weighted = log_p * smoothed if weights is None else log_p * smoothed * weights
@@ -239,15 +249,16 @@ def cross_entropy(
     if label_smoothing == 0:
         return nll
     labels = _labels("cross_entropy", input, target)
-    kept = Tensor._wrap((labels != ignore_index).astype(input.dtype))
+    kept_rows = (labels != ignore_index).astype(dtype)
+    kept = Tensor._wrap(like(kept_rows, input.data))
     weighted = log_p if weights is None else log_p * weights
     smooth = -weighted.sum(-1) * kept
     if reduction == "mean":
         if weight is None:
-            smooth_total = smooth.sum() / max(float(kept.data.sum()), 1.0)
+            smooth_total = smooth.sum() / max(float(kept_rows.sum()), 1.0)
         else:
-            picked = np.asarray(weight)[np.where(labels != ignore_index, labels, 0)]
-            smooth_total = smooth.sum() / float((picked * kept.data).sum())
+            picked = host_values(weight)[np.where(labels != ignore_index, labels, 0)]
+            smooth_total = smooth.sum() / float((picked * kept_rows).sum())
     else:
         smooth_total = reduce(smooth, reduction, "cross_entropy")
     return nll * (1 - label_smoothing) + smooth_total * (label_smoothing / classes)

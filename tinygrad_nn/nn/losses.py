@@ -95,7 +95,7 @@ class CrossEntropy(Loss):
     """
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
-        labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+        labels = F.host_values(target)
         if prediction.ndim != 2:
             raise ValueError(f"CrossEntropy: logits must have shape (N, C), got {prediction.shape}")
         n, classes = prediction.shape

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.dtypes import DTypeLike, as_array
+from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name
+from tinygrad_nn.namespace.array_api import is_array, like, to_numpy
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
 
@@ -177,17 +178,35 @@ class Module:
         """Set evaluation mode (``train(False)``); returns self."""
         return self.train(False)
 
+    def to(self, target: Any, device: Any = None) -> Module:
+        """Move every parameter and its gradient to an array library (``"torch"``, with
+        ``device="cuda"``...), or convert them to a dtype, in place; returns self.
+
+        Optimizers keep working: their state follows its parameter at the next step.
+
+        Examples:
+            >>> from tinygrad_nn import nn
+            >>> nn.Linear(2, 1).to("float32").weight.dtype
+            dtype('float32')
+        """
+        for p in self.parameters():
+            p.data = p.detach().to(target, device).data
+            if p.grad is not None:
+                p.grad = p.grad.detach().to(target, device)
+        return self
+
     # ------------------------------------------------------------ saving and loading
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter's values, by dotted name.
+        """A copy of every parameter's values, by dotted name, as NumPy arrays wherever
+        the parameters live (so a checkpoint loads on any library or device).
 
         Examples:
             >>> from tinygrad_nn import nn
             >>> sorted(nn.Linear(2, 3).state_dict())
             ['bias', 'weight']
         """
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        return {name: np.array(p.numpy()) for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
         """Copy values from ``state`` into the parameters.
@@ -216,13 +235,13 @@ class Module:
         for key, value in state.items():
             if key not in own:
                 continue
-            array = as_array(value)
+            array = as_array(to_numpy(value) if is_array(value) else value)
             if array.shape != own[key].shape:
                 raise ValueError(
                     f"load_state_dict: {key!r} has shape {array.shape} in the state dict "
                     f"but {own[key].shape} in the model"
                 )
-            updates[key] = array.astype(own[key].dtype)
+            updates[key] = like(array.astype(dtype_name(own[key].data)), own[key].data)
         for key, array in updates.items():
             own[key].data = array
 

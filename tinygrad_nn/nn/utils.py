@@ -11,9 +11,8 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-
-import numpy as np
 
 from tinygrad_nn.tensor import Tensor
 
@@ -41,19 +40,19 @@ def clip_grad_norm_(
     params = _with_grads(parameters)
     if not params:
         return Tensor(0.0)
-    grads = [p.grad.data for p in params]  # type: ignore[union-attr]
+    grads: list[Tensor] = [p.grad.detach() for p in params]  # type: ignore[union-attr]
     if norm_type == float("inf"):
-        total = max(float(np.abs(g).max()) if g.size else 0.0 for g in grads)
+        total = max(g.abs().max().item() if g.numel() else 0.0 for g in grads)
     else:
-        total = float(sum((np.abs(g) ** norm_type).sum() for g in grads) ** (1.0 / norm_type))
-    if error_if_nonfinite and not np.isfinite(total):
+        total = sum((g.abs() ** norm_type).sum().item() for g in grads) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"clip_grad_norm_: the total norm of the gradients is {total}, not finite"
         )
     coefficient = min(max_norm / (total + 1e-6), 1.0)
     if coefficient < 1.0:
         for p, g in zip(params, grads):
-            p.grad = Tensor._wrap(g * coefficient)
+            p.grad = g * coefficient
     return Tensor(total)
 
 
@@ -67,4 +66,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         [2.0]
     """
     for p in _with_grads(parameters):
-        p.grad = Tensor._wrap(np.clip(p.grad.data, -clip_value, clip_value))  # type: ignore[union-attr]
+        p.grad = p.grad.detach().clip(-clip_value, clip_value)  # type: ignore[union-attr]

@@ -24,6 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.namespace import ArrayNamespace, numpy_xp
+from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
+from tinygrad_nn.namespace.declared import Array
 from tinygrad_nn.tensor import Tensor
 
 State = dict[str, Any]  # one parameter's optimizer state: momentum buffers, moments, step
@@ -101,12 +104,20 @@ class Optimizer:
                 grad = p.grad
                 if grad is not None:
                     data = p.data
-                    new = self.update(data, grad.data, self.state[p], group)
-                    p.data = new if new.dtype == data.dtype else new.astype(data.dtype)
+                    xp = numpy_xp if type(data) is np.ndarray else array_namespace([data])
+                    state = self.state[p]
+                    for key, value in state.items():  # after model.to(...): state follows
+                        if hasattr(value, "shape") and type(value) is not type(data):
+                            state[key] = like(to_numpy(value), data)
+                    new = self.update(xp, data, grad.data, state, group)
+                    p.data = new if new.dtype == data.dtype else xp.astype(new, data.dtype)
 
     def update(
-        self, param: np.ndarray, grad: np.ndarray, state: State, group: Mapping[str, Any]
-    ) -> np.ndarray:
+        self, xp: ArrayNamespace, param: Array, grad: Array, state: State, group: Mapping[str, Any]
+    ) -> Array:
+        """The rule: ``param``'s new values from its ``grad``, its ``state`` (updated in
+        place) and its group's settings. Written against ``xp`` (``xp.sqrt``...), the
+        namespace of the parameter's array library, it runs on any of them."""
         raise NotImplementedError(f"{type(self).__name__} does not define update()")
 
     # ------------------------------------------------------------ saving and loading
@@ -123,7 +134,7 @@ class Optimizer:
         """
         index = {id(p): i for i, p in enumerate(self.params)}
         state = {
-            index[id(p)]: {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            index[id(p)]: {k: _host_copy(v) for k, v in s.items()}
             for p, s in self.state.items()
             if s  # as PyTorch: only parameters that have state yet
         }
@@ -152,12 +163,17 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: no parameter {i}")
             p = params[int(i)]
             for key, value in s.items():
-                if isinstance(value, np.ndarray) and value.shape != p.shape:
+                if hasattr(value, "shape") and tuple(value.shape) != p.shape:
                     raise ValueError(
                         f"{name}.load_state_dict: state {key!r} of parameter {i} has shape "
                         f"{value.shape}, the parameter {p.shape}"
                     )
-            restored[p] = {k: np.copy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            restored[p] = {k: like(_host_copy(v), p.data) for k, v in s.items()}
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
         self.state = restored
+
+
+def _host_copy(value: Any) -> Any:
+    """A state value as saved: arrays as NumPy copies (wherever they lived), numbers as is."""
+    return np.array(to_numpy(value)) if hasattr(value, "shape") else value

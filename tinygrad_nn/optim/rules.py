@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
-
+from tinygrad_nn.namespace.declared import Array, ArrayNamespace
 from tinygrad_nn.optim.optimizer import Optimizer, State
 
 
@@ -60,15 +59,15 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov momentum needs momentum > 0 and dampening = 0")
 
     def update(
-        self, param: np.ndarray, grad: np.ndarray, state: State, group: Mapping[str, Any]
-    ) -> np.ndarray:
+        self, xp: ArrayNamespace, param: Array, grad: Array, state: State, group: Mapping[str, Any]
+    ) -> Array:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
         momentum = group["momentum"]
         if momentum:
             previous = state.get("momentum_buffer")
             buffer = (
-                grad.copy()
+                xp.astype(grad, grad.dtype)  # a copy, not the .grad array itself
                 if previous is None
                 else momentum * previous + (1 - group["dampening"]) * grad
             )
@@ -116,8 +115,8 @@ class Adam(Optimizer):
             )
 
     def update(
-        self, param: np.ndarray, grad: np.ndarray, state: State, group: Mapping[str, Any]
-    ) -> np.ndarray:
+        self, xp: ArrayNamespace, param: Array, grad: Array, state: State, group: Mapping[str, Any]
+    ) -> Array:
         b1, b2 = group["betas"]
         lr, wd = group["lr"], group["weight_decay"]
         if wd and self.decoupled:
@@ -128,10 +127,10 @@ class Adam(Optimizer):
         m = state["exp_avg"] = b1 * state.get("exp_avg", 0.0) + (1 - b1) * grad
         v = state["exp_avg_sq"] = b2 * state.get("exp_avg_sq", 0.0) + (1 - b2) * grad * grad
         if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", v), v)
+            v = state["max_exp_avg_sq"] = xp.maximum(state.get("max_exp_avg_sq", v), v)
         m_hat = m / (1 - b1**t)
         v_hat = v / (1 - b2**t)
-        return param - lr * m_hat / (np.sqrt(v_hat) + group["eps"])
+        return param - lr * m_hat / (xp.sqrt(v_hat) + group["eps"])
 
 
 class AdamW(Adam):
@@ -199,8 +198,8 @@ class RMSprop(Optimizer):
             raise ValueError(f"RMSprop: invalid alpha, momentum or eps in {dict(settings)}")
 
     def update(
-        self, param: np.ndarray, grad: np.ndarray, state: State, group: Mapping[str, Any]
-    ) -> np.ndarray:
+        self, xp: ArrayNamespace, param: Array, grad: Array, state: State, group: Mapping[str, Any]
+    ) -> Array:
         alpha = group["alpha"]
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
@@ -209,9 +208,9 @@ class RMSprop(Optimizer):
         )
         if group["centered"]:
             mean = state["grad_avg"] = alpha * state.get("grad_avg", 0.0) + (1 - alpha) * grad
-            average = np.sqrt(square - mean * mean) + group["eps"]
+            average = xp.sqrt(square - mean * mean) + group["eps"]
         else:
-            average = np.sqrt(square) + group["eps"]
+            average = xp.sqrt(square) + group["eps"]
         if group["momentum"] > 0:
             buffer = group["momentum"] * state.get("momentum_buffer", 0.0) + grad / average
             state["momentum_buffer"] = buffer
@@ -251,12 +250,12 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def update(
-        self, param: np.ndarray, grad: np.ndarray, state: State, group: Mapping[str, Any]
-    ) -> np.ndarray:
+        self, xp: ArrayNamespace, param: Array, grad: Array, state: State, group: Mapping[str, Any]
+    ) -> Array:
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
         t = state["step"] = state.get("step", 0) + 1
         total = state.get("sum", group["initial_accumulator_value"]) + grad * grad
         state["sum"] = total
         rate = group["lr"] / (1 + (t - 1) * group["lr_decay"])
-        return param - rate * grad / (np.sqrt(total) + group["eps"])
+        return param - rate * grad / (xp.sqrt(total) + group["eps"])
