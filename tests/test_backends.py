@@ -27,6 +27,13 @@ strict = pytest.importorskip("array_api_strict")
 INTEGER_INDEXING = {"scatter_add"}
 
 
+def strict_refuses(library, error: IndexError) -> bool:
+    """True when array-api-strict refused an integer-array index (not in the standard)."""
+    message = str(error)
+    is_strict = library in (strict, "array_api_strict")
+    return is_strict and ("ndex arrays" in message or "multi-axes index" in message)
+
+
 def derivatives(inputs, fn, weights, library):
     """Loss, first and second derivatives of ``sum(fn(inputs) * weights)`` in ``library``."""
     leaves = [tg.Tensor(a).to(library).requires_grad_() for a in inputs]
@@ -53,9 +60,8 @@ def check_case(case: Case, data, library) -> None:
     want = derivatives(inputs, fn, weights, "numpy")
     try:
         got = derivatives(inputs, fn, weights, library)
-    except IndexError as error:  # array-api-strict: integer-array indexing is not standard
-        message = str(error)
-        assume(library is not strict or not ("ndex arrays" in message or "multi-axes" in message))
+    except IndexError as error:
+        assume(not strict_refuses(library, error))
         raise
     for g, w in zip(got, want):
         assert (g is None) == (w is None)
@@ -197,3 +203,60 @@ def test_a_tensor_keeps_another_librarys_array_and_reports_it() -> None:
     assert x.device == strict.Device("CPU_DEVICE")
     assert tg.Tensor([1.0]).device == "cpu"
     np.testing.assert_array_equal(x.numpy(), [1.0, 2.0])
+
+
+# ---------------------------------------------------------------- compiled on a backend
+
+
+def compiled_on(inputs, fn, weights, library):
+    """Loss and gradients of ``sum(fn(inputs) * weights)``, compiled for ``library``."""
+    leaves = [tg.Tensor(a).to(library).requires_grad_() for a in inputs]
+    w = tg.Tensor(weights).to(library)
+    compiled = tg.compile(lambda *xs: (fn(*xs) * w).sum())
+    loss, grads = compiled(*leaves)
+    if library != "numpy":
+        assert "xp." in compiled.source or "np." not in compiled.source
+        assert tg.namespace.array_api.library_name(loss.data) == library_name(library)
+    return [loss.numpy(), *(None if g is None else g.numpy() for g in grads)]
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("case", [c for c in CASES if c.name not in INTEGER_INDEXING], ids=repr)
+@settings(max_examples=4, deadline=None)
+@given(data=st.data())
+def test_every_op_compiled_for_a_backend_equals_numpy(case: Case, library: str, data) -> None:
+    need(library)
+    inputs, fn = case.draw(data.draw, 3)
+    weights = data.draw(arrays(fn(*(tg.Tensor(a) for a in inputs)).shape), label="weights")
+    want = compiled_on(inputs, fn, weights, "numpy")
+    try:
+        got = compiled_on(inputs, fn, weights, library)
+    except IndexError as error:
+        assume(not strict_refuses(library, error))
+        raise
+    for g, w in zip(got, want):
+        assert (g is None) == (w is None)
+        if w is not None:
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_a_compiled_training_step_runs_on_a_backend(library: str) -> None:
+    need(library)
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(16, 4)), rng.integers(0, 3, size=16)
+
+    def run(lib):
+        model = mlp().to(lib)
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x = tg.Tensor(X).to(lib)
+        step = tg.compile(lambda x: tg.nn.functional.cross_entropy(model(x), y))
+        losses = []
+        for _ in range(6):
+            optimizer.zero_grad()
+            loss, _ = step(x)
+            optimizer.step()
+            losses.append(loss.item())
+        return np.array(losses), model.state_dict()
+
+    assert_same_training(run(library), run("numpy"))

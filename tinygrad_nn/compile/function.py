@@ -19,7 +19,8 @@ import numpy as np
 
 from tinygrad_nn.backprop import add_to_grad
 from tinygrad_nn.compile.trace import Trace, trace
-from tinygrad_nn.dtypes import as_array
+from tinygrad_nn.dtypes import as_array, is_floating
+from tinygrad_nn.namespace.array_api import library_name, to_numpy
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 
 MAX_TRACES = 64  # signatures kept per compiled function; older ones are dropped
@@ -64,7 +65,9 @@ class CompiledFunction:
         loss, grads = entry.function(*arrays, *[t.data for t in entry.captured])
         receivers = [tensors[i] for i in entry.receivers]
         stored = _store_gradients(receivers + entry.captured, grads)
-        return Tensor._wrap(np.asarray(loss)), tuple(stored[: len(receivers)])
+        if isinstance(loss, (np.generic, float)):  # NumPy gives a scalar for a 0-d result
+            loss = np.asarray(loss)
+        return Tensor._wrap(loss), tuple(stored[: len(receivers)])
 
     def _drop_oldest_trace(self) -> None:
         del self.traces[next(iter(self.traces))]
@@ -82,11 +85,13 @@ class CompiledFunction:
 
 
 def _signature(t: Tensor) -> tuple[Any, ...]:
-    """What a trace depends on: shape, dtype, requires_grad, and integer inputs' values."""
+    """What a trace depends on: shape, dtype, requires_grad, integer inputs' values, and
+    the array library and device (code is written for one library)."""
     data = t.data
-    if data.dtype.kind == "f":
-        return (data.shape, data.dtype, t.requires_grad)
-    return (data.shape, data.dtype, t.requires_grad, data.tobytes())
+    where = "numpy" if type(data) is np.ndarray else (library_name(data), str(t.device))
+    if is_floating(data):
+        return (data.shape, str(data.dtype), t.requires_grad, where)
+    return (data.shape, str(data.dtype), t.requires_grad, where, to_numpy(data).tobytes())
 
 
 def _store_gradients(

@@ -23,8 +23,9 @@ from tinygrad_nn.compile.names import Namer
 class Literals:
     """Writes constants as source; keeps the named array constants the code refers to."""
 
-    def __init__(self, namer: Namer) -> None:
+    def __init__(self, namer: Namer, array_api: bool = False) -> None:
         self.namer = namer
+        self.array_api = array_api  # write for another library: ``xp.float32``, ``device``
         self.constants: dict[str, Any] = {}  # name -> array, for the function's globals
         self.constant_names: dict[int, str] = {}  # id(array) -> its name in the source
         self.outside_labels: dict[int, str] = {}  # id(object) -> the caller's name for it
@@ -48,7 +49,7 @@ class Literals:
         if isinstance(value, list):
             return "[" + ", ".join(self.literal(v) for v in value) + "]"
         if isinstance(value, np.dtype):
-            return f"np.{value.name}"
+            return f"{'xp' if self.array_api else 'np'}.{value.name}"
         if value is None:
             return "None"
         return self.global_array(np.asarray(value))
@@ -65,14 +66,27 @@ class Literals:
 
     def constant_array_source(self, value: np.ndarray) -> str:
         """Source that makes a new array equal to ``value`` (a constant gradient)."""
-        dtype = f"np.{value.dtype.name}"
+        dtype = self.literal(value.dtype)
         if value.size and np.all(value == value.flat[0]):
-            first = self.literal(value.flat[0])
-            return f"np.full({self.literal(value.shape)}, {first}, dtype={dtype})"
+            arguments = f"{self.literal(value.shape)}, {self.literal(value.flat[0])}"
+            if self.array_api:
+                return f"xp.full({arguments}, dtype={dtype}, device=device)"
+            return f"np.full({arguments}, dtype={dtype})"
+        if self.array_api:
+            return f"xp.asarray({self.global_array(value)}, dtype={dtype}, copy=True)"
         return f"np.array({self.global_array(value)}, dtype={dtype})"
+
+    def scalar_source(self, value: np.ndarray) -> str:
+        """A 0-d constant that keeps its own dtype: ``np.float32(2.0)``."""
+        number = self.literal(value.item())
+        if self.array_api:
+            return f"xp.asarray({number}, dtype={self.literal(value.dtype)}, device=device)"
+        return f"np.{value.dtype.name}({number})"
 
     def index_source(self, index: Any) -> str:
         parts = index if isinstance(index, tuple) else (index,)
+        if self.array_api and not any(p is Ellipsis or p is None or np.ndim(p) for p in parts):
+            index = parts = (*parts, Ellipsis)  # the standard names every axis: x[0, ...]
         rendered = []
         for part in parts:
             if part is Ellipsis:

@@ -33,16 +33,41 @@ from tinygrad_nn.compile.literals import Literals
 from tinygrad_nn.compile.names import Namer
 from tinygrad_nn.compile.values import ATOM, BINARY, NUMPY_BINARY, WRITTEN_AS_NUMBERS, Sym
 
+# NumPy's names whose array API standard name differs (the rest are ``xp.`` + the name).
+STANDARD_SPELLING = {
+    "arcsin": "xp.asin",
+    "arccos": "xp.acos",
+    "arctan": "xp.atan",
+    "concatenate": "xp.concat",
+    "cumsum": "xp.cumulative_sum",
+    "transpose": "xp.permute_dims",
+    "einsum": "einsum",  # extras: the engine's own, as NumPy's are
+}
+
 
 class Program:
     """The values of one compiled function, as they are built (see the module docs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, array_api: bool = False) -> None:
         self.table: dict[tuple[Any, ...], Sym] = {}  # (template, operands) -> the value
         self.array_constants: dict[int, Sym] = {}
         self.created = itertools.count()  # creation order is a dependency order
         self.namer = Namer()
-        self.literals = Literals(self.namer)
+        self.array_api = array_api  # spelled for another array library (see spell)
+        self.literals = Literals(self.namer, array_api)
+
+    def spell(self, function: str) -> str:
+        """``function``'s NumPy name, or the standard's through ``xp`` when the program is
+        written for another array library (``np.arcsin`` -> ``xp.asin``).
+
+        Examples:
+            >>> Program(array_api=True).spell("np.concatenate"), Program().spell("np.exp")
+            ('xp.concat', 'np.exp')
+        """
+        if not self.array_api or not function.startswith("np."):
+            return function
+        name = function[3:]
+        return STANDARD_SPELLING.get(name, "xp." + name)
 
     def argument(self, label: str, value: np.ndarray) -> Sym:
         """A value the compiled function takes as an argument, named after ``label``."""
@@ -173,10 +198,11 @@ class Program:
         extra = "".join(
             f", {k}={self.literals.literal(v)}" for k, v in keywords.items() if v is not None
         )
-        return self.make(f"{function}({slots}{extra})", operands, value)
+        return self.make(f"{self.spell(function)}({slots}{extra})", operands, value)
 
     def method(self, receiver: Sym, name: str, *args: Any, value: Any, **keywords: Any) -> Sym:
-        """``receiver.name(args, key=value)``, with literal arguments."""
+        """``receiver.name(args, key=value)``, with literal arguments (for another array
+        library, the standard's function: ``xp.name(receiver, args, key=value)``)."""
         if receiver.is_constant:
             return self.constant(value)
         parts = [self.literals.literal(a) for a in args]
@@ -185,6 +211,9 @@ class Program:
             for k, v in keywords.items()
             if v is not None and v is not False  # the defaults (0 is a real axis)
         ]
+        if self.array_api:
+            function = STANDARD_SPELLING.get(name, "xp." + name)
+            return self.make(f"{function}({', '.join(['{0}', *parts])})", (receiver,), value)
         return self.make(f"{{0}}.{name}({', '.join(parts)})", (receiver,), value)
 
 

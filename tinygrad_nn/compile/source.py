@@ -86,10 +86,12 @@ def write_program(
     local_names: dict[int, str],
     outside: dict[int, str],
     name: str,
+    array_api: bool = False,
 ) -> tuple[str, dict[str, Any], list[Tensor]]:
     """Write the graph of ``result`` as one function; returns its source, its constants,
-    and the outside tensors it takes as extra arguments."""
-    program = Program()
+    and the outside tensors it takes as extra arguments. With ``array_api`` the source
+    calls the standard's functions through ``xp``, for another array library."""
+    program = Program(array_api)
     program.literals.outside_labels = outside
     sym_of: dict[Tensor, Sym] = {}
     interpreter = SymbolicValues(program, sym_of)

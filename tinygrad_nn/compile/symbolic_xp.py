@@ -105,7 +105,7 @@ class SymbolicNamespace:
         if all(p.is_constant for p in parts):
             return self.p.constant(value)
         slots = ", ".join(f"{{{i}}}" for i in range(len(parts)))
-        return self.p.make(f"np.einsum({subscripts!r}, {slots})", parts, value)
+        return self.p.make(f"{self.p.spell('np.einsum')}({subscripts!r}, {slots})", parts, value)
 
     def erf(self, x: Any) -> Sym:
         return self._unary("erf", x, numpy_xp.erf)
@@ -122,6 +122,12 @@ class SymbolicNamespace:
             return self.p.constant(value)
         if chosen is not None and (chosen.shape, chosen.dtype) == (value.shape, value.dtype):
             return chosen
+        if operands[1].weak and operands[2].weak:
+            if operands[1].value == operands[2].value:  # where(c, 0.0, 0.0)
+                return self.p.constant(value)
+            if self.p.array_api:  # the standard wants an array among the two
+                first = np.asarray(operands[1].value, dtype=value.dtype)
+                operands = (mask, self.p.constant(first), operands[2])
         return self.p.call("np.where", *operands, value=value)
 
     def maximum(self, a: Any, b: Any) -> Sym:
@@ -136,7 +142,8 @@ class SymbolicNamespace:
         x = self.p.lift(x)
         value = np.clip(x.value, lo, hi)
         return self.p.make(
-            f"np.clip({{0}}, {self.p.literals.literal(lo)}, {self.p.literals.literal(hi)})",
+            f"{self.p.spell('np.clip')}({{0}}, {self.p.literals.literal(lo)}, "
+            f"{self.p.literals.literal(hi)})",
             (x,),
             value,
         )
@@ -148,7 +155,10 @@ class SymbolicNamespace:
         x = self.p.lift(x)
         if x.ndim == 2:
             return self.p.make("{0}.T", (x,), x.value.T)
-        return self.p.call("np.swapaxes", x, value=np.swapaxes(x.value, -1, -2), axis1=-1, axis2=-2)
+        value = np.swapaxes(x.value, -1, -2)
+        if self.p.array_api:
+            return self.p.call("xp.matrix_transpose", x, value=value)
+        return self.p.call("np.swapaxes", x, value=value, axis1=-1, axis2=-2)
 
     def _reduce(self, name: str, x: Any, axis: Any, keepdims: bool) -> Sym:
         """``x.sum(...)``, ``x.max(...)`` or ``x.min(...)``, written as the method call."""
@@ -184,8 +194,10 @@ class SymbolicNamespace:
         x = self.p.lift(x)
         axes = tuple(int(a) for a in axes)
         value = x.value.transpose(axes)
-        if axes == tuple(reversed(range(x.ndim))):
-            return self.p.make("{0}.T", (x,), value) if x.ndim > 1 else x
+        if x.ndim < 2:
+            return x
+        if axes == tuple(reversed(range(x.ndim))) and (x.ndim == 2 or not self.p.array_api):
+            return self.p.make("{0}.T", (x,), value)  # (the standard's .T: matrices only)
         return self.p.method(x, "transpose", axes, value=value)
 
     def broadcast_to(self, x: Any, shape: Sequence[int]) -> Sym:
@@ -195,7 +207,8 @@ class SymbolicNamespace:
             return x
         if x.is_constant:
             return self.p.constant(np.array(value))
-        template = f"np.broadcast_to({{0}}, {self.p.literals.literal(tuple(shape))})"
+        shape_text = self.p.literals.literal(tuple(shape))
+        template = f"{self.p.spell('np.broadcast_to')}({{0}}, {shape_text})"
         return self.p.make(template, (x,), value)
 
     def astype(self, x: Any, dtype: Any) -> Sym:
@@ -208,13 +221,19 @@ class SymbolicNamespace:
         parts = tuple(self.p.lift(x) for x in xs)
         value = np.concatenate([p.value for p in parts], axis=axis)
         slots = ", ".join(f"{{{i}}}" for i in range(len(parts)))
-        return self.p.make(f"np.concatenate([{slots}], axis={axis})", parts, value)
+        return self.p.make(
+            f"{self.p.spell('np.concatenate')}([{slots}], axis={axis})", parts, value
+        )
 
     def stack(self, xs: Sequence[Any], axis: int = 0) -> Sym:
         parts = tuple(self.p.lift(x) for x in xs)
         value = np.stack([p.value for p in parts], axis=axis)
         slots = ", ".join(f"{{{i}}}" for i in range(len(parts)))
-        return self.p.make(f"np.stack([{slots}], axis={axis})", parts, value)
+        return self.p.make(f"{self.p.spell('np.stack')}([{slots}], axis={axis})", parts, value)
+
+    def flip(self, x: Any, axis: Any = None) -> Sym:
+        x = self.p.lift(x)
+        return self.p.call("np.flip", x, value=np.flip(x.value, axis=axis), axis=axis)
 
     def unbroadcast(self, g: Any, shape: tuple[int, ...]) -> Sym:
         """Sum over broadcast axes, written as ``g.sum(axis=...)`` (and a reshape if needed)."""
@@ -230,6 +249,8 @@ class SymbolicNamespace:
         (g,), value = self.p.weaken(
             (self.p.lift(g),), lambda g: numpy_xp.scatter_add(shape, index, g)
         )
+        if g.weak and self.p.array_api:  # another library needs an array to add
+            g = self.p.constant(np.asarray(g.value, dtype=value.dtype))
         index_text = f"np.s_[{self.p.literals.index_source(index)}]"
         shape_text = self.p.literals.literal(tuple(shape))
         return self.p.make(f"scatter_add({shape_text}, {index_text}, {{0}})", (g,), value)

@@ -10,6 +10,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import weakref
@@ -21,9 +22,10 @@ import numpy as np
 
 from tinygrad_nn.backprop import graph_tensors
 from tinygrad_nn.compile.source import write_program
+from tinygrad_nn.dtypes import is_floating
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.grad_mode import enable_grad
-from tinygrad_nn.namespace import numpy_xp
+from tinygrad_nn.namespace.array_api import array_namespace, compat, like, to_numpy
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
 
@@ -95,15 +97,20 @@ def _outside_names(fn: Callable[..., Any]) -> dict[int, str]:
     return names
 
 
-def _trainable_outside(fn: Callable[..., Any]) -> list[Tensor]:
-    """The outside tensors ``fn`` refers to that require grad (a module's parameters too)."""
+def _outside_tensors(fn: Callable[..., Any]) -> list[Tensor]:
+    """The outside tensors ``fn`` refers to (a module's parameters too)."""
     found = []
     for value in _scope(fn).values():
         if isinstance(value, Tensor):
             found.append(value)
         elif callable(getattr(value, "named_parameters", None)):
             found += [parameter for _, parameter in value.named_parameters()]
-    return [t for t in found if t.requires_grad and t.dtype.kind == "f"]
+    return found
+
+
+def _trainable_outside(fn: Callable[..., Any]) -> list[Tensor]:
+    """The outside tensors ``fn`` refers to that require grad."""
+    return [t for t in _outside_tensors(fn) if t.requires_grad and is_floating(t.data)]
 
 
 def _call_recording_locals(
@@ -135,18 +142,41 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
     (its float inputs and the outside tensors that require grad). The code must come out
     the same: if it does not, the function used a value (``x.data.sum()``, a random
     draw) to decide something that the code would freeze, and :class:`TracingError` says so.
+
+    When the values live in another array library (a GPU), the tracing runs on NumPy
+    copies of them, and the code is written with the standard's names through ``xp``
+    (``xp.exp``, ``xp.sum(x, axis=0)``), to run on that library's arrays.
     """
+    on_device = [t for t in {id(t): t for t in [*inputs, *_outside_tensors(fn)]}.values()]
+    on_device = [t for t in on_device if type(t.data) is not np.ndarray]
+    if not on_device:
+        return _trace(fn, inputs, name, None)
+    device_values = [t.data for t in on_device]
+    try:
+        for t in on_device:
+            t.data = to_numpy(t.data)
+        return _trace(fn, inputs, name, device_values[0])
+    finally:
+        for t, data in zip(on_device, device_values):
+            t.data = data
+
+
+def _trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, reference: Any) -> Trace:
+    """:func:`trace` on NumPy values; ``reference`` is an array of the library to write for
+    (None: NumPy)."""
     wants_grad = [t.requires_grad for t in inputs]
     names = (_argument_names(fn, len(inputs)), _outside_names(fn))
-    result, leaves, written = _write(fn, [t.data for t in inputs], wants_grad, names, name)
+    array_api = reference is not None
+    write = functools.partial(_write, fn, wants_grad=wants_grad, names=names, name=name)
+    result, leaves, written = write([t.data for t in inputs], array_api=array_api)
     source, constants, captured = written
     changed = {id(t): t for t in [*captured, *_trainable_outside(fn)]}.values()
     originals = [t.data for t in changed]
     try:  # the second trace, on other values
         for t in changed:
             t.data = _other_values(t.data)
-        other = [_other_values(t.data) if t.dtype.kind == "f" else t.data for t in inputs]
-        again = _write(fn, other, wants_grad, names, name)[2]
+        other = [_other_values(t.data) if is_floating(t.data) else t.data for t in inputs]
+        again = write(other, array_api=array_api)[2]
     finally:
         for t, data in zip(changed, originals):
             t.data = data
@@ -157,13 +187,17 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
             "values it wrote different code. Compute such values outside the compiled "
             "function and pass them in as inputs"
         )
+    xp = array_namespace([reference] if array_api else [])
     namespace: dict[str, Any] = {
         "np": np,
-        "sigmoid": numpy_xp.sigmoid,  # the engine's: no overflow warning at -1000
-        "scatter_add": numpy_xp.scatter_add,
-        "erf": numpy_xp.erf,
-        **constants,
+        "sigmoid": xp.sigmoid,  # the engine's: no overflow warning at -1000
+        "scatter_add": xp.scatter_add,
+        "erf": xp.erf,
+        **{key: like(value, reference) for key, value in constants.items()},
     }
+    if array_api:  # the standard's namespace of the library, its extras, and the device
+        namespace.update(xp=compat().array_namespace(reference), einsum=xp.einsum)
+        namespace["device"] = compat().device(reference)
     exec(compile(source, f"<tinygrad_nn.compile {name}>", "exec"), namespace)
     explicit = {id(t) for t in leaves}
     frozen = [
@@ -171,7 +205,7 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
         for t in graph_tensors(result)
         if t._ctx is None and not t.requires_grad and id(t) not in explicit
     ]
-    kinds: list[str] = [t.dtype.kind for t in inputs]
+    kinds: list[str] = ["f" if is_floating(t.data) else "i" for t in inputs]
     return Trace(namespace[name], source, captured, wants_grad, kinds, frozen)
 
 
@@ -181,11 +215,12 @@ def _write(
     wants_grad: Sequence[bool],
     names: tuple[list[str], dict[int, str]],
     name: str,
+    array_api: bool,
 ) -> tuple[Tensor, list[Tensor], tuple[str, dict[str, Any], list[Tensor]]]:
     """Run ``fn`` on ``arrays`` while recording; its result, its leaves and the program."""
     # Every float input is tracked (requires grad inside the trace) so that every op that
     # depends on it is recorded; the caller's gradients are only for those that asked.
-    leaves = [Tensor._wrap(a, a.dtype.kind == "f") for a in arrays]
+    leaves = [Tensor._wrap(a, a.dtype.kind == "f") for a in map(to_numpy, arrays)]
     previous = recording.tracing
     recording.tracing = True
     try:
@@ -204,7 +239,9 @@ def _write(
             "requires grad, so there is nothing to differentiate"
         )
     parameters, outside = names
-    written = write_program(result, leaves, wants_grad, parameters, local_names, outside, name)
+    written = write_program(
+        result, leaves, wants_grad, parameters, local_names, outside, name, array_api
+    )
     return result, leaves, written
 
 

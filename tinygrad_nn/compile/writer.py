@@ -85,7 +85,7 @@ class SourceWriter:
             if sym.weak:
                 return self.literal(sym.value.item())  # a plain Python number
             if sym.ndim == 0:  # keep a float32 (etc.) constant's own dtype
-                return f"np.{sym.dtype.name}({self.literal(sym.value.item())})"
+                return self.program.literals.scalar_source(sym.value)
             return self.literal(sym.value)
         parts = []
         for position, child in enumerate(sym.children):

@@ -38,7 +38,7 @@ from tinygrad_nn.namespace.shapes import has_integer_array, reduced_axes
 STANDARD = (  # noqa: SIM905 (a list of 38 quoted names would fill a page)
     "exp expm1 log log1p sqrt tanh abs sign sin cos tan asin acos atan sinh cosh log2 log10 "
     "floor ceil round maximum minimum where clip sum max min prod cumulative_sum reshape "
-    "broadcast_to permute_dims matrix_transpose concat stack matmul"
+    "broadcast_to permute_dims matrix_transpose concat stack flip matmul"
 ).split()
 
 # Faster functions a library has for the extras: (library, extra) -> where to find it.
@@ -75,6 +75,16 @@ def library_name(array: Any) -> str:
     if isinstance(array, (np.ndarray, np.generic)):
         return "numpy"
     return type(array).__module__.partition(".")[0]
+
+
+def is_number(value: Any) -> bool:
+    """True for a Python number (an op's constant)."""
+    return isinstance(value, (int, float, bool))
+
+
+def is_numpy(array: Any) -> bool:
+    """True for NumPy's arrays and scalars."""
+    return isinstance(array, (np.ndarray, np.generic))
 
 
 def is_array(data: Any) -> bool:
@@ -135,8 +145,8 @@ def to_numpy(array: Any) -> np.ndarray:
         >>> to_numpy(np.ones(1))
         array([1.])
     """
-    if isinstance(array, np.ndarray):
-        return array
+    if isinstance(array, np.ndarray) or not hasattr(array, "shape"):  # (or a number)
+        return np.asarray(array)
     library = library_name(array)
     if library == "torch":
         return cast(np.ndarray, array.detach().cpu().numpy())
@@ -229,6 +239,8 @@ def like(host: Any, array: Any) -> Any:
     ``array`` or a NumPy one: as it is)."""
     if array is None or isinstance(array, np.ndarray) or not isinstance(host, np.ndarray):
         return host
+    if not host.flags.c_contiguous:  # (a reversed view: PyTorch takes no negative strides)
+        host = host.copy()
     xp = compat().array_namespace(array)
     return xp.asarray(host, device=compat().device(array))
 
@@ -280,9 +292,10 @@ class ArrayApiNamespace:
 
     def einsum(self, subscripts: str, *operands: Any) -> Any:
         """Einstein summation; a rule's NumPy constants (identity matrices) are moved here."""
-        reference = next(a for a in operands if not isinstance(a, np.ndarray))
+        reference = next(a for a in operands if hasattr(a, "shape") and not is_numpy(a))
         if "einsum" in self.native:
-            return self.native["einsum"](subscripts, *(like(a, reference) for a in operands))
+            moved = [like(np.asarray(a) if is_number(a) else a, reference) for a in operands]
+            return self.native["einsum"](subscripts, *moved)
         host = numpy_xp.einsum(subscripts, *(to_numpy(a) for a in operands))
         return like(np.asarray(host), reference)
 

@@ -111,6 +111,10 @@ class NumpyNamespace:
         return np.stack(arrays, axis=axis)
 
     @staticmethod
+    def flip(x: np.ndarray, axis: Axis = None) -> np.ndarray:
+        return np.flip(x, axis=axis)
+
+    @staticmethod
     def sigmoid(x: np.ndarray) -> np.ndarray:
         """1 / (1 + exp(-x)) as exp(-log(1 + exp(-x))): ``logaddexp(0, -x)`` never overflows,
         so x = -1000 gives 0 without a warning."""

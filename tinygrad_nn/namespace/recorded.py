@@ -192,6 +192,10 @@ class RecordedNamespace:
     def stack(self, arrays: Sequence[Array], axis: int = 0) -> Array:
         return self.apply(ops.Stack(axis), *arrays)
 
+    def flip(self, x: Array, axis: Axis = None) -> Array:
+        axes = tuple(range(x.ndim)) if axis is None else axis
+        return self.apply(ops.Flip((axes,) if isinstance(axes, int) else tuple(axes)), x)
+
     def astype(self, x: Array, dtype: Any) -> Array:
         return self.apply(ops.Cast(as_dtype(dtype)), x)
 

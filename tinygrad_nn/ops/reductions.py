@@ -155,9 +155,8 @@ class CumSum(Op):
         return xp.cumulative_sum(x, axis=self.axis)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        axis = self.axis % g.ndim
-        reverse = (*(slice(None),) * axis, slice(None, None, -1))
-        return (xp.cumulative_sum(g[reverse], axis=self.axis)[reverse],)
+        from_the_end = xp.cumulative_sum(xp.flip(g, axis=self.axis), axis=self.axis)
+        return (xp.flip(from_the_end, axis=self.axis),)
 
 
 def _result_shape(x: Array, axis: Axis, keepdims: bool) -> tuple[int, ...]:
