@@ -122,7 +122,7 @@ def array_namespace(arrays: Sequence[Any], what: str = "op") -> ArrayNamespace:
         >>> array_namespace([np.ones(2), 2.0]) is numpy_xp
         True
     """
-    found = [a for a in arrays if not isinstance(a, (int, float, bool))]
+    found = [a for a in arrays if not is_number(a)]
     libraries = sorted({library_name(a) for a in found})
     if len(libraries) > 1:
         other = next(name for name in libraries if name != "numpy")
@@ -176,10 +176,17 @@ def library_module(library: Any) -> ModuleType:
     try:
         return importlib.import_module(str(library))
     except ImportError:
-        raise ValueError(
-            f"to({library!r}): no array library of that name is installed; give the module "
-            "(numpy, torch, cupy, array_api_strict) or its name"
-        ) from None
+        raise ValueError(f"to({library!r}): {library} is not installed here") from None
+
+
+def standard_namespace(module: ModuleType) -> Any:
+    """A library's array API namespace: array-api-compat's wrapper where it has one
+    (``array_api_compat.torch``), else the module itself (array-api-strict, CuPy 14...)."""
+    wrapper = f"{compat().__name__}.{module.__name__}"
+    try:
+        return importlib.import_module(wrapper)
+    except ImportError:
+        return module
 
 
 def move(array: Any, library: Any, device: Any = None) -> Any:
@@ -198,7 +205,7 @@ def move(array: Any, library: Any, device: Any = None) -> Any:
         if device not in (None, "cpu"):
             raise ValueError(f"to(numpy): NumPy arrays live on the CPU; got device={device!r}")
         return host
-    xp = compat().array_namespace(module.asarray([0.0]))
+    xp = standard_namespace(module)
     try:
         return xp.asarray(host, device=device) if device is not None else xp.asarray(host)
     except (TypeError, RuntimeError, ValueError) as error:
@@ -249,10 +256,10 @@ class ArrayApiNamespace:
     """``xp`` for the arrays of one array-API library (built from one of its arrays).
 
     Examples:
-        >>> import array_api_strict as strict  # doctest: +SKIP
-        >>> xp = ArrayApiNamespace(strict.asarray([0.0]))  # doctest: +SKIP
-        >>> xp.sigmoid(strict.asarray([0.0]))  # doctest: +SKIP
-        Array([0.5], dtype=array_api_strict.float64)
+        >>> import array_api_strict as strict
+        >>> xp = ArrayApiNamespace(strict.asarray([0.0]))
+        >>> xp.sigmoid(strict.asarray([0.0, 1000.0]))
+        Array([0.5, 1. ], dtype=array_api_strict.float64)
     """
 
     def __init__(self, example: Any) -> None:
