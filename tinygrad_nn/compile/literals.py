@@ -102,3 +102,32 @@ class Literals:
                 rendered.append(self.literal(part))
         text = ", ".join(rendered)
         return text + "," if isinstance(index, tuple) and len(index) == 1 else text
+
+
+SHOWN_IN_FULL = 16  # array constants up to this many elements are written out in the source
+
+
+def constant_definitions(constants: dict[str, Any]) -> str:
+    """Lines defining the array constants a function's source refers to, for reading it:
+    small ones written out, larger ones described (their values are fixed at trace time).
+
+    Examples:
+        >>> print(constant_definitions({"_c1": np.array([0, 2]), "_c2": np.zeros((8, 3))}))
+        _c1 = np.array([0, 2])
+        # _c2: a float64 array of shape (8, 3), fixed when the function was traced
+        <BLANKLINE>
+    """
+    lines = []
+    for name, value in constants.items():
+        array = np.asarray(value)
+        if array.size <= SHOWN_IN_FULL:
+            dtype = (
+                "" if array.dtype.name in ("int64", "float64", "bool") else f", np.{array.dtype}"
+            )
+            lines.append(f"{name} = np.array({array.tolist()!r}{dtype})")
+        else:
+            lines.append(
+                f"# {name}: a {array.dtype} array of shape {array.shape}, fixed when the "
+                "function was traced"
+            )
+    return "".join(line + "\n" for line in lines) + ("\n" if lines else "")

@@ -142,10 +142,12 @@ def write_program(
         labels.setdefault(id(sym_of[node]), label_of(node))
         if id(node) in local_names:
             forced.add(id(sym_of[node]))
+    gradient_of: dict[int, Sym] = {}  # a gradient is named d_ + its value's final name
     for node in reversed(nodes):
         gradient = gradients.get(node)
         if gradient is not None:
             labels.setdefault(id(gradient), "d_" + label_of(node))
+            gradient_of.setdefault(id(gradient), sym_of[node])
             if id(node) in local_names:
                 forced.add(id(gradient))
     for t, output in zip(wanted, outputs):
@@ -157,7 +159,7 @@ def write_program(
     forced.add(id(loss))
     live = [g for g in outputs if g is not None]
     writer = SourceWriter(program)
-    writer.write([loss, *live], labels, forced, backward_from)
+    writer.write([loss, *live], labels, forced, backward_from, gradient_of)
 
     returned = []
     for output in outputs:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.backprop import graph_tensors
+from tinygrad_nn.compile.literals import constant_definitions
 from tinygrad_nn.compile.source import write_program
 from tinygrad_nn.dtypes import is_floating
 from tinygrad_nn.errors import TracingError
@@ -206,7 +207,8 @@ def _trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, referenc
         if t._ctx is None and not t.requires_grad and id(t) not in explicit
     ]
     kinds: list[str] = ["f" if is_floating(t.data) else "i" for t in inputs]
-    return Trace(namespace[name], source, captured, wants_grad, kinds, frozen)
+    printed = constant_definitions(constants) + source
+    return Trace(namespace[name], printed, captured, wants_grad, kinds, frozen)
 
 
 def _write(

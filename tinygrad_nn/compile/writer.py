@@ -32,7 +32,12 @@ class SourceWriter:
         self.lines: list[str] = []
 
     def write(
-        self, roots: Sequence[Sym], labels: dict[int, str], forced: set[int], backward_from: int
+        self,
+        roots: Sequence[Sym],
+        labels: dict[int, str],
+        forced: set[int],
+        backward_from: int,
+        gradient_of: dict[int, Sym] | None = None,
     ) -> None:
         """Decide which values get a line of their own, and write those lines in order.
 
@@ -41,7 +46,8 @@ class SourceWriter:
         returned), or when inlining it would nest too deeply. Everything else is written
         inline where it is used. Values are created in dependency order, so writing the
         chosen ones in creation order defines each name before its first use — with no
-        recursion through the graph, however long it is.
+        recursion through the graph, however long it is. A gradient in ``gradient_of``
+        is named ``d_`` + the name its value got (``d_add_out_2`` for ``add_out_2``).
         """
         reachable: dict[int, Sym] = {}
         stack = list(roots)
@@ -64,6 +70,9 @@ class SourceWriter:
                     self.lines.append("# backward")
                     backward_started = True
                 label = labels.get(id(sym))
+                value = (gradient_of or {}).get(id(sym))
+                if value is not None and value.name is not None:
+                    label = "d_" + value.name
                 namer = self.program.namer
                 self.assign(sym, namer.fresh(label) if label else namer.temporary("t"))
                 inline_depth = 0
