@@ -116,6 +116,7 @@ def constant_definitions(constants: dict[str, Any]) -> str:
         _c1 = np.array([0, 2])
         # _c2: a float64 array of shape (8, 3), fixed when the function was traced
         <BLANKLINE>
+        <BLANKLINE>
     """
     lines = []
     for name, value in constants.items():
