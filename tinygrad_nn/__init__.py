@@ -11,7 +11,7 @@ Examples:
 
 from numpy import float32, float64
 
-from tinygrad_nn import func, nn, optim
+from tinygrad_nn import data, func, nn, optim
 from tinygrad_nn.anomaly import detect_anomaly
 from tinygrad_nn.autograd import grad
 from tinygrad_nn.compile import compile
@@ -69,6 +69,7 @@ __all__ = [
     "cat",
     "compile",
     "concatenate",
+    "data",
     "detect_anomaly",
     "diag",
     "dot",

@@ -28,13 +28,17 @@ class ProgressBar:
             return
         self.bar = tqdm(total=total, desc=description, disable=None, leave=False)
 
-    def update(self, loss: float | None = None) -> None:
+    def update(self, loss: float | None = None, **shown: Any) -> None:
+        """One step done; every ``every`` steps show the loss and ``shown`` (epoch=...)."""
         self.steps += 1
         if self.bar is None:
             return
         self.bar.update(1)
         if loss is not None and self.steps % self.every == 0:
-            self.bar.set_postfix(loss=f"{loss:.4g}")
+            values = {k: f"{v:.4g}" if isinstance(v, float) else v for k, v in shown.items()}
+            self.bar.set_postfix(
+                {**{k: v for k, v in values.items() if v is not None}, "loss": f"{loss:.4g}"}
+            )
 
     def __enter__(self) -> ProgressBar:
         return self
