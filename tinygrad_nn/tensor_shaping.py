@@ -46,7 +46,11 @@ class TensorShaping:
         return self._apply(ops.Reshape(shape_argument("reshape", shape)), self)
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute the axes (reverse them when none are given).
+        """Permute the axes (reverse them when none are given), as NumPy's ``transpose``.
+
+        ``torch.transpose(x, 0, 1)`` swaps two axes instead: that is :meth:`swapaxes`
+        here (the same for a matrix; for more axes, a permutation of two is refused with
+        an error that says so).
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -54,7 +58,26 @@ class TensorShaping:
             (2, 1)
         """
         order = shape_argument("transpose", axes) if axes else None
+        if order is not None and len(order) == 2 and self.data.ndim > 2:
+            raise ValueError(
+                f"transpose{order}: NumPy's transpose permutes all {self.data.ndim} axes; to "
+                f"swap two axes as torch.transpose does, use x.swapaxes{order}"
+            )
         return self._apply(ops.Transpose(order), self)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Swap two axes (``torch.transpose(x, axis1, axis2)``, NumPy's ``swapaxes``).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.zeros(2, 3, 4).swapaxes(0, -1).shape
+            (4, 3, 2)
+        """
+        ndim = self.data.ndim
+        order = list(range(ndim))
+        a, b = _axis("swapaxes", axis1, ndim), _axis("swapaxes", axis2, ndim)
+        order[a], order[b] = order[b], order[a]
+        return self._apply(ops.Transpose(tuple(order)), self)
 
     @property
     def T(self) -> Tensor:

@@ -10,6 +10,8 @@ Examples:
 
 from tinygrad_nn.nn import functional, init, utils
 from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, SiLU, Softplus
+from tinygrad_nn.nn.attention import MultiheadAttention
+from tinygrad_nn.nn.blocks import Dropout, Embedding, LayerNorm
 from tinygrad_nn.nn.containers import ModuleDict, ModuleList
 from tinygrad_nn.nn.layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from tinygrad_nn.nn.losses import (
@@ -39,10 +41,13 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropy",
     "CrossEntropyLoss",
+    "Dropout",
+    "Embedding",
     "Flatten",
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "Loss",
@@ -50,6 +55,7 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
     "ReLU",

@@ -1,4 +1,5 @@
-"""``nn.functional``: activations, softmax, padding and one-hot, with PyTorch's names,
+"""``nn.functional``: activations, softmax, losses, padding, one-hot, embedding, dropout,
+layer norm and attention, with PyTorch's names,
 argument names and defaults (``from tinygrad_nn.nn import functional as F``).
 
 Examples:
@@ -19,6 +20,8 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import as_array, dtype_name
 from tinygrad_nn.namespace.array_api import like
+from tinygrad_nn.nn.attention import scaled_dot_product_attention
+from tinygrad_nn.nn.blocks import dropout, embedding, layer_norm
 from tinygrad_nn.nn.loss_functions import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -35,11 +38,14 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "dropout",
     "elu",
+    "embedding",
     "gelu",
     "hardtanh",
     "huber_loss",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "log_softmax",
     "logsigmoid",
@@ -50,6 +56,7 @@ __all__ = [
     "pad",
     "relu",
     "relu6",
+    "scaled_dot_product_attention",
     "sigmoid",
     "silu",
     "smooth_l1_loss",

@@ -1,0 +1,172 @@
+"""Building blocks of the next models: embeddings, dropout and layer normalisation.
+
+Each is a composition of the engine's ops, so its gradient is the chain rule through
+them — no rule of its own: an embedding is an index (``weight[indices]``, whose backward
+adds rows back, repeats accumulating), dropout a product with a random mask, layer norm
+a mean, a variance and a division. PyTorch's names, arguments and defaults.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> weight = tg.tensor([[0.0, 1.0], [2.0, 3.0]], requires_grad=True)
+    >>> embedding(tg.tensor([1, 1, 0]), weight).tolist()
+    [[2.0, 3.0], [2.0, 3.0], [0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.dtypes import as_array, dtype_name
+from tinygrad_nn.namespace.array_api import like, to_numpy
+from tinygrad_nn.nn.module import Module, Parameter
+from tinygrad_nn.seeding import default_generator
+from tinygrad_nn.tensor import Tensor
+
+
+def embedding(input: Any, weight: Tensor) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer ``input``: the
+    result has shape ``input.shape + (dim,)``; a row picked twice gets both gradients.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> w = tg.tensor([[1.0], [2.0]], requires_grad=True)
+        >>> embedding([0, 0, 1], w).sum().backward()
+        >>> w.grad.tolist()
+        [[2.0], [1.0]]
+    """
+    indices = as_array(to_numpy(input.data) if isinstance(input, Tensor) else input)
+    rows = weight.shape[0]
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
+    if indices.size and (indices.min() < -rows or indices.max() >= rows):
+        raise IndexError(
+            f"embedding: indices must be in [0, {rows}) for a weight of shape {weight.shape}, "
+            f"got values from {indices.min()} to {indices.max()}"
+        )
+    return weight[indices]
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``, so
+    the expected value is unchanged; the identity when not ``training``. The mask comes
+    from the generator of ``tg.manual_seed``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> dropout(tg.ones(4), p=0.5, training=False).tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = default_generator().random(input.shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    mask = like((keep * scale).astype(dtype_name(input.data)), input.data)
+    return input * Tensor._wrap(mask)
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last axes
+    (``normalized_shape``), with the biased variance, as PyTorch.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> [round(v, 4) for v in layer_norm(tg.tensor([1.0, 3.0]), 2).tolist()]
+        [-1.0, 1.0]
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[len(input.shape) - len(shape) :]) != shape or not shape:
+        raise ValueError(
+            f"layer_norm: normalized_shape {shape} must be the last axes of the input, "
+            f"whose shape is {input.shape}"
+        )
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    centred = input - input.mean(axis=axes, keepdims=True)
+    variance = (centred * centred).mean(axis=axes, keepdims=True)
+    out = centred / (variance + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, drawn from N(0, 1)
+    as in PyTorch; called on integer indices.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> Embedding(10, 3)(tg.tensor([[1, 2], [3, 4]])).shape
+        (2, 2, 3)
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int) -> None:
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        shape = (num_embeddings, embedding_dim)
+        self.weight = Parameter(default_generator().standard_normal(shape))
+
+    def forward(self, input: Any) -> Tensor:
+        return embedding(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class Dropout(Module):
+    """:func:`dropout` while training; the identity after ``model.eval()``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> Dropout(0.3).eval()(tg.ones(2)).tolist()
+        [1.0, 1.0]
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: probability p must be in [0, 1], got {p}")
+        self.p = p
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class LayerNorm(Module):
+    """:func:`layer_norm` with a learned ``weight`` (ones) and ``bias`` (zeros).
+
+    Examples:
+        >>> LayerNorm(4).weight.tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape, self.eps = tuple(shape), eps
+        self.weight = Parameter(np.ones(shape)) if elementwise_affine else None
+        self.bias = Parameter(np.zeros(shape)) if elementwise_affine and bias else None
+
+    def forward(self, input: Tensor) -> Tensor:
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}"
