@@ -30,12 +30,15 @@ from tinygrad_nn.nn.losses import (
     SmoothL1Loss,
 )
 from tinygrad_nn.nn.module import Module, Parameter
+from tinygrad_nn.nn.recurrent import LSTM, RNN
 
 __all__ = [
     "BCE",
     "ELU",
     "GELU",
+    "LSTM",
     "MSE",
+    "RNN",
     "SSE",
     "BCELoss",
     "BCEWithLogitsLoss",
