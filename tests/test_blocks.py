@@ -200,3 +200,41 @@ def test_against_pytorch() -> None:
     t_out, t_weights = theirs_mha(torch.tensor(q), torch.tensor(k), torch.tensor(v))
     np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(weights.numpy(), t_weights.detach().numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_encoder_layer_gradients_and_pytorch(norm_first) -> None:
+    tg.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(
+        4, 2, 8, dropout=0.0, batch_first=True, norm_first=norm_first
+    )
+    x = leaf(np.random.default_rng(1).normal(size=(2, 3, 4)))
+
+    def loss(x):
+        return (layer(x, is_causal=True) ** 2).sum()
+
+    assert tg.gradcheck(loss, [x])
+    compiled_equals_eager(loss, x)
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.TransformerEncoderLayer(
+        4, 2, 8, dropout=0.0, batch_first=True, norm_first=norm_first, dtype=torch.float64
+    )
+    attention = layer.self_attn
+    projections = [attention.q_proj, attention.k_proj, attention.v_proj]
+    with torch.no_grad():
+        copies = {
+            "self_attn.in_proj_weight": np.concatenate([p.weight.numpy().T for p in projections]),
+            "self_attn.in_proj_bias": np.concatenate([p.bias.numpy() for p in projections]),
+            "self_attn.out_proj.weight": attention.out_proj.weight.numpy().T,
+            "self_attn.out_proj.bias": attention.out_proj.bias.numpy(),
+            "linear1.weight": layer.linear1.weight.numpy().T,
+            "linear1.bias": layer.linear1.bias.numpy(),
+            "linear2.weight": layer.linear2.weight.numpy().T,
+            "linear2.bias": layer.linear2.bias.numpy(),
+        }
+        for name, value in theirs.named_parameters():
+            if name in copies:
+                value.copy_(torch.tensor(np.ascontiguousarray(copies[name])))
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(3, dtype=torch.float64)
+    want = theirs(torch.tensor(x.numpy()), src_mask=mask, is_causal=True).detach().numpy()
+    np.testing.assert_allclose(layer(x, is_causal=True).numpy(), want, rtol=1e-9, atol=1e-12)

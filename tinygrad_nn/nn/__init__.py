@@ -10,7 +10,7 @@ Examples:
 
 from tinygrad_nn.nn import functional, init, utils
 from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, SiLU, Softplus
-from tinygrad_nn.nn.attention import MultiheadAttention
+from tinygrad_nn.nn.attention import MultiheadAttention, TransformerEncoderLayer
 from tinygrad_nn.nn.blocks import Dropout, Embedding, LayerNorm
 from tinygrad_nn.nn.containers import ModuleDict, ModuleList
 from tinygrad_nn.nn.layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
@@ -69,6 +69,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "TransformerEncoderLayer",
     "functional",
     "init",
     "utils",
