@@ -73,6 +73,19 @@ def test_regression_example_fits_the_sine(tmp_path) -> None:
     assert (tmp_path / "regression.png").stat().st_size > 1000
 
 
+def test_binary_addition_rnn_learns_to_carry(capsys) -> None:
+    accuracy = load_example("binary_addition_rnn").main(["--quick"])
+    assert accuracy >= 0.99
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"accuracy: {accuracy:.3f}"
+
+
+def test_sort_transformer_learns_to_sort(capsys) -> None:
+    accuracy = load_example("sort_transformer").main(["--quick"])
+    assert accuracy >= 0.95
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == f"exact-match accuracy: {accuracy:.3f}"
+
+
 def test_bad_arguments(capsys) -> None:
     assert main(["tutorial", "--steps", "0"]) == 2
     with pytest.raises(SystemExit):
