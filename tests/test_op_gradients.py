@@ -299,6 +299,17 @@ def scatter_add(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     return [x], lambda t: apply(ops.ScatterAdd((rows, 2), index), t)
 
 
+def unfold(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    """im2col: windows of any size, stride and dilation that fit."""
+    kernel = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    smallest = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    height, width = (draw(st.integers(s, s + 2)) for s in smallest)
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), height, width)
+    return [draw(arrays(shape))], lambda x: apply(ops.Unfold(kernel, stride, dilation), x)
+
+
 CASES = [
     unary("neg", lambda x: -x),
     unary("exp", lambda x: x.exp()),
@@ -377,6 +388,7 @@ CASES = [
     Case("torch_reduction", torch_reduction),
     Case("pad", functional_pad),
     Case("linear_algebra", linear_algebra),
+    Case("unfold", unfold),
 ]
 
 

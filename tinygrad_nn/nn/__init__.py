@@ -13,6 +13,13 @@ from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, 
 from tinygrad_nn.nn.attention import MultiheadAttention, TransformerEncoderLayer
 from tinygrad_nn.nn.blocks import Dropout, Embedding, LayerNorm
 from tinygrad_nn.nn.containers import ModuleDict, ModuleList
+from tinygrad_nn.nn.convolution import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    Conv1d,
+    Conv2d,
+    MaxPool2d,
+)
 from tinygrad_nn.nn.layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from tinygrad_nn.nn.losses import (
     BCE,
@@ -40,8 +47,12 @@ __all__ = [
     "MSE",
     "RNN",
     "SSE",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Conv1d",
+    "Conv2d",
     "CrossEntropy",
     "CrossEntropyLoss",
     "Dropout",
@@ -55,6 +66,7 @@ __all__ = [
     "Linear",
     "Loss",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",

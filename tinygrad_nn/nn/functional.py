@@ -12,16 +12,21 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_nn import ops
-from tinygrad_nn.dtypes import as_array, dtype_name
-from tinygrad_nn.namespace.array_api import like
+from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.nn.attention import scaled_dot_product_attention
 from tinygrad_nn.nn.blocks import dropout, embedding, layer_norm
+from tinygrad_nn.nn.convolution import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    max_pool2d,
+)
 from tinygrad_nn.nn.loss_functions import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -32,11 +37,16 @@ from tinygrad_nn.nn.loss_functions import (
     nll_loss,
     smooth_l1_loss,
 )
+from tinygrad_nn.nn.padding import pad
 from tinygrad_nn.tensor import Tensor, apply
 
 __all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
     "cross_entropy",
     "dropout",
     "elu",
@@ -49,6 +59,7 @@ __all__ = [
     "leaky_relu",
     "log_softmax",
     "logsigmoid",
+    "max_pool2d",
     "mish",
     "mse_loss",
     "nll_loss",
@@ -223,35 +234,6 @@ def log_softmax(input: Tensor, dim: int = -1) -> Tensor:
         [0.5, 0.5]
     """
     return input.log_softmax(dim)
-
-
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Pad with ``value``, PyTorch's order: ``(left, right)`` of the last axis first, then
-    ``(top, bottom)`` of the one before, and so on.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> pad(tg.tensor([[1.0]]), (1, 0, 0, 1)).tolist()
-        [[0.0, 1.0], [0.0, 0.0]]
-    """
-    if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: {tuple(pad)} needs pairs, at most one per axis of {input.shape}")
-    widths = [(0, 0)] * input.ndim
-    for i in range(len(pad) // 2):
-        before, after = int(pad[2 * i]), int(pad[2 * i + 1])
-        if before < 0 or after < 0:
-            raise ValueError(f"pad: negative padding {tuple(pad)} (cropping) is not supported")
-        widths[input.ndim - 1 - i] = (before, after)
-    shape = tuple(n + a + b for n, (a, b) in zip(input.shape, widths))
-    inside = tuple(slice(a, a + n) for n, (a, _) in zip(input.shape, widths))
-    placed = apply(ops.ScatterAdd(shape, inside), input)
-    if value == 0:
-        return placed
-    outside = np.full(shape, value, dtype=dtype_name(input.data))
-    outside[inside] = 0
-    return placed + Tensor._wrap(like(outside, input.data))
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

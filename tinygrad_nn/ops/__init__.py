@@ -10,6 +10,7 @@ Examples:
 
 from tinygrad_nn.ops.activations import Elu, Erf, Gelu, LeakyRelu, Softplus
 from tinygrad_nn.ops.base import Op
+from tinygrad_nn.ops.convolution import Unfold
 from tinygrad_nn.ops.elementwise import (
     Abs,
     Add,
@@ -121,5 +122,6 @@ __all__ = [
     "Tanh",
     "Tile",
     "Transpose",
+    "Unfold",
     "Where",
 ]
