@@ -24,7 +24,7 @@ from tinygrad_nn.ops.base import Grads, Op
 
 class Unfold(Op):
     name = "unfold"
-    formula = "z[n, i, j, c, k] = x[n, c, i*s + ki*d, j*s + kj*d]   (im2col)"
+    formula = "z = windows of x (im2col): z[n, i, j, c, k] = x[n, c, i*s + ki*d, j*s + kj*d]"
     derivatives = ("dL/dx = each window's g added back where it was read (col2im)",)
     param_names = ("kernel_size", "stride", "dilation")
 
