@@ -86,6 +86,15 @@ def test_sort_transformer_learns_to_sort(capsys) -> None:
     assert last == f"exact-match accuracy: {accuracy:.3f}"
 
 
+def test_digits_cnn_reads_digits(tmp_path, capsys) -> None:
+    pytest.importorskip("sklearn")
+    accuracy = load_example("digits_cnn").main(["--quick", "--out", str(tmp_path)])
+    assert accuracy >= 0.9
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"test accuracy: {accuracy:.3f}"
+    for picture in ("digits_filters.png", "digits_mistakes.png"):
+        assert (tmp_path / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_bad_arguments(capsys) -> None:
     assert main(["tutorial", "--steps", "0"]) == 2
     with pytest.raises(SystemExit):
