@@ -238,3 +238,46 @@ def test_transformer_encoder_layer_gradients_and_pytorch(norm_first) -> None:
     mask = torch.nn.Transformer.generate_square_subsequent_mask(3, dtype=torch.float64)
     want = theirs(torch.tensor(x.numpy()), src_mask=mask, is_causal=True).detach().numpy()
     np.testing.assert_allclose(layer(x, is_causal=True).numpy(), want, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2), (3, 3, 2, 2)])
+def test_batch_norm_gradients_and_running_statistics(shape) -> None:
+    rng = np.random.default_rng(0)
+    x = leaf(rng.normal(size=shape))
+    w, b = leaf(rng.normal(size=3)), leaf(rng.normal(size=3))
+    upstream = rng.normal(size=shape)
+
+    def loss(x, w, b):
+        return (F.batch_norm(x, None, None, w, b, training=True) * upstream).sum()
+
+    assert tg.gradcheck(loss, [x, w, b])
+    assert tg.gradgradcheck(loss, [x, w, b], atol=1e-4)
+    compiled_equals_eager(loss, x, w, b)
+    layer = (nn.BatchNorm1d if len(shape) < 4 else nn.BatchNorm2d)(3, momentum=0.5)
+    layer(x)
+    axes = tuple(i for i in range(len(shape)) if i != 1)
+    np.testing.assert_allclose(layer.running_mean.numpy(), 0.5 * x.numpy().mean(axis=axes))
+    unbiased = x.numpy().var(axis=axes, ddof=1)
+    np.testing.assert_allclose(layer.running_var.numpy(), 0.5 + 0.5 * unbiased)
+    assert {"running_mean", "running_var"} <= set(layer.state_dict())
+    assert len(list(layer.parameters())) == 2  # buffers are not trained
+    evaluated = layer.eval()(x).numpy()
+    moved = layer.running_mean.numpy().reshape((1, 3) + (1,) * (len(shape) - 2))
+    scale = np.sqrt(layer.running_var.numpy().reshape(moved.shape) + 1e-5)
+    np.testing.assert_allclose(evaluated, (x.numpy() - moved) / scale, rtol=1e-12)
+    with pytest.raises(ValueError, match="channels on axis 1"):
+        layer(tg.ones(2, 4))
+
+
+def test_batch_norm_against_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).normal(size=(4, 3, 2, 2))
+    ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3, dtype=torch.float64)
+    for _ in range(2):
+        out, t_out = ours(tg.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-12)
+    ours.eval(), theirs.eval()
+    np.testing.assert_allclose(
+        ours(tg.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10
+    )

@@ -11,7 +11,7 @@ Examples:
 from tinygrad_nn.nn import functional, init, utils
 from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, SiLU, Softplus
 from tinygrad_nn.nn.attention import MultiheadAttention, TransformerEncoderLayer
-from tinygrad_nn.nn.blocks import Dropout, Embedding, LayerNorm
+from tinygrad_nn.nn.blocks import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
 from tinygrad_nn.nn.containers import ModuleDict, ModuleList
 from tinygrad_nn.nn.convolution import (
     AdaptiveAvgPool2d,
@@ -51,6 +51,8 @@ __all__ = [
     "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Conv1d",
     "Conv2d",
     "CrossEntropy",

@@ -1,4 +1,4 @@
-"""Building blocks of the next models: embeddings, dropout and layer normalisation.
+"""Building blocks of the next models: embeddings, dropout, layer and batch normalisation.
 
 Each is a composition of the engine's ops, so its gradient is the chain rule through
 them — no rule of its own: an embedding is an index (``weight[indices]``, whose backward
@@ -170,3 +170,102 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}"
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (axis 1) by its mean and variance over the batch (and any
+    further axes), then scale and shift, as PyTorch. While ``training`` the batch's
+    statistics are used and the running ones move toward them (``momentum``, the
+    unbiased variance); otherwise the running statistics are used.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.tensor([[1.0], [3.0]])
+        >>> [round(v, 4) for v in batch_norm(x, None, None, training=True).reshape(-1).tolist()]
+        [-1.0, 1.0]
+    """
+    axes = (0, *range(2, input.ndim))
+    shape = (1, input.shape[1], *([1] * (input.ndim - 2)))
+    if training:
+        mean = input.mean(axis=axes, keepdims=True)
+        centred = input - mean
+        variance = (centred * centred).mean(axis=axes, keepdims=True)
+        count = input.numel() // input.shape[1]
+        if running_mean is not None and running_var is not None:
+            unbiased = variance.detach() * (count / max(count - 1, 1))
+            batch_mean = mean.detach().reshape(-1)
+            running_mean.data = ((1 - momentum) * running_mean + momentum * batch_mean).data
+            running_var.data = ((1 - momentum) * running_var + momentum * unbiased.reshape(-1)).data
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+        centred = input - running_mean.reshape(shape)
+        variance = running_var.reshape(shape)
+    out = centred / (variance + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+class _BatchNorm(Module):
+    """Batch normalisation of ``num_features`` channels, with running statistics."""
+
+    dims: tuple[int, ...] = ()
+    running_mean: Tensor
+    running_var: Tensor
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.weight = Parameter(np.ones(num_features))
+        self.bias = Parameter(np.zeros(num_features))
+        self.register_buffer("running_mean", Tensor(np.zeros(num_features)))
+        self.register_buffer("running_var", Tensor(np.ones(num_features)))
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in self.dims or input.shape[1] != self.num_features:
+            raise ValueError(
+                f"{type(self).__name__}({self.num_features}): input must have "
+                f"{' or '.join(map(str, self.dims))} axes with {self.num_features} channels "
+                f"on axis 1, got shape {input.shape}"
+            )
+        return batch_norm(
+            input, self.running_mean, self.running_var, self.weight, self.bias,
+            self.training, self.momentum, self.eps,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> BatchNorm1d(3)(tg.randn(8, 3)).shape
+        (8, 3)
+    """
+
+    dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over images (N, C, H, W), per channel.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> BatchNorm2d(4).eval()(tg.ones(2, 4, 3, 3)).shape
+        (2, 4, 3, 3)
+    """
+
+    dims = (4,)

@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.nn.attention import scaled_dot_product_attention
-from tinygrad_nn.nn.blocks import dropout, embedding, layer_norm
+from tinygrad_nn.nn.blocks import batch_norm, dropout, embedding, layer_norm
 from tinygrad_nn.nn.convolution import (
     adaptive_avg_pool2d,
     avg_pool2d,
@@ -43,6 +43,7 @@ from tinygrad_nn.tensor import Tensor, apply
 __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv1d",

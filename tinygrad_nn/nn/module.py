@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name
-from tinygrad_nn.namespace.array_api import is_array, like, to_numpy
+from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name, is_floating
+from tinygrad_nn.namespace.array_api import is_array, is_library, like, to_numpy
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
 
@@ -62,13 +62,28 @@ class Module:
     """
 
     _parameters: dict[str, Parameter]
+    _buffers: dict[str, Tensor]
     _modules: dict[str, Module]
     training: bool
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
+
+    def register_buffer(self, name: str, tensor: Tensor) -> None:
+        """Keep ``tensor`` as state that is not trained (BatchNorm's running mean): saved in
+        ``state_dict``, moved by ``to``, never given to an optimizer.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> m = Module(); m.register_buffer("count", tg.tensor(0))
+            >>> list(m.state_dict())
+            ['count']
+        """
+        self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
@@ -78,7 +93,9 @@ class Module:
             )
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
-        if isinstance(value, Parameter):
+        if name in self._buffers and isinstance(value, Tensor):
+            self._buffers[name] = value
+        elif isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
@@ -135,6 +152,12 @@ class Module:
                 if id(parameter) not in seen:
                     seen.add(id(parameter))
                     yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer with its dotted path (``"0.running_mean"``)."""
+        for module_name, module in self.named_modules():
+            for name, buffer in module._buffers.items():
+                yield (f"{module_name}.{name}" if module_name else name), buffer
 
     def parameters(self) -> Iterator[Parameter]:
         """Every parameter, in registration order (what an optimizer takes).
@@ -193,6 +216,9 @@ class Module:
             p.data = p.detach().to(target, device).data
             if p.grad is not None:
                 p.grad = p.grad.detach().to(target, device)
+        for _, buffer in self.named_buffers():
+            if is_floating(buffer.data) or is_library(target):  # counts stay integers
+                buffer.data = buffer.detach().to(target, device).data
         return self
 
     # ------------------------------------------------------------ saving and loading
@@ -206,7 +232,8 @@ class Module:
             >>> sorted(nn.Linear(2, 3).state_dict())
             ['bias', 'weight']
         """
-        return {name: np.array(p.numpy()) for name, p in self.named_parameters()}
+        tensors = [*self.named_parameters(), *self.named_buffers()]
+        return {name: np.array(t.numpy()) for name, t in tensors}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
         """Copy values from ``state`` into the parameters.
@@ -223,7 +250,7 @@ class Module:
             >>> bool((a.weight.data == b.weight.data).all())
             True
         """
-        own = dict(self.named_parameters())
+        own: dict[str, Tensor] = {**dict(self.named_parameters()), **dict(self.named_buffers())}
         if strict:
             missing = [key for key in own if key not in state]
             unexpected = [key for key in state if key not in own]
