@@ -64,7 +64,13 @@ def test_pooling_gradients(pool) -> None:
     def loss(x):
         return (fn(x, 3, stride=2, padding=1) ** 2).sum()
 
+    def tiled(x):  # windows that tile the image (the reshape path), the last row cropped
+        return (fn(x, 2) ** 2).sum()
+
     assert tg.gradcheck(loss, [x])
+    assert tg.gradcheck(tiled, [x])
+    assert fn(x, 2).shape == (1, 2, 2, 2)
+    np.testing.assert_allclose(fn(x, 2).numpy(), fn(x, 2, stride=(2, 2), padding=(0, 0)).numpy())
     np.testing.assert_allclose(
         F.adaptive_avg_pool2d(x, 1).numpy()[..., 0, 0], x.numpy().mean(axis=(2, 3))
     )
@@ -107,6 +113,7 @@ def test_against_pytorch() -> None:
     )
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)
     for name in ("max_pool2d", "avg_pool2d"):
-        ours = getattr(F, name)(tg.tensor(x), 3, stride=2, padding=1)
-        theirs = getattr(torch.nn.functional, name)(torch.tensor(x), 3, stride=2, padding=1)
-        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
+        for kwargs in ({"kernel_size": 3, "stride": 2, "padding": 1}, {"kernel_size": 2}):
+            ours = getattr(F, name)(tg.tensor(x), **kwargs)
+            theirs = getattr(torch.nn.functional, name)(torch.tensor(x), **kwargs)
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
