@@ -104,6 +104,62 @@ def generate() -> None:
     svg(ce, "gallery_classifier.svg")
     svg(ce, "gallery_classifier_collapsed.svg", collapse=True, legend=False)
     (OUT / "gallery_classifier.txt").write_text(viz.to_text(ce))
+    next_models(OUT)
+
+
+def next_models(out: Path) -> None:
+    """The next models' pictures: a convolution, an unrolled RNN, one attention head, and
+    the gradient reaching each time step of an RNN and an LSTM."""
+    import numpy as np
+
+    import tinygrad_nn as tg
+    from tinygrad_nn import nn, viz
+    from tinygrad_nn.nn import functional as F
+
+    rng = np.random.default_rng(0)
+    x = tg.Tensor(rng.normal(size=(1, 1, 4, 4)), requires_grad=True, name="image")
+    w = tg.Tensor(rng.normal(size=(1, 1, 3, 3)), requires_grad=True, name="kernel")
+    conv = F.conv2d(x, w).sum()
+    conv.name = "loss"
+    svg(conv, "conv.svg", legend=False, show_data=False)
+    (out / "conv_explain.txt").write_text(viz.explanation(conv))
+
+    tg.manual_seed(0)
+    rnn = nn.RNN(2, 3)
+    steps = tg.Tensor(rng.normal(size=(3, 1, 2)), requires_grad=True, name="xs")
+    unrolled = rnn(steps)[0][-1].sum()
+    unrolled.name = "loss"
+    svg(unrolled, "rnn_unrolled.svg", legend=False, show_data=False, collapse=True)
+
+    q, k, v = (tg.Tensor(rng.normal(size=(3, 2)), requires_grad=True, name=n) for n in "qkv")
+    head = F.scaled_dot_product_attention(q, k, v).sum()
+    head.name = "loss"
+    svg(head, "attention.svg", legend=False, show_data=False)
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    remembering = nn.LSTM(4, 8)
+    remembering.bias_ih_l0.data[8:16] = 3.0  # forget gates near sigmoid(3) = 0.95
+    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=150)
+    layers = (
+        ("RNN (tanh)", nn.RNN(4, 8)),
+        ("LSTM, as initialised", nn.LSTM(4, 8)),
+        ("LSTM, forget gates near 1", remembering),
+    )
+    for label, layer in layers:
+        xs = tg.Tensor(rng.normal(size=(30, 1, 4)), requires_grad=True)
+        layer(xs)[0][-1].sum().backward()
+        ax.semilogy(np.linalg.norm(xs.grad.numpy(), axis=(1, 2)), marker=".", label=label)
+    ax.set_xlabel("time step t")
+    ax.set_ylabel("|d loss / d x_t|")
+    ax.set_title("gradient reaching each step from a loss on the last")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "bptt.png")
+    plt.close(fig)
 
 
 def on_pre_build(config: Any, **kwargs: Any) -> None:
