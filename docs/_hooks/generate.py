@@ -129,7 +129,7 @@ def next_models(out: Path) -> None:
     steps = tg.Tensor(rng.normal(size=(3, 1, 2)), requires_grad=True, name="xs")
     unrolled = rnn(steps)[0][-1].sum()
     unrolled.name = "loss"
-    svg(unrolled, "rnn_unrolled.svg", legend=False, show_data=False, collapse=True)
+    svg(unrolled, "rnn_unrolled.svg", legend=False, show_data=False, show_grad=False)
 
     q, k, v = (tg.Tensor(rng.normal(size=(3, 2)), requires_grad=True, name=n) for n in "qkv")
     head = F.scaled_dot_product_attention(q, k, v).sum()
