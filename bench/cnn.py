@@ -210,9 +210,13 @@ def lstm_per_time_step(repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+    report(parser.parse_args().repeats)
+
+
+def report(repeats: int) -> None:
+    """Print the cnn rows and the LSTM's time per step (``bench/run.py --only cnn`` too)."""
     x, y, params = data()
-    first, base = seconds(numpy_by_hand(x, y, params), args.repeats)
+    first, base = seconds(numpy_by_hand(x, y, params), repeats)
     print(f"cnn, {STEPS} steps of batch 64 (1x28x28), float64")
     print(f"{'NumPy by hand (im2col)':28} {base * 1e3:9.1f} ms  1.00x")
     rows = [("tinygrad_nn eager", tinygrad_step, 1.15)]
@@ -223,11 +227,11 @@ def main() -> None:
     except ImportError:
         print("PyTorch: not installed")
     for label, make, target in rows:
-        loss, t = seconds(make(x, y, params), args.repeats)
+        loss, t = seconds(make(x, y, params), repeats)
         assert np.isclose(loss, first, rtol=1e-6), (label, loss, first)
         verdict = "" if target is None else f"  target <= {target:.2f}x"
         print(f"{label:28} {t * 1e3:9.1f} ms  {t / base:.2f}x{verdict}")
-    lstm_per_time_step(args.repeats)
+    lstm_per_time_step(repeats)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ Each also runs compiled (tg.compile on the loss function), except tutorial*.
               nn.Linear, nn.Sigmoid, nn.SSE and optim.SGD
     mlp*      the same with bare Tensors (x @ w + b) and the SGD step by hand
     chain     2000 chained mul/add/sigmoid ops on a (4,) tensor, forward + backward
+    cnn       two conv + pool stages and a linear layer, batch 64 of 28x28 (bench/cnn.py),
+              against hand-written NumPy im2col; and the LSTM's time per step
     deep      a 100,000-op chain: backward completes; time and peak memory reported
 """
 
@@ -29,6 +31,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cnn  # the cnn workload, beside this file
 import numpy as np
 
 import tinygrad_nn as tg
@@ -379,7 +382,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per measurement")
     parser.add_argument(
-        "--only", nargs="*", default=["tutorial", "mlp", "chain", "deep"], help="workloads"
+        "--only",
+        nargs="*",
+        default=["tutorial", "mlp", "chain", "cnn", "deep"],
+        help="workloads",
     )
     parser.add_argument(
         "--breakdown",
@@ -468,6 +474,9 @@ def main() -> None:
         print("\ntutorial, microseconds per step (best of 7 runs):")
         weights = np.random.default_rng(0)
         print("\n".join(tutorial_breakdown(weights.random((3, 4)), weights.random((4, 1)))))
+    if "cnn" in args.only:  # its own table: bench/cnn.py
+        print()
+        cnn.report(args.repeats)
     if "deep" in args.only:
         build, backward, peak, after = deep_chain()
         print(
