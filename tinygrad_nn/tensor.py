@@ -355,7 +355,10 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         try:
             result = function(data, value)  # a new array: saved arrays stay as they were
         except (ValueError, TypeError, RuntimeError) as error:
-            raise ValueError(f"{self._where(symbol)}: {error}") from None
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(f"{self._where(symbol)}: {error}") from None
+        if isinstance(result, np.generic):  # NumPy gives a scalar for 0-d arrays
+            result = np.asarray(result)
         if result.shape != data.shape:
             raise ValueError(f"{self._where(symbol)}: the result would have shape {result.shape}")
         if result.dtype != data.dtype:  # the tensor keeps its dtype, as in PyTorch
