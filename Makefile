@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test lint docs bench graphviz browser clean
+.PHONY: demo test lint docs docs-serve bench graphviz browser clean
 
 # The runtime plus the plotting/drawing extras, for the demo.
 $(VENV)/.demo-installed: pyproject.toml
@@ -30,6 +30,9 @@ test: $(VENV)/.dev-installed graphviz browser lint docs
 # the build, and --strict turns broken links and references into errors.
 docs: $(VENV)/.dev-installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs-serve: docs
+	$(PY) -m http.server --directory site 8000
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check tinygrad_nn tests bench examples docs/_hooks

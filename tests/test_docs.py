@@ -36,3 +36,27 @@ def test_python_blocks_run(page: Path) -> None:
     namespace: dict = {"__name__": f"docs_{page.stem}"}
     for block in python_blocks(page):
         exec(compile(block, str(page), "exec"), namespace)
+
+
+def test_the_built_site_loads_nothing_from_the_internet(tmp_path: Path) -> None:
+    """Fonts, scripts and stylesheets all come with the site, so it works offline; page
+    links end in .html, so it also works opened from disk."""
+    pytest.importorskip("mkdocs")
+    import re
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(tmp_path)],
+        cwd=DOCS.parent,
+        check=True,
+        env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    loads = re.compile(r'<(?:script|link|img)[^>]*(?:src|href)="(?:https?:)?//')
+    pages = sorted(tmp_path.glob("*.html"))
+    assert len(pages) >= len(PAGES)
+    for page in pages:
+        html = page.read_text()
+        assert not loads.search(html), (page.name, loads.search(html))
+        assert 'class="mermaid"' not in html, page.name
+    assert 'href="backprop.html"' in (tmp_path / "index.html").read_text()
