@@ -69,8 +69,10 @@ def plot_decision_boundary(
     axes.contour(xs, ys, probability, levels=[0.5], colors="k", linewidths=1)
     axes.scatter(points[:, 0], points[:, 1], c=labels, cmap="RdBu_r", edgecolors="k", s=18)
     axes.set_title(f"moons: training accuracy {accuracy(model, points, labels):.1%}")
+    axes.set_xlabel("x1")
+    axes.set_ylabel("x2")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    figure.savefig(path, dpi=150)
     plt.close(figure)
 
 

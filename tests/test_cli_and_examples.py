@@ -99,3 +99,12 @@ def test_bad_arguments(capsys) -> None:
     assert main(["tutorial", "--steps", "0"]) == 2
     with pytest.raises(SystemExit):
         main(["no-such-command"])
+
+
+def test_help_is_plain_text_with_defaults(capsys) -> None:
+    for argv in (["--help"], ["tutorial", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+    out = capsys.readouterr().out
+    assert "``" not in out and ".venv/bin/python -m tinygrad_nn" in out
+    assert "(default: 1500)" in out and "(default: 1.0)" in out

@@ -50,7 +50,7 @@ def write_loss_files(out: Path, hand: list[float], auto: list[float]) -> list[Pa
     figure.tight_layout()
     png = out / "loss.png"
     image = io.BytesIO()
-    figure.savefig(image, format="png", dpi=100)
+    figure.savefig(image, format="png", dpi=150)
     write_atomic(png, image.getvalue())
     plt.close(figure)
     written.append(png)
@@ -116,11 +116,29 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+HELP = """The seed network, by hand and with autodiff, from the command line.
+
+  tutorial  train the seed network by hand and with autodiff from the same weights, print
+            the seed's Predicted / Actual table and the largest difference between the
+            two weight trajectories, write DIR/loss.csv and DIR/loss.png
+  graph     draw and explain the seed network's backward pass into DIR
+
+Run inside .venv: .venv/bin/python -m tinygrad_nn ... (or .venv/bin/tinygrad-nn ...).
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tinygrad_nn", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tinygrad_nn",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
+    defaults_shown = argparse.ArgumentDefaultsHelpFormatter
     tutorial_parser = commands.add_parser(
-        "tutorial", help="train the seed network by hand and with autodiff, side by side"
+        "tutorial",
+        help="train the seed network by hand and with autodiff, side by side",
+        formatter_class=defaults_shown,
     )
     tutorial_parser.add_argument("--steps", type=int, default=1500, help="training steps")
     tutorial_parser.add_argument("--lr", type=float, default=1.0, help="learning rate")
@@ -131,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tutorial_parser.set_defaults(run=run_tutorial)
     graph_parser = commands.add_parser(
-        "graph", help="draw and explain the seed network's backward pass"
+        "graph",
+        help="draw and explain the seed network's backward pass",
+        formatter_class=defaults_shown,
     )
     graph_parser.add_argument("--seed", type=int, default=0, help="seed for the weights")
     graph_parser.add_argument("--out", default="tinygrad_nn_out", help="output folder")
