@@ -227,12 +227,15 @@ def test_the_step_through_page_in_a_real_browser(tmp_path) -> None:
     text = page.read_text()
     assert text.count('class="frame"') == len(steps) == 5
     assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text
-    for frame in (0, len(steps) - 1):
-        url = f"{page.as_uri()}#frame={frame}"
+    for step in (1, len(steps)):  # steps count from 1, in the address too
+        url = f"{page.as_uri()}#step={step}"
         dom = chromium("--dump-dom", url, user_data=tmp_path / "profile").stdout
         title = re.search(r"<title>([^<]*)</title>", dom)
-        assert title is not None and title.group(1) == f"ready: {len(steps)} frames", dom[:500]
-        assert f"step {frame + 1} of {len(steps)}" in dom
+        assert title is not None and title.group(1) == "Backward pass of loss", dom[:500]
+        assert f'data-ready="{len(steps)}"' in dom, dom[:800]  # the script ran
+        assert f"step {step} of {len(steps)}" in dom
+        assert 'id="fit"' in dom and 'id="zoom-in"' in dom
+        frame = step - 1
         shot = tmp_path / f"frame{frame}.png"
         chromium("--window-size=1400,900", f"--screenshot={shot}", url, user_data=tmp_path / "p2")
         assert png_is_not_blank(shot)

@@ -2,8 +2,10 @@
 
 Each frame is the graph drawn as SVG (by graphviz's ``dot``) with the current op and its
 edges highlighted and every gradient that has arrived so far filled in. The page has
-previous/next buttons, a slider and keyboard arrows, loads nothing from the network,
-and opens at ``#frame=K`` when the address says so.
+previous/next buttons, a slider and keyboard arrows, zoom (wheel or +/-), pan (drag)
+and a "fit" button; it loads nothing from the network. Steps count from 1, in the page
+and in its address: it opens at ``#step=K`` and keeps the address on the step shown.
+All frames share one grid cell, so the layout does not move from step to step.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>loading</title>
+<title>Backward pass of {root}</title>
 <style>
   body {{ font-family: Helvetica, Arial, sans-serif; margin: 1.2em; color: #222; }}
-  .frame {{ display: none; }}
-  .frame.current {{ display: block; }}
+  #view {{ overflow: hidden; border: 1px solid #ddd; cursor: grab; }}
+  #frames {{ display: grid; transform-origin: 0 0; }}
+  .frame {{ grid-area: 1 / 1; visibility: hidden; }}
+  .frame.current {{ visibility: visible; }}
   .frame svg {{ max-width: 100%; height: auto; }}
   #controls {{ display: flex; gap: 0.8em; align-items: center; margin: 0.6em 0; }}
   #caption {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 13px;
@@ -43,9 +47,14 @@ PAGE = """<!DOCTYPE html>
   <input id="slider" type="range" min="0" max="{last}" value="0">
   <button id="next" type="button">next &rarr;</button>
   <span id="position"></span>
+  <button id="zoom-in" type="button">+</button>
+  <button id="zoom-out" type="button">&minus;</button>
+  <button id="fit" type="button">fit</button>
 </div>
 <div id="caption"></div>
+<div id="view"><div id="frames">
 {frames}
+</div></div>
 <script>
 "use strict";
 window.onerror = function (message) {{ document.title = "error: " + message; }};
@@ -59,6 +68,7 @@ function show(index) {{
   document.getElementById("position").textContent =
       "step " + (index + 1) + " of " + frames.length;
   document.getElementById("caption").textContent = captions[index];
+  history.replaceState(null, "", "#step=" + (index + 1));
 }}
 function current() {{ return Number(slider.value); }}
 const previous = document.getElementById("previous");
@@ -70,9 +80,37 @@ document.addEventListener("keydown", function (event) {{
   if (event.key === "ArrowLeft") {{ show(current() - 1); }}
   if (event.key === "ArrowRight") {{ show(current() + 1); }}
 }});
-const wanted = /frame=(\\d+)/.exec(window.location.hash);
-show(wanted ? Number(wanted[1]) : 0);
-document.title = "ready: " + frames.length + " frames";
+const inner = document.getElementById("frames");
+const view = {{ scale: 1, x: 0, y: 0 }};
+function place() {{
+  inner.style.transform =
+      "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
+}}
+function zoom(factor) {{ view.scale = Math.max(0.2, Math.min(8, view.scale * factor)); place(); }}
+document.getElementById("zoom-in").addEventListener("click", function () {{ zoom(1.25); }});
+document.getElementById("zoom-out").addEventListener("click", function () {{ zoom(0.8); }});
+document.getElementById("fit").addEventListener("click", function () {{
+  view.scale = 1; view.x = 0; view.y = 0; place();
+}});
+const box = document.getElementById("view");
+box.addEventListener("wheel", function (event) {{
+  event.preventDefault(); zoom(event.deltaY < 0 ? 1.1 : 0.9);
+}}, {{ passive: false }});
+let drag = null;
+box.addEventListener("mousedown", function (event) {{
+  drag = {{ x: event.clientX - view.x, y: event.clientY - view.y }};
+}});
+window.addEventListener("mouseup", function () {{ drag = null; }});
+window.addEventListener("mousemove", function (event) {{
+  if (drag) {{ view.x = event.clientX - drag.x; view.y = event.clientY - drag.y; place(); }}
+}});
+document.addEventListener("keydown", function (event) {{
+  if (event.key === "+" || event.key === "=") {{ zoom(1.25); }}
+  if (event.key === "-") {{ zoom(0.8); }}
+}});
+const wanted = /step=(\\d+)/.exec(window.location.hash);
+show(wanted ? Number(wanted[1]) - 1 : 0);
+document.body.dataset.ready = String(frames.length);  // (for tests: the script ran)
 </script>
 </body>
 </html>
