@@ -37,7 +37,8 @@ PAGE = """<!DOCTYPE html>
   .frame svg {{ max-width: 100%; height: auto; }}
   #controls {{ display: flex; gap: 0.8em; align-items: center; margin: 0.6em 0; }}
   #caption {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 13px;
-             background: #f6f6f6; padding: 0.6em; border-radius: 4px; }}
+             background: #f6f6f6; padding: 0.6em; border-radius: 4px;
+             min-height: calc({caption_lines} * 1.25em); }}  /* the longest: nothing moves */
 </style>
 </head>
 <body>
@@ -177,6 +178,7 @@ def animate_backward(
         last=max(len(frames) - 1, 0),
         frames="\n".join(frames),
         captions=script_json(captions),
+        caption_lines=max((caption.count("\n") + 1 for caption in captions), default=1),
     )
     target = Path(path)
     write_atomic(target, page)
