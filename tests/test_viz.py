@@ -40,10 +40,10 @@ def test_graph_of_a_small_expression_exactly() -> None:
     x, _, _, f = named_expression()
     graph = viz.build_graph(f, grads=viz.gradients(f))
     assert {k: n.kind for k, n in graph.tensors.items()} == {
-        "x": "parameter",
-        "y": "parameter",
+        "x": "leaf",  # requires grad, and no module owns it
+        "y": "leaf",
         "mul_out": "intermediate",
-        "z": "parameter",
+        "z": "leaf",
         "add_out": "output",
     }
     assert {k: op.op.name for k, op in graph.ops.items()} == {"mul": "mul", "add": "add"}
@@ -64,13 +64,13 @@ def test_text_and_mermaid_and_dot_forms() -> None:
     x = tg.Tensor(3.0, requires_grad=True, name="x")
     assert viz.to_text(x * x) == (
         "mul_out = mul(x, x)  shape ()  value 9.  grad 1.\n"
-        "├── x   parameter  shape ()  value 3.  grad 6.\n"
+        "├── x   leaf with grad  shape ()  value 3.  grad 6.\n"
         "└── x   (shown above)"
     )
     _, _, _, f = named_expression()
     mermaid = viz.to_mermaid(f)
     assert mermaid.startswith("flowchart LR")
-    assert 'n0["x<br/>() float64<br/>value 2.<br/>grad 3."]:::parameter' in mermaid
+    assert 'n0["x<br/>() float64<br/>value 2.<br/>grad 3."]:::leaf' in mermaid
     assert ' -- "dz/dx = y" --> ' in mermaid and "classDef output" in mermaid
     dot = viz.to_dot(f)
     assert dot.startswith("digraph") and re.search(r'n\d+ -> n\d+ \[label="dz/dx = y"\]', dot)

@@ -14,7 +14,7 @@ Examples:
     >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
     >>> print(viz.to_text(x * x))
     mul_out = mul(x, x)  shape ()  value 9.  grad 1.
-    ├── x   parameter  shape ()  value 3.  grad 6.
+    ├── x   leaf with grad  shape ()  value 3.  grad 6.
     └── x   (shown above)
 """
 

@@ -22,7 +22,10 @@ from tinygrad_nn.backprop import graph_tensors
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
 
-KINDS = ("parameter", "input", "constant", "intermediate", "output")
+# A leaf that requires grad is a "parameter" when a module owns it, else a "leaf" (with
+# grad): a tensor the user made to differentiate with respect to.
+KINDS = ("parameter", "leaf", "input", "constant", "intermediate", "output")
+KIND_LABELS = {"leaf": "leaf with grad"}  # how a kind is written in legends and text
 
 
 @dataclass
@@ -188,6 +191,8 @@ def build_graph(
         if kind == "parameter":
             scopes = [c.scope for c in consumers.get(t, [])]
             cluster = _owner(t, scopes[0]) if scopes else ()
+            if not cluster and id(t) not in parameter_names:
+                kind = "leaf"  # requires grad, but no module owns it
         node = TensorNode(keys[t], t, kind, grads.get(t), cluster)
         graph.tensors[node.key] = node
     graph.root = keys[root]

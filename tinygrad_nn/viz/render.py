@@ -5,7 +5,7 @@ Examples:
     >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
     >>> print(to_text(x * x))
     mul_out = mul(x, x)  shape ()  value 4.  grad 1.
-    ├── x   parameter  shape ()  value 2.  grad 4.
+    ├── x   leaf with grad  shape ()  value 2.  grad 4.
     └── x   (shown above)
 """
 
@@ -17,7 +17,15 @@ import shutil
 from typing import Any
 
 from tinygrad_nn.tensor import Tensor
-from tinygrad_nn.viz.graph import KINDS, Graph, TensorNode, build_graph, module_title, summary
+from tinygrad_nn.viz.graph import (
+    KIND_LABELS,
+    KINDS,
+    Graph,
+    TensorNode,
+    build_graph,
+    module_title,
+    summary,
+)
 from tinygrad_nn.viz.steps import gradients
 
 INSTALL_HELP = (
@@ -29,6 +37,7 @@ INSTALL_HELP = (
 
 STYLE = {  # fill colours and shapes that tell the kinds of node apart
     "parameter": {"shape": "box", "style": "filled,rounded", "fillcolor": "#fde7c3"},
+    "leaf": {"shape": "box", "style": "filled,rounded", "fillcolor": "#fce7f3"},
     "input": {"shape": "box", "style": "filled,rounded", "fillcolor": "#dbeafe"},
     "constant": {"shape": "box", "style": "filled,rounded", "fillcolor": "#f1f1f1"},
     "intermediate": {"shape": "box", "style": "rounded"},
@@ -217,7 +226,7 @@ def _add_legend(drawing: Any, Drawing: type) -> None:
     legend = Drawing(name="cluster_legend")
     legend.attr(label="legend", style="dotted", color="#aaaaaa", fontsize="9")
     for kind in (*KINDS, "op"):
-        legend.node(f"legend_{kind}", kind, fontsize="9", **STYLE[kind])
+        legend.node(f"legend_{kind}", KIND_LABELS.get(kind, kind), fontsize="9", **STYLE[kind])
     drawing.subgraph(legend)
 
 
@@ -307,7 +316,7 @@ def to_text(
         >>> import tinygrad_nn as tg
         >>> print(to_text(tg.Tensor(2.0, requires_grad=True, name="w") * 3, show_data=False))
         mul_out = mul(w, 3)  shape ()  grad 1.
-        └── w   parameter  shape ()  grad 3.
+        └── w   leaf with grad  shape ()  grad 3.
     """
     graph = _graph_for(root, show_grad, max_nodes, False)
     made_by = {op.output: op for op in graph.ops.values()}
@@ -325,7 +334,7 @@ def to_text(
             inputs = _with_constants(op.op, inputs_of.get(op.key, []))
             parts.append(f"{key} = {op.op.name}({', '.join(inputs)})")
         else:
-            parts.append(f"{key}   {node.kind}")
+            parts.append(f"{key}   {KIND_LABELS.get(node.kind, node.kind)}")
         parts.append(f"shape {t.shape}")
         if show_data:
             parts.append("value " + summary(t.data, max_elements))
