@@ -53,13 +53,15 @@ def library_name(library) -> str:
     return library if isinstance(library, str) else library.__name__
 
 
-def check_case(case: Case, data, library) -> None:
+def check_case(case: Case, data, library, evaluate=None) -> None:
+    """``evaluate`` (``derivatives`` by default) in ``library`` equals it in NumPy."""
+    evaluate = evaluate or derivatives
     inputs, fn = case.draw(data.draw, 3)
     out_shape = fn(*(tg.Tensor(a) for a in inputs)).shape
     weights = data.draw(arrays(out_shape), label="weights")
-    want = derivatives(inputs, fn, weights, "numpy")
+    want = evaluate(inputs, fn, weights, "numpy")
     try:
-        got = derivatives(inputs, fn, weights, library)
+        got = evaluate(inputs, fn, weights, library)
     except IndexError as error:
         assume(not strict_refuses(library, error))
         raise
@@ -226,18 +228,7 @@ def compiled_on(inputs, fn, weights, library):
 @given(data=st.data())
 def test_every_op_compiled_for_a_backend_equals_numpy(case: Case, library: str, data) -> None:
     need(library)
-    inputs, fn = case.draw(data.draw, 3)
-    weights = data.draw(arrays(fn(*(tg.Tensor(a) for a in inputs)).shape), label="weights")
-    want = compiled_on(inputs, fn, weights, "numpy")
-    try:
-        got = compiled_on(inputs, fn, weights, library)
-    except IndexError as error:
-        assume(not strict_refuses(library, error))
-        raise
-    for g, w in zip(got, want):
-        assert (g is None) == (w is None)
-        if w is not None:
-            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+    check_case(case, data, library, compiled_on)
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
