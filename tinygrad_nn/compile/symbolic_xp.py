@@ -122,6 +122,9 @@ class SymbolicNamespace:
             return self.p.constant(value)
         if chosen is not None and (chosen.shape, chosen.dtype) == (value.shape, value.dtype):
             return chosen
+        if self.p.array_api and mask.weak:  # the standard wants an array condition
+            mask = self.p.constant(np.asarray(mask.value, dtype=bool))
+            operands = (mask, *operands[1:])
         if operands[1].weak and operands[2].weak:
             if operands[1].value == operands[2].value:  # where(c, 0.0, 0.0)
                 return self.p.constant(value)

@@ -246,8 +246,8 @@ def like(host: Any, array: Any) -> Any:
     ``array`` or a NumPy one: as it is)."""
     if array is None or isinstance(array, np.ndarray) or not isinstance(host, np.ndarray):
         return host
-    if not host.flags.c_contiguous:  # (a reversed view: PyTorch takes no negative strides)
-        host = host.copy()
+    if not host.flags.c_contiguous or min(host.strides, default=0) < 0:
+        host = host.copy()  # (a reversed view: PyTorch takes no negative strides)
     xp = compat().array_namespace(array)
     return xp.asarray(host, device=compat().device(array))
 
