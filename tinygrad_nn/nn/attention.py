@@ -22,9 +22,10 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import dtype_name
 from tinygrad_nn.functions import where
-from tinygrad_nn.namespace.array_api import like, to_numpy
+from tinygrad_nn.namespace.array_api import like
 from tinygrad_nn.nn.blocks import LayerNorm, dropout
 from tinygrad_nn.nn.layers import Linear
+from tinygrad_nn.nn.loss_functions import host_values
 from tinygrad_nn.nn.module import Module
 from tinygrad_nn.tensor import Tensor, apply
 
@@ -53,7 +54,7 @@ def attention_weights(
         length, source = scores.shape[-2:]
         attn_mask = np.tril(np.ones((length, source), dtype=bool))
     if attn_mask is not None:
-        mask = to_numpy(attn_mask.data) if isinstance(attn_mask, Tensor) else np.asarray(attn_mask)
+        mask = host_values(attn_mask)
         if mask.dtype == bool:  # where the mask is False, no attention: a score of -inf
             scores = where(like(mask, scores.data), scores, -math.inf)
         else:

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.dtypes import as_array, dtype_name
-from tinygrad_nn.namespace.array_api import like, to_numpy
+from tinygrad_nn.namespace.array_api import like
+from tinygrad_nn.nn.loss_functions import host_values
 from tinygrad_nn.nn.module import Module, Parameter
 from tinygrad_nn.seeding import default_generator
 from tinygrad_nn.tensor import Tensor
@@ -37,7 +38,7 @@ def embedding(input: Any, weight: Tensor) -> Tensor:
         >>> w.grad.tolist()
         [[2.0], [1.0]]
     """
-    indices = as_array(to_numpy(input.data) if isinstance(input, Tensor) else input)
+    indices = as_array(host_values(input))
     rows = weight.shape[0]
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")

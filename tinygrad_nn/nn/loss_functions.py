@@ -46,7 +46,8 @@ def checked_target(what: str, prediction: Tensor, target: Any) -> Tensor:
 
 
 def host_values(values: Any, dtype: Any = None) -> np.ndarray:
-    """Labels or class weights as a NumPy array on the host, from any library or a Tensor."""
+    """Host data (labels, class weights, indices, masks) as a NumPy array, from a Tensor,
+    another library's array (copied from a GPU if need be), or plain data."""
     array = values.data if isinstance(values, Tensor) else values
     return np.asarray(to_numpy(array) if is_array(array) else array, dtype=dtype)
 
