@@ -30,44 +30,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import run  # the mlp workload's data and hand-written step, beside this file
+
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim
-
-SIZES = (64, 256, 256, 10)
-LR = 1e-4
-
-
-def data(batch: int, dtype: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((batch, SIZES[0])).astype(dtype)
-    Y = np.eye(SIZES[-1], dtype=dtype)[rng.integers(0, SIZES[-1], batch)]
-    params = []
-    for fan_in, fan_out in itertools.pairwise(SIZES):
-        w = rng.uniform(-1, 1, (fan_in, fan_out)) / np.sqrt(fan_in)
-        params += [w.astype(dtype), np.zeros(fan_out, dtype)]
-    return X, Y, params
-
-
-def numpy_by_hand(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray]) -> Callable[[], float]:
-    """The step written by hand in NumPy: the baseline every row is divided by."""
-    w1, b1, w2, b2, w3, b3 = (p.copy() for p in params)
-
-    def sigmoid(z: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-z))
-
-    def step() -> float:
-        h1 = sigmoid(X @ w1 + b1)
-        h2 = sigmoid(h1 @ w2 + b2)
-        out = sigmoid(h2 @ w3 + b3)
-        d3 = 2 * (out - Y) * out * (1 - out)
-        d2 = (d3 @ w3.T) * h2 * (1 - h2)
-        d1 = (d2 @ w2.T) * h1 * (1 - h1)
-        grads = (X.T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0), h2.T @ d3, d3.sum(0))
-        for p, g in zip((w1, b1, w2, b2, w3, b3), grads):
-            p -= LR * g  # in place
-        return float(((out - Y) ** 2).sum())
-
-    return step
 
 
 def tinygrad_step(
@@ -81,12 +47,12 @@ def tinygrad_step(
     """The step as a user writes it with nn and optim, moved to ``library``; with
     ``compiled``, forward and backward by ``tg.compile`` (the update stays eager)."""
     layers: list[nn.Module] = []
-    for fan_in, fan_out in itertools.pairwise(SIZES):
+    for fan_in, fan_out in itertools.pairwise(run.MLP_SIZES):
         layers += [nn.Linear(fan_in, fan_out, dtype=X.dtype), nn.Sigmoid()]
     model = nn.Sequential(*layers)
     model.load_state_dict(dict(zip([n for n, _ in model.named_parameters()], params)))
     model.to(library, device)
-    optimizer = optim.SGD(model.parameters(), lr=LR)
+    optimizer = optim.SGD(model.parameters(), lr=run.MLP_LR)
     loss_fn = nn.SSE()
     x, y = tg.Tensor(X).to(library, device), tg.Tensor(Y).to(library, device)
     forward_and_backward = tg.compile(lambda x: loss_fn(model(x), y))
@@ -110,7 +76,7 @@ def torch_step(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], device: s
 
     tensors = [torch.tensor(p, device=device, requires_grad=True) for p in params]
     x, y = torch.tensor(X, device=device), torch.tensor(Y, device=device)
-    opt = torch.optim.SGD(tensors, lr=LR)
+    opt = torch.optim.SGD(tensors, lr=run.MLP_LR)
     w1, b1, w2, b2, w3, b3 = tensors
 
     def step() -> float:
@@ -167,13 +133,13 @@ def main() -> None:
     parser.add_argument("--float32", action="store_true", help="float32 instead of float64")
     args = parser.parse_args()
     dtype = "float32" if args.float32 else "float64"
-    X, Y, params = data(args.batch, dtype)
+    X, Y, params = run.mlp_data(0, args.batch, dtype)
     rows = available()
     if not any(device == "cuda" or library == "cupy" for _, library, device in rows):
         print("No GPU found here: only the CPU rows are measured.")
-    first_loss = numpy_by_hand(X, Y, params)()
-    baseline = seconds_per_step(numpy_by_hand(X, Y, params), args.steps, args.repeats)
-    print(f"\nmlp {' -> '.join(map(str, SIZES))}, batch {args.batch}, {dtype}")
+    first_loss = run.mlp_numpy_step(X, Y, params)()
+    baseline = seconds_per_step(run.mlp_numpy_step(X, Y, params), args.steps, args.repeats)
+    print(f"\nmlp {' -> '.join(map(str, run.MLP_SIZES))}, batch {args.batch}, {dtype}")
     print("(every row's first loss equals the NumPy step's to 1e-6: same computation)")
     print(f"{'variant':34} {'ms/step':>9} {'x NumPy':>8} {'speed-up':>9}")
     print(f"{'NumPy by hand, CPU (baseline)':34} {baseline * 1e3:9.3f} {1.0:8.3f} {1.0:8.1f}x")

@@ -119,33 +119,45 @@ MLP_SIZES = (64, 256, 256, 10)
 MLP_LR = 1e-4
 
 
-def mlp_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def mlp_data(
+    seed: int = 0, batch: int = 1024, dtype: str = "float64"
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((1024, MLP_SIZES[0]))
-    Y = np.eye(MLP_SIZES[-1])[rng.integers(0, MLP_SIZES[-1], 1024)]
+    X = rng.standard_normal((batch, MLP_SIZES[0])).astype(dtype)
+    Y = np.eye(MLP_SIZES[-1], dtype=dtype)[rng.integers(0, MLP_SIZES[-1], batch)]
     params = []
     for fan_in, fan_out in itertools.pairwise(MLP_SIZES):
-        params += [rng.uniform(-1, 1, (fan_in, fan_out)) / np.sqrt(fan_in), np.zeros(fan_out)]
+        w = rng.uniform(-1, 1, (fan_in, fan_out)) / np.sqrt(fan_in)
+        params += [w.astype(dtype), np.zeros(fan_out, dtype)]
     return X, Y, params
 
 
-def mlp_numpy(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50) -> float:
-    """Three sigmoid layers with biases and an SSE loss, backprop written by hand."""
+def mlp_numpy_step(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray]) -> Callable[[], float]:
+    """Three sigmoid layers with biases and an SSE loss, backprop written by hand: each
+    call is one step on copies of ``params`` and returns its loss (bench/gpu.py's baseline
+    too)."""
     w1, b1, w2, b2, w3, b3 = (p.copy() for p in params)
-    for _ in range(steps):
+
+    def step() -> float:
         h1 = sigmoid(X @ w1 + b1)
         h2 = sigmoid(h1 @ w2 + b2)
         out = sigmoid(h2 @ w3 + b3)
         d3 = 2 * (out - Y) * out * (1 - out)
         d2 = (d3 @ w3.T) * h2 * (1 - h2)
         d1 = (d2 @ w2.T) * h1 * (1 - h1)
-        w3 -= MLP_LR * (h2.T @ d3)
-        b3 -= MLP_LR * d3.sum(axis=0)
-        w2 -= MLP_LR * (h1.T @ d2)
-        b2 -= MLP_LR * d2.sum(axis=0)
-        w1 -= MLP_LR * (X.T @ d1)
-        b1 -= MLP_LR * d1.sum(axis=0)
-    return float(((out - Y) ** 2).sum())
+        grads = (X.T @ d1, d1.sum(axis=0), h1.T @ d2, d2.sum(axis=0), h2.T @ d3, d3.sum(axis=0))
+        for p, g in zip((w1, b1, w2, b2, w3, b3), grads):
+            p -= MLP_LR * g  # in place
+        return float(((out - Y) ** 2).sum())
+
+    return step
+
+
+def mlp_numpy(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50) -> float:
+    step = mlp_numpy_step(X, Y, params)
+    for _ in range(steps):
+        loss = step()
+    return loss
 
 
 def mlp_tinygrad(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50) -> float:
