@@ -148,8 +148,8 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
     copies of them, and the code is written with the standard's names through ``xp``
     (``xp.exp``, ``xp.sum(x, axis=0)``), to run on that library's arrays.
     """
-    on_device = [t for t in {id(t): t for t in [*inputs, *_outside_tensors(fn)]}.values()]
-    on_device = [t for t in on_device if type(t.data) is not np.ndarray]
+    read = {id(t): t for t in [*inputs, *_outside_tensors(fn)]}.values()  # each once
+    on_device = [t for t in read if type(t.data) is not np.ndarray]
     if not on_device:
         return _trace(fn, inputs, name, None)
     device_values = [t.data for t in on_device]
