@@ -20,7 +20,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from tinygrad_nn.data import DataLoader
@@ -92,20 +92,7 @@ def _epochs(inputs: Any, targets: Any, steps: int | None, epochs: int | None) ->
             "and epochs= for minibatches"
         )
     batch = (inputs if isinstance(inputs, Tensor) else Tensor(inputs), targets)
-    return [_Repeat(batch, steps)]
-
-
-class _Repeat:
-    """The same batch ``times`` times (full-batch training)."""
-
-    def __init__(self, batch: tuple[Any, Any], times: int) -> None:
-        self.batch, self.times = batch, times
-
-    def __len__(self) -> int:
-        return self.times
-
-    def __iter__(self) -> Iterable[tuple[Any, Any]]:
-        return iter([self.batch] * self.times)
+    return [[batch] * steps]  # one epoch: the full batch, steps times
 
 
 def _last(values: list[float]) -> float | None:
