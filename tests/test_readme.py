@@ -18,10 +18,11 @@ def test_readme_python_examples_run() -> None:
 
 
 def test_readme_shows_the_code_compile_really_generates() -> None:
-    from tinygrad_nn import tutorial
+    from tinygrad_nn import optim, tutorial
 
     text = README.read_text()
     shown = text[text.index("y = np.array([[0.0], [1.0]") :].split("```")[0].rstrip("\n")
-    seed_loss = tutorial.compiled_seed_loss(tutorial.build_model(*tutorial.initial_weights(0)))
-    seed_loss(tutorial.Tensor(tutorial.X))
-    assert shown == seed_loss.source
+    model = tutorial.build_model(*tutorial.initial_weights(0))
+    seed_step = tutorial.compiled_seed_step(model, optim.SGD(model.parameters(), lr=1.0))
+    seed_step(tutorial.Tensor(tutorial.X))
+    assert shown == seed_step.source

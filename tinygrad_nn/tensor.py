@@ -16,7 +16,6 @@ Examples:
 
 from __future__ import annotations
 
-import itertools
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -32,6 +31,7 @@ from tinygrad_nn.namespace.array_api import array_namespace, compat
 from tinygrad_nn.namespace.recorded import RecordedNamespace
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import forward_error
+from tinygrad_nn.recording import creation, note
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor_math import TensorMath
 from tinygrad_nn.tensor_methods import TensorMethods
@@ -39,10 +39,9 @@ from tinygrad_nn.tensor_operators import Operand, TensorOperators
 from tinygrad_nn.tensor_reductions import TensorReductions
 from tinygrad_nn.tensor_shaping import TensorShaping
 
-# Every tensor gets the next number when it is made. A result is always made after its
-# inputs, so sorting a graph's tensors by this number lists every input before its uses:
-# a topological order for free.
-_creation_counter = itertools.count()
+# Every tensor gets the next number of recording.creation when it is made. A result is
+# always made after its inputs, so sorting a graph's tensors by this number lists every
+# input before its uses: a topological order for free.
 
 
 def apply(op: Op, *inputs: Any) -> Tensor:
@@ -174,7 +173,7 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         self.name = name
         self._ctx = None
         self._retains_grad = False
-        self._seq = next(_creation_counter)
+        self._seq = next(creation)
 
     @classmethod
     def _wrap(cls, data: np.ndarray, requires_grad: bool = False, ctx: Op | None = None) -> Tensor:
@@ -186,7 +185,7 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         t.name = None
         t._ctx = ctx
         t._retains_grad = False
-        t._seq = next(_creation_counter)
+        t._seq = next(creation)
         return t
 
     _apply = staticmethod(apply)
@@ -285,6 +284,8 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
             >>> x.grad
             Tensor(6.)
         """
+        if note(("backward", self, grad, create_graph)):  # compile traces a training step
+            return
         retain = create_graph if retain_graph is None else retain_graph
         backprop.gradients([self], [grad], INTERPRETERS[create_graph], retain, accumulate=True)
 

@@ -205,30 +205,35 @@ class SideBySide:
     auto_losses: list[float]
     auto_output: np.ndarray  # the model's output in the last step, like ``hand.output``
     max_difference: float  # largest |hand - autodiff| over both weights and all steps
-    compiled: CompiledFunction | None = None  # the compiled loss, when one was used
+    compiled: CompiledFunction | None = None  # the compiled training step, when used
 
 
-def compiled_seed_loss(model: nn.Sequential) -> CompiledFunction:
-    """The seed's forward pass over ``model``'s weights, compiled: its ``.source`` is the
-    straight-line NumPy of the forward and backward, to compare with :func:`backprop`.
+def compiled_seed_step(model: nn.Sequential, optimizer: optim.Optimizer) -> CompiledFunction:
+    """The seed's whole training step over ``model``'s weights, compiled: its ``.source``
+    is the straight-line NumPy of the forward pass, the backward pass and the optimizer's
+    update — the seed's loop body (``feedforward``, ``backprop``) written by the compiler.
 
     Examples:
         >>> model = build_model(*initial_weights(0))
-        >>> seed_loss = compiled_seed_loss(model)
-        >>> loss, _ = seed_loss(Tensor(X))
-        >>> "layer1 = sigmoid(X @ W1)" in seed_loss.source
-        True
+        >>> seed_step = compiled_seed_step(model, optim.SGD(model.parameters(), lr=1.0))
+        >>> loss = seed_step(Tensor(X))
+        >>> "layer1 = sigmoid(X @ W1)" in seed_step.source, "W1 -= d_W1" in seed_step.source
+        (True, True)
     """
     W1, W2 = (parameter for _, parameter in model.named_parameters())  # the seed's names
     loss_fn = nn.SSE()
 
     @compile
-    def seed_loss(X: Tensor) -> Tensor:
+    def seed_step(X: Tensor) -> Tensor:
+        optimizer.zero_grad()
         layer1 = (X @ W1).sigmoid()
         output = (layer1 @ W2).sigmoid()
-        return loss_fn(output, y)
+        loss = loss_fn(output, y)
+        loss.backward()
+        optimizer.step()
+        return loss
 
-    return seed_loss
+    return seed_step
 
 
 def train_side_by_side(
@@ -242,7 +247,7 @@ def train_side_by_side(
 
     Returns both, their losses at every step, and the largest difference between their
     weights over the whole run. With ``compiled``, the automatic side runs through
-    :func:`tinygrad_nn.compile` (see :func:`compiled_seed_loss`).
+    :func:`tinygrad_nn.compile`, whole steps at a time (see :func:`compiled_seed_step`).
 
     Examples:
         >>> train_side_by_side(steps=20).max_difference < 1e-12
@@ -252,8 +257,8 @@ def train_side_by_side(
     hand = SeedNetwork(X, weights1.copy(), weights2.copy(), y)
     model = build_model(weights1, weights2)
     loss_fn = nn.SSE()
-    seed_loss = compiled_seed_loss(model) if compiled else None
     optimizer = optim.SGD(model.parameters(), lr=lr)
+    seed_step = compiled_seed_step(model, optimizer) if compiled else None
     w1, w2 = (parameter for _, parameter in model.named_parameters())
     inputs = Tensor(X)
     hand_losses: list[float] = []
@@ -266,16 +271,16 @@ def train_side_by_side(
             backprop(feedforward(hand), lr)
             hand_losses.append(loss_function(hand))
 
-            optimizer.zero_grad()
-            if seed_loss is None:
+            if seed_step is None:
+                optimizer.zero_grad()
                 output = model(inputs)
                 loss = loss_fn(output, y)
                 loss.backward()
+                optimizer.step()
             else:
                 with no_grad():
                     output = model(inputs)  # for the Predicted table only
-                loss, _ = seed_loss(inputs)
-            optimizer.step()
+                loss = seed_step(inputs)  # zero_grad, forward, backward and step
             auto_losses.append(loss.item())
 
             largest = max(
@@ -284,4 +289,4 @@ def train_side_by_side(
                 float(np.abs(hand.weights2 - w2.data).max()),
             )
             bar.update(auto_losses[-1])
-    return SideBySide(hand, model, hand_losses, auto_losses, output.data, largest, seed_loss)
+    return SideBySide(hand, model, hand_losses, auto_losses, output.data, largest, seed_step)

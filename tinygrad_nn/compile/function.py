@@ -52,7 +52,7 @@ class CompiledFunction:
             raise RuntimeError(f"{self.name} has not been called yet, so it has no source")
         return self.last.source
 
-    def __call__(self, *args: Any) -> tuple[Tensor, tuple[Tensor | None, ...]]:
+    def __call__(self, *args: Any) -> Any:
         tensors = [a if isinstance(a, Tensor) else Tensor._wrap(as_array(a)) for a in args]
         key = tuple([_signature(t) for t in tensors])
         entry = self.traces.get(key)
@@ -62,12 +62,15 @@ class CompiledFunction:
                 self._drop_oldest_trace()
         self.last = entry
         arrays = [tensors[i].data for i in entry.arguments]
-        loss, grads = entry.function(*arrays, *[t.data for t in entry.captured])
+        arrays += [t.data for t in entry.captured]
+        if entry.step is not None:  # a training step: it returns what the function returns
+            result, grads, states = entry.function(*arrays, *entry.step.arguments())
+            entry.step.finish(grads, states)
+            return None if result is None else _as_tensor(result)
+        loss, grads = entry.function(*arrays)
         receivers = [tensors[i] for i in entry.receivers]
         stored = _store_gradients(receivers + entry.captured, grads)
-        if isinstance(loss, (np.generic, float)):  # NumPy gives a scalar for a 0-d result
-            loss = np.asarray(loss)
-        return Tensor._wrap(loss), tuple(stored[: len(receivers)])
+        return _as_tensor(loss), tuple(stored[: len(receivers)])
 
     def _drop_oldest_trace(self) -> None:
         del self.traces[next(iter(self.traces))]
@@ -82,6 +85,12 @@ class CompiledFunction:
                 RuntimeWarning,
                 stacklevel=3,
             )
+
+
+def _as_tensor(value: Any) -> Tensor:
+    if isinstance(value, (np.generic, float)):  # NumPy gives a scalar for a 0-d result
+        value = np.asarray(value)
+    return Tensor._wrap(value)
 
 
 def _signature(t: Tensor) -> tuple[Any, ...]:

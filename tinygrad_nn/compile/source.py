@@ -78,6 +78,119 @@ def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backw
     return write_program(root, [], [], [], named_values, outside, name)[0]
 
 
+class GraphProgram:
+    """A recorded graph on its way to source: its arguments, and every value symbolically.
+
+    Built from the graph of ``roots``: ``leaves`` (the function's explicit inputs) become
+    the first arguments, named ``parameter_names``; the integer ones are constants (their
+    values are part of the trace's signature). Every other leaf that requires grad is
+    ``captured``: an extra argument, read at every call. Every op's forward rule is then
+    interpreted symbolically, in order; :meth:`backward` does the same for the backward.
+    """
+
+    def __init__(
+        self,
+        roots: Sequence[Tensor],
+        leaves: Sequence[Tensor],
+        parameter_names: Sequence[str],
+        outside: dict[int, str],
+        array_api: bool = False,
+    ) -> None:
+        self.program = program = Program(array_api)
+        program.literals.outside_labels = self.outside = outside
+        self.sym_of: dict[Tensor, Sym] = {}
+        self.interpreter = SymbolicValues(program, self.sym_of)
+        self.arguments: list[Sym] = []
+        for leaf, label in zip(leaves, parameter_names):
+            if leaf.requires_grad:
+                self.sym_of[leaf] = self.argument(label, leaf.data)
+            else:  # an integer input: its value is part of the signature, so a constant
+                program.literals.outside_labels[id(leaf.data)] = label
+        order = topological_order(roots)
+        self.captured = [t for t in order if t._ctx is None and t not in self.sym_of]
+        for t in self.captured:  # all require grad
+            self.sym_of[t] = self.argument(self.label_of_leaf(t), t.data)
+        self.nodes = [t for t in order if t._ctx is not None]
+        for node in self.nodes:  # forward: each op's own rule, interpreted symbolically
+            op = node._ctx
+            assert op is not None
+            self.sym_of[node] = op.forward(self.interpreter.xp, *self.interpreter.inputs(op))
+        self.gradients: dict[Tensor, Sym] = {}  # every gradient the backward computed
+        self.backward_from = 0
+
+    def label_of_leaf(self, t: Tensor) -> str:
+        return self.outside.get(id(t)) or t.name or "param"
+
+    def argument(self, label: str, value: Any) -> Sym:
+        """A new argument of the function (placed after those made before)."""
+        self.arguments.append(self.program.argument(label, value))
+        return self.arguments[-1]
+
+    def backward(self, root: Tensor, wanted: Sequence[Tensor]) -> list[Sym | None]:
+        """The gradient of ``root`` (seeded with ones) for each of ``wanted``: the engine's
+        own backward loop, with every rule interpreted symbolically."""
+        self.backward_from = next(self.program.created)  # values from here on: backward
+        seed = self.program.constant(np.ones(root.shape, root.dtype))
+
+        def observe(node: Any, g: Any, sent: Any) -> None:
+            self.gradients[node] = g
+
+        results = run_backward(
+            [root], [seed], self.interpreter, retain_graph=True, inputs=wanted, observer=observe
+        )
+        return [results.get(t) for t in wanted]
+
+    def names(
+        self, local_names: dict[int, str], outputs: dict[int, str]
+    ) -> tuple[dict[int, str], set[int], dict[int, Sym]]:
+        """Labels for the values: what the function called them, ``d_<name>`` for their
+        gradients, the op's name for others that need a line; ``outputs`` (id of a Sym ->
+        label) are returned, so they always get a line. Also the values that must get a
+        line (``forced``), and each gradient's value (its name is ``d_`` + that name)."""
+
+        def label_of(node: Tensor) -> str:
+            op = node._ctx
+            return local_names.get(id(node)) or (f"{op.name}_out" if op is not None else "x")
+
+        labels: dict[int, str] = {}
+        forced: set[int] = set()
+        for node in self.nodes:
+            labels.setdefault(id(self.sym_of[node]), label_of(node))
+            if id(node) in local_names:
+                forced.add(id(self.sym_of[node]))
+        gradient_of: dict[int, Sym] = {}  # a gradient is named d_ + its value's final name
+        for node in reversed(self.nodes):
+            gradient = self.gradients.get(node)
+            if gradient is not None:
+                labels.setdefault(id(gradient), "d_" + label_of(node))
+                gradient_of.setdefault(id(gradient), self.sym_of[node])
+                if id(node) in local_names:
+                    forced.add(id(gradient))
+        for key, label in outputs.items():
+            if key not in forced:  # the first label given to a value wins
+                labels[key] = label
+            forced.add(key)
+        return labels, forced, gradient_of
+
+    def returned(self, writer: SourceWriter, output: Sym | None) -> str:
+        """How ``return`` writes an output: its name, or a fresh array for a constant."""
+        if output is None:
+            return "None"
+        if output.is_constant:  # e.g. the gradient of a sum: a fresh array each call
+            return self.program.literals.constant_array_source(output.value)
+        return writer.render(output)
+
+    def function(self, name: str, body: Sequence[str]) -> str:
+        """``def name(arguments):`` and the body, indented."""
+        parameters = ", ".join(str(a.name) for a in self.arguments)
+        return f"def {name}({parameters}):\n" + "\n".join("    " + line for line in body)
+
+
+def tuple_source(items: Sequence[str]) -> str:
+    """``(a, b)``, and ``(a,)`` for one item."""
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
 def write_program(
     result: Tensor,
     leaves: Sequence[Tensor],
@@ -88,90 +201,22 @@ def write_program(
     name: str,
     array_api: bool = False,
 ) -> tuple[str, dict[str, Any], list[Tensor]]:
-    """Write the graph of ``result`` as one function; returns its source, its constants,
-    and the outside tensors it takes as extra arguments. With ``array_api`` the source
-    calls the standard's functions through ``xp``, for another array library."""
-    program = Program(array_api)
-    program.literals.outside_labels = outside
-    sym_of: dict[Tensor, Sym] = {}
-    interpreter = SymbolicValues(program, sym_of)
-
-    arguments: list[Sym] = []
-    for leaf, label in zip(leaves, parameter_names):
-        if leaf.requires_grad:
-            arguments.append(program.argument(label, leaf.data))
-            sym_of[leaf] = arguments[-1]
-        else:  # an integer input: its value is part of the signature, so it is a constant
-            program.literals.outside_labels[id(leaf.data)] = label
-    order = topological_order([result])
-    captured = [t for t in order if t._ctx is None and t not in sym_of]  # all require grad
-    for t in captured:
-        label = outside.get(id(t)) or t.name or "param"
-        arguments.append(program.argument(label, t.data))
-        sym_of[t] = arguments[-1]
-
-    nodes = [t for t in order if t._ctx is not None]
-    for node in nodes:  # forward: each op's own rule, interpreted symbolically
-        op = node._ctx
-        assert op is not None
-        sym_of[node] = op.forward(interpreter.xp, *interpreter.inputs(op))
-
-    # backward: the engine's own loop, with the same rules interpreted symbolically
-    backward_from = next(program.created)  # values made from here on belong to backward
-    seed = program.constant(np.ones(result.shape, result.dtype))
-    gradients: dict[Tensor, Sym] = {}
-
-    def observe(node: Any, g: Any, sent: Any) -> None:
-        gradients[node] = g
-
-    wanted = [leaf for leaf, wants in zip(leaves, wants_grad) if wants] + captured
-    results = run_backward(
-        [result], [seed], interpreter, retain_graph=True, inputs=wanted, observer=observe
-    )
-    outputs: list[Sym | None] = [results.get(t) for t in wanted]
-
-    # Names: what the function called its values, d_<name> for their gradients, and the
-    # op's name for other values that need a line of their own.
-    def label_of(node: Tensor) -> str:
-        op = node._ctx
-        return local_names.get(id(node)) or (f"{op.name}_out" if op is not None else "x")
-
-    labels: dict[int, str] = {}
-    forced: set[int] = set()
-    for node in nodes:
-        labels.setdefault(id(sym_of[node]), label_of(node))
-        if id(node) in local_names:
-            forced.add(id(sym_of[node]))
-    gradient_of: dict[int, Sym] = {}  # a gradient is named d_ + its value's final name
-    for node in reversed(nodes):
-        gradient = gradients.get(node)
-        if gradient is not None:
-            labels.setdefault(id(gradient), "d_" + label_of(node))
-            gradient_of.setdefault(id(gradient), sym_of[node])
-            if id(node) in local_names:
-                forced.add(id(gradient))
+    """Write the graph of ``result`` as one function returning ``(loss, gradients)``;
+    returns its source, its constants, and the outside tensors it takes as extra
+    arguments. With ``array_api`` the source calls the standard's functions through
+    ``xp``, for another array library."""
+    graph = GraphProgram([result], leaves, parameter_names, outside, array_api)
+    wanted = [leaf for leaf, wants in zip(leaves, wants_grad) if wants] + graph.captured
+    outputs = graph.backward(result, wanted)
+    loss = graph.sym_of[result]
+    returned = {id(loss): local_names.get(id(result), "loss")}
     for t, output in zip(wanted, outputs):
         if output is not None:
-            labels.setdefault(id(output), "d_" + (sym_of[t].name or "x"))
-            forced.add(id(output))
-    loss = sym_of[result]
-    labels[id(loss)] = local_names.get(id(result), "loss")
-    forced.add(id(loss))
+            returned.setdefault(id(output), "d_" + (graph.sym_of[t].name or "x"))
+    labels, forced, gradient_of = graph.names(local_names, returned)
     live = [g for g in outputs if g is not None]
-    writer = SourceWriter(program)
-    writer.write([loss, *live], labels, forced, backward_from, gradient_of)
-
-    returned = []
-    for output in outputs:
-        if output is None:
-            returned.append("None")
-        elif output.is_constant:  # e.g. the gradient of a sum: a fresh array each call
-            returned.append(program.literals.constant_array_source(output.value))
-        else:
-            returned.append(writer.render(output))
-    tuple_text = ", ".join(returned) + ("," if len(returned) == 1 else "")
-    loss_text = writer.render(loss)
-    body = [*writer.lines, f"return {loss_text}, ({tuple_text})"]
-    parameters = ", ".join(str(a.name) for a in arguments)
-    source = f"def {name}({parameters}):\n" + "\n".join("    " + line for line in body)
-    return source, program.literals.constants, captured
+    writer = SourceWriter(graph.program)
+    writer.write([loss, *live], labels, forced, [(graph.backward_from, "# backward")], gradient_of)
+    grads = tuple_source([graph.returned(writer, output) for output in outputs])
+    body = [*writer.lines, f"return {writer.render(loss)}, {grads}"]
+    return graph.function(name, body), graph.program.literals.constants, graph.captured

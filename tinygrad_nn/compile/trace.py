@@ -23,6 +23,7 @@ import numpy as np
 from tinygrad_nn.backprop import graph_tensors
 from tinygrad_nn.compile.literals import constant_definitions
 from tinygrad_nn.compile.source import write_program
+from tinygrad_nn.compile.step import StepPlan, check_events, write_step
 from tinygrad_nn.dtypes import is_floating
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.grad_mode import enable_grad
@@ -41,6 +42,7 @@ class Trace:
     wants_grad: list[bool]  # per explicit input: does the caller want its gradient
     kinds: list[str]  # per explicit input: its dtype kind ("f" float inputs are arguments)
     frozen: list[weakref.ref[Tensor]]  # outside tensors without grad: baked in as constants
+    step: StepPlan | None = None  # a training step: what it reads and writes besides
 
     def __post_init__(self) -> None:
         self.captured_shapes = [t.data.shape for t in self.captured]
@@ -62,6 +64,8 @@ class Trace:
             t = ref()
             if t is not None and t.requires_grad:
                 return False
+        if self.step is not None and not self.step.still_fits():
+            return False
         return [t.data.shape for t in self.captured] == self.captured_shapes
 
 
@@ -169,8 +173,8 @@ def _trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, referenc
     names = (_argument_names(fn, len(inputs)), _outside_names(fn))
     array_api = reference is not None
     write = functools.partial(_write, fn, wants_grad=wants_grad, names=names, name=name)
-    result, leaves, written = write([t.data for t in inputs], array_api=array_api)
-    source, constants, captured = written
+    root, leaves, written = write([t.data for t in inputs], array_api=array_api)
+    source, constants, captured, plan = written
     changed = {id(t): t for t in [*captured, *_trainable_outside(fn)]}.values()
     originals = [t.data for t in changed]
     try:  # the second trace, on other values
@@ -203,12 +207,12 @@ def _trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, referenc
     explicit = {id(t) for t in leaves}
     frozen = [
         weakref.ref(t)
-        for t in graph_tensors(result)
+        for t in graph_tensors(root)
         if t._ctx is None and not t.requires_grad and id(t) not in explicit
     ]
     kinds: list[str] = ["f" if is_floating(t.data) else "i" for t in inputs]
     printed = constant_definitions(constants) + source
-    return Trace(namespace[name], printed, captured, wants_grad, kinds, frozen)
+    return Trace(namespace[name], printed, captured, wants_grad, kinds, frozen, plan)
 
 
 def _write(
@@ -218,18 +222,33 @@ def _write(
     names: tuple[list[str], dict[int, str]],
     name: str,
     array_api: bool,
-) -> tuple[Tensor, list[Tensor], tuple[str, dict[str, Any], list[Tensor]]]:
-    """Run ``fn`` on ``arrays`` while recording; its result, its leaves and the program."""
+) -> tuple[Tensor, list[Tensor], tuple[str, dict[str, Any], list[Tensor], StepPlan | None]]:
+    """Run ``fn`` on ``arrays`` while recording; the root of its graph, its leaves and the
+    program: (source, constants, outside tensors read, the plan of a training step)."""
     # Every float input is tracked (requires grad inside the trace) so that every op that
     # depends on it is recorded; the caller's gradients are only for those that asked.
     leaves = [Tensor._wrap(a, a.dtype.kind == "f") for a in map(to_numpy, arrays)]
-    previous = recording.tracing
-    recording.tracing = True
+    previous = recording.tracing, recording.events
+    recording.tracing, recording.events = True, []
     try:
         with enable_grad():
             result, local_names = _call_recording_locals(fn, leaves)
+        events = recording.events
     finally:
-        recording.tracing = previous
+        recording.tracing, recording.events = previous
+    parameters, outside = names
+    if events:  # it called backward(): a training step
+        if any(wants_grad):
+            raise TracingError(
+                f"compile: {name} is a training step (it calls backward()), so its "
+                "arguments are data and must not require grad; reach the parameters "
+                "through the model or the optimizer instead"
+            )
+        root = check_events(events, name)
+        step = write_step(
+            result, root, events, leaves, parameters, local_names, outside, name, array_api
+        )
+        return root, leaves, step
     if not isinstance(result, Tensor) or result.size != 1:
         raise TracingError(
             f"compile: {name} must return a one-element Tensor (a loss), got "
@@ -240,11 +259,10 @@ def _write(
             f"compile: {name}'s result does not depend on any input or parameter that "
             "requires grad, so there is nothing to differentiate"
         )
-    parameters, outside = names
     written = write_program(
         result, leaves, wants_grad, parameters, local_names, outside, name, array_api
     )
-    return result, leaves, written
+    return result, leaves, (*written, None)
 
 
 def _other_values(array: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ Examples:
     >>> x = p.argument("x", np.ones(2))
     >>> h = SymbolicNamespace(p).sum(x * x)
     >>> writer = SourceWriter(p)
-    >>> writer.write([h], {id(h): "h"}, {id(h)}, backward_from=10**9)
+    >>> writer.write([h], {id(h): "h"}, {id(h)}, sections=[(10**9, "# backward")])
     >>> writer.lines
     ['h = (x * x).sum()', '# backward']
 """
@@ -36,7 +36,7 @@ class SourceWriter:
         roots: Sequence[Sym],
         labels: dict[int, str],
         forced: set[int],
-        backward_from: int,
+        sections: Sequence[tuple[int, str]],
         gradient_of: dict[int, Sym] | None = None,
     ) -> None:
         """Decide which values get a line of their own, and write those lines in order.
@@ -48,6 +48,9 @@ class SourceWriter:
         chosen ones in creation order defines each name before its first use — with no
         recursion through the graph, however long it is. A gradient in ``gradient_of``
         is named ``d_`` + the name its value got (``d_add_out_2`` for ``add_out_2``).
+        ``sections`` are ``(index, header)`` pairs in order (``# backward``): each header
+        is written before the first line of a value created at or after its index, or at
+        the end when no such line comes.
         """
         reachable: dict[int, Sym] = {}
         stack = list(roots)
@@ -60,15 +63,14 @@ class SourceWriter:
                 child.uses += 1
                 stack.append(child)
         depth: dict[int, int] = {}
-        backward_started = False
+        headers = list(sections)
         for sym in sorted(reachable.values(), key=lambda s: s.index):
             if sym.is_constant or sym.name is not None:
                 continue
             inline_depth = 1 + max((depth.get(id(c), 0) for c in sym.children), default=0)
             if id(sym) in forced or sym.uses > 1 or inline_depth > MAX_INLINE_DEPTH:
-                if sym.index >= backward_from and not backward_started:
-                    self.lines.append("# backward")
-                    backward_started = True
+                while headers and sym.index >= headers[0][0]:
+                    self.lines.append(headers.pop(0)[1])
                 label = labels.get(id(sym))
                 value = (gradient_of or {}).get(id(sym))
                 if value is not None and value.name is not None:
@@ -77,8 +79,7 @@ class SourceWriter:
                 self.assign(sym, namer.fresh(label) if label else namer.temporary("t"))
                 inline_depth = 0
             depth[id(sym)] = inline_depth
-        if not backward_started:
-            self.lines.append("# backward")
+        self.lines += [header for _, header in headers]
 
     def assign(self, sym: Sym, name: str) -> str:
         """Write ``name = <expression>`` and refer to the value by that name from now on."""

@@ -27,6 +27,7 @@ import numpy as np
 
 from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name, is_floating
 from tinygrad_nn.namespace.array_api import is_array, is_library, like, to_numpy
+from tinygrad_nn.recording import note
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
 
@@ -182,6 +183,8 @@ class Module:
             >>> layer.weight.grad is None
             True
         """
+        if note(("zero_grad", list(self.parameters()))):  # compile traces a training step
+            return
         for parameter in self.parameters():
             parameter.grad = None
 

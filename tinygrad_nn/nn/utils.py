@@ -14,10 +14,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from tinygrad_nn.errors import TracingError
+from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
 
 
 def _with_grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    if recording.events is not None:
+        raise TracingError(
+            "compile: clipping gradients inside a compiled training step is not supported "
+            "(the compiled code computes the gradients after the trace); clip in eager mode"
+        )
     found = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     return [p for p in found if p.grad is not None]
 

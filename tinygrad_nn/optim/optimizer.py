@@ -27,6 +27,7 @@ import numpy as np
 from tinygrad_nn.namespace import ArrayNamespace, numpy_xp
 from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.namespace.declared import Array
+from tinygrad_nn.recording import note
 from tinygrad_nn.tensor import Tensor
 
 State = dict[str, Any]  # one parameter's optimizer state: momentum buffers, moments, step
@@ -93,12 +94,19 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (set it to None, PyTorch's default)."""
+        if note(("zero_grad", self.params)):  # compile traces a training step
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 p.grad = None
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient.
+
+        Inside a function that :func:`tinygrad_nn.compile` traces, the step is written
+        into the compiled code (the same ``update`` rule, interpreted symbolically)."""
+        if note(("step", self)):
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 grad = p.grad
