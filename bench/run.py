@@ -9,7 +9,8 @@ Workloads:
               written with nn.Sequential, nn.SSE and optim.SGD
     tutorial* the same with bare Tensors: (y - out) ** 2 summed, the SGD step by hand
 
-Each also runs compiled (tg.compile on the loss function), except tutorial*.
+Each also runs compiled (tg.compile on the whole training step: zero_grad, forward,
+backward and the optimizer's step), except tutorial*.
     mlp       1024x64 -> 256 -> 256 -> 10 with biases, sigmoid, SSE, 50 steps, written with
               nn.Linear, nn.Sigmoid, nn.SSE and optim.SGD
     mlp*      the same with bare Tensors (x @ w + b) and the SGD step by hand
@@ -84,32 +85,42 @@ def tutorial_tinygrad(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.n
     return W1.data
 
 
+def training_step(
+    model: nn.Module, loss_fn: nn.Module, optimizer: optim.Optimizer, target: np.ndarray
+) -> Callable[[tg.Tensor], tg.Tensor]:
+    """One training step as users write it (run eagerly, or through tg.compile)."""
+
+    def train_step(x: tg.Tensor) -> tg.Tensor:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return train_step
+
+
 def tutorial_setup(
     w1: np.ndarray, w2: np.ndarray
 ) -> tuple[nn.Module, nn.SSE, optim.SGD, CompiledFunction]:
-    """The seed network as users write it, its loss, SGD with lr 1, and the loss compiled
-    (not yet traced: tracing happens at its first call)."""
+    """The seed network as users write it, its loss, SGD with lr 1, and its training step
+    compiled (not yet traced: tracing happens at its first call)."""
     model = tutorial.build_model(w1, w2)
     loss_fn = nn.SSE()
     optimizer = optim.SGD(model.parameters(), lr=1.0)
-    return model, loss_fn, optimizer, tg.compile(lambda X: loss_fn(model(X), SEED_Y))
+    return model, loss_fn, optimizer, tg.compile(training_step(model, loss_fn, optimizer, SEED_Y))
 
 
 def tutorial_modules(
     w1: np.ndarray, w2: np.ndarray, steps: int = 1500, compiled: bool = False
 ) -> np.ndarray:
     """The same network as users write it: nn.Sequential, nn.SSE and optim.SGD; with
-    ``compiled``, the loss goes through tg.compile."""
-    model, loss_fn, optimizer, compiled_loss = tutorial_setup(w1, w2)
-    step = compiled_loss if compiled else None
+    ``compiled``, each training step goes through tg.compile."""
+    model, loss_fn, optimizer, compiled_step = tutorial_setup(w1, w2)
+    step = compiled_step if compiled else training_step(model, loss_fn, optimizer, SEED_Y)
     X = tg.Tensor(SEED_X)
     for _ in range(steps):
-        optimizer.zero_grad()
-        if step is None:
-            loss_fn(model(X), SEED_Y).backward()
-        else:
-            step(X)
-        optimizer.step()
+        step(X)
     return model[0].weight.data
 
 
@@ -188,16 +199,12 @@ def mlp_modules(
     model.load_state_dict(dict(zip(names, params)))
     loss_fn = nn.SSE()
     optimizer = optim.SGD(model.parameters(), lr=MLP_LR)
-    step = tg.compile(lambda x: loss_fn(model(x), Y)) if compiled else None
+    step = training_step(model, loss_fn, optimizer, Y)
+    if compiled:
+        step = tg.compile(step)
     x = tg.Tensor(X)
     for _ in range(steps):
-        optimizer.zero_grad()
-        if step is None:
-            loss = loss_fn(model(x), Y)
-            loss.backward()
-        else:
-            loss, _ = step(x)
-        optimizer.step()
+        loss = step(x)
     return loss.item()
 
 
@@ -253,6 +260,30 @@ def chain_compiled(x0: np.ndarray) -> np.ndarray:
     return grad.data
 
 
+def chain_against_pytorch(x0: np.ndarray, repeats: int) -> str:
+    """The chain in PyTorch's eager mode beside ours (the target: no slower), when
+    PyTorch is installed (pip install torch==2.13.0)."""
+    try:
+        import torch
+    except ImportError:
+        return "chain vs PyTorch eager: PyTorch is not installed (pip install torch)"
+
+    def chain_torch() -> None:
+        x = torch.tensor(x0, requires_grad=True)
+        v = x
+        for i in range(CHAIN_LENGTH):
+            kind = i % 3
+            v = v * 1.01 if kind == 0 else v + 0.01 if kind == 1 else v.sigmoid()
+        v.backward(torch.ones_like(v))
+
+    ours, theirs = median_seconds([lambda: chain_tinygrad(x0), chain_torch], repeats)
+    verdict = "ok" if ours <= theirs else "OVER"
+    return (
+        f"chain vs PyTorch eager {torch.__version__}: tinygrad_nn {ours * 1e3:.2f} ms, "
+        f"PyTorch {theirs * 1e3:.2f} ms, ratio {ours / theirs:.2f}x <=1.00 {verdict}"
+    )
+
+
 # ---------------------------------------------------------------- where the time goes
 
 
@@ -265,6 +296,7 @@ def tutorial_breakdown(w1: np.ndarray, w2: np.ndarray, number: int = 2000) -> li
     generated = step.last.function
     arrays = [X.data, *(p.data for p in model.parameters())]
     loss = loss_fn(model(X), SEED_Y)
+    eager_step = training_step(model, loss_fn, optimizer, SEED_Y)
 
     def forward() -> None:
         loss_fn(model(X), SEED_Y)
@@ -273,10 +305,6 @@ def tutorial_breakdown(w1: np.ndarray, w2: np.ndarray, number: int = 2000) -> li
         optimizer.zero_grad()
         loss_fn(model(X), SEED_Y).backward()
 
-    def compiled_call() -> None:
-        optimizer.zero_grad()
-        step(X)
-
     phases = {
         "hand-written step (numpy)": lambda: seed_step(w1.copy(), w2.copy()),
         "  of which copying the weights": lambda: (w1.copy(), w2.copy()),
@@ -284,8 +312,9 @@ def tutorial_breakdown(w1: np.ndarray, w2: np.ndarray, number: int = 2000) -> li
         "eager forward + backward": forward_backward,
         "eager backward, graph kept": lambda: loss.backward(retain_graph=True),
         "optim.SGD.step": optimizer.step,
+        "eager training step": lambda: eager_step(X),
         "compiled: generated function": lambda: generated(*arrays),
-        "compiled: call with .grad bookkeeping": compiled_call,
+        "compiled: call, .grad and state stored": lambda: step(X),
     }
     lines = []
     for label, phase in phases.items():
@@ -426,7 +455,7 @@ def main() -> None:
                 lambda: tutorial_modules(w1, w2),
                 3.0,
                 lambda: tutorial_modules(w1, w2, compiled=True),
-                1.3,
+                1.0,
                 args.repeats,
             )
         )
@@ -455,13 +484,13 @@ def main() -> None:
                 lambda: mlp_modules(X, Y, params),
                 1.10,
                 lambda: mlp_modules(X, Y, params, compiled=True),
-                1.05,
+                0.95,
                 args.repeats,
             )
         )
         rows.append(
             measure(
-                "mlp*", baseline, lambda: mlp_tinygrad(X, Y, params), 1.10, None, None, args.repeats
+                "mlp*", baseline, lambda: mlp_tinygrad(X, Y, params), 1.15, None, None, args.repeats
             )
         )
     if "chain" in args.only:
@@ -482,6 +511,8 @@ def main() -> None:
 
     if rows:
         print_table(rows)
+    if "chain" in args.only:
+        print(chain_against_pytorch(rng.random(4), args.repeats))
     if args.breakdown:
         print("\ntutorial, microseconds per step (best of 7 runs):")
         weights = np.random.default_rng(0)

@@ -99,8 +99,8 @@ def _signature(t: Tensor) -> tuple[Any, ...]:
     data = t.data
     where = "numpy" if type(data) is np.ndarray else (library_name(data), str(t.device))
     if is_floating(data):
-        return (data.shape, str(data.dtype), t.requires_grad, where)
-    return (data.shape, str(data.dtype), t.requires_grad, where, to_numpy(data).tobytes())
+        return (data.shape, data.dtype, t.requires_grad, where)
+    return (data.shape, data.dtype, t.requires_grad, where, to_numpy(data).tobytes())
 
 
 def _store_gradients(

@@ -116,9 +116,13 @@ class NumpyNamespace:
 
     @staticmethod
     def sigmoid(x: np.ndarray) -> np.ndarray:
-        """1 / (1 + exp(-x)) as exp(-log(1 + exp(-x))): ``logaddexp(0, -x)`` never overflows,
-        so x = -1000 gives 0 without a warning."""
-        return np.exp(-np.logaddexp(0.0, -x))
+        """1 / (1 + exp(-x)), the seed's formula. For x = -1000, exp(1000) overflows to
+        inf and the result is exactly 0, as it should be: the overflow is expected, so
+        it is not reported. (``exp(-logaddexp(0, -x))`` avoids the overflow instead, but
+        costs 3.5x the time on large arrays: the mlp benchmark's step took 2.2x NumPy by
+        hand with it, 1.07x with this.)"""
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-x))
 
     @staticmethod
     def einsum(subscripts: str, *operands: np.ndarray) -> np.ndarray:
