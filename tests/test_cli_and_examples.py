@@ -108,3 +108,18 @@ def test_help_is_plain_text_with_defaults(capsys) -> None:
     out = capsys.readouterr().out
     assert "``" not in out and ".venv/bin/python -m tinygrad_nn" in out
     assert "(default: 1500)" in out and "(default: 1.0)" in out
+
+
+def test_gradient_flow_example_shows_the_sigmoid_gradients_vanish(tmp_path, capsys) -> None:
+    pytest.importorskip("matplotlib")
+    example = load_example("gradient_flow")
+    (sigmoid, _), (relu, _) = example.compare().values()
+    from tinygrad_nn import viz
+
+    first, last = viz.gradient_stats(sigmoid)[0], viz.gradient_stats(sigmoid)[-2]
+    assert first.mean_abs_grad < 1e-8 * last.mean_abs_grad  # vanished
+    first, last = viz.gradient_stats(relu)[0], viz.gradient_stats(relu)[-2]
+    assert first.mean_abs_grad > 1e-3 * last.mean_abs_grad  # flows
+    example.main(["--out", str(tmp_path / "flow.png")])
+    assert "ratio" in capsys.readouterr().out
+    assert (tmp_path / "flow.png").stat().st_size > 10_000

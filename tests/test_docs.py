@@ -40,7 +40,8 @@ def test_python_blocks_run(page: Path) -> None:
 
 def test_the_built_site_loads_nothing_from_the_internet(tmp_path: Path) -> None:
     """Fonts, scripts and stylesheets all come with the site, so it works offline; page
-    links end in .html, so it also works opened from disk."""
+    links end in .html, so it also works opened from disk; every picture in a page opens
+    full size on click."""
     pytest.importorskip("mkdocs")
     import re
     import subprocess
@@ -59,4 +60,12 @@ def test_the_built_site_loads_nothing_from_the_internet(tmp_path: Path) -> None:
         html = page.read_text()
         assert not loads.search(html), (page.name, loads.search(html))
         assert 'class="mermaid"' not in html, page.name
+        content = html[html.find('<article class="md-content__inner') :]
+        for image in re.finditer(r'<img [^>]*src="([^"]+)"', content):
+            before = content[: image.start()].rstrip()
+            assert before.endswith(f'href="{image.group(1)}" title="open full size">'), (
+                page.name,
+                image.group(1),
+            )
+    assert (tmp_path / "generated" / "gradient_flow.png").stat().st_size > 10_000
     assert 'href="backprop.html"' in (tmp_path / "index.html").read_text()

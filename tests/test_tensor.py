@@ -241,6 +241,19 @@ def test_sigmoid_softmax_log_softmax_are_stable_at_plus_minus_1000() -> None:
     assert np.all(np.isfinite(x.grad.data))
 
 
+@pytest.mark.parametrize("size", [3, 5000])  # both spellings of sigmoid (small, large)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sigmoid_is_exact_at_the_extremes_and_warns_of_nothing(size: int, dtype: str) -> None:
+    x = np.resize(np.array([-1000.0, 0.0, 1000.0, -30.0, 2.5], dtype), size)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        s = tg.Tensor(x).sigmoid().data
+    assert s.dtype == dtype
+    np.testing.assert_array_equal(s[:3], [0.0, 0.5, 1.0])
+    expected = 1 / (1 + np.exp(-x[3:5].astype(np.float64)))
+    np.testing.assert_allclose(s[3:5], expected, rtol=1e-15 if dtype == "float64" else 1e-6)
+
+
 # ---------------------------------------------------------------- errors leave state unchanged
 
 

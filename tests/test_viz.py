@@ -264,3 +264,48 @@ def test_graph_command_without_dot_falls_back_to_text_forms(tmp_path, capsys, mo
     assert "dot' program is missing" in capsys.readouterr().out
     assert (tmp_path / "graph.dot").exists() and (tmp_path / "graph.mmd").exists()
     assert not (tmp_path / "graph.svg").exists()
+
+
+def test_gradient_stats_measure_the_optimizers_next_step_without_taking_it() -> None:
+    from tinygrad_nn import nn, optim
+
+    w = nn.Parameter([1.0, -3.0])
+    opt = optim.Adam([w], lr=0.1)
+    for _ in range(2):  # some state first
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    before = (w.data.copy(), {k: np.copy(v) for k, v in opt.state[w].items()})
+    opt.zero_grad()
+    (w * w).sum().backward()
+    (stat,) = viz.gradient_stats([("w", w)], opt)
+    np.testing.assert_array_equal(w.data, before[0])  # nothing changed
+    assert opt.state[w]["step"] == 2
+    np.testing.assert_array_equal(opt.state[w]["exp_avg"], before[1]["exp_avg"])
+    opt.step()  # the step it measured
+    assert stat.update_ratio == pytest.approx(
+        np.mean(np.abs(before[0] - w.data)) / np.mean(np.abs(before[0])), rel=1e-12
+    )
+    assert stat.mean_abs_grad == pytest.approx(np.mean(np.abs(2 * before[0])))
+    assert stat.name == "w" and stat.shape == (2,)
+
+
+def test_gradient_flow_plots_and_says_when_there_is_nothing_to_plot() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from tinygrad_nn import nn
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match="no parameter has a gradient"):
+        viz.gradient_flow(model)
+    model(tg.Tensor([[1.0, 2.0]])).sum().backward()
+    ax = viz.gradient_flow(model, lr=0.1, title="two layers")
+    assert ax.get_yscale() == "log" and ax.get_title() == "two layers"
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+    ]

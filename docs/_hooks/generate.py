@@ -7,6 +7,7 @@ which git ignores.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,17 @@ def svg(root: Any, name: str, **options: Any) -> None:
             '<svg xmlns="http://www.w3.org/2000/svg" width="420" height="40"><text x="4" '
             'y="24">install graphviz (the dot program) to draw this graph</text></svg>'
         )
+
+
+def _example(name: str) -> Any:
+    """An example script of examples/, imported as a module."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def generate() -> None:
@@ -55,6 +67,11 @@ def generate() -> None:
     write_loss_files(OUT, result.hand_losses, result.auto_losses)
     assert result.compiled is not None
     (OUT / "seed_compiled.py").write_text(result.compiled.source + "\n")
+    gradient_flow = _example("gradient_flow")
+    try:  # the vanishing-gradient picture (needs matplotlib, as loss.png does)
+        gradient_flow.main(["--out", str(OUT / "gradient_flow.png")])
+    except ImportError:
+        print("docs: matplotlib missing, no gradient_flow.png", file=sys.stderr)
 
     # How backprop generalises: one small graph per idea.
     x, y, z = (
@@ -164,3 +181,18 @@ def next_models(out: Path) -> None:
 
 def on_pre_build(config: Any, **kwargs: Any) -> None:
     generate()
+
+
+IMAGE = re.compile(r'(<a [^>]*>\s*)?(<img [^>]*src="([^"]+)"[^>]*>)')
+
+
+def on_page_content(html: str, **kwargs: Any) -> str:
+    """Every picture opens full size on click: each image not already inside a link is
+    wrapped in one to its own file (wide graphs are shrunk to the page's width)."""
+
+    def link(match: re.Match[str]) -> str:
+        if match.group(1):  # already a link
+            return match.group(0)
+        return f'<a class="full-size" href="{match.group(3)}" title="open full size">{match.group(2)}</a>'
+
+    return IMAGE.sub(link, html)

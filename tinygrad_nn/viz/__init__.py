@@ -3,7 +3,9 @@
 - :func:`draw_graph` — a ``graphviz.Digraph`` (inline SVG in Jupyter);
 - :func:`to_dot`, :func:`to_mermaid`, :func:`to_text` — text forms, no ``dot`` needed;
 - :func:`backward_steps`, :func:`explain` — the backward pass as data and as words;
-- :func:`animate_backward` — a self-contained HTML page with one frame per step.
+- :func:`animate_backward` — a self-contained HTML page with one frame per step;
+- :func:`gradient_flow`, :func:`gradient_stats` — each parameter's gradient size and
+  update-to-weight ratio (matplotlib): vanishing gradients, seen.
 
 Needs the ``graphviz`` Python package for drawings (``pip install 'tinygrad-nn[viz]'``)
 and the ``dot`` program (system package ``graphviz``) to render them.
@@ -19,6 +21,7 @@ Examples:
 """
 
 from tinygrad_nn.viz.animate import animate_backward
+from tinygrad_nn.viz.flow import GradientStat, gradient_flow, gradient_stats
 from tinygrad_nn.viz.graph import Graph, build_graph
 from tinygrad_nn.viz.render import (
     DotNotFound,
@@ -42,6 +45,7 @@ __all__ = [
     "BackwardStep",
     "Contribution",
     "DotNotFound",
+    "GradientStat",
     "Graph",
     "animate_backward",
     "backward_steps",
@@ -50,6 +54,8 @@ __all__ = [
     "draw_graph",
     "explain",
     "explanation",
+    "gradient_flow",
+    "gradient_stats",
     "gradients",
     "render_svg",
     "to_dot",
