@@ -44,7 +44,7 @@ def test_graph_of_a_small_expression_exactly() -> None:
         "y": "leaf",
         "mul_out": "intermediate",
         "z": "leaf",
-        "add_out": "output",
+        "f": "output",  # the caller's variable
     }
     assert {k: op.op.name for k, op in graph.ops.items()} == {"mul": "mul", "add": "add"}
     assert [(e.source, e.target, e.label) for e in graph.edges] == [
@@ -53,10 +53,10 @@ def test_graph_of_a_small_expression_exactly() -> None:
         ("mul", "mul_out", ""),
         ("mul_out", "add", "dz/dx = 1"),
         ("z", "add", "dz/dy = 1"),
-        ("add", "add_out", ""),
+        ("add", "f", ""),
     ]
     grads = {k: float(n.grad) for k, n in graph.tensors.items()}
-    assert grads == {"x": 3.0, "y": 2.0, "mul_out": 1.0, "z": 1.0, "add_out": 1.0}
+    assert grads == {"x": 3.0, "y": 2.0, "mul_out": 1.0, "z": 1.0, "f": 1.0}
     assert x.grad is None  # drawing never touches .grad
 
 
@@ -111,7 +111,7 @@ def test_backward_steps_show_fan_out_as_a_sum() -> None:
     x = tg.Tensor(3.0, requires_grad=True, name="x")
     y = x * x + x  # x feeds three places
     steps = viz.backward_steps(y)
-    assert [s.title for s in steps] == ["add_out = mul_out + x", "mul_out = x * x"]
+    assert [s.title for s in steps] == ["y = mul_out + x", "mul_out = x * x"]
     shares = [
         (c.to, float(c.share), float(c.accumulated), c.earlier)
         for s in steps
@@ -157,7 +157,7 @@ def test_rendering_svg_with_the_real_dot_program() -> None:
     _, _, _, f = named_expression()
     svg = viz.render_svg(f)
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg[:300]
-    assert "dz/dx = y" in svg and "add_out" in svg
+    assert "dz/dx = y" in svg and ">f<" in svg  # f: the variable's name
 
 
 def test_drawings_show_inline_in_jupyter() -> None:
@@ -309,3 +309,28 @@ def test_gradient_flow_plots_and_says_when_there_is_nothing_to_plot() -> None:
         "2.weight",
         "2.bias",
     ]
+
+
+def test_drawings_use_the_callers_variable_names_and_put_them_in_formulas() -> None:
+    model = tutorial.build_model(*tutorial.initial_weights(0))
+    W1, _ = model.parameters()
+    X = tg.Tensor(tutorial.X)
+    layer1 = model[1](model[0](X))
+    loss = (layer1 * layer1).sum()
+    graph = viz.build_graph(loss)
+    assert {"X", "W1", "layer1", "loss"} <= set(graph.tensors)
+    assert graph.tensors["W1"].kind == "parameter"  # named by the user, owned by a module
+    labels = {(e.source, e.label) for e in graph.edges}
+    assert ("W1", "dL/dW1 = X.T @ g") in labels  # the formula with the inputs' names
+    assert ("X", "dL/dX = g @ W1.T") in labels
+    dot = viz.to_dot(loss)
+    assert "dL/dW1 = X.T @ g" in dot and "layer1" in dot
+
+    def inside_a_function():
+        hidden = (W1 * 2.0).sum()
+        return viz.build_graph(hidden)
+
+    assert "hidden" in inside_a_function().tensors  # the calling function's locals
+    named = (W1 * 3.0).sum()
+    named.name = "total"
+    assert "total" in viz.build_graph(named).tensors  # name= comes first

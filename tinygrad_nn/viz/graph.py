@@ -21,6 +21,7 @@ import numpy as np
 from tinygrad_nn.backprop import graph_tensors
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.viz.naming import caller_names, input_names, named_formula
 
 # A leaf that requires grad is a "parameter" when a module owns it, else a "leaf" (with
 # grad): a tensor the user made to differentiate with respect to.
@@ -143,6 +144,8 @@ def build_graph(
     kept = set(tensors)
     grads = grads or {t: t.grad.data for t in tensors if t.grad is not None}
     parameter_names = _parameter_names(tensors)
+    variables = caller_names()  # the user's own names for the tensors
+    user_named: set[str] = set()  # keys the user chose: formulas may use them
     graph = Graph(root="", omitted=omitted)
     keys: dict[Tensor, str] = {}
     used: set[str] = set()
@@ -176,8 +179,8 @@ def build_graph(
             kind = "constant"
         else:
             kind = "input"
-        if t.name:
-            base = t.name
+        if t.name or id(t) in variables:
+            base = t.name or variables[id(t)]
         elif id(t) in parameter_names:
             base = parameter_names[id(t)]
         elif op is not None:
@@ -187,6 +190,8 @@ def build_graph(
         else:
             base = "input"
         keys[t] = fresh(base)
+        if base in (t.name, variables.get(id(t))):
+            user_named.add(keys[t])
         cluster: tuple[Any, ...] = op.scope if op is not None else ()
         if kind == "parameter":
             scopes = [c.scope for c in consumers.get(t, [])]
@@ -203,9 +208,12 @@ def build_graph(
             continue
         op_key = fresh(op.name)
         graph.ops[op_key] = OpNode(op_key, op, keys[t], op.scope, op.name)
-        for parent, position in zip(op.parents, op.parent_positions()):
+        positions = list(zip(op.parents, op.parent_positions()))
+        own = [(i, keys[p]) for p, i in positions if p in kept and keys[p] in user_named]
+        for parent, position in positions:
             if parent in kept:
-                graph.edges.append(Edge(keys[parent], op_key, op.derivative_for(position)))
+                label = named_formula(op.derivative_for(position), input_names(op, own))
+                graph.edges.append(Edge(keys[parent], op_key, label))
         graph.edges.append(Edge(op_key, keys[t]))
     if collapse:
         _collapse(graph, collapse)

@@ -1,0 +1,74 @@
+"""The user's own names in drawings: variables of the calling code, and formulas using them.
+
+A notebook calls its tensors ``X``, ``W1``, ``loss``; a drawing should too. With no
+``name=`` given, a tensor is named after the variable that holds it in the code that
+asked for the drawing (the notebook's globals, or the calling function's locals), then
+after its module parameter path (``fc1.weight``), then after the op that made it.
+
+Formulas on the edges are written with the op's generic input names (``dL/dy = x.T @
+g``); :func:`named_formula` puts the inputs' own short names in (``dL/dW1 = X.T @ g``).
+
+Examples:
+    >>> named_formula("dL/dy = x.T @ g", {"x": "X", "y": "W1"})
+    'dL/dW1 = X.T @ g'
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any
+
+from tinygrad_nn.tensor import Tensor
+
+SHORT = 8  # names up to this long go into formulas; longer ones would crowd the edge
+
+
+def caller_names() -> dict[int, str]:
+    """``id(tensor) -> variable name`` in the scope of the code outside ``viz`` that is
+    running now: its locals first, then its module's (or notebook's) globals. Names
+    starting with ``_`` (a notebook's ``_``, ``_3``) and names that are not identifiers
+    (a tool's hidden variables) are skipped."""
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("tinygrad_nn.viz"):
+        frame = frame.f_back
+    if frame is None:
+        return {}
+    names: dict[int, str] = {}
+    try:
+        for scope in (frame.f_locals, frame.f_globals):
+            for name, value in list(scope.items()):
+                if isinstance(value, Tensor) and name.isidentifier() and name[0] != "_":
+                    names.setdefault(id(value), name)
+    finally:
+        del frame  # a frame refers to its locals: do not keep them alive
+    return names
+
+
+def named_formula(formula: str, names: dict[str, str]) -> str:
+    """``formula`` with each generic input name (a whole word: ``x``, ``y``) replaced by
+    its name in ``names``, where that name is a short identifier that does not already
+    mean something else in the formula (``g``, the upstream gradient)."""
+    words = set(re.findall(r"[A-Za-z_]\w*", formula)) - set(names)
+    usable = {
+        k: v
+        for k, v in names.items()
+        if v.isidentifier() and len(v) <= SHORT and v not in words and "d" + v not in words
+    }
+    if not usable:
+        return formula
+    head, equals, body = formula.partition(" = ")
+    head = re.sub(r"/d(\w+)", lambda m: "/d" + usable.get(m.group(1), m.group(1)), head)
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, usable)) + r")\b")
+    return head + equals + pattern.sub(lambda m: usable[m.group(1)], body)
+
+
+def input_names(op: Any, parents: list[tuple[int, str]]) -> dict[str, str]:
+    """The op's formula names (``x``, ``y``) -> the display names of its inputs, given
+    as (position, name) pairs. A tensor feeding several inputs (``x * x``) keeps the
+    generic names: ``dz/dx = x`` for both would not say which input is which."""
+    shown = [name for _, name in parents]
+    return {op.input_name(i): name for i, name in parents if shown.count(name) == 1}
+
+
+__all__ = ["caller_names", "input_names", "named_formula"]
