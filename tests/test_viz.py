@@ -144,12 +144,56 @@ def test_explain_reconstructs_the_seeds_hand_derived_steps() -> None:
     assert len(differences) == 2 and max(differences) < 1e-12
 
 
-def test_a_freed_graph_cannot_be_drawn() -> None:
-    x = tg.Tensor(1.0, requires_grad=True)
-    y = x * 2
-    y.backward()
-    with pytest.raises(ValueError, match="retain_graph=True"):
-        viz.to_text(y)
+def train_then_keep_the_last_graph(retain: bool):
+    """The notebook order: train a few steps, then draw the last step's loss."""
+    model = tutorial.build_model(*tutorial.initial_weights(0))
+    optimizer = tg.optim.SGD(model.parameters(), lr=1.0)
+    X = tg.Tensor(tutorial.X)
+    for _ in range(3):
+        optimizer.zero_grad()
+        layer1 = model[1](model[0](X))
+        loss = nn.SSE()(model[3](model[2](layer1)), tutorial.y)
+        loss.backward(retain_graph=retain)
+        optimizer.step()
+    return model, X, layer1, loss
+
+
+def drawn(model, X, layer1, loss):
+    """The graph and steps of ``loss``, drawn from a scope with the same names each time."""
+    W1, W2 = model.parameters()  # noqa: RUF059 (the drawing reads these names)
+    return viz.build_graph(loss), viz.backward_steps(loss), viz.to_text(loss)
+
+
+def test_drawings_work_after_backward_freed_the_graph() -> None:
+    model, X, layer1, loss = train_then_keep_the_last_graph(retain=False)
+    graph, freed_steps, text = drawn(model, X, layer1, loss)
+    assert "matmul_out = matmul(X, W1)  shape (4, 4)  value freed by backward()" in text
+    assert "layer1 = sigmoid(matmul_out)  shape (4, 4)  value min" in text  # held: alive
+    W1 = model[0].weight
+    np.testing.assert_array_equal(graph.tensors["W1"].grad, W1.grad.data)  # leaves' .grad
+    assert graph.tensors["matmul_out"].tensor.data is None
+    # the same structure, steps and formulas as a graph drawn before it was freed
+    kept_graph, kept_steps, _ = drawn(*train_then_keep_the_last_graph(retain=True))
+    assert sorted(graph.tensors) == sorted(kept_graph.tensors)
+    assert sorted((e.source, e.target, e.label) for e in graph.edges) == sorted(
+        (e.source, e.target, e.label) for e in kept_graph.edges
+    )
+    assert [s.title for s in freed_steps] == [s.title for s in kept_steps]
+    assert [[c.to for c in s.contributions] for s in freed_steps] == [
+        [c.to for c in s.contributions] for s in kept_steps
+    ]
+    explained = viz.explanation(loss)
+    assert "backward() has freed this graph" in explained and "final   dL/dW1 = " in explained
+    assert "digraph" in viz.to_dot(loss) and "freed by backward()" in viz.to_mermaid(loss)
+    with pytest.raises(RuntimeError, match="a second time"):
+        loss.backward()  # drawing does not bring the saved arrays back
+
+
+def test_the_step_through_page_works_after_backward(tmp_path) -> None:
+    require("dot")
+    _, _, _, loss = train_then_keep_the_last_graph(retain=False)
+    page = viz.animate_backward(loss, tmp_path / "page.html").read_text()
+    assert page.count('class="frame"') == 5 and "freed by backward()" in page
 
 
 def test_rendering_svg_with_the_real_dot_program() -> None:

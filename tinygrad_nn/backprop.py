@@ -180,7 +180,7 @@ def run_backward(
                 if op is not None:
                     _chain_rule_step(op, node, g, pending, interpreter, observer)
             if op is not None and not retain_graph:
-                op.parents = op.saved = None
+                op.release(node)  # keeps only what drawing the graph needs: no arrays
     return results
 
 

@@ -48,6 +48,7 @@ class Op:
     After :func:`tinygrad_nn.apply` records an op, it holds:
 
     - ``parents``: the input Tensors (``None`` once backward freed the graph);
+    - ``kept``: once freed, what a drawing still needs (see :meth:`release`);
     - ``constants``: ``(position, value)`` for each input given as a Python number
       (``x * 2.0``): a parameter of the op, not a node of the graph;
     - ``saved``: the inputs' arrays (numbers in place) and the output's, for backward;
@@ -64,6 +65,7 @@ class Op:
     parents: tuple[Tensor, ...] | None = None
     constants: tuple[tuple[int, Any], ...] = ()
     saved: tuple[Any, ...] | None = None
+    kept: tuple[Any, ...] | None = None
     scope: tuple[Any, ...] = ()
     made_at: str = "(not recorded: made outside detect_anomaly)"
 
@@ -115,7 +117,8 @@ class Op:
     def parent_positions(self) -> list[int]:
         """The position among all inputs of each parent (constants take the others)."""
         taken = {position for position, _ in self.constants}
-        count = len(self.parents or ()) + len(taken)
+        parents = self.parents if self.parents is not None else (self.kept or ((),))[0]
+        count = len(parents) + len(taken)
         return [i for i in range(count) if i not in taken]
 
     @property
@@ -139,6 +142,16 @@ class Op:
         for position, _ in self.constants:
             needs.insert(position, False)  # a constant wants no gradient
         return tuple(needs)
+
+    def release(self, output: Tensor) -> None:
+        """Free this node after backward: its saved arrays and its links to the input
+        tensors go, so intermediate values can be freed. What a drawing needs stays in
+        ``kept``: each input (a leaf as itself, a computed value as the op that made it)
+        and the output's name, shape, dtype and creation number — no array."""
+        parents = self.parents or ()
+        self.parents = self.saved = None
+        inputs = tuple([p if p._ctx is None else p._ctx for p in parents])
+        self.kept = (inputs, output.name, output.data.shape, output.data.dtype, output._seq)
 
     @property
     def freed(self) -> bool:

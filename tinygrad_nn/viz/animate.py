@@ -19,7 +19,8 @@ import numpy as np
 
 from tinygrad_nn.files import write_atomic
 from tinygrad_nn.tensor import Tensor
-from tinygrad_nn.viz.graph import build_graph, summary
+from tinygrad_nn.viz.graph import build_graph
+from tinygrad_nn.viz.graph import known as text_of
 from tinygrad_nn.viz.render import draw
 from tinygrad_nn.viz.steps import backward_steps
 
@@ -149,7 +150,7 @@ def animate_backward(
         )
     by_name = {key: node.tensor for key, node in graph.tensors.items()}
     made_by = {op.output: key for key, op in graph.ops.items()}
-    known: dict[Any, np.ndarray] = {root: np.ones(root.shape, root.dtype)}
+    known: dict[Any, np.ndarray | None] = {root: np.ones(root.shape, root.dtype)}
     frames, captions = [], []
     for step in steps:
         for c in step.contributions:
@@ -164,13 +165,13 @@ def animate_backward(
         svg = svg[svg.index("<svg") :]  # drop the XML prologue: the SVG is inline
         frames.append(f'<div class="frame" id="frame{step.index}">{svg}</div>')
         lines = [f"step {step.index}: {step.title}   [{step.op.definition}]"]
-        lines.append(f"  upstream g = dL/d{step.node} = {summary(step.upstream, max_elements)}")
+        lines.append(f"  upstream g = dL/d{step.node} = {text_of(step.upstream, max_elements)}")
         for c in step.contributions:
-            lines.append(f"  to {c.to}: {c.formula};  share = {summary(c.share, max_elements)}")
+            lines.append(f"  to {c.to}: {c.formula};  share = {text_of(c.share, max_elements)}")
             if c.earlier:
                 lines.append(
                     f"    (added to {c.earlier} earlier share(s): "
-                    f"{summary(c.accumulated, max_elements)})"
+                    f"{text_of(c.accumulated, max_elements)})"
                 )
         captions.append("\n".join(lines))
     page = PAGE.format(

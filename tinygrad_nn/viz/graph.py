@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_tensors
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
-from tinygrad_nn.viz.naming import caller_names, input_names, named_formula
+from tinygrad_nn.viz.freed import freed_inputs, graph_values, inputs_of
+from tinygrad_nn.viz.naming import caller_tensors, input_names, named_formula
 
 # A leaf that requires grad is a "parameter" when a module owns it, else a "leaf" (with
 # grad): a tensor the user made to differentiate with respect to.
@@ -82,18 +82,18 @@ def module_title(module: Any) -> str:
     return type(module).__name__
 
 
-def collect(root: Tensor, max_nodes: int | None = None) -> tuple[list[Tensor], int]:
-    """All tensors that lead to ``root`` (constants too), in creation order.
+def collect(
+    root: Tensor, max_nodes: int | None = None, alive: dict[int, Tensor] | None = None
+) -> tuple[list[Any], int]:
+    """All values that lead to ``root`` (constants too), in creation order.
 
-    With ``max_nodes``, only the most recently made tensors are kept (those nearest the
-    output in a long chain); the number left out is returned as well.
+    After backward() freed the graph, computed values are :class:`FreedValue` stand-ins
+    (shape and dtype, no array), except those in ``alive`` (``id(op) -> the tensor it
+    made``, e.g. held by the caller's variables). With ``max_nodes``, only the most
+    recently made values are kept (those nearest the output in a long chain); the
+    number left out is returned as well.
     """
-    if root._ctx is not None and root._ctx.freed:
-        raise ValueError(
-            "this graph was freed by backward(); draw it before calling backward, or call "
-            "backward(retain_graph=True)"
-        )
-    ordered = graph_tensors(root)
+    ordered = graph_values(root, alive or {})
     if max_nodes is not None and len(ordered) > max_nodes:
         return ordered[-max_nodes:], len(ordered) - max_nodes
     return ordered, 0
@@ -140,11 +140,14 @@ def build_graph(
         >>> sorted(build_graph(x.sum()).tensors)
         ['sum_out', 'x']
     """
-    tensors, omitted = collect(root, max_nodes)
+    held = caller_tensors()  # the caller's variables: the user's own names for tensors
+    variables = {id(t): name for name, t in reversed(held.items())}  # first name wins
+    alive = {id(t._ctx): t for t in held.values() if t._ctx is not None}
+    tensors, omitted = collect(root, max_nodes, alive)
     kept = set(tensors)
+    value_of = freed_inputs(tensors)
     grads = grads or {t: t.grad.data for t in tensors if t.grad is not None}
     parameter_names = _parameter_names(tensors)
-    variables = caller_names()  # the user's own names for the tensors
     user_named: set[str] = set()  # keys the user chose: formulas may use them
     graph = Graph(root="", omitted=omitted)
     keys: dict[Tensor, str] = {}
@@ -161,10 +164,10 @@ def build_graph(
         used.add(key)
         return key
 
-    consumers: dict[Tensor, list[Op]] = {}
+    consumers: dict[Any, list[Op]] = {}
     for t in tensors:
-        if t._ctx is not None and t._ctx.parents is not None:
-            for parent in t._ctx.parents:
+        if t._ctx is not None:
+            for parent in inputs_of(t._ctx, value_of):
                 consumers.setdefault(parent, []).append(t._ctx)
 
     for t in tensors:
@@ -204,11 +207,11 @@ def build_graph(
 
     for t in tensors:
         op = t._ctx
-        if op is None or op.parents is None:
+        if op is None:
             continue
         op_key = fresh(op.name)
         graph.ops[op_key] = OpNode(op_key, op, keys[t], op.scope, op.name)
-        positions = list(zip(op.parents, op.parent_positions()))
+        positions = list(zip(inputs_of(op, value_of), op.parent_positions()))
         own = [(i, keys[p]) for p, i in positions if p in kept and keys[p] in user_named]
         for parent, position in positions:
             if parent in kept:
@@ -278,6 +281,19 @@ def _collapse(graph: Graph, which: bool | tuple[type, ...]) -> None:
         group = group_of(node.cluster) if node.kind == "parameter" else None
         if group is not None:
             node.cluster = group[:-1]
+
+
+FREED = "freed by backward()"  # the value text of a value whose array backward freed
+
+
+def value_text(t: Any, max_elements: int) -> str:
+    """A node's value as drawn: its summary, or that backward freed it."""
+    return known(t.data, max_elements)
+
+
+def known(values: np.ndarray | None, max_elements: int) -> str:
+    """:func:`summary` of a value that may be gone (None: freed by backward)."""
+    return FREED if values is None else summary(values, max_elements)
 
 
 def summary(values: np.ndarray | None, max_elements: int) -> str:

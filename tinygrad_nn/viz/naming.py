@@ -24,24 +24,32 @@ from tinygrad_nn.tensor import Tensor
 SHORT = 8  # names up to this long go into formulas; longer ones would crowd the edge
 
 
-def caller_names() -> dict[int, str]:
-    """``id(tensor) -> variable name`` in the scope of the code outside ``viz`` that is
-    running now: its locals first, then its module's (or notebook's) globals. Names
-    starting with ``_`` (a notebook's ``_``, ``_3``) and names that are not identifiers
-    (a tool's hidden variables) are skipped."""
+def caller_tensors() -> dict[str, Tensor]:
+    """The tensors held by variables of the code outside ``viz`` that is running now,
+    by name: its locals first, then its module's (or notebook's) globals. Names starting
+    with ``_`` (a notebook's ``_``, ``_3``) and names that are not identifiers (a tool's
+    hidden variables) are skipped."""
     frame = inspect.currentframe()
     while frame is not None and frame.f_globals.get("__name__", "").startswith("tinygrad_nn.viz"):
         frame = frame.f_back
     if frame is None:
         return {}
-    names: dict[int, str] = {}
+    found: dict[str, Tensor] = {}
     try:
         for scope in (frame.f_locals, frame.f_globals):
             for name, value in list(scope.items()):
                 if isinstance(value, Tensor) and name.isidentifier() and name[0] != "_":
-                    names.setdefault(id(value), name)
+                    found.setdefault(name, value)
     finally:
         del frame  # a frame refers to its locals: do not keep them alive
+    return found
+
+
+def caller_names() -> dict[int, str]:
+    """``id(tensor) -> variable name`` for :func:`caller_tensors` (the first name wins)."""
+    names: dict[int, str] = {}
+    for name, t in caller_tensors().items():
+        names.setdefault(id(t), name)
     return names
 
 
@@ -71,4 +79,4 @@ def input_names(op: Any, parents: list[tuple[int, str]]) -> dict[str, str]:
     return {op.input_name(i): name for i, name in parents if shown.count(name) == 1}
 
 
-__all__ = ["caller_names", "input_names", "named_formula"]
+__all__ = ["caller_names", "caller_tensors", "input_names", "named_formula"]

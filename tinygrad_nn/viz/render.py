@@ -25,6 +25,7 @@ from tinygrad_nn.viz.graph import (
     build_graph,
     module_title,
     summary,
+    value_text,
 )
 from tinygrad_nn.viz.steps import gradients
 
@@ -101,7 +102,7 @@ def tensor_lines(
     if node.kind != "constant":
         lines.append(f"{t.shape} {t.dtype}")
         if show_data:
-            lines.append("value " + summary(t.data, max_elements))
+            lines.append("value " + value_text(t, max_elements))
     if show_grad and node.grad is not None:
         lines.append("grad " + summary(node.grad, max_elements))
     return lines
@@ -337,7 +338,7 @@ def to_text(
             parts.append(f"{key}   {KIND_LABELS.get(node.kind, node.kind)}")
         parts.append(f"shape {t.shape}")
         if show_data:
-            parts.append("value " + summary(t.data, max_elements))
+            parts.append("value " + value_text(t, max_elements))
         if show_grad and node.grad is not None:
             parts.append("grad " + summary(node.grad, max_elements))
         return "  ".join(parts)

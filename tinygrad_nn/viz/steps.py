@@ -28,7 +28,7 @@ from tinygrad_nn.compile import generate
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
-from tinygrad_nn.viz.graph import Graph, build_graph, summary
+from tinygrad_nn.viz.graph import Graph, build_graph, known
 
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
 
@@ -39,9 +39,10 @@ class Contribution:
 
     to: str  # the input's name in the graph
     formula: str  # the local derivative for this input, e.g. "dz/dx = y"
-    local: np.ndarray  # the rule applied to an upstream gradient of ones
-    share: np.ndarray  # the gradient this step sends (summed back to the input's shape)
-    accumulated: np.ndarray  # the input's gradient so far, this share included
+    # The numbers (None where backward() had already freed the graph):
+    local: np.ndarray | None  # the rule applied to an upstream gradient of ones
+    share: np.ndarray | None  # the gradient this step sends (summed to the input's shape)
+    accumulated: np.ndarray | None  # the input's gradient so far, this share included
     earlier: int  # how many shares the input had received before this one
 
 
@@ -53,7 +54,7 @@ class BackwardStep:
     node: str  # the name of the tensor the op made
     op: Op
     title: str  # e.g. "layer1 = sigmoid(matmul_out)"
-    upstream: np.ndarray  # dL/d(node), complete when this step runs
+    upstream: np.ndarray | None  # dL/d(node), complete when this step runs (None: freed)
     inputs: list[str] = field(default_factory=list)  # the names of the op's inputs
     contributions: list[Contribution] = field(default_factory=list)
 
@@ -61,7 +62,10 @@ class BackwardStep:
 def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardStep]:
     """Run backward from a one-element ``root`` and record every step, in order.
 
-    The graph is kept (as with ``retain_graph=True``) and no ``.grad`` changes.
+    The graph is kept (as with ``retain_graph=True``) and no ``.grad`` changes. If
+    backward() already freed the graph, the steps show its structure and formulas, and
+    each leaf's final gradient (its ``.grad``) at its last share; the other numbers are
+    None.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -70,6 +74,8 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
         ['exp_out = exp(x)']
     """
     graph = graph or build_graph(root, max_nodes=None)
+    if root._ctx is not None and root._ctx.freed:
+        return _freed_steps(graph)
     names = {node.tensor: key for key, node in graph.tensors.items()}
     received: dict[Tensor, int] = {}
     steps: list[BackwardStep] = []
@@ -79,14 +85,9 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
         assert op is not None and op.parents is not None
         local_values = op.backward(numpy_xp, np.ones_like(np.asarray(g)), *op.saved or ())
         positions = op.parent_positions()  # each parent's place among all the op's inputs
-        inputs = list(op.with_constants(names.get(p, "?") for p in op.parents))
-        inputs = [name if isinstance(name, str) else f"{name!r}" for name in inputs]
+        inputs = _input_names(op, [names.get(p, "?") for p in op.parents])
         name = names.get(node, "?")
-        if op.name in INFIX and len(inputs) == 2:
-            title = f"{name} = {inputs[0]} {INFIX[op.name]} {inputs[1]}"
-        else:
-            title = f"{name} = {op.name}({', '.join(inputs)})"
-        step = BackwardStep(len(steps) + 1, name, op, title, np.array(g), inputs)
+        step = BackwardStep(len(steps) + 1, name, op, _title(op, name, inputs), np.array(g), inputs)
         for parent_index, parent, share, accumulated in sent:
             position = positions[parent_index]
             local = local_values[position]
@@ -105,6 +106,58 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
 
     seed = np.ones(root.shape, root.dtype)
     run_backward([root], [seed], SAVED_ARRAYS.for_graph(root), retain_graph=True, observer=observe)
+    return steps
+
+
+def _input_names(op: Op, parents: list[str]) -> list[str]:
+    """The op's inputs by name, its number constants in their places."""
+    return [n if isinstance(n, str) else f"{n!r}" for n in op.with_constants(parents)]
+
+
+def _title(op: Op, name: str, inputs: list[str]) -> str:
+    """``name = x * y`` for an infix op, else ``name = op(inputs)``."""
+    if op.name in INFIX and len(inputs) == 2:
+        return f"{name} = {inputs[0]} {INFIX[op.name]} {inputs[1]}"
+    return f"{name} = {op.name}({', '.join(inputs)})"
+
+
+def _freed_steps(graph: Graph) -> list[BackwardStep]:
+    """The steps of a graph that backward() freed: structure and formulas, no numbers
+    but each leaf's final gradient (its ``.grad``), shown at its last share."""
+    made = sorted(
+        (op for op in graph.ops.values() if op.op is not None),
+        key=lambda op: -graph.tensors[op.output].tensor._seq,  # outputs last made first
+    )
+    inputs_of: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        if edge.target in graph.ops:
+            inputs_of.setdefault(edge.target, []).append(edge.source)
+    uses: dict[str, int] = {}
+    for sources in inputs_of.values():
+        for source in sources:
+            uses[source] = uses.get(source, 0) + 1
+    received: dict[str, int] = {}
+    steps: list[BackwardStep] = []
+    for node in made:
+        op = node.op
+        assert op is not None
+        inputs = _input_names(op, inputs_of.get(node.key, []))
+        step = BackwardStep(
+            len(steps) + 1, node.output, op, _title(op, node.output, inputs), None, inputs
+        )
+        positions = op.parent_positions()
+        if node.output == graph.root:  # dL/dL = 1 needs no saved value
+            step.upstream = np.ones(graph.tensors[graph.root].tensor.shape)
+        for index, source in enumerate(inputs_of.get(node.key, [])):
+            if not graph.tensors[source].tensor.requires_grad:
+                continue  # as backward: no share for a value that wants no gradient
+            earlier = received.get(source, 0)
+            received[source] = earlier + 1
+            grad = graph.tensors[source].tensor.grad
+            final = grad.data if grad is not None and received[source] == uses[source] else None
+            formula = op.derivative_for(positions[index])
+            step.contributions.append(Contribution(source, formula, None, None, final, earlier))
+        steps.append(step)
     return steps
 
 
@@ -160,14 +213,20 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     """
     graph = build_graph(root, max_nodes=None)
     steps = backward_steps(root, graph)
-    show = lambda values: summary(values, max_elements)  # noqa: E731
+    show = lambda values: known(values, max_elements)  # noqa: E731
+    freed = root._ctx is not None and root._ctx.freed
     lines = [
         f"Backward pass of {graph.root}, one op at a time, from the output back to the inputs.",
         "Chain rule: each input's gradient = the upstream gradient g = dL/dz times the op's",
         "local derivative dz/dx, summed over every place the input was used.",
-        "",
-        f"dL/d{graph.root} = 1   (the output itself)",
     ]
+    if freed:
+        lines += [
+            "backward() has freed this graph: shown are its steps and formulas and each",
+            "leaf's final gradient; to see every value, draw or explain it before calling",
+            "backward(), or call backward(retain_graph=True).",
+        ]
+    lines += ["", f"dL/d{graph.root} = 1   (the output itself)"]
     shown = steps if max_steps is None else steps[:max_steps]
     for step in shown:
         lines.append("")
@@ -181,6 +240,10 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
                     f"      {c.to} is used {c.earlier + 1} times: accumulated dL/d{c.to} = "
                     f"{show(c.accumulated)}"
                 )
+            elif freed and c.accumulated is not None:
+                lines.append(f"      final   dL/d{c.to} = {show(c.accumulated)}   (its .grad)")
+    if freed:
+        return "\n".join(lines)
     if len(shown) < len(steps):
         lines += ["", f"({len(steps) - len(shown):,} more steps not shown: pass max_steps=None)"]
         return "\n".join(lines)
