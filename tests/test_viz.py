@@ -378,3 +378,36 @@ def test_drawings_use_the_callers_variable_names_and_put_them_in_formulas() -> N
     named = (W1 * 3.0).sum()
     named.name = "total"
     assert "total" in viz.build_graph(named).tensors  # name= comes first
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["one block 12 times", "12 blocks"])
+def test_repeated_blocks_fold_into_one_box(shared: bool) -> None:
+    tg.manual_seed(0)
+    if shared:  # [block] * 12 repeats the same module: twelve calls of it
+        blocks = [nn.Sequential(nn.Linear(4, 4), nn.Tanh())] * 12
+    else:
+        blocks = [nn.Sequential(nn.Linear(4, 4), nn.Tanh()) for _ in range(12)]
+    model = nn.Sequential(*blocks)
+    X = tg.Tensor(np.ones((2, 4)))
+    loss = model(X).sum()
+    graph = viz.build_graph(loss, collapse=True)
+    assert len(graph.tensors) + len(graph.ops) <= 15
+    assert sorted(op.title for op in graph.ops.values()) == ["Sequential ×12", "sum"]
+    fold = next(key for key, op in graph.ops.items() if op.title == "Sequential ×12")
+    # a straight spine: X -> box -> its result -> sum -> loss
+    assert [(e.source, e.target) for e in graph.edges] == [
+        ("X", fold),
+        (fold, "tanh_out_12"),
+        ("tanh_out_12", "sum"),
+        ("sum", "loss"),
+    ]
+    assert "Sequential ×12" in viz.to_dot(loss, collapse=True)
+    unfolded = viz.build_graph(loss)
+    assert len(unfolded.tensors) + len(unfolded.ops) > 60
+
+
+def test_different_neighbours_do_not_fold() -> None:
+    model = tutorial.build_model(*tutorial.initial_weights(0))  # Linear, Sigmoid, Linear...
+    loss = nn.SSE()(model(tg.Tensor(tutorial.X)), tutorial.y)
+    titles = sorted(op.title for op in viz.build_graph(loss, collapse=True).ops.values())
+    assert titles == ["Linear(3->4)", "Linear(4->1)", "SSE", "Sigmoid", "Sigmoid"]

@@ -2,8 +2,10 @@
 
 Three pieces of per-thread state that higher layers set and the engine reads:
 
-- ``scope``: the ``nn.Module`` calls in progress, outermost first. ``Module.__call__``
-  pushes itself; every op recorded meanwhile remembers the scope, so drawings can group
+- ``scope``: the ``nn.Module`` calls in progress, outermost first, as ``(module, call
+  number)`` pairs: a module called twice (a block repeated in a ``Sequential``) makes
+  two calls. ``Module.__call__`` pushes its call (numbered by :data:`calls`); every op
+  recorded meanwhile remembers the scope, so drawings can group
   ops into one box per module call.
 - ``tracing``: true while :func:`tinygrad_nn.compile` runs a function once to trace it.
   Reading a tensor's value then (``.item()``, ``bool(t)``) raises ``TracingError``.
@@ -38,6 +40,7 @@ class RecordingState(threading.local):
 
 state = RecordingState()
 creation = itertools.count()  # tensors' creation numbers (see the module docs)
+calls = itertools.count()  # module calls' numbers
 
 
 def note(event: tuple[Any, ...]) -> bool:

@@ -27,7 +27,7 @@ import numpy as np
 
 from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name, is_floating
 from tinygrad_nn.namespace.array_api import is_array, is_library, like, to_numpy
-from tinygrad_nn.recording import note
+from tinygrad_nn.recording import calls, note
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
 
@@ -107,7 +107,7 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         outer = recording.scope
-        recording.scope = (*outer, self)  # ops made now remember this call (for drawing)
+        recording.scope = (*outer, (self, next(calls)))  # ops made now remember the call
         try:
             return self.forward(*args, **kwargs)
         finally:

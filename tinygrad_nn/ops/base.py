@@ -52,7 +52,8 @@ class Op:
     - ``constants``: ``(position, value)`` for each input given as a Python number
       (``x * 2.0``): a parameter of the op, not a node of the graph;
     - ``saved``: the inputs' arrays (numbers in place) and the output's, for backward;
-    - ``scope``: the ``nn.Module`` calls it was made in (drawn as clusters);
+    - ``scope``: the ``nn.Module`` calls it was made in, ``(module, call number)``
+      pairs (drawn as clusters);
     - ``made_at``: in anomaly mode, the line of the user's code that made it.
     """
 

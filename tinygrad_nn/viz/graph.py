@@ -13,73 +13,21 @@ Examples:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.viz.collapse import collapse_calls, fold_repeats
 from tinygrad_nn.viz.freed import freed_inputs, graph_values, inputs_of
 from tinygrad_nn.viz.naming import caller_tensors, input_names, named_formula
-
-# A leaf that requires grad is a "parameter" when a module owns it, else a "leaf" (with
-# grad): a tensor the user made to differentiate with respect to.
-KINDS = ("parameter", "leaf", "input", "constant", "intermediate", "output")
-KIND_LABELS = {"leaf": "leaf with grad"}  # how a kind is written in legends and text
-
-
-@dataclass
-class TensorNode:
-    key: str  # unique, also the title shown: the tensor's name, or one made up
-    tensor: Tensor
-    kind: str  # one of KINDS
-    grad: np.ndarray | None = None
-    cluster: tuple[Any, ...] = ()  # the module calls it belongs to, outermost first
-
-
-@dataclass
-class OpNode:
-    key: str
-    op: Op | None  # None for a collapsed module's box
-    output: str
-    cluster: tuple[Any, ...] = ()
-    title: str = ""
-
-
-@dataclass
-class Edge:
-    source: str
-    target: str
-    label: str = ""
-
-
-@dataclass
-class Graph:
-    """What :func:`build_graph` returns."""
-
-    root: str
-    tensors: dict[str, TensorNode] = field(default_factory=dict)
-    ops: dict[str, OpNode] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
-    omitted: int = 0  # tensors left out to keep a huge graph drawable
-
-    def clusters(self) -> list[tuple[Any, ...]]:
-        """Every module-call path that holds a node, parents before children."""
-        paths: set[tuple[Any, ...]] = set()
-        clusters = [n.cluster for n in self.tensors.values()]
-        clusters += [n.cluster for n in self.ops.values()]
-        for cluster in clusters:
-            for depth in range(1, len(cluster) + 1):
-                paths.add(cluster[:depth])
-        return sorted(paths, key=len)
-
-
-def module_title(module: Any) -> str:
-    """``Linear(3->4)`` for a Linear layer, else the module's class name."""
-    if hasattr(module, "in_features") and hasattr(module, "out_features"):
-        return f"{type(module).__name__}({module.in_features}->{module.out_features})"
-    return type(module).__name__
+from tinygrad_nn.viz.nodes import (
+    Edge,
+    Graph,
+    OpNode,
+    TensorNode,
+)
 
 
 def collect(
@@ -105,7 +53,7 @@ def _parameter_names(tensors: list[Tensor]) -> dict[int, str]:
     for t in tensors:
         op = t._ctx
         if op is not None and op.scope:  # dotted paths from the outermost module: "0.weight"
-            for name, parameter in op.scope[0].named_parameters():
+            for name, parameter in op.scope[0][0].named_parameters():
                 names.setdefault(id(parameter), name)
     return names
 
@@ -113,7 +61,7 @@ def _parameter_names(tensors: list[Tensor]) -> dict[int, str]:
 def _owner(parameter: Tensor, scope: tuple[Any, ...]) -> tuple[Any, ...]:
     """The part of ``scope`` down to the module that owns ``parameter``."""
     for depth in range(len(scope), 0, -1):
-        if any(p is parameter for p in scope[depth - 1]._parameters.values()):
+        if any(p is parameter for p in scope[depth - 1][0]._parameters.values()):
             return scope[:depth]
     return ()
 
@@ -219,68 +167,10 @@ def build_graph(
                 graph.edges.append(Edge(keys[parent], op_key, label))
         graph.edges.append(Edge(op_key, keys[t]))
     if collapse:
-        _collapse(graph, collapse)
+        collapse_calls(graph, collapse)
+        if collapse is True:
+            fold_repeats(graph)
     return graph
-
-
-def _collapse(graph: Graph, which: bool | tuple[type, ...]) -> None:
-    """Replace each chosen module call's ops and inner values by one box."""
-
-    def group_of(cluster: tuple[Any, ...]) -> tuple[Any, ...] | None:
-        for depth in range(len(cluster), 0, -1):
-            module = cluster[depth - 1]
-            innermost = depth == len(cluster)
-            if (which is True and innermost) or (
-                isinstance(which, tuple) and isinstance(module, which)
-            ):
-                return cluster[:depth]
-        return None
-
-    groups = {key: group_of(op.cluster) for key, op in graph.ops.items()}
-    consumers: dict[str, set[Any]] = {}
-    for edge in graph.edges:
-        if edge.target in graph.ops:
-            consumers.setdefault(edge.source, set()).add(groups[edge.target])
-    hidden: set[str] = set()  # values made and used only inside one collapsed call
-    for key, op in graph.ops.items():
-        group = groups[key]
-        if group is None:
-            continue
-        if op.output != graph.root and consumers.get(op.output, set()) <= {group}:
-            hidden.add(op.output)
-        else:
-            graph.tensors[op.output].cluster = group[:-1]
-    boxes: dict[tuple[Any, ...], str] = {}
-
-    def box(group: tuple[Any, ...]) -> str:
-        if group not in boxes:
-            boxes[group] = key = f"box{len(boxes) + 1}"
-            graph.ops[key] = OpNode(key, None, "", group[:-1], module_title(group[-1]))
-        return boxes[group]
-
-    edges: list[Edge] = []
-    seen: set[tuple[str, str, str]] = set()
-    for edge in graph.edges:
-        if edge.source in hidden or edge.target in hidden:
-            continue
-        source_group, target_group = groups.get(edge.source), groups.get(edge.target)
-        if source_group is not None:  # out of a collapsed call
-            edge = Edge(box(source_group), edge.target)
-        elif target_group is not None:  # into a collapsed call
-            edge = Edge(edge.source, box(target_group))
-        if (edge.source, edge.target, edge.label) not in seen:
-            seen.add((edge.source, edge.target, edge.label))
-            edges.append(edge)
-    graph.edges = edges
-    for key, group in groups.items():
-        if group is not None:
-            del graph.ops[key]
-    for key in hidden:
-        del graph.tensors[key]
-    for node in graph.tensors.values():
-        group = group_of(node.cluster) if node.kind == "parameter" else None
-        if group is not None:
-            node.cluster = group[:-1]
 
 
 FREED = "freed by backward()"  # the value text of a value whose array backward freed

@@ -17,16 +17,8 @@ import shutil
 from typing import Any
 
 from tinygrad_nn.tensor import Tensor
-from tinygrad_nn.viz.graph import (
-    KIND_LABELS,
-    KINDS,
-    Graph,
-    TensorNode,
-    build_graph,
-    module_title,
-    summary,
-    value_text,
-)
+from tinygrad_nn.viz.graph import build_graph, summary, value_text
+from tinygrad_nn.viz.nodes import KIND_LABELS, KINDS, Graph, TensorNode, module_title
 from tinygrad_nn.viz.steps import gradients
 
 INSTALL_HELP = (

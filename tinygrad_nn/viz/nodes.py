@@ -1,0 +1,80 @@
+"""The parts of a drawn graph: tensor nodes, op nodes, labelled edges, module-call clusters.
+
+:func:`tinygrad_nn.viz.build_graph` fills a :class:`Graph` with them; every drawing (graphviz,
+Mermaid, text) is rendered from that one description.
+
+Examples:
+    >>> Edge("x", "mul", "dz/dx = y").label
+    'dz/dx = y'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.ops import Op
+
+# A leaf that requires grad is a "parameter" when a module owns it, else a "leaf" (with
+# grad): a tensor the user made to differentiate with respect to.
+KINDS = ("parameter", "leaf", "input", "constant", "intermediate", "output")
+KIND_LABELS = {"leaf": "leaf with grad"}  # how a kind is written in legends and text
+
+
+@dataclass
+class TensorNode:
+    key: str  # unique, also the title shown: the tensor's name, or one made up
+    tensor: Any  # a Tensor, or a FreedValue standing in for one backward freed
+    kind: str  # one of KINDS
+    grad: np.ndarray | None = None
+    cluster: tuple[Any, ...] = ()  # the module calls it belongs to, outermost first
+
+
+@dataclass
+class OpNode:
+    key: str
+    op: Op | None  # None for a collapsed module's box
+    output: str
+    cluster: tuple[Any, ...] = ()
+    title: str = ""
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    label: str = ""
+
+
+@dataclass
+class Graph:
+    """What :func:`build_graph` returns."""
+
+    root: str
+    tensors: dict[str, TensorNode] = field(default_factory=dict)
+    ops: dict[str, OpNode] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    omitted: int = 0  # tensors left out to keep a huge graph drawable
+
+    def clusters(self) -> list[tuple[Any, ...]]:
+        """Every module-call path that holds a node, parents before children."""
+        paths: set[tuple[Any, ...]] = set()
+        clusters = [n.cluster for n in self.tensors.values()]
+        clusters += [n.cluster for n in self.ops.values()]
+        for cluster in clusters:
+            for depth in range(1, len(cluster) + 1):
+                paths.add(cluster[:depth])
+        return sorted(paths, key=len)
+
+
+def module_title(call: tuple[Any, int]) -> str:
+    """``Linear(3->4)`` for a call of a Linear layer, else the module's class name."""
+    module = call[0]
+    if hasattr(module, "in_features") and hasattr(module, "out_features"):
+        return f"{type(module).__name__}({module.in_features}->{module.out_features})"
+    return type(module).__name__
+
+
+__all__ = ["KINDS", "KIND_LABELS", "Edge", "Graph", "OpNode", "TensorNode", "module_title"]
