@@ -121,7 +121,30 @@ def generate() -> None:
     svg(ce, "gallery_classifier.svg")
     svg(ce, "gallery_classifier_collapsed.svg", collapse=True, legend=False)
     (OUT / "gallery_classifier.txt").write_text(viz.to_text(ce))
+    tg.manual_seed(0)
+    block = nn.Sequential(nn.Linear(4, 4), nn.Tanh())
+    deep = nn.Sequential(*[block] * 12)(tg.Tensor(np.ones((2, 4)), name="X")).sum()
+    deep.name = "loss"
+    svg(deep, "repeated_blocks.svg", collapse=True, legend=False)
+    (OUT / "after_backward.txt").write_text(after_backward())
     next_models(OUT)
+
+
+def after_backward() -> str:
+    """The notebook order: train, then draw the last step's graph (backward freed it)."""
+    from tinygrad_nn import nn, optim, tutorial, viz
+
+    model = tutorial.build_model(*tutorial.initial_weights(0))
+    W1, W2 = model.parameters()
+    optimizer = optim.SGD(model.parameters(), lr=1.0)
+    X = tutorial.Tensor(tutorial.X)
+    for _ in range(100):
+        optimizer.zero_grad()
+        layer1 = model[1](model[0](X))
+        loss = nn.SSE()(model[3](model[2](layer1)), tutorial.y)
+        loss.backward()
+        optimizer.step()
+    return viz.to_text(loss) + "\n"
 
 
 def next_models(out: Path) -> None:
