@@ -70,11 +70,11 @@ def test_text_and_mermaid_and_dot_forms() -> None:
     _, _, _, f = named_expression()
     mermaid = viz.to_mermaid(f)
     assert mermaid.startswith("flowchart LR")
-    assert 'n0["x<br/>() float64<br/>value 2.<br/>grad 3."]:::leaf' in mermaid
+    assert 'n0["x ()<br/>value 2.<br/>grad 3."]:::leaf' in mermaid
     assert ' -- "dz/dx = y" --> ' in mermaid and "classDef output" in mermaid
     dot = viz.to_dot(f)
     assert dot.startswith("digraph") and re.search(r'n\d+ -> n\d+ \[label="dz/dx = y"\]', dot)
-    assert "cluster_legend" in dot
+    assert 'legend [label=<<table' in dot
 
 
 def test_values_are_summarised_when_large() -> None:
@@ -201,7 +201,7 @@ def test_rendering_svg_with_the_real_dot_program() -> None:
     _, _, _, f = named_expression()
     svg = viz.render_svg(f)
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg[:300]
-    assert "dz/dx = y" in svg and ">f<" in svg  # f: the variable's name
+    assert "dz/dx = y" in svg and ">f = mul_out + z ()<" in svg  # f: the variable's name
 
 
 def test_drawings_show_inline_in_jupyter() -> None:
@@ -411,3 +411,46 @@ def test_different_neighbours_do_not_fold() -> None:
     loss = nn.SSE()(model(tg.Tensor(tutorial.X)), tutorial.y)
     titles = sorted(op.title for op in viz.build_graph(loss, collapse=True).ops.values())
     assert titles == ["Linear(3->4)", "Linear(4->1)", "SSE", "Sigmoid", "Sigmoid"]
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    width, height = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    return float(width), float(height)
+
+
+def test_default_drawings_are_slide_shaped() -> None:
+    """Aspect ratios between 1:2 and 2:1; the seed graph fitted into 1280x720 keeps node
+    text of 14 px and edge labels of 12 px or more (1 pt = 4/3 px, so fitted text is
+    font size x min(1280 / width, 720 / height) px)."""
+    require("dot")
+    tg.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
+    mlp_loss = nn.MSELoss()(mlp(tg.Tensor(np.ones((3, 4)))), tg.Tensor(np.zeros((3, 2))))
+    a = tg.Tensor(2.0, requires_grad=True, name="a")
+    b = tg.Tensor(3.0, requires_grad=True, name="b")
+    seed = tutorial.named_seed_graph()
+    for root in (seed, mlp_loss, a * b + a):
+        width, height = svg_size(viz.render_svg(root))
+        assert 0.5 <= width / height <= 2.0, (width, height)
+    svg = viz.render_svg(seed)
+    width, height = svg_size(svg)
+    scale = min(1280 / width, 720 / height)
+    node_fonts = set(re.findall(r'font-size="([\d.]+)"', svg))
+    assert min(float(f) for f in node_fonts) * scale >= 12  # edge labels, cluster titles
+    assert max(float(f) for f in node_fonts) * scale >= 14  # node text
+    assert svg.count("legend") <= 2  # one legend node: a single row
+    legend_cells = re.findall(r">(parameter|leaf with grad|input|constant|output)<", svg)
+    assert sorted(set(legend_cells)) == ["input", "output", "parameter"]  # those present
+
+
+def test_drawings_fit_a_slide_and_save_as_pictures(tmp_path) -> None:
+    require("dot")
+    drawing = viz.draw_graph(tutorial.named_seed_graph(), size="1280x720", dpi=96)
+    for suffix, magic in [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")]:
+        path = tmp_path / f"seed{suffix}"
+        assert drawing.save(path) == str(path)
+        assert path.read_bytes().startswith(magic)
+    png = (tmp_path / "seed.png").read_bytes()
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width <= 1280 and height <= 720 and (width == 1280 or height == 720)
+    assert drawing.save(tmp_path / "seed.gv") and "digraph" in (tmp_path / "seed.gv").read_text()

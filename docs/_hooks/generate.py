@@ -135,7 +135,7 @@ def after_backward() -> str:
     from tinygrad_nn import nn, optim, tutorial, viz
 
     model = tutorial.build_model(*tutorial.initial_weights(0))
-    W1, W2 = model.parameters()
+    W1, W2 = model.parameters()  # noqa: RUF059 (the drawing names tensors after these)
     optimizer = optim.SGD(model.parameters(), lr=1.0)
     X = tutorial.Tensor(tutorial.X)
     for _ in range(100):

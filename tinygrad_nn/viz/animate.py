@@ -19,9 +19,9 @@ import numpy as np
 
 from tinygrad_nn.files import write_atomic
 from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.viz.dot import draw
 from tinygrad_nn.viz.graph import build_graph
 from tinygrad_nn.viz.graph import known as text_of
-from tinygrad_nn.viz.render import draw
 from tinygrad_nn.viz.steps import backward_steps
 
 PAGE = """<!DOCTYPE html>
@@ -123,7 +123,7 @@ def animate_backward(
     root: Tensor,
     path: str | Path,
     max_elements: int = 6,
-    rankdir: str = "LR",
+    rankdir: str = "TB",
     max_frames: int = 300,
 ) -> Path:
     """Write the step-through page for the backward pass of ``root`` to ``path``.

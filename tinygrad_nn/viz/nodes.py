@@ -69,6 +69,30 @@ class Graph:
         return sorted(paths, key=len)
 
 
+INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
+
+
+def op_title(op: Op, inputs: list[str] | None) -> str:
+    """What an op computes, with its inputs' names: ``x * y`` for an infix op, else
+    ``name(inputs)``; number constants in their places, parameters after it.
+
+    Examples:
+        >>> from tinygrad_nn import ops
+        >>> op_title(ops.Mul(), ["W", "x"]), op_title(ops.Sum(axis=1), ["h"])
+        ('W * x', 'sum(h)  axis=1, keepdims=False')
+    """
+    names = [
+        n if isinstance(n, str) else f"{n:g}" if isinstance(n, (int, float)) else repr(n)
+        for n in op.with_constants(inputs or [])
+    ]
+    if op.name in INFIX and len(names) == 2:
+        text = f"{names[0]} {INFIX[op.name]} {names[1]}"
+    else:
+        text = f"{op.name}({', '.join(names)})"
+    params = {k: v for k, v in op.params.items() if k not in {"condition", "index"}}
+    return text + ("  " + ", ".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
 def module_title(call: tuple[Any, int]) -> str:
     """``Linear(3->4)`` for a call of a Linear layer, else the module's class name."""
     module = call[0]
@@ -77,4 +101,14 @@ def module_title(call: tuple[Any, int]) -> str:
     return type(module).__name__
 
 
-__all__ = ["KINDS", "KIND_LABELS", "Edge", "Graph", "OpNode", "TensorNode", "module_title"]
+__all__ = [
+    "INFIX",
+    "KINDS",
+    "KIND_LABELS",
+    "Edge",
+    "Graph",
+    "OpNode",
+    "TensorNode",
+    "module_title",
+    "op_title",
+]

@@ -11,93 +11,17 @@ Examples:
 
 from __future__ import annotations
 
-import functools
 import html
-import shutil
 from typing import Any
 
 from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.viz.dot import STYLE, DotNotFound, dot_available, draw, tensor_lines
 from tinygrad_nn.viz.graph import build_graph, summary, value_text
-from tinygrad_nn.viz.nodes import KIND_LABELS, KINDS, Graph, TensorNode, module_title
+from tinygrad_nn.viz.nodes import KIND_LABELS, KINDS, Graph, module_title
 from tinygrad_nn.viz.steps import gradients
 
-INSTALL_HELP = (
-    "the graphviz 'dot' program is needed to render drawings but was not found. Install "
-    "the system package: `apt-get install graphviz` (Debian/Ubuntu), `brew install "
-    "graphviz` (macOS), `conda install graphviz`, or see https://graphviz.org/download/. "
-    "Without it, to_dot(), to_mermaid() and to_text() still work."
-)
-
-STYLE = {  # fill colours and shapes that tell the kinds of node apart
-    "parameter": {"shape": "box", "style": "filled,rounded", "fillcolor": "#fde7c3"},
-    "leaf": {"shape": "box", "style": "filled,rounded", "fillcolor": "#fce7f3"},
-    "input": {"shape": "box", "style": "filled,rounded", "fillcolor": "#dbeafe"},
-    "constant": {"shape": "box", "style": "filled,rounded", "fillcolor": "#f1f1f1"},
-    "intermediate": {"shape": "box", "style": "rounded"},
-    "output": {"shape": "box", "style": "filled,rounded,bold", "fillcolor": "#d1fae5"},
-    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#ede9fe"},
-    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#ede9fe"},
-}
-
-
-class DotNotFound(RuntimeError):
-    """Rendering needs the graphviz ``dot`` program, which is not installed."""
-
-
-def dot_available() -> bool:
-    """True when the ``dot`` program is on the PATH.
-
-    Examples:
-        >>> isinstance(dot_available(), bool)
-        True
-    """
-    return shutil.which("dot") is not None
-
-
-def _graphviz() -> Any:
-    try:
-        import graphviz
-    except ImportError:
-        raise ImportError(
-            "drawing needs the graphviz Python package: pip install 'tinygrad-nn[viz]'"
-        ) from None
-    return graphviz
-
-
-@functools.cache
-def _drawing_class() -> type:
-    """A graphviz.Digraph whose rendering errors say how to install ``dot``."""
-    graphviz = _graphviz()
-
-    class Drawing(graphviz.Digraph):  # type: ignore[name-defined]
-        def pipe(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return super().pipe(*args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise DotNotFound(INSTALL_HELP) from None
-
-        def render(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return super().render(*args, **kwargs)
-            except graphviz.ExecutableNotFound:
-                raise DotNotFound(INSTALL_HELP) from None
-
-    return Drawing
-
-
-def tensor_lines(
-    node: TensorNode, show_data: bool, show_grad: bool, max_elements: int
-) -> list[str]:
-    """The text of a tensor node: name, shape and dtype, value, gradient."""
-    t = node.tensor
-    lines = [node.key if node.kind != "constant" else f"constant {node.key}"]
-    if node.kind != "constant":
-        lines.append(f"{t.shape} {t.dtype}")
-        if show_data:
-            lines.append("value " + value_text(t, max_elements))
-    if show_grad and node.grad is not None:
-        lines.append("grad " + summary(node.grad, max_elements))
-    return lines
+__all__ = ["DotNotFound", "dot_available", "draw_graph", "render_svg", "to_dot", "to_mermaid"]
+__all__ += ["to_text"]
 
 
 def _graph_for(
@@ -112,98 +36,43 @@ def draw_graph(
     *,
     show_data: bool = True,
     show_grad: bool = True,
-    rankdir: str = "LR",
+    rankdir: str = "TB",
     max_elements: int = 6,
     max_nodes: int | None = 400,
     collapse: bool | tuple[type, ...] = False,
     legend: bool = True,
+    size: str | tuple[int, int] | None = None,
+    dpi: float = 96,
 ) -> Any:
     """The graph that computed ``root`` as a ``graphviz.Digraph`` (shown inline in Jupyter).
 
-    Tensor nodes show their name, shape, dtype, value and gradient (computed by a
-    backward pass that keeps the graph and changes no ``.grad``); op nodes show the op;
-    each edge into an op carries the local derivative for that input. Parameters,
-    inputs, constants, intermediate values and the output have distinct colours (see the
-    legend). Ops made inside an ``nn.Module`` call are grouped in a labelled cluster;
-    ``collapse=True`` draws each innermost module call as one box. Graphs larger than
-    ``max_nodes`` tensors show the last ``max_nodes`` and a count of the rest.
+    Tensor nodes show their name (and the op that made them: ``layer1 =
+    sigmoid(matmul_out)``), shape, dtype, value and gradient (computed by a backward
+    pass that keeps the graph and changes no ``.grad``); each edge carries the local
+    derivative for that input. Parameters, inputs, constants, intermediate values and
+    the output have distinct colours (see the one-row legend). Ops made inside an
+    ``nn.Module`` call are grouped in a labelled cluster; ``collapse=True`` draws each
+    innermost module call as one box and folds repeated blocks (``×N``). Graphs larger
+    than ``max_nodes`` tensors show the last ``max_nodes`` and a count of the rest.
+    The layout is shaped for slides (see :mod:`tinygrad_nn.viz.dot`); ``size="1280x720"``
+    fits it to one at ``dpi``, and ``.save("graph.png")`` (or ``.svg``, ``.pdf``) writes it.
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
-        >>> drawing = draw_graph((x * x).sum())
-        >>> "dz/dx = y" in drawing.source
-        True
+        >>> drawing = draw_graph((x * x).sum(), size="1280x720")
+        >>> "dz/dx = y" in drawing.source, 'size="13.333,7.5!"' in drawing.source
+        (True, True)
     """
     graph = _graph_for(root, show_grad, max_nodes, collapse)
-    return draw(graph, show_data, show_grad, rankdir, max_elements, legend)
-
-
-def draw(
-    graph: Graph,
-    show_data: bool = True,
-    show_grad: bool = True,
-    rankdir: str = "LR",
-    max_elements: int = 6,
-    legend: bool = True,
-    highlight: set[str] | None = None,
-) -> Any:
-    """Turn a :class:`Graph` into a ``graphviz.Digraph``; ``highlight`` names nodes to mark."""
-    highlight = highlight or set()
-    Drawing = _drawing_class()
-    # Every name and label may come from the user: escape() makes graphviz read each label
-    # as plain text (never an HTML-like <...> label, never a backslash escape), and nodes
-    # get ids of our own (a name's ":" would otherwise be read as a port).
-    esc = _graphviz().escape
-    ids = {key: f"n{i}" for i, key in enumerate([*graph.tensors, *graph.ops])}
-    drawing = Drawing(
-        "tinygrad_nn",
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
-        node_attr={"fontname": "Helvetica", "fontsize": "10"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#555555"},
-    )
-    clusters = {path: Drawing(name=f"cluster_{i}") for i, path in enumerate(graph.clusters())}
-    for path, cluster in clusters.items():
-        cluster.attr(label=esc(module_title(path[-1])), style="rounded,dashed", color="#888888")
-
-    def home(path: tuple[Any, ...]) -> Any:
-        return clusters.get(path, drawing)
-
-    marked = {"color": "#dc2626", "penwidth": "2.5"}
-    for node in graph.tensors.values():
-        lines = tensor_lines(node, show_data, show_grad, max_elements)
-        extra = marked if node.key in highlight else {}
-        label = esc("\n".join(lines))
-        home(node.cluster).node(ids[node.key], label, **{**STYLE[node.kind], **extra})
-    for op in graph.ops.values():
-        style = STYLE["op" if op.op is not None else "module"]
-        label = op.title if op.op is None else _op_label(op.op)
-        extra = marked if op.key in highlight else {}
-        home(op.cluster).node(ids[op.key], esc(label), **{**style, **extra})
-    for edge in graph.edges:
-        extra = marked if {edge.source, edge.target} <= highlight else {}
-        label = esc(edge.label) if edge.label else edge.label
-        drawing.edge(ids[edge.source], ids[edge.target], label=label, **extra)
-    if graph.omitted:
-        drawing.node(
-            "omitted",
-            f"{graph.omitted:,} earlier values\n(not drawn)",
-            shape="note",
-            style="dashed",
-        )
-    for path in sorted(clusters, key=len, reverse=True):  # attach children to parents
-        parent = clusters.get(path[:-1], drawing)
-        parent.subgraph(clusters[path])
-    if legend:
-        _add_legend(drawing, Drawing)
-    return drawing
+    return draw(graph, show_data, show_grad, rankdir, max_elements, legend, None, size, dpi)
 
 
 def _op_label(op: Any) -> str:
     """The op's name; its constants in place of their inputs (``mul(·, 3)``); its params."""
     name = op.name
     if op.constants:
-        name += "(" + ", ".join(_with_constants(op, ["·"] * len(op.parents or ()))) + ")"
+        name += "(" + ", ".join(_with_constants(op, ["·"] * len(op.parent_positions()))) + ")"
     params = {k: v for k, v in op.params.items() if k not in {"condition", "index"}}
     if not params:
         return name
@@ -213,14 +82,6 @@ def _op_label(op: Any) -> str:
 def _with_constants(op: Any, names: list[str]) -> list[str]:
     """``names`` of the op's tensor inputs, with its number inputs written in place."""
     return [n if isinstance(n, str) else f"{n:g}" for n in op.with_constants(names)]
-
-
-def _add_legend(drawing: Any, Drawing: type) -> None:
-    legend = Drawing(name="cluster_legend")
-    legend.attr(label="legend", style="dotted", color="#aaaaaa", fontsize="9")
-    for kind in (*KINDS, "op"):
-        legend.node(f"legend_{kind}", KIND_LABELS.get(kind, kind), fontsize="9", **STYLE[kind])
-    drawing.subgraph(legend)
 
 
 def to_dot(root: Tensor, **options: Any) -> str:

@@ -29,8 +29,7 @@ from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 from tinygrad_nn.viz.graph import Graph, build_graph, known
-
-INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "matmul": "@", "pow": "**"}
+from tinygrad_nn.viz.nodes import INFIX
 
 
 @dataclass

@@ -1,0 +1,234 @@
+"""Graphviz drawings, shaped for slides: ops inside the values they make, text that stays legible.
+
+A drawing is read on a slide (1280x720) or in a notebook, so the defaults keep it compact:
+
+- each op is written inside the value it makes (``layer1 = sigmoid(matmul_out)``), so a
+  chain of ops is one rank per value, not two; the edges into a value carry the local
+  derivatives, named after the inputs (``dL/dW1 = X.T @ g``);
+- top to bottom (``rankdir="TB"``), which keeps the seed network's picture about square
+  (left to right it was 3.6:1);
+- 14 pt node text and 12 pt edge labels, so that the seed graph fitted into 1280x720 is
+  still read at 14 px and more;
+- a legend of one row, with only the kinds of node present.
+
+``size="1280x720"`` (pixels, at ``dpi``) fits a drawing to a slide; ``save(path)`` writes
+PNG, SVG or PDF by the path's suffix (beside, then renamed into place).
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> from tinygrad_nn.viz import build_graph
+    >>> x = tg.Tensor(2.0, requires_grad=True, name="x")
+    >>> source = draw(build_graph((x * x).sum())).source
+    >>> "sum_out = sum(mul_out)" in source, "mul_out = x * x" in source
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tinygrad_nn.files import write_atomic
+from tinygrad_nn.viz.graph import summary, value_text
+from tinygrad_nn.viz.nodes import KIND_LABELS, KINDS, Graph, TensorNode, module_title, op_title
+
+INSTALL_HELP = (
+    "the graphviz 'dot' program is needed to render drawings but was not found. Install "
+    "the system package: `apt-get install graphviz` (Debian/Ubuntu), `brew install "
+    "graphviz` (macOS), `conda install graphviz`, or see https://graphviz.org/download/. "
+    "Without it, to_dot(), to_mermaid() and to_text() still work."
+)
+
+STYLE = {  # fill colours and shapes that tell the kinds of node apart
+    "parameter": {"shape": "box", "style": "filled,rounded", "fillcolor": "#fde7c3"},
+    "leaf": {"shape": "box", "style": "filled,rounded", "fillcolor": "#fce7f3"},
+    "input": {"shape": "box", "style": "filled,rounded", "fillcolor": "#dbeafe"},
+    "constant": {"shape": "box", "style": "filled,rounded", "fillcolor": "#f1f1f1"},
+    "intermediate": {"shape": "box", "style": "rounded"},
+    "output": {"shape": "box", "style": "filled,rounded,bold", "fillcolor": "#d1fae5"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#ede9fe"},
+    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#ede9fe"},
+}
+NODE_FONT, EDGE_FONT = "14", "12"  # points: legible when the seed graph fills a slide
+FORMATS = {".png", ".svg", ".pdf", ".jpg", ".jpeg"}
+
+
+class DotNotFound(RuntimeError):
+    """Rendering needs the graphviz ``dot`` program, which is not installed."""
+
+
+def dot_available() -> bool:
+    """True when the ``dot`` program is on the PATH.
+
+    Examples:
+        >>> isinstance(dot_available(), bool)
+        True
+    """
+    return shutil.which("dot") is not None
+
+
+def graphviz_module() -> Any:
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "drawing needs the graphviz Python package: pip install 'tinygrad-nn[viz]'"
+        ) from None
+    return graphviz
+
+
+@functools.cache
+def drawing_class() -> type:
+    """A graphviz.Digraph whose rendering errors say how to install ``dot``, and whose
+    ``save(path)`` writes the picture (PNG, SVG, PDF) or the DOT source (``.gv``)."""
+    graphviz = graphviz_module()
+
+    class Drawing(graphviz.Digraph):  # type: ignore[name-defined]
+        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().pipe(*args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise DotNotFound(INSTALL_HELP) from None
+
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().render(*args, **kwargs)
+            except graphviz.ExecutableNotFound:
+                raise DotNotFound(INSTALL_HELP) from None
+
+        def save(self, filename: Any = None, directory: Any = None) -> str:
+            """Write the drawing to ``filename``: a picture for ``.png``, ``.svg``,
+            ``.pdf`` (rendered by dot), else the DOT source; beside, then renamed."""
+            path = Path(directory or ".") / (filename or self.filename or "graph.gv")
+            suffix = path.suffix.lower()
+            if suffix in FORMATS:
+                write_atomic(path, self.pipe(format=suffix[1:].replace("jpg", "jpeg")))
+            else:
+                write_atomic(path, self.source)
+            return str(path)
+
+    return Drawing
+
+
+def tensor_lines(
+    node: TensorNode, show_data: bool, show_grad: bool, max_elements: int, made: str = ""
+) -> list[str]:
+    """The text of a tensor node: its name (``made``: `` = the op that made it``) and
+    shape on one line (the dtype too, unless it is the default float64), then its value
+    and gradient."""
+    t = node.tensor
+    if node.kind == "constant":
+        lines = [f"constant {node.key}"]
+    else:
+        dtype = "" if str(t.dtype) == "float64" else f" {t.dtype}"
+        lines = [f"{node.key}{made} {t.shape}{dtype}"]
+        if show_data:
+            lines.append("value " + value_text(t, max_elements))
+    if show_grad and node.grad is not None:
+        lines.append("grad " + summary(node.grad, max_elements))
+    return lines
+
+
+def slide_size(size: str | tuple[int, int], dpi: float) -> str:
+    """Graphviz's ``size`` (inches, ``!``: scale up too) for a size in pixels at ``dpi``.
+
+    Examples:
+        >>> slide_size("1280x720", 96)
+        '13.333,7.5!'
+    """
+    width, height = (int(v) for v in size.split("x")) if isinstance(size, str) else size
+    return f"{width / dpi:.5g},{height / dpi:.5g}!"
+
+
+def draw(
+    graph: Graph,
+    show_data: bool = True,
+    show_grad: bool = True,
+    rankdir: str = "TB",
+    max_elements: int = 6,
+    legend: bool = True,
+    highlight: set[str] | None = None,
+    size: str | tuple[int, int] | None = None,
+    dpi: float = 96,
+) -> Any:
+    """Turn a :class:`Graph` into a ``graphviz.Digraph``; ``highlight`` names nodes to mark."""
+    highlight = highlight or set()
+    Drawing = drawing_class()
+    # Every name and label may come from the user: escape() makes graphviz read each label
+    # as plain text (never an HTML-like <...> label, never a backslash escape), and nodes
+    # get ids of our own (a name's ":" would otherwise be read as a port).
+    esc = graphviz_module().escape
+    ids = {key: f"n{i}" for i, key in enumerate([*graph.tensors, *graph.ops])}
+    graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "fontsize": EDGE_FONT}
+    graph_attr.update(nodesep="0.3", ranksep="0.25")
+    if size is not None:
+        graph_attr.update(size=slide_size(size, dpi), dpi=f"{dpi:g}")
+    drawing = Drawing(
+        "tinygrad_nn",
+        graph_attr=graph_attr,
+        node_attr={"fontname": "Helvetica", "fontsize": NODE_FONT, "margin": "0.08,0.04"},
+        edge_attr={"fontname": "Helvetica", "fontsize": EDGE_FONT, "color": "#555555"},
+    )
+    clusters = {path: Drawing(name=f"cluster_{i}") for i, path in enumerate(graph.clusters())}
+    for path, cluster in clusters.items():
+        cluster.attr(label=esc(module_title(path[-1])), style="rounded,dashed", color="#888888")
+
+    def home(path: tuple[Any, ...]) -> Any:
+        return clusters.get(path, drawing)
+
+    # Each op is written inside the value it makes; module boxes stay nodes.
+    made_by = {op.output: op for op in graph.ops.values() if op.op is not None}
+    into = {op.key: op.output for op in made_by.values()}
+    inputs: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        if edge.target in into:
+            inputs.setdefault(edge.target, []).append(edge.source)
+    marked = {"color": "#dc2626", "penwidth": "2.5"}
+    for node in graph.tensors.values():
+        op = made_by.get(node.key)
+        made = "" if op is None or op.op is None else " = " + op_title(op.op, inputs.get(op.key))
+        lines = tensor_lines(node, show_data, show_grad, max_elements, made)
+        extra = marked if node.key in highlight or (op and op.key in highlight) else {}
+        home(node.cluster).node(ids[node.key], esc("\n".join(lines)), **STYLE[node.kind], **extra)
+    for op in graph.ops.values():
+        if op.op is None:  # a collapsed module call: a box
+            extra = marked if op.key in highlight else {}
+            home(op.cluster).node(ids[op.key], esc(op.title), **STYLE["module"], **extra)
+    for edge in graph.edges:
+        if edge.source in into:  # op -> its value: the value already says it
+            continue
+        target = into.get(edge.target, edge.target)
+        extra = marked if {edge.source, edge.target} <= highlight else {}
+        label = esc(edge.label) if edge.label else edge.label
+        drawing.edge(ids[edge.source], ids[target], label=label, **extra)
+    if graph.omitted:
+        drawing.node(
+            "omitted",
+            f"{graph.omitted:,} earlier values\n(not drawn)",
+            shape="note",
+            style="dashed",
+        )
+    for path in sorted(clusters, key=len, reverse=True):  # attach children to parents
+        parent = clusters.get(path[:-1], drawing)
+        parent.subgraph(clusters[path])
+    if legend:
+        kinds = [k for k in KINDS if any(n.kind == k for n in graph.tensors.values())]
+        kinds += ["module"] if any(op.op is None for op in graph.ops.values()) else []
+        _add_legend(drawing, Drawing, kinds)
+    return drawing
+
+
+def _add_legend(drawing: Any, Drawing: type, kinds: list[str]) -> None:
+    """One row of small swatches at the bottom, for the kinds of node drawn."""
+    legend = Drawing(name="legend")
+    legend.attr(rank="sink")
+    cells = "".join(
+        f'<td bgcolor="{STYLE[kind].get("fillcolor", "#ffffff")}" border="1">'
+        f"{KIND_LABELS.get(kind, kind)}</td>"
+        for kind in kinds
+    )  # fixed words of ours, never a user's name: safe as an HTML-like label
+    table = f'<<table border="0" cellspacing="3" cellpadding="2"><tr>{cells}</tr></table>>'
+    legend.node("legend", table, shape="plaintext", fontsize=EDGE_FONT)
+    drawing.subgraph(legend)
