@@ -74,7 +74,7 @@ def test_text_and_mermaid_and_dot_forms() -> None:
     assert ' -- "dz/dx = y" --> ' in mermaid and "classDef output" in mermaid
     dot = viz.to_dot(f)
     assert dot.startswith("digraph") and re.search(r'n\d+ -> n\d+ \[label="dz/dx = y"\]', dot)
-    assert 'legend [label=<<table' in dot
+    assert "legend [label=<<table" in dot
 
 
 def test_values_are_summarised_when_large() -> None:
@@ -454,3 +454,41 @@ def test_drawings_fit_a_slide_and_save_as_pictures(tmp_path) -> None:
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert width <= 1280 and height <= 720 and (width == 1280 or height == 720)
     assert drawing.save(tmp_path / "seed.gv") and "digraph" in (tmp_path / "seed.gv").read_text()
+
+
+def text_width(text: str, size: float) -> float:
+    """About how wide Helvetica sets ``text`` (its advance widths, in ems)."""
+    ems = 0.0
+    for c in text:
+        if c in " .,:;'[]()|!ijlIft":
+            ems += 0.28
+        elif c in "-r":
+            ems += 0.34
+        elif c.isdigit() or c in "=+*@<>_?$#":
+            ems += 0.58
+        elif c.isupper() or c in "mwMW%&":
+            ems += 0.72
+        else:
+            ems += 0.56
+    return ems * size
+
+
+def test_no_label_overlaps_another_in_the_seed_drawing() -> None:
+    require("dot")
+    import html as html_module
+
+    svg = viz.render_svg(tutorial.named_seed_graph())
+    boxes = []
+    pattern = r'<text text-anchor="(\w+)" x="([-\d.]+)" y="([-\d.]+)"[^>]*font-size="([\d.]+)">'
+    for match in re.finditer(pattern + r"([^<]*)</text>", svg):
+        anchor, x, y, size, raw = match.groups()
+        text = html_module.unescape(raw)
+        width = text_width(text, float(size))
+        left = float(x) - {"middle": width / 2, "start": 0.0, "end": width}[anchor]
+        top = float(y) - 0.8 * float(size)
+        boxes.append((left, top, left + width, top + float(size), text))
+    assert len(boxes) > 30
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+            assert not overlap, (a[4], b[4])

@@ -127,7 +127,51 @@ def generate() -> None:
     deep.name = "loss"
     svg(deep, "repeated_blocks.svg", collapse=True, legend=False)
     (OUT / "after_backward.txt").write_text(after_backward())
+    screenshots(loss)
     next_models(OUT)
+
+
+def screenshots(seed_loss: Any) -> None:
+    """Slide-sized pictures (1280x720): the seed graph, a collapsed 3-layer MLP, and one
+    step of the step-through page as a browser shows it (headless chromium)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import numpy as np
+
+    import tinygrad_nn as tg
+    from tinygrad_nn import nn, viz
+
+    if not viz.dot_available():
+        return
+    viz.draw_graph(seed_loss, size="1280x720").save(OUT / "slide_seed.png")
+    tg.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
+    X = tg.Tensor(np.ones((3, 4)), name="X")
+    loss = nn.MSELoss()(mlp(X), tg.Tensor(np.zeros((3, 2)), name="y"))
+    viz.draw_graph(loss, collapse=True, size="1280x720").save(OUT / "slide_mlp_collapsed.png")
+    shot = OUT / "slide_step_page.png"
+    browser = next(
+        (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p),
+        None,
+    )
+    if browser is None:  # the page still builds; the picture says what is missing
+        print("docs: chromium missing, no screenshot of the page", file=sys.stderr)
+        note = viz.dot.drawing_class()("missing")
+        note.node("note", "install chromium to capture the step-through page", shape="note")
+        note.save(shot)
+        return
+    with tempfile.TemporaryDirectory() as profile:
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+        flags += ["--disable-background-networking", f"--user-data-dir={profile}"]
+        url = (OUT / "backprop.html").resolve().as_uri() + "#step=3"
+        subprocess.run(
+            [browser, *flags, "--window-size=1280,720", f"--screenshot={shot}", url],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
 
 
 def after_backward() -> str:

@@ -162,7 +162,7 @@ def draw(
     esc = graphviz_module().escape
     ids = {key: f"n{i}" for i, key in enumerate([*graph.tensors, *graph.ops])}
     graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "fontsize": EDGE_FONT}
-    graph_attr.update(nodesep="0.3", ranksep="0.25")
+    graph_attr.update(nodesep="0.45", ranksep="0.25")
     if size is not None:
         graph_attr.update(size=slide_size(size, dpi), dpi=f"{dpi:g}")
     drawing = Drawing(
