@@ -132,10 +132,10 @@ def test_backward_steps_show_fan_out_as_a_sum() -> None:
 def test_explain_reconstructs_the_seeds_hand_derived_steps() -> None:
     loss = tutorial.named_seed_graph()
     text = viz.explanation(loss)
-    assert (
-        "step 3: matmul_out_2 = layer1 @ weights2      [z = x @ y, with x = layer1, y = weights2]"
-        in text
-    )
+    assert "step 3: matmul_out_2 = layer1 @ weights2      [z = layer1 @ weights2]" in text
+    assert "[z = 1 / (1 + exp(-x)), with x = matmul_out]" in text  # not the user's name
+    assert "[z = sum((output - y)**2)]" in text  # the data's y, not a generic y
+    assert "to weights2:  local dL/dweights2 = layer1.T @ g" in text
     assert "d_weights2 = layer1.T @ d_matmul_out" in text
     assert "d_weights1 = X.T @ (d_layer1 * layer1 * (1 - layer1))" in text
     assert "d_matmul_out = d_output * output * (1 - output)" in text  # the seed's delta

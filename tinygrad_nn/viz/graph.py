@@ -96,7 +96,6 @@ def build_graph(
     value_of = freed_inputs(tensors)
     grads = grads or {t: t.grad.data for t in tensors if t.grad is not None}
     parameter_names = _parameter_names(tensors)
-    user_named: set[str] = set()  # keys the user chose: formulas may use them
     graph = Graph(root="", omitted=omitted)
     keys: dict[Tensor, str] = {}
     used: set[str] = set()
@@ -142,7 +141,7 @@ def build_graph(
             base = "input"
         keys[t] = fresh(base)
         if base in (t.name, variables.get(id(t))):
-            user_named.add(keys[t])
+            graph.named.add(keys[t])
         cluster: tuple[Any, ...] = op.scope if op is not None else ()
         if kind == "parameter":
             scopes = [c.scope for c in consumers.get(t, [])]
@@ -160,7 +159,7 @@ def build_graph(
         op_key = fresh(op.name)
         graph.ops[op_key] = OpNode(op_key, op, keys[t], op.scope, op.name)
         positions = list(zip(inputs_of(op, value_of), op.parent_positions()))
-        own = [(i, keys[p]) for p, i in positions if p in kept and keys[p] in user_named]
+        own = [(i, keys[p]) for p, i in positions if p in kept and keys[p] in graph.named]
         for parent, position in positions:
             if parent in kept:
                 label = named_formula(op.derivative_for(position), input_names(op, own))

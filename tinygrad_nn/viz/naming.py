@@ -53,16 +53,22 @@ def caller_names() -> dict[int, str]:
     return names
 
 
-def named_formula(formula: str, names: dict[str, str]) -> str:
-    """``formula`` with each generic input name (a whole word: ``x``, ``y``) replaced by
-    its name in ``names``, where that name is a short identifier that does not already
-    mean something else in the formula (``g``, the upstream gradient)."""
+def usable_names(formula: str, names: dict[str, str]) -> dict[str, str]:
+    """The entries of ``names`` that :func:`named_formula` puts into ``formula``: short
+    identifiers that do not already mean something else there (``g``, the upstream
+    gradient)."""
     words = set(re.findall(r"[A-Za-z_]\w*", formula)) - set(names)
-    usable = {
+    return {
         k: v
         for k, v in names.items()
         if v.isidentifier() and len(v) <= SHORT and v not in words and "d" + v not in words
     }
+
+
+def named_formula(formula: str, names: dict[str, str]) -> str:
+    """``formula`` with each generic input name (a whole word: ``x``, ``y``) replaced by
+    its name in ``names`` (those of :func:`usable_names`)."""
+    usable = usable_names(formula, names)
     if not usable:
         return formula
     head, equals, body = formula.partition(" = ")
@@ -79,4 +85,4 @@ def input_names(op: Any, parents: list[tuple[int, str]]) -> dict[str, str]:
     return {op.input_name(i): name for i, name in parents if shown.count(name) == 1}
 
 
-__all__ = ["caller_names", "caller_tensors", "input_names", "named_formula"]
+__all__ = ["caller_names", "caller_tensors", "input_names", "named_formula", "usable_names"]

@@ -29,6 +29,7 @@ from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 from tinygrad_nn.viz.graph import Graph, build_graph, known
+from tinygrad_nn.viz.naming import input_names, named_formula, usable_names
 from tinygrad_nn.viz.nodes import INFIX
 
 
@@ -87,13 +88,14 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
         inputs = _input_names(op, [names.get(p, "?") for p in op.parents])
         name = names.get(node, "?")
         step = BackwardStep(len(steps) + 1, name, op, _title(op, name, inputs), np.array(g), inputs)
+        own = _own_names(op, inputs, graph)
         for parent_index, parent, share, accumulated in sent:
             position = positions[parent_index]
             local = local_values[position]
             step.contributions.append(
                 Contribution(
                     names.get(parent, "?"),
-                    op.derivative_for(position),
+                    named_formula(op.derivative_for(position), own),
                     np.array(local) if local is not None else np.array(np.nan),
                     np.array(share),
                     np.array(accumulated),
@@ -106,6 +108,12 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
     seed = np.ones(root.shape, root.dtype)
     run_backward([root], [seed], SAVED_ARRAYS.for_graph(root), retain_graph=True, observer=observe)
     return steps
+
+
+def _own_names(op: Op, inputs: list[str], graph: Graph) -> dict[str, str]:
+    """The op's formula names -> the names the user gave its inputs (see
+    :func:`~tinygrad_nn.viz.naming.input_names`)."""
+    return input_names(op, [(i, name) for i, name in enumerate(inputs) if name in graph.named])
 
 
 def _input_names(op: Op, parents: list[str]) -> list[str]:
@@ -145,6 +153,7 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
             len(steps) + 1, node.output, op, _title(op, node.output, inputs), None, inputs
         )
         positions = op.parent_positions()
+        own = _own_names(op, inputs, graph)
         if node.output == graph.root:  # dL/dL = 1 needs no saved value
             step.upstream = np.ones(graph.tensors[graph.root].tensor.shape)
         for index, source in enumerate(inputs_of.get(node.key, [])):
@@ -154,7 +163,7 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
             received[source] = earlier + 1
             grad = graph.tensors[source].tensor.grad
             final = grad.data if grad is not None and received[source] == uses[source] else None
-            formula = op.derivative_for(positions[index])
+            formula = named_formula(op.derivative_for(positions[index]), own)
             step.contributions.append(Contribution(source, formula, None, None, final, earlier))
         steps.append(step)
     return steps
@@ -229,7 +238,8 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     shown = steps if max_steps is None else steps[:max_steps]
     for step in shown:
         lines.append("")
-        lines.append(f"step {step.index}: {step.title}      [{_definition_with_names(step)}]")
+        definition = _definition_with_names(step, graph)
+        lines.append(f"step {step.index}: {step.title}      [{definition}]")
         lines.append(f"  upstream     g = dL/d{step.node} = {show(step.upstream)}")
         for c in step.contributions:
             lines.append(f"  to {c.to}:  local {c.formula}")
@@ -251,11 +261,18 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     return "\n".join(lines)
 
 
-def _definition_with_names(step: BackwardStep) -> str:
-    """The op's formula with its variables bound to this step's values: x = layer1, ..."""
+def _definition_with_names(step: BackwardStep, graph: Graph) -> str:
+    """The op's formula for this step: the user's names put in (``z = X @ W1``), and the
+    other inputs bound after it (``z = x @ y, with x = layer1, y = matmul_out``)."""
     op = step.op
-    bound = ", ".join(f"{op.input_name(i)} = {name}" for i, name in enumerate(step.inputs))
-    return f"{op.definition}, with {bound}"
+    own = usable_names(op.definition, _own_names(op, step.inputs, graph))
+    bound = [
+        f"{op.input_name(i)} = {name}"
+        for i, name in enumerate(step.inputs)
+        if op.input_name(i) not in own
+    ]
+    definition = named_formula(op.definition, own)
+    return definition + (", with " + ", ".join(bound) if bound else "")
 
 
 def composed_backward(root: Tensor, graph: Graph) -> list[str]:
