@@ -375,6 +375,9 @@ def test_drawings_use_the_callers_variable_names_and_put_them_in_formulas() -> N
         return viz.build_graph(hidden)
 
     assert "hidden" in inside_a_function().tensors  # the calling function's locals
+    y = tutorial.y.copy()  # an array given to a loss is named after its variable too
+    sse = nn.SSE()(model[1](model[0](X)).sum(-1, keepdims=True), y)
+    assert "y" in viz.build_graph(sse).tensors
     named = (W1 * 3.0).sum()
     named.name = "total"
     assert "total" in viz.build_graph(named).tensors  # name= comes first

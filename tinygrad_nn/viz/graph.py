@@ -90,7 +90,7 @@ def build_graph(
     """
     held = caller_tensors()  # the caller's variables: the user's own names for tensors
     variables = {id(t): name for name, t in reversed(held.items())}  # first name wins
-    alive = {id(t._ctx): t for t in held.values() if t._ctx is not None}
+    alive = {id(t._ctx): t for t in held.values() if getattr(t, "_ctx", None) is not None}
     tensors, omitted = collect(root, max_nodes, alive)
     kept = set(tensors)
     value_of = freed_inputs(tensors)
@@ -129,6 +129,8 @@ def build_graph(
             kind = "constant"
         else:
             kind = "input"
+        if op is None and id(t.data) in variables:  # a leaf made from the user's array
+            variables.setdefault(id(t), variables[id(t.data)])
         if t.name or id(t) in variables:
             base = t.name or variables[id(t)]
         elif id(t) in parameter_names:

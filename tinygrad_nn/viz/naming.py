@@ -19,38 +19,34 @@ import inspect
 import re
 from typing import Any
 
+import numpy as np
+
 from tinygrad_nn.tensor import Tensor
 
 SHORT = 8  # names up to this long go into formulas; longer ones would crowd the edge
 
 
-def caller_tensors() -> dict[str, Tensor]:
-    """The tensors held by variables of the code outside ``viz`` that is running now,
-    by name: its locals first, then its module's (or notebook's) globals. Names starting
-    with ``_`` (a notebook's ``_``, ``_3``) and names that are not identifiers (a tool's
-    hidden variables) are skipped."""
+def caller_tensors() -> dict[str, Any]:
+    """The tensors (and NumPy arrays: a target ``y`` passed to a loss as an array) held
+    by variables of the code outside ``viz`` that is running now, by name: its locals
+    first, then its module's (or notebook's) globals. Names starting with ``_`` (a
+    notebook's ``_``, ``_3``) and names that are not identifiers (a tool's hidden
+    variables) are skipped."""
     frame = inspect.currentframe()
     while frame is not None and frame.f_globals.get("__name__", "").startswith("tinygrad_nn.viz"):
         frame = frame.f_back
     if frame is None:
         return {}
-    found: dict[str, Tensor] = {}
+    found: dict[str, Any] = {}
     try:
         for scope in (frame.f_locals, frame.f_globals):
             for name, value in list(scope.items()):
-                if isinstance(value, Tensor) and name.isidentifier() and name[0] != "_":
+                wanted = isinstance(value, (Tensor, np.ndarray))
+                if wanted and name.isidentifier() and name[0] != "_":
                     found.setdefault(name, value)
     finally:
         del frame  # a frame refers to its locals: do not keep them alive
     return found
-
-
-def caller_names() -> dict[int, str]:
-    """``id(tensor) -> variable name`` for :func:`caller_tensors` (the first name wins)."""
-    names: dict[int, str] = {}
-    for name, t in caller_tensors().items():
-        names.setdefault(id(t), name)
-    return names
 
 
 def usable_names(formula: str, names: dict[str, str]) -> dict[str, str]:
@@ -85,4 +81,4 @@ def input_names(op: Any, parents: list[tuple[int, str]]) -> dict[str, str]:
     return {op.input_name(i): name for i, name in parents if shown.count(name) == 1}
 
 
-__all__ = ["caller_names", "caller_tensors", "input_names", "named_formula", "usable_names"]
+__all__ = ["caller_tensors", "input_names", "named_formula", "usable_names"]
