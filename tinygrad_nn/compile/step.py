@@ -119,13 +119,13 @@ class StepPlan:
             old.update(new)
 
 
-def _settings(optimizers: Sequence[Any]) -> tuple[Any, ...]:
-    """Every group's settings and parameters: the code depends on all of them."""
-    return tuple(
-        (tuple(map(id, group["params"])), tuple((k, v) for k, v in group.items() if k != "params"))
+def _settings(optimizers: Sequence[Any]) -> list[Any]:
+    """Every group's settings (and how many parameters it has): the code depends on them."""
+    return [
+        [len(v) if k == "params" else v for k, v in group.items()]
         for optimizer in optimizers
         for group in optimizer.param_groups
-    )
+    ]
 
 
 def _layout(state: dict[str, Any]) -> tuple[Any, ...]:
