@@ -49,8 +49,9 @@ from tinygrad_nn.backprop import seed_error
 from tinygrad_nn.compile.source import GraphProgram, tuple_source
 from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.compile.writer import SourceWriter
+from tinygrad_nn.dtypes import dtype_name
 from tinygrad_nn.errors import TracingError
-from tinygrad_nn.namespace.array_api import like, to_numpy
+from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.tensor import Tensor
 
 NUMBERS = (int, float)  # optimizer state kept as Python numbers (Adam's step count)
@@ -96,7 +97,7 @@ class StepPlan:
 
         def own(array: Any) -> Any:
             if id(array) in handed_out:  # the same array twice (a first momentum buffer)
-                array = array.copy() if isinstance(array, np.ndarray) else array.clone()
+                array = array_namespace([array]).astype(array, array.dtype)  # a copy
             handed_out.add(id(array))
             return array
 
@@ -282,12 +283,15 @@ class _StepWriter:
                 self.plan.states.append((optimizer, p, template))
 
     def state_input(self, optimizer: Any, p: Tensor, key: str, value: Any) -> Any:
-        """A state value as the rule sees it: arrays and numbers are arguments."""
+        """A state value as the rule sees it: arrays and numbers are arguments (a number
+        as a 0-d array of the parameter's dtype: the standard allows ``0.9 ** t`` only
+        for a floating ``t``; Adam's step count is exact in float64 up to 2**53)."""
         label = f"{self.label(p)}_{key}"
         if hasattr(value, "shape"):
             return self.extra(label, to_numpy(value), _state_reader(optimizer, p, key))
         if isinstance(value, NUMBERS) and not isinstance(value, bool):
-            return self.extra(label, np.asarray(value), _state_reader(optimizer, p, key))
+            number = np.asarray(value, dtype_name(p.data))
+            return self.extra(label, number, _state_reader(optimizer, p, key))
         return value
 
     def owned(self, sym: Sym) -> Sym:
@@ -387,7 +391,7 @@ def _state_reader(optimizer: Any, p: Tensor, key: str) -> Callable[[], Any]:
     def read() -> Any:
         value = optimizer.state[p][key]
         if not hasattr(value, "shape"):
-            return like(np.asarray(value), p.data)
+            return like(np.asarray(value, dtype_name(p.data)), p.data)
         return value if type(value) is type(p.data) else like(to_numpy(value), p.data)
 
     return read
