@@ -134,6 +134,19 @@ def test_explain_reconstructs_the_seeds_hand_derived_steps() -> None:
     text = viz.explanation(loss)
     assert "step 3: matmul_out_2 = layer1 @ weights2      [z = layer1 @ weights2]" in text
     assert "[z = 1 / (1 + exp(-x)), with x = matmul_out]" in text  # not the user's name
+    # reverse mode's memory cost: every array a rule reads, each counted once
+    from tinygrad_nn.backprop import graph_tensors
+
+    held = {
+        id(a): a.nbytes
+        for t in graph_tensors(loss)
+        if t._ctx is not None
+        for a in t._ctx.saved
+        if hasattr(a, "nbytes")
+    }
+    total = f"Kept for backward until it runs: {sum(held.values()):,} bytes in {len(held)} arrays"
+    assert total in text
+    assert "kept for it  64 bytes in 2 arrays" in text  # sigmoid: its input and output
     assert "[z = sum((output - y)**2)]" in text  # the data's y, not a generic y
     assert "to weights2:  local dL/dweights2 = layer1.T @ g" in text
     assert "d_weights2 = layer1.T @ d_matmul_out" in text

@@ -16,6 +16,7 @@ Examples:
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from typing import Any
 
@@ -24,6 +25,7 @@ import numpy as np
 from tinygrad_nn.tensor import Tensor
 
 SHORT = 8  # names up to this long go into formulas; longer ones would crowd the edge
+VIZ = os.path.dirname(os.path.abspath(__file__)) + os.sep  # frames here are not the caller's
 
 
 def caller_tensors() -> dict[str, Any]:

@@ -110,6 +110,30 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
     return steps
 
 
+def _saved(op: Op) -> list[Any]:
+    """The arrays ``op`` keeps for its backward rule (numbers given to the op are not)."""
+    return [a for a in op.saved or () if hasattr(a, "nbytes")]
+
+
+def _size(arrays: list[Any]) -> str:
+    total = sum(int(a.nbytes) for a in arrays)
+    return f"{total:,} bytes in {len(arrays)} array{'s' if len(arrays) != 1 else ''}"
+
+
+def saved_for_backward(steps: list[BackwardStep]) -> str:
+    """Reverse mode's memory cost, in words: what the graph keeps for backward (each array
+    counted once, however many ops keep it).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+        >>> print(saved_for_backward(backward_steps((x * x).sum())))
+        Kept for backward until it runs: 40 bytes in 3 arrays (what the rules read).
+    """
+    unique = {id(a): a for step in steps for a in _saved(step.op)}
+    return f"Kept for backward until it runs: {_size(list(unique.values()))} (what the rules read)."
+
+
 def _own_names(op: Op, inputs: list[str], graph: Graph) -> dict[str, str]:
     """The op's formula names -> the names the user gave its inputs (see
     :func:`~tinygrad_nn.viz.naming.input_names`)."""
@@ -241,6 +265,8 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
         definition = _definition_with_names(step, graph)
         lines.append(f"step {step.index}: {step.title}      [{definition}]")
         lines.append(f"  upstream     g = dL/d{step.node} = {show(step.upstream)}")
+        if not freed:
+            lines.append(f"  kept for it  {_size(_saved(step.op))} (the arrays its rule reads)")
         for c in step.contributions:
             lines.append(f"  to {c.to}:  local {c.formula}")
             lines.append(f"      share   dL/d{c.to} += {show(c.share)}")
@@ -256,6 +282,7 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     if len(shown) < len(steps):
         lines += ["", f"({len(steps) - len(shown):,} more steps not shown: pass max_steps=None)"]
         return "\n".join(lines)
+    lines += ["", saved_for_backward(steps)]
     lines += ["", "Composed, written out as NumPy (what tg.compile generates):", ""]
     lines += ["  " + line for line in composed_backward(root, graph)]
     return "\n".join(lines)
