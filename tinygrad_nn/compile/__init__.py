@@ -29,6 +29,11 @@ Common subexpressions are shared (``h * h`` is computed once, for the loss and f
 tanh's derivative ``1 - h**2``), gradients are named ``d_<value>``, and fan-out shows as
 an explicit sum (``h`` feeds both sides of ``h * h``, so ``d_h = h + h``).
 
+A function that calls ``loss.backward()`` (and ``optimizer.step()``) is a whole
+training step: the code then holds the forward, the backward and the optimizer's update
+(parameters updated in place, ``W1 -= d_W1``), and a call returns what the function
+returns; see :mod:`~tinygrad_nn.compile.step`.
+
 The compiler works in passes, one module each (as torch.fx keeps its tracer, graph,
 namer and code writer apart):
 
@@ -40,7 +45,9 @@ namer and code writer apart):
 4. :mod:`~tinygrad_nn.compile.names` and :mod:`~tinygrad_nn.compile.literals` name values
    and constants;
 5. :mod:`~tinygrad_nn.compile.writer` writes the lines;
-6. :mod:`~tinygrad_nn.compile.function` is the callable, with its cache of traces.
+6. :mod:`~tinygrad_nn.compile.function` is the callable, with its cache of traces;
+7. :mod:`~tinygrad_nn.compile.step` writes a training step's updates and stores what
+   it returns.
 
 The trace is cached per input signature (shapes, dtypes, which inputs require grad, and
 the values of integer inputs); a new signature traces again. The cache keeps the

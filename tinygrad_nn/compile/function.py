@@ -32,7 +32,9 @@ class CompiledFunction:
     A call returns ``(loss, grads)``: the loss as a Tensor and a tuple with the gradient
     of each argument that requires grad. Like ``backward()``, it also adds the gradients
     to the ``.grad`` of those arguments and of the outside tensors the function reads
-    (a model's parameters), so an optimizer step works unchanged.
+    (a model's parameters), so an optimizer step works unchanged. A function that calls
+    ``backward()`` itself is a training step: a call returns what it returns, and leaves
+    parameters, ``.grad`` and the optimizer's state as eager mode would.
     """
 
     def __init__(self, fn: Callable[..., Any]) -> None:
