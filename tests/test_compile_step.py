@@ -246,3 +246,40 @@ def test_training_step_errors_name_the_problem() -> None:
         assert w.grad is None
     with pytest.raises(tg.TracingError, match="must not require grad"):
         tg.compile(lambda v: (v * 2).sum().backward())(tg.Tensor([1.0], requires_grad=True))
+
+
+def test_new_minibatches_of_float_inputs_run_the_same_code() -> None:
+    """Data and one-hot targets are arguments: five batches, one trace per optimizer
+    state layout (the empty first state, then Adam's), and the code never retraced
+    for new values."""
+    from tinygrad_nn.nn import functional as F
+
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    traced = []
+
+    def train_step(x, targets):
+        traced.append(1)
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), targets)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = tg.compile(train_step)
+    eager_model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    eager_model.load_state_dict(model.state_dict())
+    eager_optimizer = optim.Adam(eager_model.parameters(), lr=0.01)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x, labels = rng.normal(size=(16, 4)), rng.integers(0, 3, size=16)
+        loss = step(tg.Tensor(x), tg.Tensor(np.eye(3)[labels]))
+        eager_optimizer.zero_grad()
+        eager_loss = F.cross_entropy(eager_model(tg.Tensor(x)), labels)
+        eager_loss.backward()
+        eager_optimizer.step()
+        assert loss.item() == pytest.approx(eager_loss.item(), rel=1e-12)
+    assert len(traced) == 4  # two traces (each runs the function twice): empty state, then Adam's
+    for p, q in zip(eager_model.parameters(), model.parameters()):
+        np.testing.assert_allclose(q.data, p.data, rtol=1e-12, atol=1e-14)
