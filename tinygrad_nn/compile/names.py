@@ -9,7 +9,7 @@ The rules, in order:
 2. A name already taken gets ``_2``, ``_3``... (``h``, ``h_2``).
 3. Values nobody named are temporaries: ``t1``, ``t2``... (and unnamed array constants
    ``_c1``, ``_c2``...), numbered from 1.
-4. ``np``, ``sigmoid``, ``scatter_add`` and ``erf`` are taken from the start: the
+4. ``np``, ``sigmoid``, ``scatter_add``, ``erf`` and ``class_mask`` are taken from the start: the
    generated code calls them.
 
 Examples:
@@ -26,7 +26,7 @@ import itertools
 import keyword
 import unicodedata
 
-RESERVED = ("np", "sigmoid", "scatter_add", "erf")
+RESERVED = ("np", "sigmoid", "scatter_add", "erf", "class_mask")
 
 
 class Namer:

@@ -248,6 +248,11 @@ class SymbolicNamespace:
         summed = self.sum(g, axis=axes[0] if len(axes) == 1 else axes)
         return self.reshape(summed, shape) if axes != tuple(range(lead)) else summed
 
+    def class_mask(self, t: Any, classes: int, ignore_index: int) -> Sym:
+        t = self.p.lift(t)
+        value = numpy_xp.class_mask(t.value, classes, ignore_index)
+        return self.p.call("class_mask", t, value=value, classes=classes, ignore_index=ignore_index)
+
     def scatter_add(self, shape: tuple[int, ...], index: Any, g: Any) -> Sym:
         (g,), value = self.p.weaken(
             (self.p.lift(g),), lambda g: numpy_xp.scatter_add(shape, index, g)

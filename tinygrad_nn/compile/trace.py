@@ -198,6 +198,7 @@ def _trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, referenc
         "sigmoid": xp.sigmoid,  # the engine's: no overflow warning at -1000
         "scatter_add": xp.scatter_add,
         "erf": xp.erf,
+        "class_mask": xp.class_mask,
         **{key: like(value, reference) for key, value in constants.items()},
     }
     if array_api:  # the standard's namespace of the library, its extras, and the device

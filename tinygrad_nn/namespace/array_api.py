@@ -319,6 +319,11 @@ class ArrayApiNamespace:
         out[index] = g
         return out
 
+    def class_mask(self, t: Any, classes: int, ignore_index: int) -> Any:
+        xp = self.xp
+        column = xp.reshape(t, (*t.shape, 1))
+        return (column == xp.arange(classes, device=compat().device(t))) & (column != ignore_index)
+
 
 def _find(path: str) -> Callable[..., Any]:
     """The function at a dotted path such as ``"torch.special.erf"``."""

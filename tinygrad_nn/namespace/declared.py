@@ -99,6 +99,10 @@ class ArrayNamespace(Protocol):
     def scatter_add(self, shape: Shape, index: Index, g: Array, /) -> Array:
         """Extra: zeros of ``shape`` with ``g`` added at ``index`` (repeats accumulate)."""
 
+    def class_mask(self, t: Array, /, classes: int, ignore_index: int) -> Array:
+        """Extra: booleans of shape ``t.shape + (classes,)``, True at each class index of
+        ``t`` (none in a row whose index is ``ignore_index``): a constant, no gradient."""
 
-EXTRAS = ("sigmoid", "erf", "einsum", "unbroadcast", "scatter_add")
+
+EXTRAS = ("sigmoid", "erf", "einsum", "unbroadcast", "scatter_add", "class_mask")
 NAMES = tuple(name for name in vars(ArrayNamespace) if not name.startswith("_") and name != "mro")

@@ -157,5 +157,10 @@ class NumpyNamespace:
             out[index] = g
         return out
 
+    @staticmethod
+    def class_mask(t: Any, classes: int, ignore_index: int) -> np.ndarray:
+        t = np.asarray(t)
+        return (t[..., None] == np.arange(classes)) & (t != ignore_index)[..., None]
+
 
 numpy_xp = NumpyNamespace()

@@ -210,3 +210,8 @@ class RecordedNamespace:
 
     def scatter_add(self, shape: Shape, index: Index, g: Array) -> Array:
         return self.apply(ops.ScatterAdd(shape, index), g)
+
+    def class_mask(self, t: Array, classes: int, ignore_index: int) -> Array:
+        """A constant (class indices have no gradient): computed on the indices' array."""
+        data = getattr(t, "data", t)
+        return array_namespace([data]).class_mask(data, classes, ignore_index)

@@ -200,21 +200,21 @@ def nll_loss(
         2.0
     """
     labels = _labels("nll_loss", input, target)
-    scores = input if input.ndim == 2 else input.reshape(1, -1)
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"nll_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    classes = input.shape[-1]
     flat = labels.reshape(-1)
-    classes = scores.shape[1]
     kept = flat != ignore_index
     if (flat[kept] < 0).any() or (flat[kept] >= classes).any():
         raise ValueError(f"nll_loss: class indices must be in [0, {classes}), got {flat[kept]}")
-    picked_labels = np.where(kept, flat, 0)
-    dtype = dtype_name(scores.data)
+    dtype = dtype_name(input.data)
     weights = np.ones(classes, dtype) if weight is None else host_values(weight).astype(dtype)
-    per_row = weights[picked_labels] * kept
-    picked = scores[np.arange(len(flat)), picked_labels] * (-per_row)
-    if reduction == "mean":
-        return picked.sum() / per_row.sum()
-    result = reduce(picked, reduction, "nll_loss")
-    return result.reshape(labels.shape) if reduction == "none" else result
+    # The indices go in as an input of the op (the caller's Tensor itself when it lives
+    # where the scores do), so compiled code reads them as an argument.
+    same_place = isinstance(target, Tensor) and type(target.data) is type(input.data)
+    indices = target if same_place else Tensor._wrap(like(labels, input.data))
+    op = ops.NLLLoss(ignore_index, reduction)
+    return apply(op, input, indices, Tensor._wrap(like(weights, input.data)))
 
 
 def cross_entropy(

@@ -33,7 +33,7 @@ from tinygrad_nn.ops.elementwise import (
     Where,
 )
 from tinygrad_nn.ops.linalg import Einsum, MatMul
-from tinygrad_nn.ops.nn import BinaryCrossEntropy, LogSoftmax, Softmax, SquaredError
+from tinygrad_nn.ops.nn import BinaryCrossEntropy, LogSoftmax, NLLLoss, Softmax, SquaredError
 from tinygrad_nn.ops.reductions import CumSum, LogSumExp, Max, Mean, Min, Prod, Sum
 from tinygrad_nn.ops.shape import (
     BroadcastTo,
@@ -99,6 +99,7 @@ __all__ = [
     "Min",
     "Minimum",
     "Mul",
+    "NLLLoss",
     "Neg",
     "Op",
     "Pow",

@@ -106,3 +106,54 @@ class BinaryCrossEntropy(Op):
             log_p, log_q = self._logs(xp, p)
             gt = g * (log_q - log_p)
         return gp, gt
+
+
+class NLLLoss(Op):
+    """PyTorch's ``nll_loss``: the negative log-probability of each row's class ``t``,
+    weighted by ``w[t]``; rows whose class is ``ignore_index`` count for nothing. The
+    class indices are an input (not a constant of the op), so compiled code reads them as
+    an argument: a new minibatch of labels runs the same code. They get no gradient, and
+    nor do the weights.
+
+    Examples:
+        >>> import numpy as np
+        >>> from tinygrad_nn.namespace import numpy_xp
+        >>> x, t, w = np.log([[0.5, 0.5], [0.25, 0.75]]), np.array([1, 0]), np.ones(2)
+        >>> float(NLLLoss(-100, "mean").forward(numpy_xp, x, t, w))   # (log 2 + log 4) / 2
+        1.0397207708399179
+    """
+
+    name = "nll_loss"
+    formula = "z = -sum_i w[t_i] x[i, t_i] / sum_i w[t_i]"
+    derivatives = (
+        "dL/dx = -g w[t_i] / sum_i w[t_i] at [i, t_i], 0 elsewhere",
+        "dL/dt = none (class indices)",
+        "dL/dw = none (class weights are constants)",
+    )
+    input_names = ("x", "t", "w")
+    param_names = ("ignore_index", "reduction")
+
+    def __init__(self, ignore_index: int, reduction: str) -> None:
+        self.ignore_index, self.reduction = ignore_index, reduction
+
+    def _picked(self, xp: ArrayNamespace, x: Array, t: Array, w: Array) -> tuple[Array, Array]:
+        """Each row's class mask, and its weight (0 for an ignored row)."""
+        mask = xp.class_mask(t, classes=x.shape[-1], ignore_index=self.ignore_index)
+        return mask, xp.sum(xp.where(mask, w, 0.0), axis=-1)
+
+    def forward(self, xp: ArrayNamespace, x: Array, t: Array, w: Array) -> Array:
+        mask, weights = self._picked(xp, x, t, w)
+        losses = -(xp.sum(xp.where(mask, x, 0.0), axis=-1) * weights)
+        if self.reduction == "none":
+            return losses
+        total = xp.sum(losses)
+        return total / xp.sum(weights) if self.reduction == "mean" else total
+
+    def backward(
+        self, xp: ArrayNamespace, g: Array, x: Array, t: Array, w: Array, z: Array
+    ) -> Grads:
+        mask, weights = self._picked(xp, x, t, w)
+        if self.reduction == "mean":
+            g = g / xp.sum(weights)
+        scale = -(g * weights)
+        return xp.where(mask, xp.reshape(scale, (*scale.shape, 1)), 0.0), None, None
