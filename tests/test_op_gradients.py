@@ -310,6 +310,18 @@ def unfold(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     return [draw(arrays(shape))], lambda x: apply(ops.Unfold(kernel, stride, dilation), x)
 
 
+def nll_loss(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    """Rows of scores, drawn class indices (some ignored), weights and a reduction."""
+    classes = draw(st.integers(1, max_side + 1))
+    batch = draw(st.sampled_from([(), (draw(st.integers(1, max_side)),)]))  # (0, C): below
+    labels = np.asarray(draw(arrays(batch, st.integers(-1, classes - 1)))).astype(np.int64)
+    labels = np.where(labels < 0, -100, labels)  # -100: PyTorch's ignore_index
+    weight = draw(st.one_of(st.none(), arrays((classes,), floats(0.1, 2.0))))
+    reduction = draw(st.sampled_from(["sum", "none"] + (["mean"] if (labels >= 0).any() else [])))
+    scores = draw(arrays((*batch, classes)))
+    return [scores], lambda x: tg.nn.functional.nll_loss(x, labels, weight, reduction=reduction)
+
+
 CASES = [
     unary("neg", lambda x: -x),
     unary("exp", lambda x: x.exp()),
@@ -389,6 +401,7 @@ CASES = [
     Case("pad", functional_pad),
     Case("linear_algebra", linear_algebra),
     Case("unfold", unfold),
+    Case("nll_loss", nll_loss),
 ]
 
 
