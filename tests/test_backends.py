@@ -284,3 +284,30 @@ def test_a_whole_compiled_training_step_on_a_backend_follows_numpy(library, kind
         return losses, model.state_dict()
 
     assert_same_training(run(library), run("numpy"))
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_dynamic_labels_in_a_compiled_step_on_a_backend(library) -> None:
+    need(library)
+
+    def run(lib):
+        model = mlp().to(lib)
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+
+        @tg.compile(dynamic=["labels"])
+        def train_step(x, labels):
+            optimizer.zero_grad()
+            loss = tg.nn.functional.cross_entropy(model(x), labels)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        batches = np.random.default_rng(3)
+        losses = []
+        for _ in range(4):
+            x, labels = batches.normal(size=(8, 4)), batches.integers(0, 3, size=8)
+            losses.append(train_step(tg.Tensor(x).to(lib), tg.tensor(labels).to(lib)).item())
+        assert len(train_step.traces) == 1
+        return np.array(losses), model.state_dict()
+
+    assert_same_training(run(library), run("numpy"))

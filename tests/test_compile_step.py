@@ -283,3 +283,67 @@ def test_new_minibatches_of_float_inputs_run_the_same_code() -> None:
     assert len(traced) == 4  # two traces (each runs the function twice): empty state, then Adam's
     for p, q in zip(eager_model.parameters(), model.parameters()):
         np.testing.assert_allclose(q.data, p.data, rtol=1e-12, atol=1e-14)
+
+
+def classifier_step(dynamic: tuple[str, ...]):
+    from tinygrad_nn.nn import functional as F
+
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    traced = []
+
+    @tg.compile(dynamic=dynamic)
+    def train_step(x, labels):
+        traced.append(1)
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), labels, weight=np.array([1.0, 2.0, 0.5]))
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return model, train_step, traced
+
+
+def test_dynamic_integer_labels_are_arguments_of_the_compiled_step() -> None:
+    """cross_entropy reads class indices through an op (nll_loss), so with
+    dynamic=["labels"] a new minibatch of labels runs the same code, equal to eager."""
+    from tinygrad_nn.nn import functional as F
+
+    model, step, traced = classifier_step(("labels",))
+    eager = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+    eager.load_state_dict(model.state_dict())
+    eager_optimizer = optim.SGD(eager.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        x, labels = rng.normal(size=(16, 4)), rng.integers(-1, 3, size=16)
+        labels[labels < 0] = -100  # some rows ignored
+        loss = step(tg.Tensor(x), tg.tensor(labels))
+        eager_optimizer.zero_grad()
+        expected = F.cross_entropy(eager(tg.Tensor(x)), labels, weight=np.array([1.0, 2.0, 0.5]))
+        expected.backward()
+        eager_optimizer.step()
+        assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    assert len(traced) == 2 * 3  # (empty, then momentum state) x (run, other values, reordered)
+    assert "def train_step(x, labels, " in step.source
+    assert "class_mask(labels, classes=3, ignore_index=-100)" in step.source
+    for p, q in zip(eager.parameters(), model.parameters()):
+        np.testing.assert_allclose(q.data, p.data, rtol=1e-12, atol=1e-14)
+
+
+def test_static_integer_labels_trace_per_value_and_dynamic_ones_must_not_be_read() -> None:
+    _, step, traced = classifier_step(())
+    rng = np.random.default_rng(1)
+    x = tg.Tensor(rng.normal(size=(16, 4)))
+    for _ in range(3):
+        step(x, tg.tensor(rng.integers(0, 3, size=16)))
+    assert len(traced) >= 3 * 2  # a trace (run twice) per new value
+    with pytest.raises(ValueError, match="not parameters"):
+        tg.compile(lambda x: x.sum(), dynamic=["labels"])
+
+    @tg.compile(dynamic=["labels"])
+    def reads_labels(x, labels):
+        return x[labels].sum()  # an index: its values become part of the op
+
+    with pytest.raises(tg.TracingError, match="dynamic integer inputs \\(labels\\) on the host"):
+        reads_labels(tg.Tensor(np.ones(4), requires_grad=True), tg.tensor([0, 1, 3]))

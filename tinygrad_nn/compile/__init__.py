@@ -50,9 +50,10 @@ namer and code writer apart):
    it returns.
 
 The trace is cached per input signature (shapes, dtypes, which inputs require grad, and
-the values of integer inputs); a new signature traces again. The cache keeps the
+the values of integer inputs, except those named in ``compile(dynamic=[...])``, which
+are arguments of the code); a new signature traces again. The cache keeps the
 :data:`MAX_TRACES` newest signatures and warns once when it has to drop one: a function
-retraced that often (say, with each minibatch's integer labels as an input) gains
+retraced that often (say, with each minibatch's integer labels as a static input) gains
 nothing from compiling.
 
 What a trace cannot see: Python decisions made on tensor *values* (``if loss > 1``,

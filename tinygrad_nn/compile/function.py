@@ -10,6 +10,7 @@ Examples:
 from __future__ import annotations
 
 import functools
+import inspect
 import keyword
 import warnings
 from collections.abc import Callable, Sequence
@@ -37,9 +38,17 @@ class CompiledFunction:
     parameters, ``.grad`` and the optimizer's state as eager mode would.
     """
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
+    def __init__(self, fn: Callable[..., Any], dynamic: Sequence[str] = ()) -> None:
         functools.update_wrapper(self, fn)
         self.fn = fn
+        parameters = _parameter_names(fn)
+        unknown = [name for name in dynamic if name not in parameters]
+        if unknown:
+            raise ValueError(
+                f"compile: dynamic= names {unknown}, which are not parameters of "
+                f"{getattr(fn, '__name__', 'the function')} ({', '.join(parameters) or 'none'})"
+            )
+        self.dynamic = frozenset(parameters.index(name) for name in dynamic)
         self.name = getattr(fn, "__name__", "compiled")
         if not self.name.isidentifier() or keyword.iskeyword(self.name):
             self.name = "compiled"
@@ -56,10 +65,10 @@ class CompiledFunction:
 
     def __call__(self, *args: Any) -> Any:
         tensors = [a if isinstance(a, Tensor) else Tensor._wrap(as_array(a)) for a in args]
-        key = tuple([_signature(t) for t in tensors])
+        key = tuple([_signature(t, i in self.dynamic) for i, t in enumerate(tensors)])
         entry = self.traces.get(key)
         if entry is None or not entry.captured_still_fit():
-            entry = self.traces[key] = trace(self.fn, tensors, self.name)
+            entry = self.traces[key] = trace(self.fn, tensors, self.name, self.dynamic)
             if len(self.traces) > MAX_TRACES:
                 self._drop_oldest_trace()
         self.last = entry
@@ -82,8 +91,8 @@ class CompiledFunction:
                 f"compile: {self.name} has been traced for more than {MAX_TRACES} input "
                 "signatures (shapes, dtypes, requires_grad, integer inputs' values), so "
                 "the oldest traces are being dropped. Each new signature costs a trace, "
-                "so compiling gains nothing here: keep shapes fixed, and compute a loss "
-                "that takes changing integer inputs (labels) in eager mode",
+                "so compiling gains nothing here: keep shapes fixed, and name changing "
+                "integer inputs (labels) in compile(dynamic=[...])",
                 RuntimeWarning,
                 stacklevel=3,
             )
@@ -95,12 +104,12 @@ def _as_tensor(value: Any) -> Tensor:
     return Tensor._wrap(value)
 
 
-def _signature(t: Tensor) -> tuple[Any, ...]:
-    """What a trace depends on: shape, dtype, requires_grad, integer inputs' values, and
-    the array library and device (code is written for one library)."""
+def _signature(t: Tensor, dynamic: bool = False) -> tuple[Any, ...]:
+    """What a trace depends on: shape, dtype, requires_grad, integer inputs' values
+    (unless ``dynamic``), and the array library and device (code is written for one)."""
     data = t.data
     where = "numpy" if type(data) is np.ndarray else (library_name(data), str(t.device))
-    if is_floating(data):
+    if dynamic or is_floating(data):
         return (data.shape, data.dtype, t.requires_grad, where)
     return (data.shape, data.dtype, t.requires_grad, where, to_numpy(data).tobytes())
 
@@ -119,10 +128,18 @@ def _store_gradients(
     return stored
 
 
-def compile(fn: Callable[..., Any]) -> CompiledFunction:
+def compile(fn: Callable[..., Any] | None = None, *, dynamic: Sequence[str] = ()) -> Any:
     """Compile ``fn`` (tensors in, scalar loss out) into straight-line NumPy with its backward.
 
-    Usable as a decorator. See the module documentation for what is traced.
+    Usable as a decorator, with or without arguments. See the module documentation for
+    what is traced.
+
+    Args:
+        dynamic: names of integer parameters (a minibatch's class labels) whose values
+            are arguments of the code rather than part of the trace: a new value runs
+            the same code. Their values may only flow into ops that take them as inputs
+            (``cross_entropy``, ``nll_loss``); a trace that finds them read on the host
+            raises :class:`TracingError`.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -131,4 +148,13 @@ def compile(fn: Callable[..., Any]) -> CompiledFunction:
         >>> square(w)
         (Tensor(4.), (Tensor([4.]),))
     """
-    return CompiledFunction(fn)
+    if fn is None:
+        return functools.partial(CompiledFunction, dynamic=dynamic)
+    return CompiledFunction(fn, dynamic)
+
+
+def _parameter_names(fn: Callable[..., Any]) -> list[str]:
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return []

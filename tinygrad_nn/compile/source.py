@@ -20,7 +20,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,9 +83,10 @@ class GraphProgram:
 
     Built from the graph of ``roots``: ``leaves`` (the function's explicit inputs) become
     the first arguments, named ``parameter_names``; the integer ones are constants (their
-    values are part of the trace's signature). Every other leaf that requires grad is
-    ``captured``: an extra argument, read at every call. Every op's forward rule is then
-    interpreted symbolically, in order; :meth:`backward` does the same for the backward.
+    values are part of the trace's signature) unless their ids are in ``dynamic``. Every
+    other leaf that requires grad is ``captured``: an extra argument, read at every call.
+    Every op's forward rule is then interpreted symbolically, in order; :meth:`backward`
+    does the same for the backward.
     """
 
     def __init__(
@@ -95,6 +96,7 @@ class GraphProgram:
         parameter_names: Sequence[str],
         outside: dict[int, str],
         array_api: bool = False,
+        dynamic: Collection[int] = (),
     ) -> None:
         self.program = program = Program(array_api)
         program.literals.outside_labels = self.outside = outside
@@ -102,7 +104,7 @@ class GraphProgram:
         self.interpreter = SymbolicValues(program, self.sym_of)
         self.arguments: list[Sym] = []
         for leaf, label in zip(leaves, parameter_names):
-            if leaf.requires_grad:
+            if leaf.requires_grad or id(leaf) in dynamic:  # dynamic: integers as arguments
                 self.sym_of[leaf] = self.argument(label, leaf.data)
             else:  # an integer input: its value is part of the signature, so a constant
                 program.literals.outside_labels[id(leaf.data)] = label
@@ -200,12 +202,13 @@ def write_program(
     outside: dict[int, str],
     name: str,
     array_api: bool = False,
+    dynamic: Collection[int] = (),
 ) -> tuple[str, dict[str, Any], list[Tensor]]:
     """Write the graph of ``result`` as one function returning ``(loss, gradients)``;
     returns its source, its constants, and the outside tensors it takes as extra
     arguments. With ``array_api`` the source calls the standard's functions through
     ``xp``, for another array library."""
-    graph = GraphProgram([result], leaves, parameter_names, outside, array_api)
+    graph = GraphProgram([result], leaves, parameter_names, outside, array_api, dynamic)
     wanted = [leaf for leaf, wants in zip(leaves, wants_grad) if wants] + graph.captured
     outputs = graph.backward(result, wanted)
     loss = graph.sym_of[result]

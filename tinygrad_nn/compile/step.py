@@ -40,7 +40,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -168,6 +168,7 @@ def write_step(
     outside: dict[int, str],
     name: str,
     array_api: bool = False,
+    dynamic: Collection[int] = (),
 ) -> tuple[str, dict[str, Any], list[Tensor], StepPlan]:
     """Write a traced training step: forward, backward, updates. Returns the source, its
     constants, the graph's trainable leaves (arguments read at every call) and the plan.
@@ -179,7 +180,7 @@ def write_step(
             f"{type(result).__name__}{' without a graph' if isinstance(result, Tensor) else ''}"
         )
     roots = [root] if result is None or result is root else [root, result]
-    graph = GraphProgram(roots, leaves, parameter_names, outside, array_api)
+    graph = GraphProgram(roots, leaves, parameter_names, outside, array_api, dynamic)
     optimizers = list({id(e[1]): e[1] for e in events if e[0] == "step"}.values())
     plan = StepPlan(optimizers)
     steps = [e[-1] for e in events if e[0] == "step"]

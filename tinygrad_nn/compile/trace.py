@@ -14,7 +14,7 @@ import functools
 import inspect
 import sys
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,15 +40,16 @@ class Trace:
     source: str
     captured: list[Tensor]  # outside tensors that require grad: read at every call
     wants_grad: list[bool]  # per explicit input: does the caller want its gradient
-    kinds: list[str]  # per explicit input: its dtype kind ("f" float inputs are arguments)
+    kinds: list[str]  # per explicit input: "f" float, "d" dynamic integer (both arguments),
+    # "i" other integer (its value is part of the trace: a constant)
     frozen: list[weakref.ref[Tensor]]  # outside tensors without grad: baked in as constants
     step: StepPlan | None = None  # a training step: what it reads and writes besides
 
     def __post_init__(self) -> None:
         self.captured_shapes = [t.data.shape for t in self.captured]
-        # positions of the explicit inputs passed as arrays (the float ones), and of those
-        # whose gradient the caller wants
-        self.arguments = [i for i, kind in enumerate(self.kinds) if kind == "f"]
+        # positions of the explicit inputs passed as arrays (the float ones and the
+        # dynamic integer ones), and of those whose gradient the caller wants
+        self.arguments = [i for i, kind in enumerate(self.kinds) if kind in "fd"]
         self.receivers = [i for i, wants in enumerate(self.wants_grad) if wants]
 
     def captured_still_fit(self) -> bool:
@@ -140,7 +141,9 @@ def _call_recording_locals(
     return result, names
 
 
-def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
+def trace(
+    fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, dynamic: Collection[int] = ()
+) -> Trace:
     """Run ``fn`` once, then write forward and backward as one NumPy function.
 
     The function is then traced a second time with every float value it reads changed
@@ -151,28 +154,41 @@ def trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str) -> Trace:
     When the values live in another array library (a GPU), the tracing runs on NumPy
     copies of them, and the code is written with the standard's names through ``xp``
     (``xp.exp``, ``xp.sum(x, axis=0)``), to run on that library's arrays.
+
+    Integer inputs at the positions in ``dynamic`` are arguments of the code; a third
+    trace, with their values reordered, must write the same code, or they were read on
+    the host and :class:`TracingError` says so.
     """
     read = {id(t): t for t in [*inputs, *_outside_tensors(fn)]}.values()  # each once
     on_device = [t for t in read if type(t.data) is not np.ndarray]
     if not on_device:
-        return _trace(fn, inputs, name, None)
+        return _trace(fn, inputs, name, None, dynamic)
     device_values = [t.data for t in on_device]
     try:
         for t in on_device:
             t.data = to_numpy(t.data)
-        return _trace(fn, inputs, name, device_values[0])
+        return _trace(fn, inputs, name, device_values[0], dynamic)
     finally:
         for t, data in zip(on_device, device_values):
             t.data = data
 
 
-def _trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, reference: Any) -> Trace:
+def _trace(
+    fn: Callable[..., Any],
+    inputs: Sequence[Tensor],
+    name: str,
+    reference: Any,
+    dynamic: Collection[int],
+) -> Trace:
     """:func:`trace` on NumPy values; ``reference`` is an array of the library to write for
     (None: NumPy)."""
     wants_grad = [t.requires_grad for t in inputs]
     names = (_argument_names(fn, len(inputs)), _outside_names(fn))
     array_api = reference is not None
-    write = functools.partial(_write, fn, wants_grad=wants_grad, names=names, name=name)
+    dynamic = [i for i in dynamic if not is_floating(inputs[i].data)]
+    write = functools.partial(
+        _write, fn, wants_grad=wants_grad, names=names, name=name, dynamic=dynamic
+    )
     root, leaves, written = write([t.data for t in inputs], array_api=array_api)
     source, constants, captured, plan = written
     changed = {id(t): t for t in [*captured, *_trainable_outside(fn)]}.values()
@@ -191,6 +207,16 @@ def _trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, referenc
             "a random draw) in a way that changes the code it traces: with other input "
             "values it wrote different code. Compute such values outside the compiled "
             "function and pass them in as inputs"
+        )
+    reordered = [_reordered(t.data) if i in dynamic else t.data for i, t in enumerate(inputs)]
+    third = write(reordered, array_api=array_api)[2] if dynamic else (source, constants)
+    if third[0] != source or not _same_arrays(third[1], constants):
+        raise TracingError(
+            f"compile: {name} reads the values of its dynamic integer inputs "
+            f"({', '.join(names[0][i] for i in dynamic)}) on the host: with them reordered "
+            "it wrote different code. Pass them only to ops that take them as inputs "
+            "(cross_entropy, nll_loss), or leave them out of dynamic= (each new value then "
+            "traces again)"
         )
     xp = array_namespace([reference] if array_api else [])
     namespace: dict[str, Any] = {
@@ -211,7 +237,9 @@ def _trace(fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, referenc
         for t in graph_tensors(root)
         if t._ctx is None and not t.requires_grad and id(t) not in explicit
     ]
-    kinds: list[str] = ["f" if is_floating(t.data) else "i" for t in inputs]
+    kinds = [
+        "f" if is_floating(t.data) else "d" if i in dynamic else "i" for i, t in enumerate(inputs)
+    ]
     printed = constant_definitions(constants) + source
     return Trace(namespace[name], printed, captured, wants_grad, kinds, frozen, plan)
 
@@ -223,12 +251,14 @@ def _write(
     names: tuple[list[str], dict[int, str]],
     name: str,
     array_api: bool,
+    dynamic: Sequence[int] = (),
 ) -> tuple[Tensor, list[Tensor], tuple[str, dict[str, Any], list[Tensor], StepPlan | None]]:
     """Run ``fn`` on ``arrays`` while recording; the root of its graph, its leaves and the
     program: (source, constants, outside tensors read, the plan of a training step)."""
     # Every float input is tracked (requires grad inside the trace) so that every op that
     # depends on it is recorded; the caller's gradients are only for those that asked.
     leaves = [Tensor._wrap(a, a.dtype.kind == "f") for a in map(to_numpy, arrays)]
+    arguments = {id(leaves[i]) for i in dynamic}
     previous = recording.tracing, recording.events
     recording.tracing, recording.events = True, []
     try:
@@ -247,7 +277,16 @@ def _write(
             )
         root = check_events(events, name)
         step = write_step(
-            result, root, events, leaves, parameters, local_names, outside, name, array_api
+            result,
+            root,
+            events,
+            leaves,
+            parameters,
+            local_names,
+            outside,
+            name,
+            array_api,
+            arguments,
         )
         return root, leaves, step
     if not isinstance(result, Tensor) or result.size != 1:
@@ -261,9 +300,18 @@ def _write(
             "requires grad, so there is nothing to differentiate"
         )
     written = write_program(
-        result, leaves, wants_grad, parameters, local_names, outside, name, array_api
+        result, leaves, wants_grad, parameters, local_names, outside, name, array_api, arguments
     )
     return result, leaves, (*written, None)
+
+
+def _reordered(array: Any) -> np.ndarray:
+    """The same integers in another order (the first axis reversed, then rolled by one):
+    valid wherever the originals are, but code that read them would come out different."""
+    host = to_numpy(array)
+    if host.ndim == 0:
+        return host
+    return np.roll(host[::-1], 1, axis=0)
 
 
 def _other_values(array: np.ndarray) -> np.ndarray:

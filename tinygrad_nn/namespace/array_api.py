@@ -7,11 +7,12 @@ array — gets an :class:`ArrayApiNamespace` around its library's standard names
 the same rule runs on a GPU. array-api-compat is loaded only when such an array is met
 (``pip install tinygrad-nn[backends]``).
 
-The declared names are the standard's, so most are taken as they are. The five extras
+The declared names are the standard's, so most are taken as they are. The six extras
 are written once on top of the standard (``sigmoid`` from ``logaddexp``, ``unbroadcast``
-from ``sum``...), with a library's own faster function where it has one (PyTorch's
-``torch.sigmoid``); ``erf``, ``einsum`` and an ``index add`` with repeated positions have
-no standard form, so without a native one they are computed by NumPy on the host.
+from ``sum``, ``class_mask`` from ``arange`` and ``==``...), with a library's own faster
+function where it has one (PyTorch's ``torch.sigmoid``); ``erf``, ``einsum`` and an
+``index add`` with repeated positions have no standard form, so without a native one
+they are computed by NumPy on the host.
 
 Examples:
     >>> import numpy as np
