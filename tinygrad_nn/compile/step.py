@@ -281,7 +281,8 @@ class _StepWriter:
                         template[key] = ("output", len(self.state_outputs), kind)
                         label = f"{self.label(p)}_{key}_new"
                         self.state_outputs.append((self.owned(value), label))
-                self.plan.states.append((optimizer, p, template))
+                if template:  # nothing to store for a rule that keeps no state (plain SGD)
+                    self.plan.states.append((optimizer, p, template))
 
     def state_input(self, optimizer: Any, p: Tensor, key: str, value: Any) -> Any:
         """A state value as the rule sees it: arrays and numbers are arguments (a number
