@@ -287,7 +287,8 @@ class _StepWriter:
     def state_input(self, optimizer: Any, p: Tensor, key: str, value: Any) -> Any:
         """A state value as the rule sees it: arrays and numbers are arguments (a number
         as a 0-d array of the parameter's dtype: the standard allows ``0.9 ** t`` only
-        for a floating ``t``; Adam's step count is exact in float64 up to 2**53)."""
+        for a floating ``t``; Adam's step count stays exact up to 2**53 steps in float64,
+        2**24 in float32)."""
         label = f"{self.label(p)}_{key}"
         if hasattr(value, "shape"):
             return self.extra(label, to_numpy(value), _state_reader(optimizer, p, key))
