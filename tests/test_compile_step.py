@@ -347,3 +347,26 @@ def test_static_integer_labels_trace_per_value_and_dynamic_ones_must_not_be_read
 
     with pytest.raises(tg.TracingError, match="dynamic integer inputs \\(labels\\) on the host"):
         reads_labels(tg.Tensor(np.ones(4), requires_grad=True), tg.tensor([0, 1, 3]))
+
+
+def test_a_step_that_updates_running_statistics_is_refused_and_changes_nothing() -> None:
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 1))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    before = [p.data.copy() for p in model.parameters()]
+
+    @tg.compile
+    def train_step(x):
+        optimizer.zero_grad()
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(16, 4)))
+    with pytest.raises(tg.TracingError, match=r"running statistics.*eval mode"):
+        train_step(x)
+    np.testing.assert_array_equal(model[1].running_mean.data, np.zeros(8))  # undone
+    assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
+    model.eval()  # running statistics are read, not updated: it compiles
+    assert np.isfinite(train_step(x).item())

@@ -114,6 +114,16 @@ def _outside_tensors(fn: Callable[..., Any]) -> list[Tensor]:
     return found
 
 
+def _buffers(fn: Callable[..., Any]) -> list[Tensor]:
+    """The buffers of the modules ``fn`` refers to (BatchNorm's running statistics)."""
+    return [
+        buffer
+        for value in _scope(fn).values()
+        if callable(getattr(value, "named_buffers", None))
+        for _, buffer in value.named_buffers()
+    ]
+
+
 def _trainable_outside(fn: Callable[..., Any]) -> list[Tensor]:
     """The outside tensors ``fn`` refers to that require grad."""
     return [t for t in _outside_tensors(fn) if t.requires_grad and is_floating(t.data)]
@@ -189,7 +199,20 @@ def _trace(
     write = functools.partial(
         _write, fn, wants_grad=wants_grad, names=names, name=name, dynamic=dynamic
     )
-    root, leaves, written = write([t.data for t in inputs], array_api=array_api)
+    buffers = _buffers(fn)
+    kept = [b.data for b in buffers]
+    try:
+        root, leaves, written = write([t.data for t in inputs], array_api=array_api)
+    finally:
+        changed_buffers = [b for b, data in zip(buffers, kept) if b.data is not data]
+        for b, data in zip(buffers, kept):
+            b.data = data  # the trace's updates are undone either way
+    if changed_buffers:
+        raise TracingError(
+            f"compile: {name} updates module buffers as it runs (BatchNorm's running "
+            "statistics), which the compiled code would not do on later calls. Compile "
+            "it with the model in eval mode (model.eval()), or run these layers eagerly"
+        )
     source, constants, captured, plan = written
     changed = {id(t): t for t in [*captured, *_trainable_outside(fn)]}.values()
     originals = [t.data for t in changed]
