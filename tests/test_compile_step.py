@@ -370,3 +370,21 @@ def test_a_step_that_updates_running_statistics_is_refused_and_changes_nothing()
     assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
     model.eval()  # running statistics are read, not updated: it compiles
     assert np.isfinite(train_step(x).item())
+
+
+def test_a_scheduler_stepped_inside_the_compiled_step_is_refused() -> None:
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    optimizer = optim.SGD([w], lr=0.1)
+    scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+
+    @tg.compile
+    def train_step(x):
+        optimizer.zero_grad()
+        (w * x).sum().backward()
+        optimizer.step()
+        scheduler.step()
+
+    with pytest.raises(tg.TracingError, match=r"scheduler's step\(\)"):
+        train_step(tg.Tensor([1.0, 1.0]))
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+    assert optimizer.param_groups[0]["lr"] == 0.1  # the trace's change is undone

@@ -124,6 +124,17 @@ def _buffers(fn: Callable[..., Any]) -> list[Tensor]:
     ]
 
 
+def _settings(fn: Callable[..., Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each parameter group of the optimizers ``fn`` refers to, and a copy of its
+    settings (a learning rate...)."""
+    return [
+        (group, {key: value for key, value in group.items() if key != "params"})
+        for value in _scope(fn).values()
+        if isinstance(getattr(value, "param_groups", None), list)
+        for group in value.param_groups
+    ]
+
+
 def _trainable_outside(fn: Callable[..., Any]) -> list[Tensor]:
     """The outside tensors ``fn`` refers to that require grad."""
     return [t for t in _outside_tensors(fn) if t.requires_grad and is_floating(t.data)]
@@ -199,7 +210,7 @@ def _trace(
     write = functools.partial(
         _write, fn, wants_grad=wants_grad, names=names, name=name, dynamic=dynamic
     )
-    buffers = _buffers(fn)
+    buffers, settings = _buffers(fn), _settings(fn)
     kept = [b.data for b in buffers]
     try:
         root, leaves, written = write([t.data for t in inputs], array_api=array_api)
@@ -212,6 +223,15 @@ def _trace(
             f"compile: {name} updates module buffers as it runs (BatchNorm's running "
             "statistics), which the compiled code would not do on later calls. Compile "
             "it with the model in eval mode (model.eval()), or run these layers eagerly"
+        )
+    if any(group != {**saved, "params": group["params"]} for group, saved in settings):
+        for group, saved in settings:
+            group.update(saved)
+        raise TracingError(
+            f"compile: {name} changes an optimizer's settings as it runs (a learning-rate "
+            "scheduler's step()), which the compiled code would not do on later calls. "
+            "Call scheduler.step() outside the compiled function: a new learning rate "
+            "then traces again"
         )
     source, constants, captured, plan = written
     changed = {id(t): t for t in [*captured, *_trainable_outside(fn)]}.values()
