@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("."))
     parser.add_argument("--quick", action="store_true", help="3 epochs, for the tests")
+    parser.add_argument(
+        "--compiled", action="store_true", help="train through tinygrad_nn.compile, step by step"
+    )
     args = parser.parse_args(argv)
     epochs = 3 if args.quick else args.epochs
     x_train, y_train, x_test, y_test = digits(args.seed)
@@ -98,6 +101,7 @@ def main(argv: list[str] | None = None) -> float:
         description="digits",
         validation=(x_test, y_test),
         metric=accuracy,
+        compiled=args.compiled,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     pictures(network, x_test, y_test, args.out)

@@ -93,6 +93,8 @@ def test_digits_cnn_reads_digits(tmp_path, capsys) -> None:
     assert capsys.readouterr().out.strip().splitlines()[-1] == f"test accuracy: {accuracy:.3f}"
     for picture in ("digits_filters.png", "digits_mistakes.png"):
         assert (tmp_path / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    compiled = load_example("digits_cnn").main(["--quick", "--compiled", "--out", str(tmp_path)])
+    assert compiled == accuracy  # the same training, step by compiled step
 
 
 def test_bad_arguments(capsys) -> None:

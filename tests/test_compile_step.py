@@ -388,3 +388,28 @@ def test_a_scheduler_stepped_inside_the_compiled_step_is_refused() -> None:
         train_step(tg.Tensor([1.0, 1.0]))
     np.testing.assert_array_equal(w.data, [1.0, 2.0])
     assert optimizer.param_groups[0]["lr"] == 0.1  # the trace's change is undone
+
+
+@pytest.mark.parametrize("kind", ["minibatches of labels", "full batch of floats"])
+def test_fit_compiled_gives_the_eager_history(kind: str) -> None:
+    from tinygrad_nn.data import DataLoader, TensorDataset
+    from tinygrad_nn.training import fit
+
+    rng = np.random.default_rng(0)
+    X, labels = rng.normal(size=(40, 4)), rng.integers(0, 3, size=40)
+    histories, weights = [], []
+    for compiled in (False, True):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+        optimizer = optim.Adam(model.parameters(), lr=0.01)
+        if kind == "minibatches of labels":  # 16, 16, 8 rows: two shapes, labels dynamic
+            loader = DataLoader(TensorDataset(X, labels), 16, shuffle=True, seed=1)
+            loss_fn = nn.functional.cross_entropy
+            history = fit(model, loss_fn, optimizer, loader, epochs=3, compiled=compiled)
+        else:
+            Y = np.sin(X[:, :3])
+            history = fit(model, nn.MSELoss(), optimizer, X, Y, steps=20, compiled=compiled)
+        histories.append(history)
+        weights.append(model[0].weight.data.copy())
+    np.testing.assert_allclose(histories[1], histories[0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(weights[1], weights[0], rtol=1e-12, atol=1e-14)
