@@ -508,3 +508,15 @@ def test_no_label_overlaps_another_in_the_seed_drawing() -> None:
         for b in boxes[i + 1 :]:
             overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
             assert not overlap, (a[4], b[4])
+
+
+def test_formulas_get_names_for_all_inputs_or_none() -> None:
+    x, y, z = (
+        tg.Tensor(v, requires_grad=True, name=n) for v, n in [(2.0, "x"), (3.0, "y"), (4.0, "z")]
+    )
+    f = x * y + z
+    f.name = "f"
+    g = z * f  # "z" cannot stand in dz/dx: so neither input is named in the formulas
+    labels = {(e.source, e.label) for e in viz.build_graph(g).edges if e.label}
+    assert ("z", "dz/dx = y") in labels and ("f", "dz/dy = x") in labels
+    assert ("x", "dz/dx = y") in labels  # x * y: the names are the letters already

@@ -142,8 +142,6 @@ def build_graph(
         else:
             base = "input"
         keys[t] = fresh(base)
-        if base in (t.name, variables.get(id(t))):
-            graph.named.add(keys[t])
         cluster: tuple[Any, ...] = op.scope if op is not None else ()
         if kind == "parameter":
             scopes = [c.scope for c in consumers.get(t, [])]
@@ -161,10 +159,11 @@ def build_graph(
         op_key = fresh(op.name)
         graph.ops[op_key] = OpNode(op_key, op, keys[t], op.scope, op.name)
         positions = list(zip(inputs_of(op, value_of), op.parent_positions()))
-        own = [(i, keys[p]) for p, i in positions if p in kept and keys[p] in graph.named]
+        shown = op.with_constants([keys.get(p, "?") for p, _ in positions])
+        own = input_names(op, [n if isinstance(n, str) else repr(n) for n in shown])
         for parent, position in positions:
             if parent in kept:
-                label = named_formula(op.derivative_for(position), input_names(op, own))
+                label = named_formula(op.derivative_for(position), own)
                 graph.edges.append(Edge(keys[parent], op_key, label))
         graph.edges.append(Edge(op_key, keys[t]))
     if collapse:

@@ -59,7 +59,7 @@ def usable_names(formula: str, names: dict[str, str]) -> dict[str, str]:
     return {
         k: v
         for k, v in names.items()
-        if v.isidentifier() and len(v) <= SHORT and v not in words and "d" + v not in words
+        if v == k or (v.isidentifier() and len(v) <= SHORT and {v, "d" + v}.isdisjoint(words))
     }
 
 
@@ -75,12 +75,23 @@ def named_formula(formula: str, names: dict[str, str]) -> str:
     return head + equals + pattern.sub(lambda m: usable[m.group(1)], body)
 
 
-def input_names(op: Any, parents: list[tuple[int, str]]) -> dict[str, str]:
-    """The op's formula names (``x``, ``y``) -> the display names of its inputs, given
-    as (position, name) pairs. A tensor feeding several inputs (``x * x``) keeps the
-    generic names: ``dz/dx = x`` for both would not say which input is which."""
-    shown = [name for _, name in parents]
-    return {op.input_name(i): name for i, name in parents if shown.count(name) == 1}
+def input_names(op: Any, inputs: list[str]) -> dict[str, str]:
+    """The op's formula names (``x``, ``y``) -> the names of its inputs, all or none: a
+    formula with some names put in and some generic letters left (``dz/df = x`` where the
+    graph also has a tensor called ``x``) would mislead. None either when an input is a
+    number, a name is long or clashes with the formula (``z`` in ``dz/dx``), or one
+    tensor feeds two inputs (``x * x``: which is which?).
+
+    Examples:
+        >>> from tinygrad_nn import ops
+        >>> input_names(ops.MatMul(), ["X", "W1"]), input_names(ops.Mul(), ["z", "f"])
+        ({'x': 'X', 'y': 'W1'}, {})
+    """
+    names = {op.input_name(i): name for i, name in enumerate(inputs)}
+    if len(set(inputs)) != len(inputs):
+        return {}
+    formulas = [op.definition, *op.derivatives]
+    return names if all(usable_names(f, names) == names for f in formulas) else {}
 
 
 __all__ = ["caller_tensors", "input_names", "named_formula", "usable_names"]

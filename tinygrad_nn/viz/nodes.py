@@ -57,7 +57,6 @@ class Graph:
     ops: dict[str, OpNode] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     omitted: int = 0  # tensors left out to keep a huge graph drawable
-    named: set[str] = field(default_factory=set)  # keys the user chose (variables, name=)
 
     def clusters(self) -> list[tuple[Any, ...]]:
         """Every module-call path that holds a node, parents before children."""

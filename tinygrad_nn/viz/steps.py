@@ -29,7 +29,7 @@ from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 from tinygrad_nn.viz.graph import Graph, build_graph, known
-from tinygrad_nn.viz.naming import input_names, named_formula, usable_names
+from tinygrad_nn.viz.naming import input_names, named_formula
 from tinygrad_nn.viz.nodes import INFIX
 
 
@@ -88,7 +88,7 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
         inputs = _input_names(op, [names.get(p, "?") for p in op.parents])
         name = names.get(node, "?")
         step = BackwardStep(len(steps) + 1, name, op, _title(op, name, inputs), np.array(g), inputs)
-        own = _own_names(op, inputs, graph)
+        own = input_names(op, inputs)
         for parent_index, parent, share, accumulated in sent:
             position = positions[parent_index]
             local = local_values[position]
@@ -134,12 +134,6 @@ def saved_for_backward(steps: list[BackwardStep]) -> str:
     return f"Kept for backward until it runs: {_size(list(unique.values()))} (what the rules read)."
 
 
-def _own_names(op: Op, inputs: list[str], graph: Graph) -> dict[str, str]:
-    """The op's formula names -> the names the user gave its inputs (see
-    :func:`~tinygrad_nn.viz.naming.input_names`)."""
-    return input_names(op, [(i, name) for i, name in enumerate(inputs) if name in graph.named])
-
-
 def _input_names(op: Op, parents: list[str]) -> list[str]:
     """The op's inputs by name, its number constants in their places."""
     return [n if isinstance(n, str) else f"{n!r}" for n in op.with_constants(parents)]
@@ -177,7 +171,7 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
             len(steps) + 1, node.output, op, _title(op, node.output, inputs), None, inputs
         )
         positions = op.parent_positions()
-        own = _own_names(op, inputs, graph)
+        own = input_names(op, inputs)
         if node.output == graph.root:  # dL/dL = 1 needs no saved value
             step.upstream = np.ones(graph.tensors[graph.root].tensor.shape)
         for index, source in enumerate(inputs_of.get(node.key, [])):
@@ -262,7 +256,7 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     shown = steps if max_steps is None else steps[:max_steps]
     for step in shown:
         lines.append("")
-        definition = _definition_with_names(step, graph)
+        definition = _definition_with_names(step)
         lines.append(f"step {step.index}: {step.title}      [{definition}]")
         lines.append(f"  upstream     g = dL/d{step.node} = {show(step.upstream)}")
         if not freed:
@@ -288,11 +282,11 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     return "\n".join(lines)
 
 
-def _definition_with_names(step: BackwardStep, graph: Graph) -> str:
-    """The op's formula for this step: the user's names put in (``z = X @ W1``), and the
-    other inputs bound after it (``z = x @ y, with x = layer1, y = matmul_out``)."""
+def _definition_with_names(step: BackwardStep) -> str:
+    """The op's formula for this step: its inputs' names put in when they all fit
+    (``z = X @ W1``), else bound after it (``z = 1 / (1 + exp(-x)), with x = matmul_out``)."""
     op = step.op
-    own = usable_names(op.definition, _own_names(op, step.inputs, graph))
+    own = input_names(op, step.inputs)
     bound = [
         f"{op.input_name(i)} = {name}"
         for i, name in enumerate(step.inputs)
