@@ -32,7 +32,8 @@ TARGETS = {  # file -> the functions whose bodies are mutated
     "tinygrad_nn/ops/reductions.py": {"forward", "backward", "_share_among_extremes"},
     "tinygrad_nn/ops/shape.py": {"backward"},
     "tinygrad_nn/ops/linalg.py": {"backward"},
-    "tinygrad_nn/ops/nn.py": {"forward", "backward", "_logs"},
+    "tinygrad_nn/ops/nn.py": {"forward", "backward", "_logs", "_picked"},
+    "tinygrad_nn/compile/step.py": {"finish", "still_fits", "backward", "step", "grad"},
     "tinygrad_nn/backprop.py": {"run_backward", "_chain_rule_step", "add_to_grad"},
     "tinygrad_nn/ops/unary.py": {"forward", "backward"},
     "tinygrad_nn/ops/activations.py": {"forward", "backward"},
@@ -50,6 +51,7 @@ TARGETS = {  # file -> the functions whose bodies are mutated
 }
 SUITE = [
     "tests/test_op_gradients.py",
+    "tests/test_compile_step.py",
     "tests/test_hardening.py",
     "tests/test_optim.py",
     "tests/test_nn.py",
