@@ -252,3 +252,19 @@ def test_the_trace_cache_is_bounded_and_warns_once(monkeypatch) -> None:
         warnings.simplefilter("error")  # only the first drop warns
         loss, _ = f(logits, tg.Tensor(labels[0]))
     np.testing.assert_allclose(loss.data, nn.CrossEntropy()(logits, labels[0]).data, rtol=1e-12)
+
+
+def test_switching_train_and_eval_mode_traces_again() -> None:
+    """The code is traced for one mode: dropout in eval mode is the identity, so after
+    model.train() the compiled function must not keep running eval-mode code."""
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5), nn.Linear(4, 1))
+    model.eval()
+    f = tg.compile(lambda x: model(x).sum())
+    x = tg.Tensor(np.ones((2, 4)))
+    first, _ = f(x)
+    model.train()  # dropout draws a mask now: that cannot be compiled, and says so
+    with pytest.raises(tg.TracingError, match="random draw"):
+        f(x)
+    model.eval()
+    assert f(x)[0].item() == first.item()

@@ -44,6 +44,7 @@ class Trace:
     # "i" other integer (its value is part of the trace: a constant)
     frozen: list[weakref.ref[Tensor]]  # outside tensors without grad: baked in as constants
     step: StepPlan | None = None  # a training step: what it reads and writes besides
+    modes: list[tuple[Any, bool]] | None = None  # each module in scope, and its .training
 
     def __post_init__(self) -> None:
         self.captured_shapes = [t.data.shape for t in self.captured]
@@ -67,6 +68,8 @@ class Trace:
                 return False
         if self.step is not None and not self.step.still_fits():
             return False
+        if any(module.training != training for module, training in self.modes or ()):
+            return False  # model.train() / model.eval() since: the code was traced for the other
         return [t.data.shape for t in self.captured] == self.captured_shapes
 
 
@@ -121,6 +124,16 @@ def _buffers(fn: Callable[..., Any]) -> list[Tensor]:
         for value in _scope(fn).values()
         if callable(getattr(value, "named_buffers", None))
         for _, buffer in value.named_buffers()
+    ]
+
+
+def _modes(fn: Callable[..., Any]) -> list[tuple[Any, bool]]:
+    """Every module ``fn`` refers to (and those inside them), with its training mode."""
+    return [
+        (module, module.training)
+        for value in _scope(fn).values()
+        if callable(getattr(value, "named_modules", None))
+        for _, module in value.named_modules()
     ]
 
 
@@ -210,7 +223,7 @@ def _trace(
     write = functools.partial(
         _write, fn, wants_grad=wants_grad, names=names, name=name, dynamic=dynamic
     )
-    buffers, settings = _buffers(fn), _settings(fn)
+    buffers, settings, modes = _buffers(fn), _settings(fn), _modes(fn)
     kept = [b.data for b in buffers]
     try:
         root, leaves, written = write([t.data for t in inputs], array_api=array_api)
@@ -284,7 +297,7 @@ def _trace(
         "f" if is_floating(t.data) else "d" if i in dynamic else "i" for i, t in enumerate(inputs)
     ]
     printed = constant_definitions(constants) + source
-    return Trace(namespace[name], printed, captured, wants_grad, kinds, frozen, plan)
+    return Trace(namespace[name], printed, captured, wants_grad, kinds, frozen, plan, modes)
 
 
 def _write(
