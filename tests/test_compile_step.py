@@ -414,3 +414,29 @@ def test_fit_compiled_gives_the_eager_history(kind: str) -> None:
         weights.append(model[0].weight.data.copy())
     np.testing.assert_allclose(histories[1], histories[0], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(weights[1], weights[0], rtol=1e-12, atol=1e-14)
+
+
+def test_gradients_keep_each_parameters_dtype_as_in_eager_mode() -> None:
+    """float32 parameters, float64 data: backward() stores float32 gradients; so does the
+    compiled step (a cast in the code), and the update matches."""
+    runs = []
+    for compiled in (False, True):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 1)).to("float32")
+        optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def train_step(x, model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            loss = (model(x) ** 2).sum()
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        step = tg.compile(train_step) if compiled else train_step
+        x = tg.Tensor(np.random.default_rng(0).normal(size=(8, 4)))  # float64
+        for _ in range(3):
+            step(x)
+        runs.append(model)
+    for p, q in zip(runs[0].parameters(), runs[1].parameters()):
+        assert q.grad.dtype == p.grad.dtype == q.dtype == np.float32
+        np.testing.assert_allclose(q.data, p.data, rtol=1e-6, atol=1e-7)

@@ -241,8 +241,10 @@ class _StepWriter:
 
     def backward(self, root: Tensor) -> None:
         wanted = self.graph.captured
+        xp = self.graph.interpreter.xp
         for t, g in zip(wanted, self.graph.backward(root, wanted)):
             if g is not None:
+                g = xp.astype(g, t.data.dtype)  # as backward() stores it: in t's dtype
                 old = self.grad(t)
                 self.present[t] = g if old is None else old + g
 
