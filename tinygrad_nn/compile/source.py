@@ -21,6 +21,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -75,36 +76,44 @@ def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backw
             outside[id(t.data)] = names[id(t)]
         if t.name and t._ctx is not None:  # values the user named get their own line
             named_values[id(t)] = t.name
-    return write_program(root, [], [], [], named_values, outside, name)[0]
+    return write_program(root, Traced([], [], named_values, outside, name), [])[0]
+
+
+@dataclass
+class Traced:
+    """What a trace gives the writers besides the graph: the function's explicit inputs
+    (``leaves``) and their names, the names it gave values (``local_names``: id(tensor)
+    -> name) and outside objects (``outside``), its own name; ``array_api`` to write for
+    another array library, and the ids of integer leaves that are arguments (``dynamic``)."""
+
+    leaves: Sequence[Tensor]
+    parameter_names: Sequence[str]
+    local_names: dict[int, str]
+    outside: dict[int, str]
+    name: str
+    array_api: bool = False
+    dynamic: Collection[int] = ()
 
 
 class GraphProgram:
     """A recorded graph on its way to source: its arguments, and every value symbolically.
 
-    Built from the graph of ``roots``: ``leaves`` (the function's explicit inputs) become
-    the first arguments, named ``parameter_names``; the integer ones are constants (their
-    values are part of the trace's signature) unless their ids are in ``dynamic``. Every
-    other leaf that requires grad is ``captured``: an extra argument, read at every call.
-    Every op's forward rule is then interpreted symbolically, in order; :meth:`backward`
-    does the same for the backward.
+    Built from the graph of ``roots``: the traced function's leaves become the first
+    arguments, named after its parameters; the integer ones are constants (their values
+    are part of the trace's signature) unless they are ``dynamic``. Every other leaf that
+    requires grad is ``captured``: an extra argument, read at every call. Every op's
+    forward rule is then interpreted symbolically, in order; :meth:`backward` does the
+    same for the backward.
     """
 
-    def __init__(
-        self,
-        roots: Sequence[Tensor],
-        leaves: Sequence[Tensor],
-        parameter_names: Sequence[str],
-        outside: dict[int, str],
-        array_api: bool = False,
-        dynamic: Collection[int] = (),
-    ) -> None:
-        self.program = program = Program(array_api)
-        program.literals.outside_labels = self.outside = outside
+    def __init__(self, roots: Sequence[Tensor], traced: Traced) -> None:
+        self.program = program = Program(traced.array_api)
+        program.literals.outside_labels = self.outside = traced.outside
         self.sym_of: dict[Tensor, Sym] = {}
         self.interpreter = SymbolicValues(program, self.sym_of)
         self.arguments: list[Sym] = []
-        for leaf, label in zip(leaves, parameter_names):
-            if leaf.requires_grad or id(leaf) in dynamic:  # dynamic: integers as arguments
+        for leaf, label in zip(traced.leaves, traced.parameter_names):
+            if leaf.requires_grad or id(leaf) in traced.dynamic:  # integers as arguments
                 self.sym_of[leaf] = self.argument(label, leaf.data)
             else:  # an integer input: its value is part of the signature, so a constant
                 program.literals.outside_labels[id(leaf.data)] = label
@@ -194,21 +203,14 @@ def tuple_source(items: Sequence[str]) -> str:
 
 
 def write_program(
-    result: Tensor,
-    leaves: Sequence[Tensor],
-    wants_grad: Sequence[bool],
-    parameter_names: Sequence[str],
-    local_names: dict[int, str],
-    outside: dict[int, str],
-    name: str,
-    array_api: bool = False,
-    dynamic: Collection[int] = (),
+    result: Tensor, traced: Traced, wants_grad: Sequence[bool]
 ) -> tuple[str, dict[str, Any], list[Tensor]]:
-    """Write the graph of ``result`` as one function returning ``(loss, gradients)``;
-    returns its source, its constants, and the outside tensors it takes as extra
-    arguments. With ``array_api`` the source calls the standard's functions through
-    ``xp``, for another array library."""
-    graph = GraphProgram([result], leaves, parameter_names, outside, array_api, dynamic)
+    """Write the graph of ``result`` as one function returning ``(loss, gradients)``, the
+    gradients of the leaves in ``wants_grad`` and of the captured tensors; returns its
+    source, its constants, and the outside tensors it takes as extra arguments. With
+    ``traced.array_api`` the source calls the standard's functions through ``xp``."""
+    graph = GraphProgram([result], traced)
+    leaves, local_names = traced.leaves, traced.local_names
     wanted = [leaf for leaf, wants in zip(leaves, wants_grad) if wants] + graph.captured
     outputs = graph.backward(result, wanted)
     loss = graph.sym_of[result]
@@ -222,4 +224,4 @@ def write_program(
     writer.write([loss, *live], labels, forced, [(graph.backward_from, "# backward")], gradient_of)
     grads = tuple_source([graph.returned(writer, output) for output in outputs])
     body = [*writer.lines, f"return {writer.render(loss)}, {grads}"]
-    return graph.function(name, body), graph.program.literals.constants, graph.captured
+    return graph.function(traced.name, body), graph.program.literals.constants, graph.captured

@@ -40,13 +40,13 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_nn.backprop import seed_error
-from tinygrad_nn.compile.source import GraphProgram, tuple_source
+from tinygrad_nn.compile.source import GraphProgram, Traced, tuple_source
 from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.compile.writer import SourceWriter
 from tinygrad_nn.dtypes import dtype_name
@@ -159,20 +159,12 @@ def check_events(events: Sequence[tuple[Any, ...]], name: str) -> Tensor:
 
 
 def write_step(
-    result: Any,
-    root: Tensor,
-    events: Sequence[tuple[Any, ...]],
-    leaves: Sequence[Tensor],
-    parameter_names: Sequence[str],
-    local_names: dict[int, str],
-    outside: dict[int, str],
-    name: str,
-    array_api: bool = False,
-    dynamic: Collection[int] = (),
+    result: Any, root: Tensor, events: Sequence[tuple[Any, ...]], traced: Traced
 ) -> tuple[str, dict[str, Any], list[Tensor], StepPlan]:
     """Write a traced training step: forward, backward, updates. Returns the source, its
     constants, the graph's trainable leaves (arguments read at every call) and the plan.
     ``root`` is the tensor ``backward()`` was called on (see :func:`check_events`)."""
+    name = traced.name
     if result is not None and not (isinstance(result, Tensor) and result.requires_grad):
         raise TracingError(
             f"compile: {name} is a training step (it calls backward()), so it may return "
@@ -180,7 +172,7 @@ def write_step(
             f"{type(result).__name__}{' without a graph' if isinstance(result, Tensor) else ''}"
         )
     roots = [root] if result is None or result is root else [root, result]
-    graph = GraphProgram(roots, leaves, parameter_names, outside, array_api, dynamic)
+    graph = GraphProgram(roots, traced)
     optimizers = list({id(e[1]): e[1] for e in events if e[0] == "step"}.values())
     plan = StepPlan(optimizers)
     steps = [e[-1] for e in events if e[0] == "step"]
@@ -200,7 +192,7 @@ def write_step(
             writing.backward(root)
         else:
             writing.step(event[1])
-    return writing.write(result, local_names)
+    return writing.write(result, traced.local_names)
 
 
 class _StepWriter:

@@ -22,7 +22,7 @@ import numpy as np
 
 from tinygrad_nn.backprop import graph_tensors
 from tinygrad_nn.compile.literals import constant_definitions
-from tinygrad_nn.compile.source import write_program
+from tinygrad_nn.compile.source import Traced, write_program
 from tinygrad_nn.compile.step import StepPlan, check_events, write_step
 from tinygrad_nn.dtypes import is_floating
 from tinygrad_nn.errors import TracingError
@@ -324,6 +324,7 @@ def _write(
     finally:
         recording.tracing, recording.events = previous
     parameters, outside = names
+    traced = Traced(leaves, parameters, local_names, outside, name, array_api, arguments)
     if events:  # it called backward(): a training step
         if any(wants_grad):
             raise TracingError(
@@ -332,19 +333,7 @@ def _write(
                 "through the model or the optimizer instead"
             )
         root = check_events(events, name)
-        step = write_step(
-            result,
-            root,
-            events,
-            leaves,
-            parameters,
-            local_names,
-            outside,
-            name,
-            array_api,
-            arguments,
-        )
-        return root, leaves, step
+        return root, leaves, write_step(result, root, events, traced)
     if not isinstance(result, Tensor) or result.size != 1:
         raise TracingError(
             f"compile: {name} must return a one-element Tensor (a loss), got "
@@ -355,10 +344,7 @@ def _write(
             f"compile: {name}'s result does not depend on any input or parameter that "
             "requires grad, so there is nothing to differentiate"
         )
-    written = write_program(
-        result, leaves, wants_grad, parameters, local_names, outside, name, array_api, arguments
-    )
-    return result, leaves, (*written, None)
+    return result, leaves, (*write_program(result, traced, wants_grad), None)
 
 
 def _reordered(array: Any) -> np.ndarray:
