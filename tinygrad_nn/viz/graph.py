@@ -22,12 +22,7 @@ from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.collapse import collapse_calls, fold_repeats
 from tinygrad_nn.viz.freed import freed_inputs, graph_values, inputs_of
 from tinygrad_nn.viz.naming import caller_tensors, input_names, named_formula
-from tinygrad_nn.viz.nodes import (
-    Edge,
-    Graph,
-    OpNode,
-    TensorNode,
-)
+from tinygrad_nn.viz.nodes import Edge, Graph, OpNode, TensorNode, input_labels
 
 
 def collect(
@@ -159,8 +154,7 @@ def build_graph(
         op_key = fresh(op.name)
         graph.ops[op_key] = OpNode(op_key, op, keys[t], op.scope, op.name)
         positions = list(zip(inputs_of(op, value_of), op.parent_positions()))
-        shown = op.with_constants([keys.get(p, "?") for p, _ in positions])
-        own = input_names(op, [n if isinstance(n, str) else repr(n) for n in shown])
+        own = input_names(op, input_labels(op, [keys.get(p, "?") for p, _ in positions]))
         for parent, position in positions:
             if parent in kept:
                 label = named_formula(op.derivative_for(position), own)

@@ -10,6 +10,7 @@ Examples:
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,16 +82,32 @@ def op_title(op: Op, inputs: list[str] | None) -> str:
         >>> op_title(ops.Mul(), ["W", "x"]), op_title(ops.Sum(axis=1), ["h"])
         ('W * x', 'sum(h)  axis=1, keepdims=False')
     """
-    names = [
-        n if isinstance(n, str) else f"{n:g}" if isinstance(n, (int, float)) else repr(n)
-        for n in op.with_constants(inputs or [])
-    ]
+    names = input_labels(op, inputs or [])
     if op.name in INFIX and len(names) == 2:
         text = f"{names[0]} {INFIX[op.name]} {names[1]}"
     else:
         text = f"{op.name}({', '.join(names)})"
-    params = {k: v for k, v in op.params.items() if k not in {"condition", "index"}}
+    params = shown_params(op)
     return text + ("  " + ", ".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def input_labels(op: Op, names: list[str]) -> list[str]:
+    """``names`` of the op's tensor inputs, with its number inputs written in place (``2``).
+
+    Examples:
+        >>> from tinygrad_nn import ops
+        >>> input_labels(ops.Mul().with_constant(1, 2.0), ["x"])
+        ['x', '2']
+    """
+    return [
+        n if isinstance(n, str) else f"{n:g}" if isinstance(n, numbers.Real) else repr(n)
+        for n in op.with_constants(names)
+    ]
+
+
+def shown_params(op: Op) -> dict[str, Any]:
+    """The op's parameters worth writing beside it (not a mask or an index array)."""
+    return {k: v for k, v in op.params.items() if k not in {"condition", "index"}}
 
 
 def module_title(call: tuple[Any, int]) -> str:
@@ -109,6 +126,8 @@ __all__ = [
     "Graph",
     "OpNode",
     "TensorNode",
+    "input_labels",
     "module_title",
     "op_title",
+    "shown_params",
 ]

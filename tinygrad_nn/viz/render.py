@@ -17,7 +17,14 @@ from typing import Any
 from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.dot import STYLE, DotNotFound, dot_available, draw, tensor_lines
 from tinygrad_nn.viz.graph import build_graph, summary, value_text
-from tinygrad_nn.viz.nodes import KIND_LABELS, KINDS, Graph, module_title
+from tinygrad_nn.viz.nodes import (
+    KIND_LABELS,
+    KINDS,
+    Graph,
+    input_labels,
+    module_title,
+    shown_params,
+)
 from tinygrad_nn.viz.steps import gradients
 
 __all__ = ["DotNotFound", "dot_available", "draw_graph", "render_svg", "to_dot", "to_mermaid"]
@@ -72,16 +79,11 @@ def _op_label(op: Any) -> str:
     """The op's name; its constants in place of their inputs (``mul(·, 3)``); its params."""
     name = op.name
     if op.constants:
-        name += "(" + ", ".join(_with_constants(op, ["·"] * len(op.parent_positions()))) + ")"
-    params = {k: v for k, v in op.params.items() if k not in {"condition", "index"}}
+        name += "(" + ", ".join(input_labels(op, ["·"] * len(op.parent_positions()))) + ")"
+    params = shown_params(op)
     if not params:
         return name
     return name + "\n" + ", ".join(f"{k}={v}" for k, v in params.items())
-
-
-def _with_constants(op: Any, names: list[str]) -> list[str]:
-    """``names`` of the op's tensor inputs, with its number inputs written in place."""
-    return [n if isinstance(n, str) else f"{n:g}" for n in op.with_constants(names)]
 
 
 def to_dot(root: Tensor, **options: Any) -> str:
@@ -185,7 +187,7 @@ def to_text(
         parts = []
         op = made_by.get(key)
         if op is not None and op.op is not None:
-            inputs = _with_constants(op.op, inputs_of.get(op.key, []))
+            inputs = input_labels(op.op, inputs_of.get(op.key, []))
             parts.append(f"{key} = {op.op.name}({', '.join(inputs)})")
         else:
             parts.append(f"{key}   {KIND_LABELS.get(node.kind, node.kind)}")
