@@ -181,10 +181,7 @@ def draw(
     # Each op is written inside the value it makes; module boxes stay nodes.
     made_by = {op.output: op for op in graph.ops.values() if op.op is not None}
     into = {op.key: op.output for op in made_by.values()}
-    inputs: dict[str, list[str]] = {}
-    for edge in graph.edges:
-        if edge.target in into:
-            inputs.setdefault(edge.target, []).append(edge.source)
+    inputs = graph.op_inputs()
     marked = {"color": "#dc2626", "penwidth": "2.5"}
     for node in graph.tensors.values():
         op = made_by.get(node.key)

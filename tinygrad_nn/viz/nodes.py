@@ -59,6 +59,14 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
     omitted: int = 0  # tensors left out to keep a huge graph drawable
 
+    def op_inputs(self) -> dict[str, list[str]]:
+        """Each op node's key -> the keys of the values it takes, in order."""
+        inputs: dict[str, list[str]] = {}
+        for edge in self.edges:
+            if edge.target in self.ops:
+                inputs.setdefault(edge.target, []).append(edge.source)
+        return inputs
+
     def clusters(self) -> list[tuple[Any, ...]]:
         """Every module-call path that holds a node, parents before children."""
         paths: set[tuple[Any, ...]] = set()

@@ -176,10 +176,7 @@ def to_text(
     """
     graph = _graph_for(root, show_grad, max_nodes, False)
     made_by = {op.output: op for op in graph.ops.values()}
-    inputs_of: dict[str, list[str]] = {}
-    for edge in graph.edges:
-        if edge.target in graph.ops:
-            inputs_of.setdefault(edge.target, []).append(edge.source)
+    inputs_of = graph.op_inputs()
 
     def describe(key: str) -> str:
         node = graph.tensors[key]

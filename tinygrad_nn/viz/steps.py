@@ -153,10 +153,7 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
         (op for op in graph.ops.values() if op.op is not None),
         key=lambda op: -graph.tensors[op.output].tensor._seq,  # outputs last made first
     )
-    inputs_of: dict[str, list[str]] = {}
-    for edge in graph.edges:
-        if edge.target in graph.ops:
-            inputs_of.setdefault(edge.target, []).append(edge.source)
+    inputs_of = graph.op_inputs()
     uses: dict[str, int] = {}
     for sources in inputs_of.values():
         for source in sources:
