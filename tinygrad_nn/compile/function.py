@@ -10,7 +10,6 @@ Examples:
 from __future__ import annotations
 
 import functools
-import inspect
 import keyword
 import warnings
 from collections.abc import Callable, Sequence
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.backprop import add_to_grad
-from tinygrad_nn.compile.trace import Trace, trace
+from tinygrad_nn.compile.trace import Trace, parameter_names, trace
 from tinygrad_nn.dtypes import as_array, is_floating
 from tinygrad_nn.namespace.array_api import library_name, to_numpy
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
@@ -41,7 +40,7 @@ class CompiledFunction:
     def __init__(self, fn: Callable[..., Any], dynamic: Sequence[str] = ()) -> None:
         functools.update_wrapper(self, fn)
         self.fn = fn
-        parameters = _parameter_names(fn)
+        parameters = parameter_names(fn)
         unknown = [name for name in dynamic if name not in parameters]
         if unknown:
             raise ValueError(
@@ -151,10 +150,3 @@ def compile(fn: Callable[..., Any] | None = None, *, dynamic: Sequence[str] = ()
     if fn is None:
         return functools.partial(CompiledFunction, dynamic=dynamic)
     return CompiledFunction(fn, dynamic)
-
-
-def _parameter_names(fn: Callable[..., Any]) -> list[str]:
-    try:
-        return list(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return []

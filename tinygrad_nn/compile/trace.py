@@ -365,9 +365,14 @@ def _same_arrays(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
-def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
+def parameter_names(fn: Callable[..., Any]) -> list[str]:
+    """The names of ``fn``'s parameters (none known for a builtin)."""
     try:
-        parameters = list(inspect.signature(fn).parameters)
+        return list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
-        parameters = []
+        return []
+
+
+def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
+    parameters = parameter_names(fn)
     return [parameters[i] if i < len(parameters) else f"x{i}" for i in range(count)]
