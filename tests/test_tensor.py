@@ -344,5 +344,23 @@ def test_op_nodes_are_introspectable() -> None:
     assert y.op.name == "sigmoid"
     assert y.op.parents == (x,)
     assert y.op.formula.startswith("z = 1 / (1 + exp(-x))")
-    np.testing.assert_array_equal(y.op.saved[0], x.data)
+    # sigmoid's rule reads only its output: the input is not kept for backward
+    assert y.op.saved[0] is None and y.op.saved[1] is y.data
     assert (x.sum(axis=0, keepdims=True)).op.params == {"axis": 0, "keepdims": True}
+
+
+def test_every_op_declares_what_its_rule_reads() -> None:
+    """``saves`` is checked against the rules by every gradient test (an undeclared input
+    reaches the rule as None and fails); here: each built-in op declares it."""
+    undeclared = [
+        cls.__name__
+        for cls in vars(tg.ops).values()
+        if isinstance(cls, type)
+        and issubclass(cls, tg.ops.Op)
+        and cls is not tg.ops.Op
+        and cls.saves is None
+    ]
+    assert undeclared == []
+    with pytest.raises(TypeError, match=r"Bad.saves names \['q'\]"):
+        type("Bad", (tg.ops.Op,), {"saves": ("q",)})
+    assert tg.ops.Sum().save([np.zeros((2, 3))], np.zeros(()))[0].shape == (2, 3)

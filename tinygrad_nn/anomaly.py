@@ -94,6 +94,10 @@ def _bad(value: Any) -> str | None:
 def _describe(values: Sequence[Any], op: Op) -> str:
     parts = []
     for position, value in enumerate(values):
+        if value is None or not hasattr(value, "__array__") and hasattr(value, "shape"):
+            shape = f"shape {value.shape}, " if value is not None else ""
+            parts.append(f"{op.input_name(position)}: {shape}not kept (its rule does not read it)")
+            continue
         array = np.asarray(value)
         finite = array[np.isfinite(array)] if array.dtype.kind in "fc" else array
         span = (

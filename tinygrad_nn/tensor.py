@@ -85,7 +85,7 @@ def apply(op: Op, *inputs: Any) -> Tensor:
         for t in inputs:
             if t.requires_grad:  # record the op: it becomes the result's link to its inputs
                 op.parents = inputs
-                op.saved = (*arrays, out)
+                op.saved = op.save(arrays, out)  # only what its rule reads
                 op.scope = recording.scope  # inside which module calls (for drawing)
                 return Tensor._wrap(out, True, op)
     return Tensor._wrap(out)

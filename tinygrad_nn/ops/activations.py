@@ -24,6 +24,7 @@ class LeakyRelu(Op):
     name = "leaky_relu"
     formula = "z = x if x > 0 else slope * x"
     derivatives = ("dz/dx = 1 if x > 0 else slope",)
+    saves = ("x",)
     param_names = ("slope",)
 
     def __init__(self, slope: float = 0.01) -> None:
@@ -40,6 +41,7 @@ class Elu(Op):
     name = "elu"
     formula = "z = x if x > 0 else alpha (exp(x) - 1)"
     derivatives = ("dz/dx = 1 if x > 0 else z + alpha",)
+    saves = ("x", "z")
     param_names = ("alpha",)
 
     def __init__(self, alpha: float = 1.0) -> None:
@@ -56,6 +58,7 @@ class Erf(Op):
     name = "erf"
     formula = "z = erf(x)"
     derivatives = ("dz/dx = 2 / sqrt(pi) exp(-x**2)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.erf(x)
@@ -70,6 +73,7 @@ class Gelu(Op):
     name = "gelu"
     formula = "z = x Phi(x) = x (1 + erf(x / sqrt(2))) / 2"
     derivatives = ("dz/dx = Phi(x) + x phi(x)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return x * (1 + xp.erf(x / SQRT_2)) * 0.5
@@ -86,6 +90,7 @@ class Softplus(Op):
     name = "softplus"
     formula = "z = log(1 + exp(beta x)) / beta"
     derivatives = ("dz/dx = sigmoid(beta x)",)
+    saves = ("x",)
     param_names = ("beta", "threshold")
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:

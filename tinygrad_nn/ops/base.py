@@ -10,6 +10,10 @@ Writing an op is writing one class:
   of the upstream gradient ``g``: ``dL/dx = g @ y.T``. A variadic op (``concat``) gives one
   entry for all its inputs;
 - ``input_names``: the names the formula gives the inputs (``("x",)`` unless set);
+- ``saves``: what the backward rule reads, by name (``"z"`` is the output): the engine
+  keeps only those arrays, so the rest can be freed during forward (``("z",)`` for
+  sigmoid, ``()`` for add). ``"x.shape"`` keeps only x's shape and dtype. Unset, the
+  rule gets every input and the output; it gets None for what it does not keep;
 - ``forward(xp, *inputs)`` and ``backward(xp, g, *inputs, z)``, written against the
   declared namespace ``xp``; backward returns one gradient per input (or None).
 
@@ -21,6 +25,7 @@ Examples:
     ...     name = "softplus"
     ...     formula = "z = log(1 + exp(x))"
     ...     derivatives = ("dz/dx = sigmoid(x)",)
+    ...     saves = ("x",)
     ...     def forward(self, xp, x): return xp.log1p(xp.exp(x))
     ...     def backward(self, xp, g, x, z): return (g * xp.sigmoid(x),)
     >>> Softplus().derivative_for(0)
@@ -40,6 +45,38 @@ if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
 
 Grads = tuple[Array | None, ...]
+
+
+class ArrayFacts:
+    """An array's shape and dtype without its values: what an op keeps of an input its
+    rule reads only the shape of (``saves = ("x.shape",)``, e.g. ``sum``).
+
+    Examples:
+        >>> facts = ArrayFacts(np.zeros((2, 3)))
+        >>> facts.shape, facts.ndim, facts.dtype
+        ((2, 3), 2, dtype('float64'))
+    """
+
+    __slots__ = ("dtype", "shape")
+
+    def __init__(self, array: Array) -> None:
+        self.shape, self.dtype = tuple(array.shape), array.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"ArrayFacts(shape={self.shape}, dtype={self.dtype})"
+
+
+DROP, KEEP, FACTS = 0, 1, 2  # what an op keeps of each array for its backward rule
+
+
+def _keep(array: Any, how: int) -> Any:
+    if how == KEEP or not hasattr(array, "shape"):  # numbers given to the op always stay
+        return array
+    return ArrayFacts(array) if how == FACTS else None
 
 
 class Op:
@@ -62,6 +99,25 @@ class Op:
     derivatives: ClassVar[tuple[str, ...]] = ()
     input_names: ClassVar[tuple[str, ...]] = ("x",)
     param_names: ClassVar[tuple[str, ...]] = ()
+    saves: ClassVar[tuple[str, ...] | None] = None
+    # ``saves`` as one of DROP, KEEP, FACTS per input name and the output (set per class)
+    keeps: ClassVar[tuple[int, ...] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "saves" in cls.__dict__ or "input_names" in cls.__dict__:
+            cls.keeps = None if cls.saves is None else cls._keeps(cls.saves)
+
+    @classmethod
+    def _keeps(cls, saves: tuple[str, ...]) -> tuple[int, ...]:
+        names = (*cls.input_names, "z")
+        unknown = [s for s in saves if s.removesuffix(".shape") not in names]
+        if unknown:
+            raise TypeError(f"{cls.__name__}.saves names {unknown}, not one of {names}")
+        return tuple(
+            KEEP if name in saves else FACTS if f"{name}.shape" in saves else DROP
+            for name in names
+        )
 
     parents: tuple[Tensor, ...] | None = None
     constants: tuple[tuple[int, Any], ...] = ()
@@ -93,6 +149,23 @@ class Op:
         """The formula's name for input ``position`` (``x``, ``y``; ``x_2`` past the names)."""
         names = self.input_names
         return names[position] if position < len(names) else f"{names[-1]}_{position}"
+
+    def save(self, arrays: list[Any], out: Array) -> tuple[Any, ...]:
+        """What this op keeps for its backward rule, in its arguments' order: the inputs'
+        arrays and the output named in ``saves``, None in place of the others.
+
+        Examples:
+            >>> from tinygrad_nn import ops
+            >>> ops.Sigmoid().save([np.zeros(2)], np.full(2, 0.5))   # z (1 - z): z alone
+            (None, array([0.5, 0.5]))
+        """
+        keeps = self.keeps
+        if keeps is None:
+            return (*arrays, out)
+        last = len(keeps) - 2  # a variadic op's inputs all go by its last input name
+        saved = [_keep(a, keeps[min(i, last)]) for i, a in enumerate(arrays)]
+        saved.append(_keep(out, keeps[-1]))
+        return tuple(saved)
 
     # ------------------------------------------------------------ inputs and constants
 

@@ -26,6 +26,7 @@ class Unfold(Op):
     name = "unfold"
     formula = "z = windows of x (im2col): z[n, i, j, c, k] = x[n, c, i*s + ki*d, j*s + kj*d]"
     derivatives = ("dL/dx = each window's g added back where it was read (col2im)",)
+    saves = ("x.shape",)
     param_names = ("kernel_size", "stride", "dilation")
 
     def __init__(

@@ -24,6 +24,7 @@ class Add(Op):
     name = "add"
     formula = "z = x + y"
     derivatives = ("dz/dx = 1", "dz/dy = 1")
+    saves = ()
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -37,6 +38,7 @@ class Sub(Op):
     name = "sub"
     formula = "z = x - y"
     derivatives = ("dz/dx = 1", "dz/dy = -1")
+    saves = ()
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -50,6 +52,7 @@ class Mul(Op):
     name = "mul"
     formula = "z = x * y"
     derivatives = ("dz/dx = y", "dz/dy = x")
+    saves = ("x", "y")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -63,6 +66,7 @@ class Div(Op):
     name = "div"
     formula = "z = x / y"
     derivatives = ("dz/dx = 1 / y", "dz/dy = -x / y**2 = -z / y")
+    saves = ("y", "z")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -80,6 +84,7 @@ class Pow(Op):
         "dz/dx = y * x**(y - 1)   (0 where y = 0)",
         "dz/dy = z * log(x)   (0 where x = 0)",
     )
+    saves = ("x", "y", "z")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -109,6 +114,7 @@ class Maximum(Op):
     name = "maximum"
     formula = "z = maximum(x, y)"
     derivatives = ("dz/dx = [x > y] + [x == y] / 2", "dz/dy = [y > x] + [x == y] / 2")
+    saves = ("x", "y")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -125,6 +131,7 @@ class Minimum(Op):
     name = "minimum"
     formula = "z = minimum(x, y)"
     derivatives = ("dz/dx = [x < y] + [x == y] / 2", "dz/dy = [y < x] + [x == y] / 2")
+    saves = ("x", "y")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -143,6 +150,7 @@ class Where(Op):
     name = "where"
     formula = "z = where(c, x, y)"
     derivatives = ("dz/dx = [c]", "dz/dy = [not c]")
+    saves = ()
     input_names = ("x", "y")
     param_names = ("condition",)
 
@@ -163,6 +171,7 @@ class Neg(Op):
     name = "neg"
     formula = "z = -x"
     derivatives = ("dz/dx = -1",)
+    saves = ()
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return -x
@@ -175,6 +184,7 @@ class Exp(Op):
     name = "exp"
     formula = "z = exp(x)"
     derivatives = ("dz/dx = exp(x) = z",)
+    saves = ("z",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.exp(x)
@@ -187,6 +197,7 @@ class Expm1(Op):
     name = "expm1"
     formula = "z = exp(x) - 1"
     derivatives = ("dz/dx = exp(x) = z + 1",)
+    saves = ("z",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.expm1(x)
@@ -199,6 +210,7 @@ class Log(Op):
     name = "log"
     formula = "z = log(x)"
     derivatives = ("dz/dx = 1 / x",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.log(x)
@@ -211,6 +223,7 @@ class Log1p(Op):
     name = "log1p"
     formula = "z = log(1 + x)"
     derivatives = ("dz/dx = 1 / (1 + x)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.log1p(x)
@@ -223,6 +236,7 @@ class Sqrt(Op):
     name = "sqrt"
     formula = "z = sqrt(x)"
     derivatives = ("dz/dx = 1 / (2 sqrt(x)) = 1 / (2 z)",)
+    saves = ("z",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.sqrt(x)
@@ -235,6 +249,7 @@ class Abs(Op):
     name = "abs"
     formula = "z = |x|"
     derivatives = ("dz/dx = sign(x)   (0 at x = 0)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.abs(x)
@@ -247,6 +262,7 @@ class Tanh(Op):
     name = "tanh"
     formula = "z = tanh(x)"
     derivatives = ("dz/dx = 1 - tanh(x)**2 = 1 - z**2",)
+    saves = ("z",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.tanh(x)
@@ -261,6 +277,7 @@ class Sigmoid(Op):
     name = "sigmoid"
     formula = "z = 1 / (1 + exp(-x))"
     derivatives = ("dz/dx = z * (1 - z)",)
+    saves = ("z",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.sigmoid(x)
@@ -272,19 +289,21 @@ class Sigmoid(Op):
 class Relu(Op):
     name = "relu"
     formula = "z = max(x, 0)"
-    derivatives = ("dz/dx = [x > 0]   (0 at x = 0, as in PyTorch)",)
+    derivatives = ("dz/dx = [x > 0] = [z > 0]   (0 at x = 0, as in PyTorch)",)
+    saves = ("z",)  # the output says where x > 0: the input itself can go
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.maximum(x, 0)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (xp.where(x > 0, g, 0.0),)
+        return (xp.where(z > 0, g, 0.0),)
 
 
 class Clip(Op):
     name = "clip"
     formula = "z = clip(x, lo, hi)"
     derivatives = ("dz/dx = [lo <= x <= hi]",)
+    saves = ("x",)
     param_names = ("lo", "hi")
 
     def __init__(self, lo: float | None, hi: float | None) -> None:

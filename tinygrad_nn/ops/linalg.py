@@ -30,6 +30,7 @@ class MatMul(Op):
     name = "matmul"
     formula = "z = x @ y"
     derivatives = ("dL/dx = g @ y.T", "dL/dy = x.T @ g")
+    saves = ("x", "y", "z.shape")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -85,6 +86,7 @@ class Einsum(Op):
     name = "einsum"
     formula = "z = einsum(subscripts, *xs)"
     derivatives = ("dL/dx_i = einsum(output, the others -> subscripts of x_i)(g, ...)",)
+    saves = ("x",)
     param_names = ("subscripts",)
 
     def __init__(self, subscripts: str) -> None:

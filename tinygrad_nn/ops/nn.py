@@ -27,6 +27,7 @@ class Softmax(Op):
     name = "softmax"
     formula = "z = exp(x) / sum(exp(x))   (along axis)"
     derivatives = ("dL/dx = z * (g - sum(g * z))   (sum along axis)",)
+    saves = ("z",)
     param_names = ("axis",)
 
     def __init__(self, axis: int = -1) -> None:
@@ -48,6 +49,7 @@ class LogSoftmax(Op):
     name = "log_softmax"
     formula = "z = x - log(sum(exp(x)))   (along axis)"
     derivatives = ("dL/dx = g - exp(z) * sum(g)   (sum along axis)",)
+    saves = ("z",)
     param_names = ("axis",)
 
     def __init__(self, axis: int = -1) -> None:
@@ -70,6 +72,7 @@ class SquaredError(Op):
     name = "sse"
     formula = "z = sum((x - y)**2)"
     derivatives = ("dz/dx = 2 (x - y)", "dz/dy = -2 (x - y)")
+    saves = ("x", "y")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -89,6 +92,7 @@ class BinaryCrossEntropy(Op):
     name = "bce"
     formula = "z = -(t log p + (1-t) log(1-p))"
     derivatives = ("dz/dp = (p - t) / (p (1-p))", "dz/dt = log((1-p) / p)")
+    saves = ("p", "t")
     input_names = ("p", "t")
 
     def _logs(self, xp: ArrayNamespace, p: Array) -> tuple[Array, Array]:
@@ -130,6 +134,7 @@ class NLLLoss(Op):
         "dL/dt = none (class indices)",
         "dL/dw = none (class weights are constants)",
     )
+    saves = ("x.shape", "t", "w")
     input_names = ("x", "t", "w")
     param_names = ("ignore_index", "reduction")
 

@@ -22,6 +22,7 @@ class Sum(Op):
     name = "sum"
     formula = "z = sum(x, axis)"
     derivatives = ("dz/dx = 1   (g is spread back over the summed axes)",)
+    saves = ("x.shape",)
     param_names = ("axis", "keepdims")
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
@@ -38,6 +39,7 @@ class Mean(Op):
     name = "mean"
     formula = "z = sum(x, axis) / n"
     derivatives = ("dz/dx = 1 / n   (n = the number of elements averaged)",)
+    saves = ("x.shape",)
     param_names = ("axis", "keepdims")
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
@@ -55,6 +57,7 @@ class Max(Op):
     name = "max"
     formula = "z = max(x, axis)"
     derivatives = ("dz/dx = [x == z] / (number of maxima)   (ties share the gradient)",)
+    saves = ("x", "z")
     param_names = ("axis", "keepdims")
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
@@ -71,6 +74,7 @@ class Min(Op):
     name = "min"
     formula = "z = min(x, axis)"
     derivatives = ("dz/dx = [x == z] / (number of minima)   (ties share the gradient)",)
+    saves = ("x", "z")
     param_names = ("axis", "keepdims")
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
@@ -97,6 +101,7 @@ class LogSumExp(Op):
     name = "logsumexp"
     formula = "z = log(sum(exp(x), axis))"
     derivatives = ("dz/dx = exp(x - z) = softmax(x)",)
+    saves = ("x", "z")
     param_names = ("axis", "keepdims")
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
@@ -122,6 +127,7 @@ class Prod(Op):
     name = "prod"
     formula = "z = prod(x, axis)"
     derivatives = ("dz/dx = product of the other factors",)
+    saves = ("x", "z")
     param_names = ("axis", "keepdims")
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
@@ -146,6 +152,7 @@ class CumSum(Op):
     name = "cumsum"
     formula = "z = cumsum(x, axis)   (z_i = x_1 + ... + x_i)"
     derivatives = ("dL/dx = g summed from the end (a reversed cumsum)",)
+    saves = ()
     param_names = ("axis",)
 
     def __init__(self, axis: int) -> None:

@@ -22,6 +22,7 @@ class Reshape(Op):
     name = "reshape"
     formula = "z = reshape(x, shape)"
     derivatives = ("dL/dx = reshape(g, x.shape)",)
+    saves = ("x.shape",)
     param_names = ("shape",)
 
     def __init__(self, shape: Shape) -> None:
@@ -40,6 +41,7 @@ class Transpose(Op):
     name = "transpose"
     formula = "z = transpose(x, axes)"
     derivatives = ("dL/dx = transpose(g, the inverse permutation of axes)",)
+    saves = ()
     param_names = ("axes",)
 
     def __init__(self, axes: Sequence[int] | None = None) -> None:
@@ -64,6 +66,7 @@ class Cast(Op):
     name = "astype"
     formula = "z = x converted to dtype"
     derivatives = ("dL/dx = g converted back to the dtype of x",)
+    saves = ("x.shape",)
     param_names = ("dtype",)
 
     def __init__(self, dtype: Any) -> None:
@@ -80,6 +83,7 @@ class BroadcastTo(Op):
     name = "broadcast_to"
     formula = "z = broadcast_to(x, shape)"
     derivatives = ("dL/dx = g summed over the broadcast axes",)
+    saves = ("x.shape",)
     param_names = ("shape",)
 
     def __init__(self, shape: Shape) -> None:
@@ -96,6 +100,7 @@ class GetItem(Op):
     name = "getitem"
     formula = "z = x[index]"
     derivatives = ("dL/dx = zeros like x, with g added at index (repeats accumulate)",)
+    saves = ("x.shape",)
     param_names = ("index",)
 
     def __init__(self, index: Index) -> None:
@@ -114,6 +119,7 @@ class ScatterAdd(Op):
     name = "scatter_add"
     formula = "z = zeros(shape), then z[index] += x"
     derivatives = ("dL/dx = g[index]",)
+    saves = ()
     param_names = ("shape", "index")
 
     def __init__(self, shape: Shape, index: Index) -> None:
@@ -130,6 +136,7 @@ class Concat(Op):
     name = "concatenate"
     formula = "z = concatenate(xs, axis)"
     derivatives = ("dL/dx_i = the slice of g where x_i was placed",)
+    saves = ("x.shape",)
     input_names = ("x",)
     param_names = ("axis",)
 
@@ -156,6 +163,7 @@ class Stack(Op):
     name = "stack"
     formula = "z = stack(xs, axis)"
     derivatives = ("dL/dx_i = g[..., i, ...]   (index i along the new axis)",)
+    saves = ()
     input_names = ("x",)
     param_names = ("axis",)
 
@@ -182,6 +190,7 @@ class Tile(Op):
     name = "tile"
     formula = "z = tile(x, reps)"
     derivatives = ("dL/dx = g summed over the copies",)
+    saves = ("x.shape",)
     param_names = ("reps",)
 
     def __init__(self, reps: Shape) -> None:
@@ -210,6 +219,7 @@ class Flip(Op):
     name = "flip"
     formula = "z = x reversed along axes"
     derivatives = ("dL/dx = g reversed along the same axes",)
+    saves = ()
     param_names = ("axes",)
 
     def __init__(self, axes: Shape) -> None:

@@ -22,6 +22,7 @@ class Sin(Op):
     name = "sin"
     formula = "z = sin(x)"
     derivatives = ("dz/dx = cos(x)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.sin(x)
@@ -34,6 +35,7 @@ class Cos(Op):
     name = "cos"
     formula = "z = cos(x)"
     derivatives = ("dz/dx = -sin(x)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.cos(x)
@@ -46,6 +48,7 @@ class Tan(Op):
     name = "tan"
     formula = "z = tan(x)"
     derivatives = ("dz/dx = 1 + tan(x)**2 = 1 + z**2",)
+    saves = ("z",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.tan(x)
@@ -58,6 +61,7 @@ class Asin(Op):
     name = "asin"
     formula = "z = arcsin(x)"
     derivatives = ("dz/dx = 1 / sqrt(1 - x**2)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.asin(x)
@@ -70,6 +74,7 @@ class Acos(Op):
     name = "acos"
     formula = "z = arccos(x)"
     derivatives = ("dz/dx = -1 / sqrt(1 - x**2)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.acos(x)
@@ -82,6 +87,7 @@ class Atan(Op):
     name = "atan"
     formula = "z = arctan(x)"
     derivatives = ("dz/dx = 1 / (1 + x**2)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.atan(x)
@@ -94,6 +100,7 @@ class Sinh(Op):
     name = "sinh"
     formula = "z = sinh(x)"
     derivatives = ("dz/dx = cosh(x)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.sinh(x)
@@ -106,6 +113,7 @@ class Cosh(Op):
     name = "cosh"
     formula = "z = cosh(x)"
     derivatives = ("dz/dx = sinh(x)",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.cosh(x)
@@ -118,6 +126,7 @@ class Log2(Op):
     name = "log2"
     formula = "z = log2(x)"
     derivatives = ("dz/dx = 1 / (x log(2))",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.log2(x)
@@ -130,6 +139,7 @@ class Log10(Op):
     name = "log10"
     formula = "z = log10(x)"
     derivatives = ("dz/dx = 1 / (x log(10))",)
+    saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.log10(x)
@@ -144,6 +154,7 @@ class Remainder(Op):
     name = "remainder"
     formula = "z = x - floor(x / y) * y"
     derivatives = ("dz/dx = 1", "dz/dy = -floor(x / y)")
+    saves = ("x", "y")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -159,6 +170,7 @@ class Rounding(Op):
     name = "rounding"
     formula = "z = step(x)"
     derivatives = ("dz/dx = 0",)
+    saves = ()
     param_names = ("how",)
 
     def __init__(self, how: str) -> None:

@@ -128,7 +128,7 @@ def saved_for_backward(steps: list[BackwardStep]) -> str:
         >>> import tinygrad_nn as tg
         >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
         >>> print(saved_for_backward(backward_steps((x * x).sum())))
-        Kept for backward until it runs: 40 bytes in 3 arrays (what the rules read).
+        Kept for backward until it runs: 16 bytes in 1 array (what the rules read).
     """
     unique = {id(a): a for step in steps for a in _saved(step.op)}
     return f"Kept for backward until it runs: {_size(list(unique.values()))} (what the rules read)."
