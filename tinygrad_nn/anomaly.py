@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.errors import AnomalyError
-from tinygrad_nn.ops.base import Op
+from tinygrad_nn.ops.base import ArrayFacts, Op
 
 PACKAGE = str(Path(__file__).resolve().parent)
 
@@ -94,7 +94,7 @@ def _bad(value: Any) -> str | None:
 def _describe(values: Sequence[Any], op: Op) -> str:
     parts = []
     for position, value in enumerate(values):
-        if value is None or not hasattr(value, "__array__") and hasattr(value, "shape"):
+        if value is None or isinstance(value, ArrayFacts):
             shape = f"shape {value.shape}, " if value is not None else ""
             parts.append(f"{op.input_name(position)}: {shape}not kept (its rule does not read it)")
             continue

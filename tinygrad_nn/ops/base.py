@@ -115,8 +115,7 @@ class Op:
         if unknown:
             raise TypeError(f"{cls.__name__}.saves names {unknown}, not one of {names}")
         return tuple(
-            KEEP if name in saves else FACTS if f"{name}.shape" in saves else DROP
-            for name in names
+            KEEP if name in saves else FACTS if f"{name}.shape" in saves else DROP for name in names
         )
 
     parents: tuple[Tensor, ...] | None = None
