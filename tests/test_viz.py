@@ -86,10 +86,10 @@ def test_values_are_summarised_when_large() -> None:
 
 def test_gradients_shown_equal_backward() -> None:
     loss = tutorial.named_seed_graph()  # it ran backward(retain_graph=True)
-    shown = viz.gradients(loss)
-    for t in shown:
-        if t.grad is not None:
-            np.testing.assert_array_equal(shown[t], t.grad.data)
+    shown = viz.gradients(loss)  # by graph node: leaf tensors, and ops for computed values
+    for node in shown:
+        if isinstance(node, tg.Tensor) and node.grad is not None:
+            np.testing.assert_array_equal(shown[node], node.grad.data)
     graph = viz.build_graph(loss, grads=shown)
     w1 = graph.tensors["weights1"]
     np.testing.assert_array_equal(w1.grad, w1.tensor.grad.data)
@@ -135,18 +135,18 @@ def test_explain_reconstructs_the_seeds_hand_derived_steps() -> None:
     assert "step 3: matmul_out_2 = layer1 @ weights2      [z = layer1 @ weights2]" in text
     assert "[z = 1 / (1 + exp(-x)), with x = matmul_out]" in text  # not the user's name
     # reverse mode's memory cost: every array a rule reads, each counted once
-    from tinygrad_nn.backprop import graph_tensors
+    from tinygrad_nn.backprop import graph_nodes
 
     held = {
         id(a): a.nbytes
-        for t in graph_tensors(loss)
-        if t._ctx is not None
-        for a in t._ctx.saved
+        for node in graph_nodes(loss)
+        if isinstance(node, tg.ops.Op)
+        for a in node.saved
         if hasattr(a, "nbytes")
     }
     total = f"Kept for backward until it runs: {sum(held.values()):,} bytes in {len(held)} arrays"
     assert total in text
-    assert "kept for it  64 bytes in 2 arrays" in text  # sigmoid: its input and output
+    assert "kept for it  32 bytes in 1 array" in text  # sigmoid: z alone (z (1 - z))
     assert "[z = sum((output - y)**2)]" in text  # the data's y, not a generic y
     assert "to weights2:  local dL/dweights2 = layer1.T @ g" in text
     assert "d_weights2 = layer1.T @ d_matmul_out" in text

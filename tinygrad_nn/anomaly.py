@@ -120,8 +120,7 @@ def watching(observer: Callable[..., None] | None) -> Callable[..., None]:
     """A backward observer that raises at the first share holding NaN or infinity (and
     then tells ``observer``, if any): how the backward pass is checked in anomaly mode."""
 
-    def watch(node: Any, g: Any, sent: list[tuple[int, Any, Any, Any]]) -> None:
-        op = node._ctx
+    def watch(op: Any, g: Any, sent: list[tuple[int, Any, Any, Any]]) -> None:
         for position, _, share, _ in sent:
             bad = _bad(share)
             if bad is not None:
@@ -130,7 +129,7 @@ def watching(observer: Callable[..., None] | None) -> Callable[..., None]:
                 inputs = op.saved[:-1] if op.saved is not None else ()
                 raise AnomalyError(_message(op, where, inputs, op.made_at))
         if observer is not None:
-            observer(node, g, sent)
+            observer(op, g, sent)
 
     return watch
 

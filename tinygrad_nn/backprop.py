@@ -41,7 +41,7 @@ from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.namespace.declared import ArrayNamespace
-from tinygrad_nn.ops.base import Op
+from tinygrad_nn.ops.base import ArrayFacts, Node, Op
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -65,42 +65,49 @@ class Interpreter(Protocol):
         """The namespace the rules are evaluated with."""
         ...
 
-    def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
+    def arguments(self, op: Op) -> tuple[Any, ...]:
         """The inputs and output that ``op.backward`` receives after ``g``."""
         ...
 
 
-def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
-    """Every tensor that requires grad and leads to ``roots``, each after all its inputs.
+def node_of(t: Tensor) -> Node:
+    """The graph node of a tensor: the op that made it, or the tensor itself (a leaf)."""
+    return t._ctx or t
 
-    A plain search (with an explicit stack: no recursion, whatever the depth) collects
-    the tensors; sorting them by creation number then puts every input before its uses,
-    because a tensor is always made after the tensors it is computed from.
+
+def topological_order(roots: Sequence[Tensor]) -> list[Node]:
+    """Every node that requires grad and leads to ``roots``, each after all its inputs.
+
+    The graph's nodes are ops (computed values) and leaf tensors. A plain search (with an
+    explicit stack: no recursion, whatever the depth) collects them; sorting them by
+    creation number then puts every input before its uses, because a value is always
+    made after the values it is computed from.
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> a = tg.Tensor(1.0, requires_grad=True, name="a")
         >>> b = (a * 2).exp()
-        >>> [t.name or t.op.name for t in topological_order([b])]
+        >>> [getattr(n, "name", None) for n in topological_order([b])]
         ['a', 'mul', 'exp']
     """
-    found = set(roots)
-    stack = list(roots)
+    starts = [node_of(t) for t in roots]
+    found = set(starts)
+    stack = list(starts)
     while stack:
-        op = stack.pop()._ctx
-        if op is None:
+        node = stack.pop()
+        if not isinstance(node, Op):
             continue
-        if op.parents is None:
+        if node.saved is None:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
-        for parent in op.parents:
+        for parent in node.parents:
             if parent.requires_grad and parent not in found:
                 found.add(parent)
                 stack.append(parent)
     return sorted(found, key=creation_number)
 
 
-def graph_tensors(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` was computed from — constants included — in creation order.
+def graph_nodes(root: Tensor) -> list[Node]:
+    """Every node ``root`` was computed from — constants included — in creation order.
 
     Unlike :func:`topological_order` (which the engine uses), this also lists inputs that
     do not require grad: drawings and generated code show them too.
@@ -108,24 +115,25 @@ def graph_tensors(root: Tensor) -> list[Tensor]:
     Examples:
         >>> import tinygrad_nn as tg
         >>> a = tg.Tensor(1.0, requires_grad=True, name="a")
-        >>> [t.name or t.op.name for t in graph_tensors(a * tg.Tensor(2.0, name="two"))]
+        >>> [n.name for n in graph_nodes(a * tg.Tensor(2.0, name="two"))]
         ['a', 'two', 'mul']
     """
-    found = {root}
-    stack = [root]
+    start = node_of(root)
+    found = {start}
+    stack = [start]
     while stack:
-        op = stack.pop()._ctx
-        for parent in op.parents or () if op is not None else ():
+        node = stack.pop()
+        for parent in node.parents if isinstance(node, Op) else ():
             if parent not in found:
                 found.add(parent)
                 stack.append(parent)
     return sorted(found, key=creation_number)
 
 
-# An observer is called once per op during backward with the tensor the op made, its
-# upstream gradient, and for each input that receives a gradient: (its position among
-# the op's parents, the input, the share this op sends it, the input's gradient
-# accumulated so far including that share).
+# An observer is called once per op during backward with the op (the node of the value
+# it made), its upstream gradient, and for each input that receives a gradient: (its
+# position among the op's parents, the input's node, the share this op sends it, the
+# input's gradient accumulated so far including that share).
 Observer = Callable[[Any, Any, list[tuple[int, Any, Any, Any]]], None]
 
 
@@ -146,49 +154,52 @@ def run_backward(
     is told about every chain-rule step (see :data:`Observer`).
     """
     order = topological_order(roots)
-    wanted = None if inputs is None else set(inputs)
+    wanted = None if inputs is None else {node_of(t): t for t in inputs}
     if wanted is not None and not allow_unused:
         reached = set(order)
         for i, t in enumerate(inputs or ()):
-            if t not in reached:
+            if node_of(t) not in reached:
                 raise RuntimeError(
                     f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it"
                 )
     if anomaly.enabled:  # detect_anomaly(): every share sent back is checked
         observer = anomaly.watching(observer)
-    pending: dict[Tensor, Any] = {}
+    pending: dict[Node, Any] = {}
     for root, seed in zip(roots, seeds):  # the same root twice: its seeds add up
-        pending[root] = pending[root] + seed if root in pending else seed
+        node = node_of(root)
+        pending[node] = pending[node] + seed if node in pending else seed
 
     results: dict[Tensor, Any] = {}
     with enable_grad() if interpreter.records else nullcontext():
         while order:
-            # Popping (rather than iterating) drops our reference to each tensor as soon
-            # as it is done, so with its links cut an intermediate value is freed here,
-            # during backward, not all at once at the end.
+            # Popping (rather than iterating) drops our reference to each node as soon
+            # as it is done, so with its saved arrays released an intermediate value is
+            # freed here, during backward, not all at once at the end.
             node = order.pop()
             g = pending.pop(node, None)
-            op = node._ctx
+            is_op = isinstance(node, Op)
             if g is not None:
-                if wanted is None:  # backward(): leaves, and tensors that asked to keep it
-                    keep = op is None or node._retains_grad
-                else:  # grad(): exactly the requested inputs
-                    keep = node in wanted
-                if keep:
+                if wanted is not None:  # grad(): exactly the requested inputs
+                    if node in wanted:
+                        results[wanted[node]] = g
+                elif not is_op:  # backward(): the leaves...
                     results[node] = g
-                if op is not None:
-                    _chain_rule_step(op, node, g, pending, interpreter, observer)
-            if op is not None and not retain_graph:
-                op.release(node)  # keeps only what drawing the graph needs: no arrays
+                elif node.retained is not None:  # ...and values that asked to keep it
+                    kept = node.retained()
+                    if kept is not None:
+                        results[kept] = g
+                if is_op:
+                    _chain_rule_step(node, g, pending, interpreter, observer)
+            if is_op and not retain_graph:
+                node.release()  # its saved arrays go; the structure stays for drawings
     return results
 
 
 def _chain_rule_step(
     op: Op,
-    node: Tensor,
     g: Any,
-    pending: dict[Tensor, Any],
+    pending: dict[Node, Any],
     interpreter: Interpreter,
     observer: Observer | None,
 ) -> None:
@@ -198,7 +209,7 @@ def _chain_rule_step(
     Inputs that were Python numbers (the op's constants) get no share.
     """
     xp = interpreter.xp
-    shares: Any = op.backward(xp, g, *interpreter.arguments(op, node))
+    shares: Any = op.backward(xp, g, *interpreter.arguments(op))
     parents: Any = op.parents
     constants = op.constants
     # A number input gets no share. zip() below pairs each parent with its share and stops
@@ -212,7 +223,7 @@ def _chain_rule_step(
     for position, (parent, share) in enumerate(zip(parents, shares)):
         if share is None or not parent.requires_grad:
             continue
-        shape = parent.data.shape
+        shape = parent.out_shape if isinstance(parent, Op) else parent.data.shape
         if share.shape != shape:
             share = xp.unbroadcast(share, shape)
         previous = pending.get(parent)
@@ -220,7 +231,7 @@ def _chain_rule_step(
         if observer is not None:
             sent.append((position, parent, share, pending[parent]))
     if observer is not None:
-        observer(node, g, sent)
+        observer(op, g, sent)
 
 
 # ---------------------------------------------------------------- the two eager interpreters
@@ -246,7 +257,7 @@ class SavedArrays:
             return self
         return SavedArrays(self.wrap, array_namespace([root.data]))
 
-    def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
+    def arguments(self, op: Op) -> tuple[Any, ...]:
         return op.saved  # type: ignore[return-value]
 
     def seed(self, root: Tensor, grad: Any) -> Any:
@@ -294,8 +305,22 @@ class RecordedValues:
     def for_graph(self, root: Tensor) -> RecordedValues:
         return self  # Tensors: each op finds its library's namespace itself
 
-    def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
-        return (*op.with_constants(op.parents), node)
+    def arguments(self, op: Op) -> tuple[Any, ...]:
+        """The saved arrays as Tensors of the graph (PyTorch unpacks its saved tensors
+        the same way): a leaf as itself, a computed value as a new Tensor on the same
+        node, so the gradient's own graph leads back through it."""
+        assert op.saved is not None
+        wrap = self.tensor_type._wrap
+        inputs: list[Any] = op.with_constants(op.parents)
+        values = []
+        for node, array in zip((*inputs, op), op.saved):
+            if array is None or isinstance(array, ArrayFacts) or node is array:
+                values.append(array)  # not kept, or a number given to the op
+            elif isinstance(node, Op):
+                values.append(wrap(array, True, node))
+            else:
+                values.append(node)
+        return tuple(values)
 
     def seed(self, root: Tensor, grad: Any) -> Tensor:
         if isinstance(grad, self.tensor_type):  # kept: if it requires grad, so do the results

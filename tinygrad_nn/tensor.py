@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import operator
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -83,11 +84,14 @@ def apply(op: Op, *inputs: Any) -> Tensor:
         op.made_at = anomaly.caller_line()
     if grad_state.enabled:
         for t in inputs:
-            if t.requires_grad:  # record the op: it becomes the result's link to its inputs
-                op.parents = inputs
+            if t.requires_grad:  # record the op: a node linked to its inputs' nodes
+                op.parents = tuple([i._ctx or i for i in inputs])  # leaves, or their ops
                 op.saved = op.save(arrays, out)  # only what its rule reads
                 op.scope = recording.scope  # inside which module calls (for drawing)
-                return Tensor._wrap(out, True, op)
+                op.out_shape, op.out_dtype = out.shape, out.dtype
+                result = Tensor._wrap(out, True, op)
+                op._seq = result._seq
+                return result
     return Tensor._wrap(out)
 
 
@@ -138,24 +142,14 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
                 [4.]])
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_ctx",
-        "_retains_grad",
-        "_seq",
-        "data",
-        "grad",
-        "name",
-        "requires_grad",
-    )
+    __slots__ = ("__weakref__", "_ctx", "_name", "_seq", "data", "grad", "requires_grad")
     __hash__ = object.__hash__  # == is elementwise, so hashing is by identity
 
     data: np.ndarray
     grad: Tensor | None
     requires_grad: bool
-    name: str | None
+    _name: str | None
     _ctx: Op | None
-    _retains_grad: bool
     _seq: int
 
     def __init__(
@@ -170,9 +164,8 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         self.data = as_array(data, dtype, requires_grad)
         self.requires_grad = bool(requires_grad)
         self.grad = None
-        self.name = name
+        self._name = name
         self._ctx = None
-        self._retains_grad = False
         self._seq = next(creation)
 
     @classmethod
@@ -182,9 +175,8 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         t.data = data
         t.requires_grad = requires_grad
         t.grad = None
-        t.name = None
+        t._name = None
         t._ctx = ctx
-        t._retains_grad = False
         t._seq = next(creation)
         return t
 
@@ -234,8 +226,21 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         return compat().device(self.data)
 
     @property
+    def name(self) -> str | None:
+        """A label for drawings, explanations and generated code. A computed tensor's
+        name is kept by its op, so the graph still has it once the tensor is freed."""
+        return self._name if self._ctx is None else self._ctx.label
+
+    @name.setter
+    def name(self, name: str | None) -> None:
+        if self._ctx is None:
+            self._name = name
+        else:
+            self._ctx.label = name
+
+    @property
     def op(self) -> Op | None:
-        """The operation that made this tensor (None for a leaf). ``op.parents`` are its inputs.
+        """The operation that made this tensor (None for a leaf): its node in the graph.
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -326,8 +331,8 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
             >>> h.grad
             Tensor(12.)
         """
-        if self.requires_grad:
-            self._retains_grad = True
+        if self._ctx is not None:  # a leaf keeps its gradient anyway
+            self._ctx.retained = weakref.ref(self)
         return self
 
     def zero_grad(self) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinygrad_nn import nn, optim
-from tinygrad_nn.backprop import graph_tensors
+from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.compile import CompiledFunction, compile
 from tinygrad_nn.grad_mode import no_grad
 from tinygrad_nn.progress import ProgressBar
@@ -174,7 +174,7 @@ def named_seed_graph(seed: int | None = 0) -> Tensor:
 
 def seed_formulas_check(loss: Tensor) -> str:
     """The seed's hand-derived d_weights1 and d_weights2 next to the autodiff gradients."""
-    by_name = {t.name: t for t in graph_tensors(loss)}
+    by_name = {t.name: t for t in graph_nodes(loss) if isinstance(t, Tensor)}  # the leaves
     w1, w2 = by_name["weights1"], by_name["weights2"]
     net = feedforward(SeedNetwork(X, w1.data, w2.data, y))
     delta = 2 * (net.y - net.output) * sigmoid_derivative(net.output)

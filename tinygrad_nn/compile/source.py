@@ -26,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_tensors, run_backward, topological_order
+from tinygrad_nn.backprop import graph_nodes, node_of, run_backward, topological_order
 from tinygrad_nn.compile.program import Program
 from tinygrad_nn.compile.symbolic_xp import SymbolicNamespace
 from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.compile.writer import SourceWriter
 from tinygrad_nn.ops import Op
+from tinygrad_nn.ops.base import Node
 from tinygrad_nn.tensor import Tensor
 
 
@@ -40,24 +41,24 @@ class SymbolicValues:
 
     records = False
 
-    def __init__(self, program: Program, sym_of: dict[Tensor, Sym]) -> None:
+    def __init__(self, program: Program, sym_of: dict[Node, Sym]) -> None:
         self.program, self.sym_of = program, sym_of
         self.xp = SymbolicNamespace(program)
 
-    def value(self, t: Tensor) -> Sym:
-        """The symbolic value of a tensor of the graph (a constant if it is not tracked)."""
-        sym = self.sym_of.get(t)
-        return sym if sym is not None else self.program.constant(t.data)
+    def value(self, node: Node) -> Sym:
+        """The symbolic value of a node of the graph (a constant if it is not tracked)."""
+        sym = self.sym_of.get(node)
+        return sym if sym is not None else self.program.constant(node.data)
 
     def inputs(self, op: Op) -> list[Any]:
-        return op.with_constants(self.value(p) for p in op.parents or ())
+        return op.with_constants(self.value(p) for p in op.parents)
 
-    def arguments(self, op: Op, node: Tensor) -> tuple[Any, ...]:
-        return (*self.inputs(op), self.sym_of[node])
+    def arguments(self, op: Op) -> tuple[Any, ...]:
+        return (*self.inputs(op), self.sym_of[op])
 
 
 def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backward") -> str:
-    """The straight-line NumPy for an existing graph (``names``: id(tensor) -> name).
+    """The straight-line NumPy for an existing graph (``names``: id(leaf) -> name).
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -71,18 +72,18 @@ def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backw
     """
     outside = dict(names)
     named_values = {}
-    for t in graph_tensors(root):
-        if id(t) in names:
-            outside[id(t.data)] = names[id(t)]
-        if t.name and t._ctx is not None:  # values the user named get their own line
-            named_values[id(t)] = t.name
+    for node in graph_nodes(root):
+        if id(node) in names:
+            outside[id(node.data)] = names[id(node)]
+        if isinstance(node, Op) and node.label:  # values the user named get their own line
+            named_values[id(node)] = node.label
     return write_program(root, Traced([], [], named_values, outside, name), [])[0]
 
 
 @dataclass
 class Traced:
     """What a trace gives the writers besides the graph: the function's explicit inputs
-    (``leaves``) and their names, the names it gave values (``local_names``: id(tensor)
+    (``leaves``) and their names, the names it gave values (``local_names``: id(node)
     -> name) and outside objects (``outside``), its own name; ``array_api`` to write for
     another array library, and the ids of integer leaves that are arguments (``dynamic``)."""
 
@@ -109,7 +110,7 @@ class GraphProgram:
     def __init__(self, roots: Sequence[Tensor], traced: Traced) -> None:
         self.program = program = Program(traced.array_api)
         program.literals.outside_labels = self.outside = traced.outside
-        self.sym_of: dict[Tensor, Sym] = {}
+        self.sym_of: dict[Node, Sym] = {}
         self.interpreter = SymbolicValues(program, self.sym_of)
         self.arguments: list[Sym] = []
         for leaf, label in zip(traced.leaves, traced.parameter_names):
@@ -118,15 +119,13 @@ class GraphProgram:
             else:  # an integer input: its value is part of the signature, so a constant
                 program.literals.outside_labels[id(leaf.data)] = label
         order = topological_order(roots)
-        self.captured = [t for t in order if t._ctx is None and t not in self.sym_of]
+        self.captured = [n for n in order if not isinstance(n, Op) and n not in self.sym_of]
         for t in self.captured:  # all require grad
             self.sym_of[t] = self.argument(self.label_of_leaf(t), t.data)
-        self.nodes = [t for t in order if t._ctx is not None]
-        for node in self.nodes:  # forward: each op's own rule, interpreted symbolically
-            op = node._ctx
-            assert op is not None
-            self.sym_of[node] = op.forward(self.interpreter.xp, *self.interpreter.inputs(op))
-        self.gradients: dict[Tensor, Sym] = {}  # every gradient the backward computed
+        self.nodes: list[Op] = [n for n in order if isinstance(n, Op)]
+        for op in self.nodes:  # forward: each op's own rule, interpreted symbolically
+            self.sym_of[op] = op.forward(self.interpreter.xp, *self.interpreter.inputs(op))
+        self.gradients: dict[Op, Sym] = {}  # every gradient the backward computed
         self.backward_from = 0
 
     def label_of_leaf(self, t: Tensor) -> str:
@@ -159,9 +158,8 @@ class GraphProgram:
         label) are returned, so they always get a line. Also the values that must get a
         line (``forced``), and each gradient's value (its name is ``d_`` + that name)."""
 
-        def label_of(node: Tensor) -> str:
-            op = node._ctx
-            return local_names.get(id(node)) or (f"{op.name}_out" if op is not None else "x")
+        def label_of(op: Op) -> str:
+            return local_names.get(id(op)) or f"{op.name}_out"
 
         labels: dict[int, str] = {}
         forced: set[int] = set()
@@ -213,8 +211,8 @@ def write_program(
     leaves, local_names = traced.leaves, traced.local_names
     wanted = [leaf for leaf, wants in zip(leaves, wants_grad) if wants] + graph.captured
     outputs = graph.backward(result, wanted)
-    loss = graph.sym_of[result]
-    returned = {id(loss): local_names.get(id(result), "loss")}
+    loss = graph.sym_of[node_of(result)]
+    returned = {id(loss): local_names.get(id(node_of(result)), "loss")}
     for t, output in zip(wanted, outputs):
         if output is not None:
             returned.setdefault(id(output), "d_" + (graph.sym_of[t].name or "x"))

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import seed_error
+from tinygrad_nn.backprop import node_of, seed_error
 from tinygrad_nn.compile.source import GraphProgram, Traced, tuple_source
 from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.compile.writer import SourceWriter
@@ -180,7 +180,7 @@ def write_step(
     if late:
         raise TracingError(
             f"compile: {name} computes with tensors after optimizer.step() (op "
-            f"{late[0]._ctx.name if late[0]._ctx else '?'}); a compiled training step ends "
+            f"{late[0].name}); a compiled training step ends "
             "with the step: compute the next loss in the next call"
         )
     writing = _StepWriter(graph, plan, name)
@@ -305,9 +305,10 @@ class _StepWriter:
     ) -> tuple[str, dict[str, Any], list[Tensor], StepPlan]:
         graph, plan = self.graph, self.plan
         outputs: dict[int, str] = {}
-        loss = None if result is None else self.owned(graph.sym_of[result])
-        if loss is not None:
-            outputs[id(loss)] = local_names.get(id(result), "loss")
+        loss = None
+        if result is not None:
+            loss = self.owned(graph.sym_of[node_of(result)])
+            outputs[id(loss)] = local_names.get(id(node_of(result)), "loss")
         grads = []
         for t, g in self.present.items():
             if g is None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_tensors
+from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.compile.literals import constant_definitions
 from tinygrad_nn.compile.source import Traced, write_program
 from tinygrad_nn.compile.step import StepPlan, check_events, write_step
@@ -163,8 +163,8 @@ def _call_recording_locals(
     def profile(frame: Any, event: str, arg: Any) -> None:
         if event == "return" and frame.f_code is code:
             for name, value in frame.f_locals.items():
-                if isinstance(value, Tensor):
-                    names.setdefault(id(value), name)
+                if isinstance(value, Tensor):  # by graph node: a leaf, or the op
+                    names.setdefault(id(value._ctx or value), name)
 
     previous = sys.getprofile()
     sys.setprofile(profile)
@@ -290,8 +290,8 @@ def _trace(
     explicit = {id(t) for t in leaves}
     frozen = [
         weakref.ref(t)
-        for t in graph_tensors(root)
-        if t._ctx is None and not t.requires_grad and id(t) not in explicit
+        for t in graph_nodes(root)
+        if isinstance(t, Tensor) and not t.requires_grad and id(t) not in explicit
     ]
     kinds = [
         "f" if is_floating(t.data) else "d" if i in dynamic else "i" for i, t in enumerate(inputs)

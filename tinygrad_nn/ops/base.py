@@ -35,6 +35,7 @@ Examples:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
 
 Grads = tuple[Array | None, ...]
+Node = Any  # a node of the graph: an Op (a computed value) or a leaf Tensor
 
 
 class ArrayFacts:
@@ -82,13 +84,19 @@ def _keep(array: Any, how: int) -> Any:
 class Op:
     """One differentiable operation, and (once recorded by ``apply``) its node in the graph.
 
+    The graph is made of ops, as PyTorch's is of ``grad_fn`` nodes: an op links to the ops
+    that made its inputs, not to the input tensors, so a tensor the user no longer holds
+    is freed with every array no rule reads (a pre-activation ``x @ w`` under a sigmoid).
     After :func:`tinygrad_nn.apply` records an op, it holds:
 
-    - ``parents``: the input Tensors (``None`` once backward freed the graph);
-    - ``kept``: once freed, what a drawing still needs (see :meth:`release`);
+    - ``parents``: its input nodes: a leaf tensor as itself, a computed value as the op
+      that made it;
     - ``constants``: ``(position, value)`` for each input given as a Python number
       (``x * 2.0``): a parameter of the op, not a node of the graph;
-    - ``saved``: the inputs' arrays (numbers in place) and the output's, for backward;
+    - ``saved``: what its rule reads (``saves``): the inputs' arrays (numbers in place)
+      and the output's, None for the others; None once backward released it;
+    - ``out_shape``, ``out_dtype``, ``label`` (the output's name, if given one) and
+      ``_seq`` (its creation number): the output's facts, which outlive its array;
     - ``scope``: the ``nn.Module`` calls it was made in, ``(module, call number)``
       pairs (drawn as clusters);
     - ``made_at``: in anomaly mode, the line of the user's code that made it.
@@ -118,10 +126,15 @@ class Op:
             KEEP if name in saves else FACTS if f"{name}.shape" in saves else DROP for name in names
         )
 
-    parents: tuple[Tensor, ...] | None = None
+    parents: tuple[Node, ...] = ()
     constants: tuple[tuple[int, Any], ...] = ()
     saved: tuple[Any, ...] | None = None
-    kept: tuple[Any, ...] | None = None
+    out_shape: Shape = ()
+    out_dtype: Any = None
+    label: str | None = None
+    retained: Callable[[], Tensor | None] | None = None  # the output, if it retain_grad()
+    requires_grad: ClassVar[bool] = True  # as a node: a recorded value always wants one
+    _seq: int = 0
     scope: tuple[Any, ...] = ()
     made_at: str = "(not recorded: made outside detect_anomaly)"
 
@@ -190,8 +203,7 @@ class Op:
     def parent_positions(self) -> list[int]:
         """The position among all inputs of each parent (constants take the others)."""
         taken = {position for position, _ in self.constants}
-        parents = self.parents if self.parents is not None else (self.kept or ((),))[0]
-        count = len(parents) + len(taken)
+        count = len(self.parents) + len(taken)
         return [i for i in range(count) if i not in taken]
 
     @property
@@ -209,28 +221,23 @@ class Op:
             (True, False)
         """
         parents = self.parents
-        if parents is None:  # not recorded (or freed): assume every input wants one
+        if not parents:  # not recorded: assume every input wants one
             return (True,) * len(self.input_names)
         needs = [p.requires_grad for p in parents]
         for position, _ in self.constants:
             needs.insert(position, False)  # a constant wants no gradient
         return tuple(needs)
 
-    def release(self, output: Tensor) -> None:
-        """Free this node after backward: its saved arrays and its links to the input
-        tensors go, so intermediate values can be freed. What a drawing needs stays in
-        ``kept``: each input (a leaf as itself, a computed value as the op that made it)
-        and the output's name, shape, dtype and creation number — no array. (It costs
-        about 0.16 µs per op: 4% of the tutorial's eager step.)"""
-        data = output.data
-        inputs = [p._ctx or p for p in self.parents or ()]
-        self.kept = (inputs, output.name, data.shape, data.dtype, output._seq)
-        self.parents = self.saved = None
+    def release(self) -> None:
+        """Free this node's saved arrays after backward. The structure stays, with the
+        outputs' names, shapes and dtypes (a drawing after training shows it), for as
+        long as the result is held."""
+        self.saved = None
 
     @property
     def freed(self) -> bool:
         """True once a backward pass released this node's saved arrays."""
-        return self.parents is None
+        return self.saved is None and bool(self.parents)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())

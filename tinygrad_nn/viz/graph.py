@@ -20,9 +20,9 @@ import numpy as np
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.collapse import collapse_calls, fold_repeats
-from tinygrad_nn.viz.freed import freed_inputs, graph_values, inputs_of
 from tinygrad_nn.viz.naming import caller_tensors, input_names, named_formula
 from tinygrad_nn.viz.nodes import Edge, Graph, OpNode, TensorNode, input_labels
+from tinygrad_nn.viz.values import FREED, graph_values, inputs_of, value_of_node
 
 
 def collect(
@@ -30,9 +30,9 @@ def collect(
 ) -> tuple[list[Any], int]:
     """All values that lead to ``root`` (constants too), in creation order.
 
-    After backward() freed the graph, computed values are :class:`FreedValue` stand-ins
-    (shape and dtype, no array), except those in ``alive`` (``id(op) -> the tensor it
-    made``, e.g. held by the caller's variables). With ``max_nodes``, only the most
+    Computed values are the tensors in ``alive`` (``id(op) -> the tensor it made``, e.g.
+    held by the caller's variables), else :class:`ComputedValue` stand-ins (shape and
+    dtype, and the array if an op kept it for backward). With ``max_nodes``, only the most
     recently made values are kept (those nearest the output in a long chain); the
     number left out is returned as well.
     """
@@ -71,7 +71,8 @@ def build_graph(
 
     Args:
         root: the output tensor.
-        grads: a gradient per tensor to show (by default each leaf's ``.grad``).
+        grads: a gradient per tensor (or graph node) to show (by default each leaf's
+            ``.grad``).
         max_nodes: keep at most this many tensors (the latest made); the rest are
             summarised as one count. None keeps everything.
         collapse: draw each module call as one box: True for every innermost module,
@@ -88,8 +89,9 @@ def build_graph(
     alive = {id(t._ctx): t for t in held.values() if getattr(t, "_ctx", None) is not None}
     tensors, omitted = collect(root, max_nodes, alive)
     kept = set(tensors)
-    value_of = freed_inputs(tensors)
+    value_of = value_of_node(tensors)
     grads = grads or {t: t.grad.data for t in tensors if t.grad is not None}
+    grads = {getattr(k, "_ctx", None) or k: v for k, v in grads.items()}  # by graph node
     parameter_names = _parameter_names(tensors)
     graph = Graph(root="", omitted=omitted)
     keys: dict[Tensor, str] = {}
@@ -143,7 +145,7 @@ def build_graph(
             cluster = _owner(t, scopes[0]) if scopes else ()
             if not cluster and id(t) not in parameter_names:
                 kind = "leaf"  # requires grad, but no module owns it
-        node = TensorNode(keys[t], t, kind, grads.get(t), cluster)
+        node = TensorNode(keys[t], t, kind, grads.get(op or t), cluster)
         graph.tensors[node.key] = node
     graph.root = keys[root]
 
@@ -167,12 +169,11 @@ def build_graph(
     return graph
 
 
-FREED = "freed by backward()"  # the value text of a value whose array backward freed
-
-
 def value_text(t: Any, max_elements: int) -> str:
-    """A node's value as drawn: its summary, or that backward freed it."""
-    return known(t.data, max_elements)
+    """A node's value as drawn: its summary, or why it has none (not kept, or freed)."""
+    if t.data is None:
+        return str(getattr(t, "missing", FREED))
+    return summary(t.data, max_elements)
 
 
 def known(values: np.ndarray | None, max_elements: int) -> str:

@@ -27,7 +27,7 @@ KIND_LABELS = {"leaf": "leaf with grad"}  # how a kind is written in legends and
 @dataclass
 class TensorNode:
     key: str  # unique, also the title shown: the tensor's name, or one made up
-    tensor: Any  # a Tensor, or a FreedValue standing in for one backward freed
+    tensor: Any  # a Tensor, or a ComputedValue standing in for one not held
     kind: str  # one of KINDS
     grad: np.ndarray | None = None
     cluster: tuple[Any, ...] = ()  # the module calls it belongs to, outermost first

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import run_backward
+from tinygrad_nn.backprop import node_of, run_backward
 from tinygrad_nn.compile import generate
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
@@ -76,17 +76,15 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
     graph = graph or build_graph(root, max_nodes=None)
     if root._ctx is not None and root._ctx.freed:
         return _freed_steps(graph)
-    names = {node.tensor: key for key, node in graph.tensors.items()}
-    received: dict[Tensor, int] = {}
+    names = {node_of(node.tensor): key for key, node in graph.tensors.items()}
+    received: dict[Any, int] = {}
     steps: list[BackwardStep] = []
 
-    def observe(node: Tensor, g: Any, sent: list[tuple[int, Tensor, Any, Any]]) -> None:
-        op = node._ctx
-        assert op is not None and op.parents is not None
+    def observe(op: Op, g: Any, sent: list[tuple[int, Any, Any, Any]]) -> None:
         local_values = op.backward(numpy_xp, np.ones_like(np.asarray(g)), *op.saved or ())
         positions = op.parent_positions()  # each parent's place among all the op's inputs
         inputs = _input_names(op, [names.get(p, "?") for p in op.parents])
-        name = names.get(node, "?")
+        name = names.get(op, "?")
         step = BackwardStep(len(steps) + 1, name, op, _title(op, name, inputs), np.array(g), inputs)
         own = input_names(op, inputs)
         for parent_index, parent, share, accumulated in sent:
@@ -184,8 +182,9 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
     return steps
 
 
-def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
-    """The gradient of ``root`` with respect to every tensor in its graph (no ``.grad`` set).
+def gradients(root: Tensor) -> dict[Any, np.ndarray]:
+    """The gradient of ``root`` with respect to every node of its graph (no ``.grad`` set):
+    by leaf tensor, or by the op that made a computed value.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -195,10 +194,10 @@ def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
     """
     if not root.requires_grad or root.size != 1 or (root._ctx is not None and root._ctx.freed):
         return {}  # nothing to run backward from (a freed graph is refused when drawn)
-    found: dict[Tensor, np.ndarray] = {root: np.ones(root.shape, root.dtype)}
+    found: dict[Any, np.ndarray] = {node_of(root): np.ones(root.shape, root.dtype)}
 
-    def observe(node: Tensor, g: Any, sent: list[tuple[int, Tensor, Any, Any]]) -> None:
-        found[node] = np.array(g)
+    def observe(op: Op, g: Any, sent: list[tuple[int, Any, Any, Any]]) -> None:
+        found[op] = np.array(g)
         for _, parent, _, accumulated in sent:
             found[parent] = np.array(accumulated)
 
