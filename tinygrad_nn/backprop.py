@@ -192,7 +192,7 @@ def run_backward(
                 if is_op:
                     _chain_rule_step(node, g, pending, interpreter, observer)
             if is_op and not retain_graph:
-                node.release()  # its saved arrays go; the structure stays for drawings
+                node.saved = None  # its arrays go; the structure stays for drawings
     return results
 
 

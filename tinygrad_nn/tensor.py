@@ -85,7 +85,10 @@ def apply(op: Op, *inputs: Any) -> Tensor:
     if grad_state.enabled:
         for t in inputs:
             if t.requires_grad:  # record the op: a node linked to its inputs' nodes
-                op.parents = tuple([i._ctx or i for i in inputs])  # leaves, or their ops
+                parents = []
+                for i in inputs:
+                    parents.append(i._ctx or i)  # a leaf as itself, else the op that made it
+                op.parents = tuple(parents)
                 op.saved = op.save(arrays, out)  # only what its rule reads
                 op.scope = recording.scope  # inside which module calls (for drawing)
                 op.out_shape, op.out_dtype = out.shape, out.dtype

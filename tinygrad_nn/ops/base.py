@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -111,10 +112,18 @@ class Op:
     # ``saves`` as one of DROP, KEEP, FACTS per input name and the output (set per class)
     keeps: ClassVar[tuple[int, ...] | None] = None
 
+    # keeps as one C call picking from (*inputs, output, None), for fixed-arity ops
+    # without shapes: 0.1 us instead of 0.5 us per op (chain eager -9% instructions).
+    pick: ClassVar[Callable[[tuple[Any, ...]], tuple[Any, ...]] | None] = None
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "saves" in cls.__dict__ or "input_names" in cls.__dict__:
             cls.keeps = None if cls.saves is None else cls._keeps(cls.saves)
+            cls.pick = None
+            if cls.keeps is not None and FACTS not in cls.keeps:
+                none = len(cls.keeps)  # the position of the None after the output
+                cls.pick = itemgetter(*[i if k else none for i, k in enumerate(cls.keeps)])
 
     @classmethod
     def _keeps(cls, saves: tuple[str, ...]) -> tuple[int, ...]:
@@ -174,6 +183,8 @@ class Op:
         keeps = self.keeps
         if keeps is None:
             return (*arrays, out)
+        if self.pick is not None and len(arrays) + 1 == len(keeps):
+            return self.pick((*arrays, out, None))
         last = len(keeps) - 2  # a variadic op's inputs all go by its last input name
         saved = [_keep(a, keeps[min(i, last)]) for i, a in enumerate(arrays)]
         saved.append(_keep(out, keeps[-1]))
@@ -228,15 +239,10 @@ class Op:
             needs.insert(position, False)  # a constant wants no gradient
         return tuple(needs)
 
-    def release(self) -> None:
-        """Free this node's saved arrays after backward. The structure stays, with the
-        outputs' names, shapes and dtypes (a drawing after training shows it), for as
-        long as the result is held."""
-        self.saved = None
-
     @property
     def freed(self) -> bool:
-        """True once a backward pass released this node's saved arrays."""
+        """True once a backward pass released this node's saved arrays (the structure
+        stays, with the outputs' names, shapes and dtypes, for drawings after training)."""
         return self.saved is None and bool(self.parents)
 
     def __repr__(self) -> str:

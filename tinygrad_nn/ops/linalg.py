@@ -30,7 +30,7 @@ class MatMul(Op):
     name = "matmul"
     formula = "z = x @ y"
     derivatives = ("dL/dx = g @ y.T", "dL/dy = x.T @ g")
-    saves = ("x", "y", "z.shape")
+    saves = ("x", "y")
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
@@ -45,16 +45,17 @@ class MatMul(Op):
         x_ndim, y_ndim = x.ndim, y.ndim
         if x_ndim == 1 and y_ndim == 1:  # a dot product: z is a scalar
             return g * y, g * x
+        z_shape = g.shape  # the upstream gradient is shaped like z
         if x_ndim == 1:  # x is a row (1, n); g gets that row axis back
-            x, g = xp.reshape(x, (1, x.shape[0])), xp.reshape(g, (*z.shape[:-1], 1, z.shape[-1]))
+            x, g = xp.reshape(x, (1, x.shape[0])), xp.reshape(g, (*z_shape[:-1], 1, z_shape[-1]))
         if y_ndim == 1:  # y is a column (n, 1); g gets that column axis back
-            y, g = xp.reshape(y, (y.shape[0], 1)), xp.reshape(g, (*z.shape, 1))
+            y, g = xp.reshape(y, (y.shape[0], 1)), xp.reshape(g, (*z_shape, 1))
         gx = xp.matmul(g, xp.matrix_transpose(y)) if need_x else None
         gy = xp.matmul(xp.matrix_transpose(x), g) if need_y else None
         if x_ndim == 1 and gx is not None:  # drop the row axis again; the engine sums batches
-            gx = xp.reshape(gx, (*z.shape[:-1], gx.shape[-1]))
+            gx = xp.reshape(gx, (*z_shape[:-1], gx.shape[-1]))
         if y_ndim == 1 and gy is not None:  # drop the column axis again
-            gy = xp.reshape(gy, (*z.shape[:-1], gy.shape[-2]))
+            gy = xp.reshape(gy, (*z_shape[:-1], gy.shape[-2]))
         return gx, gy
 
 
