@@ -90,3 +90,22 @@ def test_create_graph_through_a_deep_chain() -> None:
     (g,) = tg.grad(y.sum(), [x], create_graph=True)
     (h,) = tg.grad(g.sum(), [x])
     assert np.all(np.isfinite(h.data))
+
+
+def test_a_pre_activation_is_freed_during_forward() -> None:
+    """sigmoid(x @ w): matmul keeps x and w, sigmoid keeps its output, so the 800 kB of
+    ``x @ w`` are freed as soon as the sigmoid has run, before any backward."""
+    x = tg.Tensor(np.ones((1000, 100)))
+    w = tg.Tensor(np.full((100, 100), 0.01), requires_grad=True)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start = numpy_bytes()
+        out = (x @ w).sigmoid()
+        held = numpy_bytes() - start
+    finally:
+        tracemalloc.stop()
+    assert 790_000 < held < 900_000  # the output alone (800 kB), not 1.6 MB
+    assert out.op.saved[0] is None and out.op.parents[0].saved[:2] == (x.data, w.data)
+    out.sum().backward()
+    np.testing.assert_allclose(w.grad.data, x.data.T @ (out.data * (1 - out.data)))
