@@ -520,3 +520,16 @@ def test_formulas_get_names_for_all_inputs_or_none() -> None:
     labels = {(e.source, e.label) for e in viz.build_graph(g).edges if e.label}
     assert ("z", "dz/dx = y") in labels and ("f", "dz/dy = x") in labels
     assert ("x", "dz/dx = y") in labels  # x * y: the names are the letters already
+
+
+def test_a_value_no_rule_reads_is_drawn_as_not_kept() -> None:
+    model = tutorial.build_model(*tutorial.initial_weights(0))
+    loss = nn.SSE()(model(tg.Tensor(tutorial.X)), tutorial.y)
+    lines = {line.split(" = ")[0].strip("│├└─ "): line for line in viz.to_text(loss).splitlines()}
+    assert "value not kept (no backward rule reads it)" in lines["matmul_out"]  # x @ w
+    assert "value min 0.5007" in lines["sigmoid_out"]  # sigmoid keeps z, matmul its input
+    assert "grad min -0.01137" in lines["matmul_out"]  # gradients are computed all the same
+    loss.backward()
+    lines = {line.split(" = ")[0].strip("│├└─ "): line for line in viz.to_text(loss).splitlines()}
+    assert "value freed by backward()" in lines["sigmoid_out"]
+    assert "value not kept (no backward rule reads it)" in lines["matmul_out"]

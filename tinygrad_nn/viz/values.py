@@ -25,7 +25,7 @@ from typing import Any
 
 from tinygrad_nn.backprop import creation_number, graph_nodes
 from tinygrad_nn.ops import Op
-from tinygrad_nn.ops.base import ArrayFacts
+from tinygrad_nn.ops.base import KEEP, ArrayFacts
 from tinygrad_nn.tensor import Tensor
 
 NOT_KEPT = "not kept (no backward rule reads it)"
@@ -33,23 +33,20 @@ FREED = "freed by backward()"
 
 
 class ComputedValue:
-    """A computed value with no tensor at hand: its op's facts, and its array if kept."""
+    """A computed value with no tensor at hand: its op's facts, its array if kept, and
+    (when it has none) why: no rule reads it, or backward freed it."""
 
     grad = None
     requires_grad = True
 
-    def __init__(self, op: Op, data: Any) -> None:
+    def __init__(self, op: Op, data: Any, read: bool) -> None:
         self.name, self.shape, self.dtype = op.label, op.out_shape, op.out_dtype
         self._seq, self._ctx, self.data = op._seq, op, data
+        self.missing = FREED if read else NOT_KEPT
 
     @property
     def ndim(self) -> int:
         return len(self.shape)
-
-    @property
-    def missing(self) -> str:
-        """Why the value has no array (when it has none)."""
-        return FREED if self._ctx.freed else NOT_KEPT
 
 
 def kept_arrays(ops: list[Op]) -> dict[int, Any]:
@@ -65,6 +62,20 @@ def kept_arrays(ops: list[Op]) -> dict[int, Any]:
     return kept
 
 
+def read_by_rules(ops: list[Op]) -> set[int]:
+    """The ids of the nodes whose array some rule reads, by the ops' ``saves``
+    declarations (so known after backward freed the arrays too)."""
+    read: set[int] = set()
+    for op in ops:
+        keeps = op.keeps
+        if keeps is None or keeps[-1] == KEEP:
+            read.add(id(op))
+        for node, position in zip(op.parents, op.parent_positions()):
+            if keeps is None or keeps[min(position, len(keeps) - 2)] == KEEP:
+                read.add(id(node))
+    return read
+
+
 def _inputs_only(op: Op, saved: tuple[Any, ...]) -> list[Any]:
     """The saved inputs of ``op`` without the numbers given to it (one per parent)."""
     numbers = {position for position, _ in op.constants}
@@ -76,13 +87,16 @@ def graph_values(root: Tensor, alive: dict[int, Tensor]) -> list[Any]:
     computed values as the tensor in ``alive`` (``id(op) -> the tensor it made``, e.g.
     held by the caller's variables) or a :class:`ComputedValue`."""
     nodes = graph_nodes(root)
-    kept = kept_arrays([n for n in nodes if isinstance(n, Op)])
+    ops = [n for n in nodes if isinstance(n, Op)]
+    kept, read = kept_arrays(ops), read_by_rules(ops)
     alive = {**alive, id(root._ctx): root} if root._ctx is not None else alive
     values = []
     for node in nodes:
         if isinstance(node, Op):
             held = alive.get(id(node))
-            node = held if held is not None else ComputedValue(node, kept.get(id(node)))
+            if held is None:
+                held = ComputedValue(node, kept.get(id(node)), id(node) in read)
+            node = held
         values.append(node)
     return sorted(values, key=creation_number)
 
