@@ -90,14 +90,14 @@ def graph_values(root: Tensor, alive: dict[int, Tensor]) -> list[Any]:
     ops = [n for n in nodes if isinstance(n, Op)]
     kept, read = kept_arrays(ops), read_by_rules(ops)
     alive = {**alive, id(root._ctx): root} if root._ctx is not None else alive
-    values = []
+    values: list[Any] = []
     for node in nodes:
-        if isinstance(node, Op):
-            held = alive.get(id(node))
-            if held is None:
-                held = ComputedValue(node, kept.get(id(node)), id(node) in read)
-            node = held
-        values.append(node)
+        if isinstance(node, Op) and id(node) in alive:
+            values.append(alive[id(node)])
+        elif isinstance(node, Op):
+            values.append(ComputedValue(node, kept.get(id(node)), id(node) in read))
+        else:
+            values.append(node)
     return sorted(values, key=creation_number)
 
 
