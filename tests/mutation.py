@@ -8,7 +8,8 @@ Each mutant is one small change inside a rule or the engine — in an op's ``for
 ``backward``, the chain-rule step, an optimizer's ``update``, a loss: an arithmetic
 operator swapped (``+``/``-``, ``*``/``/``, ``**`` to ``*``), a comparison flipped
 (``>``/``>=``, ``<``/``<=``, ``==``/``!=``), a number changed (``n`` to ``n + 1``), a unary
-minus dropped. The package is copied, one mutant written into the copy, and the proof
+minus dropped — or one entry dropped from an op's ``saves`` (its rule then gets None for
+an array it reads). The package is copied, one mutant written into the copy, and the proof
 suite run there with ``-x``; a mutant the suite does not fail on *survives*. The score is
 the share of mutants caught. Mutants that are never executed or change nothing a user can
 observe (an equivalent mutant) survive too: the survivors are printed to be read.
@@ -27,16 +28,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {  # file -> the functions whose bodies are mutated
-    "tinygrad_nn/ops/elementwise.py": {"forward", "backward"},
-    "tinygrad_nn/ops/reductions.py": {"forward", "backward", "_share_among_extremes"},
-    "tinygrad_nn/ops/shape.py": {"backward"},
-    "tinygrad_nn/ops/linalg.py": {"backward"},
-    "tinygrad_nn/ops/nn.py": {"forward", "backward", "_logs", "_picked"},
+TARGETS = {  # file -> the functions whose bodies are mutated ("saves": the declarations)
+    "tinygrad_nn/ops/elementwise.py": {"forward", "backward", "saves"},
+    "tinygrad_nn/ops/reductions.py": {"forward", "backward", "_share_among_extremes", "saves"},
+    "tinygrad_nn/ops/shape.py": {"backward", "saves"},
+    "tinygrad_nn/ops/linalg.py": {"backward", "saves"},
+    "tinygrad_nn/ops/nn.py": {"forward", "backward", "_logs", "_picked", "saves"},
     "tinygrad_nn/compile/step.py": {"finish", "still_fits", "backward", "step", "grad"},
     "tinygrad_nn/backprop.py": {"run_backward", "_chain_rule_step", "add_to_grad"},
-    "tinygrad_nn/ops/unary.py": {"forward", "backward"},
-    "tinygrad_nn/ops/activations.py": {"forward", "backward"},
+    "tinygrad_nn/ops/unary.py": {"forward", "backward", "saves"},
+    "tinygrad_nn/ops/activations.py": {"forward", "backward", "saves"},
+    "tinygrad_nn/ops/convolution.py": {"saves"},
     "tinygrad_nn/optim/rules.py": {"update"},
     "tinygrad_nn/optim/optimizer.py": {"step"},
     "tinygrad_nn/nn/losses.py": {"forward"},
@@ -60,6 +62,8 @@ SUITE = [
     "tests/test_tensor.py",
     "tests/test_expressions.py",
     "tests/test_func.py",
+    "tests/test_interpreters.py",
+    "tests/test_nn.py",
     "tests/test_against_pytorch.py",  # (skipped without torch: install it for this run)
 ]
 SWAPS: dict[type, type] = {
@@ -77,9 +81,26 @@ SWAPS: dict[type, type] = {
 }
 
 
+class DroppedSave(ast.AST):
+    """A site: entry ``index`` of an op's ``saves`` tuple (``node``)."""
+
+    def __init__(self, node: ast.Tuple, index: int) -> None:
+        super().__init__()
+        self.node, self.index, self.lineno = node, index, node.lineno
+
+
 def sites(tree: ast.Module, functions: set[str]) -> list[tuple[ast.AST, str]]:
     """Every place a mutant can be made, inside the chosen functions, in source order."""
-    found = []
+    found: list[tuple[ast.AST, str]] = []
+    for statement in ast.walk(tree) if "saves" in functions else ():
+        if (
+            isinstance(statement, ast.Assign)
+            and [getattr(t, "id", None) for t in statement.targets] == ["saves"]
+            and isinstance(statement.value, ast.Tuple)
+        ):
+            for index, entry in enumerate(statement.value.elts):
+                value = getattr(entry, "value", "?")
+                found.append((DroppedSave(statement.value, index), f"saves {value!r} dropped"))
     for function in ast.walk(tree):
         if not isinstance(function, ast.FunctionDef) or function.name not in functions:
             continue
@@ -103,7 +124,9 @@ def mutate(source: str, functions: set[str], index: int) -> tuple[str, str, int]
     """The source with mutant ``index`` planted; its description and line."""
     tree = ast.parse(source)
     node, description = sites(tree, functions)[index]
-    if isinstance(node, ast.BinOp):
+    if isinstance(node, DroppedSave):
+        del node.node.elts[node.index]
+    elif isinstance(node, ast.BinOp):
         node.op = SWAPS[type(node.op)]()
     elif isinstance(node, ast.Compare):
         node.ops[0] = SWAPS[type(node.ops[0])]()
