@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_nn as tg
+from tinygrad_nn.namespace import numpy_xp
 
 
 def leaf(values, **kwargs) -> tg.Tensor:
@@ -364,3 +365,16 @@ def test_every_op_declares_what_its_rule_reads() -> None:
     with pytest.raises(TypeError, match=r"Bad.saves names \['q'\]"):
         type("Bad", (tg.ops.Op,), {"saves": ("q",)})
     assert tg.ops.Sum().save([np.zeros((2, 3))], np.zeros(()))[0].shape == (2, 3)
+
+
+def test_a_number_input_gets_no_gradient_computed() -> None:
+    """``x * 1.0001`` is one op; its rule computes no product for the number (nor for an
+    input that does not require grad), as PyTorch's rules skip what is not needed."""
+    x = leaf([1.0, 2.0])
+    g = np.ones(2)
+    for y in (x * 1.0001, 1.0001 * x, x - 2.0, 2.0 - x, x / 2.0):
+        shares = y.op.backward(numpy_xp, g, *y.op.saved)
+        position = y.op.constants[0][0]
+        assert shares[position] is None and shares[1 - position] is not None
+    data = tg.Tensor([3.0, 4.0])
+    assert (data * x).op.backward(numpy_xp, g, *(data * x).op.saved)[0] is None

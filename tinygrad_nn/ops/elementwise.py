@@ -45,7 +45,8 @@ class Sub(Op):
         return x - y
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
-        return g, -g
+        need_x, need_y = self.needs_input_grad  # x - 2.0: the number gets no gradient
+        return g if need_x else None, -g if need_y else None
 
 
 class Mul(Op):
@@ -59,7 +60,8 @@ class Mul(Op):
         return x * y
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
-        return g * y, g * x
+        need_x, need_y = self.needs_input_grad  # x * 2.0: no product for the number
+        return g * y if need_x else None, g * x if need_y else None
 
 
 class Div(Op):
@@ -73,8 +75,9 @@ class Div(Op):
         return x / y
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
+        need_x, need_y = self.needs_input_grad  # x / 2.0: no product for the number
         gx = g / y
-        return gx, -gx * z
+        return gx if need_x else None, -gx * z if need_y else None
 
 
 class Pow(Op):
