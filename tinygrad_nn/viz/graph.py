@@ -171,9 +171,7 @@ def build_graph(
 
 def value_text(t: Any, max_elements: int) -> str:
     """A node's value as drawn: its summary, or why it has none (not kept, or freed)."""
-    if t.data is None:
-        return str(getattr(t, "missing", FREED))
-    return summary(t.data, max_elements)
+    return str(t.missing) if t.data is None else summary(t.data, max_elements)
 
 
 def known(values: np.ndarray | None, max_elements: int) -> str:
