@@ -60,17 +60,17 @@ class Trace:
         later must stop receiving gradients, a constant made trainable must become an
         argument (read at every call) instead of its trace-time value.
         """
-        if any(not t.requires_grad for t in self.captured):
-            return False
+        for t, shape in zip(self.captured, self.captured_shapes):
+            if not t.requires_grad or t.data.shape != shape:
+                return False
         for ref in self.frozen:
             t = ref()
             if t is not None and t.requires_grad:
                 return False
-        if self.step is not None and not self.step.still_fits():
-            return False
-        if any(module.training != training for module, training in self.modes or ()):
-            return False  # model.train() / model.eval() since: the code was traced for the other
-        return [t.data.shape for t in self.captured] == self.captured_shapes
+        for module, training in self.modes or ():
+            if module.training != training:  # model.train() / model.eval() since the trace
+                return False
+        return self.step is None or self.step.still_fits()
 
 
 def _scope(fn: Callable[..., Any]) -> dict[str, Any]:
