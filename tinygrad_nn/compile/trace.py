@@ -64,8 +64,8 @@ class Trace:
             if not t.requires_grad or t.data.shape != shape:
                 return False
         for ref in self.frozen:
-            t = ref()
-            if t is not None and t.requires_grad:
+            frozen = ref()
+            if frozen is not None and frozen.requires_grad:
                 return False
         for module, training in self.modes or ():
             if module.training != training:  # model.train() / model.eval() since the trace
