@@ -146,7 +146,8 @@ def test_explain_reconstructs_the_seeds_hand_derived_steps() -> None:
     }
     total = f"Kept for backward until it runs: {sum(held.values()):,} bytes in {len(held)} arrays"
     assert total in text
-    assert "kept for it  32 bytes in 1 array" in text  # sigmoid: z alone (z (1 - z))
+    assert "kept for it  output: 32 bytes in 1 array" in text  # sigmoid: z alone (z (1 - z))
+    assert "kept for it  layer1, weights2: 160 bytes in 2 arrays" in text  # matmul: x and y
     assert "[z = sum((output - y)**2)]" in text  # the data's y, not a generic y
     assert "to weights2:  local dL/dweights2 = layer1.T @ g" in text
     assert "d_weights2 = layer1.T @ d_matmul_out" in text

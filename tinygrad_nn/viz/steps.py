@@ -27,6 +27,7 @@ from tinygrad_nn.backprop import node_of, run_backward
 from tinygrad_nn.compile import generate
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
+from tinygrad_nn.ops.base import DROP, KEEP
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 from tinygrad_nn.viz.graph import Graph, build_graph, known
 from tinygrad_nn.viz.naming import input_names, named_formula
@@ -111,6 +112,29 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
 def _saved(op: Op) -> list[Any]:
     """The arrays ``op`` keeps for its backward rule (numbers given to the op are not)."""
     return [a for a in op.saved or () if hasattr(a, "nbytes")]
+
+
+def kept_for_rule(step: BackwardStep) -> list[str]:
+    """What the step's op keeps for its rule, by name, from its ``saves`` declaration
+    (numbers given to the op are not listed: they are part of the op).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+        >>> [kept_for_rule(s) for s in backward_steps((x.sigmoid() * 2.0).sum())]
+        [["mul_out's shape"], ['sigmoid_out'], ['sigmoid_out']]
+    """
+    op, names = step.op, [*step.inputs, step.node]
+    numbers = {position for position, _ in op.constants}
+    keeps = op.keeps or (KEEP,) * len(names)
+    last = len(keeps) - 2  # a variadic op's inputs all go by its last input name
+    kept = []
+    for position, name in enumerate(names):
+        how = keeps[-1] if position == len(names) - 1 else keeps[min(position, last)]
+        if position in numbers or how == DROP:
+            continue
+        kept.append(name if how == KEEP else f"{name}'s shape")
+    return kept
 
 
 def _size(arrays: list[Any]) -> str:
@@ -255,8 +279,9 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
         definition = _definition_with_names(step)
         lines.append(f"step {step.index}: {step.title}      [{definition}]")
         lines.append(f"  upstream     g = dL/d{step.node} = {show(step.upstream)}")
-        if not freed:
-            lines.append(f"  kept for it  {_size(_saved(step.op))} (the arrays its rule reads)")
+        kept = ", ".join(kept_for_rule(step)) or "nothing"
+        size = "freed by backward()" if freed else _size(_saved(step.op))
+        lines.append(f"  kept for it  {kept}: {size} (what its rule reads)")
         for c in step.contributions:
             lines.append(f"  to {c.to}:  local {c.formula}")
             lines.append(f"      share   dL/d{c.to} += {show(c.share)}")
