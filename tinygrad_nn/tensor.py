@@ -38,7 +38,7 @@ from tinygrad_nn.tensor_math import TensorMath
 from tinygrad_nn.tensor_methods import TensorMethods
 from tinygrad_nn.tensor_operators import Operand, TensorOperators
 from tinygrad_nn.tensor_reductions import TensorReductions
-from tinygrad_nn.tensor_shaping import TensorShaping
+from tinygrad_nn.tensor_shaping import Size, TensorShaping
 
 # Every tensor gets the next number of recording.creation when it is made. A result is
 # always made after its inputs, so sorting a graph's tensors by this number lists every
@@ -107,20 +107,6 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
         else:
             op.constants += ((position, x),)
     return tensors
-
-
-class Size(int):
-    """An element count that, called, answers PyTorch's ``size()``: the shape, or one axis."""
-
-    shape: tuple[int, ...]
-
-    def __new__(cls, count: int, shape: tuple[int, ...]) -> Size:
-        size = super().__new__(cls, count)
-        size.shape = shape
-        return size
-
-    def __call__(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
 
 
 class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorReductions):
