@@ -82,11 +82,15 @@ class StepPlan:
     def still_fits(self) -> bool:
         """False when the code no longer applies: a setting (``lr``) changed, a gradient
         it reads appeared or disappeared, or the optimizer state changed layout."""
-        return (
-            _settings(self.optimizers) == self.settings
-            and all((t.grad is not None) == had for t, had in self.had_grad.items())
-            and all(_layout(o.state[p]) == layout for o, p, layout in self.layouts)
-        )
+        if _settings(self.optimizers) != self.settings:
+            return False
+        for t, had in self.had_grad.items():
+            if (t.grad is not None) != had:
+                return False
+        for optimizer, param, layout in self.layouts:
+            if _layout(optimizer.state[param]) != layout:
+                return False
+        return True
 
     def arguments(self) -> list[Any]:
         return [read() for read in self.readers]
