@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_nodes
+from tinygrad_nn.backprop import graph_nodes, node_of
 from tinygrad_nn.compile.literals import constant_definitions
 from tinygrad_nn.compile.source import Traced, write_program
 from tinygrad_nn.compile.step import StepPlan, check_events, write_step
@@ -164,7 +164,7 @@ def _call_recording_locals(
         if event == "return" and frame.f_code is code:
             for name, value in frame.f_locals.items():
                 if isinstance(value, Tensor):  # by graph node: a leaf, or the op
-                    names.setdefault(id(value._ctx or value), name)
+                    names.setdefault(id(node_of(value)), name)
 
     previous = sys.getprofile()
     sys.setprofile(profile)

@@ -74,6 +74,7 @@ class ArrayFacts:
 
 
 DROP, KEEP, FACTS = 0, 1, 2  # what an op keeps of each array for its backward rule
+OUTPUT = -1  # the output's position, for Op.keeps_at
 
 
 def _keep(array: Any, how: int) -> Any:
@@ -193,10 +194,25 @@ class Op:
             for i in self.shapes_only:
                 facts[i] = _keep(facts[i], FACTS)
             return tuple(facts)
-        last = len(keeps) - 2  # a variadic op's inputs all go by its last input name
-        saved = [_keep(a, keeps[min(i, last)]) for i, a in enumerate(arrays)]
-        saved.append(_keep(out, keeps[-1]))
+        saved = [_keep(a, self.keeps_at(i)) for i, a in enumerate(arrays)]
+        saved.append(_keep(out, self.keeps_at(OUTPUT)))
         return tuple(saved)
+
+    def keeps_at(self, position: int) -> int:
+        """What this op keeps of input ``position`` for its rule (``OUTPUT``: of its
+        output): ``KEEP``, ``FACTS`` (the shape) or ``DROP``, by its ``saves``.
+
+        Examples:
+            >>> from tinygrad_nn import ops
+            >>> ops.Sigmoid().keeps_at(0) == DROP, ops.Sigmoid().keeps_at(OUTPUT) == KEEP
+            (True, True)
+        """
+        keeps = self.keeps
+        if keeps is None:
+            return KEEP
+        if position == OUTPUT:
+            return keeps[-1]
+        return keeps[min(position, len(keeps) - 2)]  # a variadic op's inputs: its last name
 
     # ------------------------------------------------------------ inputs and constants
 

@@ -27,7 +27,7 @@ from tinygrad_nn.backprop import node_of, run_backward
 from tinygrad_nn.compile import generate
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
-from tinygrad_nn.ops.base import DROP, KEEP
+from tinygrad_nn.ops.base import DROP, KEEP, OUTPUT
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 from tinygrad_nn.viz.graph import Graph, build_graph, known
 from tinygrad_nn.viz.naming import input_names, named_formula
@@ -124,16 +124,13 @@ def kept_for_rule(step: BackwardStep) -> list[str]:
         >>> [kept_for_rule(s) for s in backward_steps((x.sigmoid() * 2.0).sum())]
         [["mul_out's shape"], ['sigmoid_out'], ['sigmoid_out']]
     """
-    op, names = step.op, [*step.inputs, step.node]
+    op = step.op
     numbers = {position for position, _ in op.constants}
-    keeps = op.keeps or (KEEP,) * len(names)
-    last = len(keeps) - 2  # a variadic op's inputs all go by its last input name
+    places = [(name, op.keeps_at(i)) for i, name in enumerate(step.inputs) if i not in numbers]
     kept = []
-    for position, name in enumerate(names):
-        how = keeps[-1] if position == len(names) - 1 else keeps[min(position, last)]
-        if position in numbers or how == DROP:
-            continue
-        kept.append(name if how == KEEP else f"{name}'s shape")
+    for name, how in [*places, (step.node, op.keeps_at(OUTPUT))]:
+        if how != DROP:
+            kept.append(name if how == KEEP else f"{name}'s shape")
     return kept
 
 

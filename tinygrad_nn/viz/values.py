@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygrad_nn.backprop import creation_number, graph_nodes
+from tinygrad_nn.backprop import creation_number, graph_nodes, node_of
 from tinygrad_nn.ops import Op
-from tinygrad_nn.ops.base import KEEP, ArrayFacts
+from tinygrad_nn.ops.base import KEEP, OUTPUT, ArrayFacts
 from tinygrad_nn.tensor import Tensor
 
 NOT_KEPT = "not kept (no backward rule reads it)"
@@ -67,11 +67,10 @@ def read_by_rules(ops: list[Op]) -> set[int]:
     declarations (so known after backward freed the arrays too)."""
     read: set[int] = set()
     for op in ops:
-        keeps = op.keeps
-        if keeps is None or keeps[-1] == KEEP:
+        if op.keeps_at(OUTPUT) == KEEP:
             read.add(id(op))
         for node, position in zip(op.parents, op.parent_positions()):
-            if keeps is None or keeps[min(position, len(keeps) - 2)] == KEEP:
+            if op.keeps_at(position) == KEEP:
                 read.add(id(node))
     return read
 
@@ -104,7 +103,7 @@ def graph_values(root: Tensor, alive: dict[int, Tensor]) -> list[Any]:
 def value_of_node(values: list[Any]) -> dict[int, Any]:
     """``id(node) -> its value`` for the graph's values: how :func:`inputs_of` finds an
     op's inputs among them."""
-    return {id(v._ctx or v): v for v in values}
+    return {id(node_of(v)): v for v in values}
 
 
 def inputs_of(op: Op, value_of: dict[int, Any]) -> list[Any]:
