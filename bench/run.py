@@ -187,16 +187,29 @@ def mlp_tinygrad(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: 
     return loss.item()
 
 
-def mlp_modules(
-    X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50, compiled: bool = False
-) -> float:
-    """The same network from nn.Linear and nn.Sigmoid, with nn.SSE and optim.SGD."""
+def mlp_model(params: list[np.ndarray]) -> nn.Sequential:
+    """The mlp from nn.Linear and nn.Sigmoid, with ``params`` loaded."""
     layers: list[nn.Module] = []
     for fan_in, fan_out in itertools.pairwise(MLP_SIZES):
         layers += [nn.Linear(fan_in, fan_out), nn.Sigmoid()]
     model = nn.Sequential(*layers)
-    names = [name for name, _ in model.named_parameters()]
-    model.load_state_dict(dict(zip(names, params)))
+    model.load_state_dict(dict(zip([name for name, _ in model.named_parameters()], params)))
+    return model
+
+
+def numpy_bytes() -> int:
+    """Bytes of NumPy array data alive now, while tracemalloc runs (NumPy reports its
+    buffers to it)."""
+    numpy_only = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+    snapshot = tracemalloc.take_snapshot().filter_traces(numpy_only)
+    return sum(stat.size for stat in snapshot.statistics("filename"))
+
+
+def mlp_modules(
+    X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: int = 50, compiled: bool = False
+) -> float:
+    """The same network from nn.Linear and nn.Sigmoid, with nn.SSE and optim.SGD."""
+    model = mlp_model(params)
     loss_fn = nn.SSE()
     optimizer = optim.SGD(model.parameters(), lr=MLP_LR)
     step = training_step(model, loss_fn, optimizer, Y)
@@ -213,25 +226,15 @@ def mlp_kept_bytes(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray]) -> st
     computed (the data and the parameters not counted), against what the hand-written
     step keeps for its backward (h1, h2 and out). Each op keeps only what its rule reads,
     so the pre-activations ``x @ w`` and ``x @ w + b`` are freed during forward."""
-    layers: list[nn.Module] = []
-    for fan_in, fan_out in itertools.pairwise(MLP_SIZES):
-        layers += [nn.Linear(fan_in, fan_out), nn.Sigmoid()]
-    model = nn.Sequential(*layers)
-    model.load_state_dict(dict(zip([n for n, _ in model.named_parameters()], params)))
-    x = tg.Tensor(X)
-    numpy_only = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+    model, x = mlp_model(params), tg.Tensor(X)
     tracemalloc.start()
     try:
-        before = tracemalloc.take_snapshot().filter_traces(numpy_only)
+        before = numpy_bytes()
         loss = nn.SSE()(model(x), Y)
-        after = tracemalloc.take_snapshot().filter_traces(numpy_only)
+        kept = numpy_bytes() - before
     finally:
         tracemalloc.stop()
-    kept = sum(s.size_diff for s in after.compare_to(before, "filename"))
-    w1, b1, w2, b2, w3, b3 = params
-    h1 = sigmoid(X @ w1 + b1)
-    h2 = sigmoid(h1 @ w2 + b2)
-    by_hand = h1.nbytes + h2.nbytes + sigmoid(h2 @ w3 + b3).nbytes
+    by_hand = sum(len(X) * width for width in MLP_SIZES[1:]) * X.itemsize  # h1, h2, out
     assert loss.op is not None
     return (
         f"mlp forward, kept for backward: {kept / 1e6:.2f} MB; the hand-written step keeps "
@@ -412,12 +415,9 @@ def deep_chain(depth: int = 100_000) -> tuple[float, float, float, float]:
     in MB."""
     build, backward = _deep_chain_run(depth)
     tracemalloc.start()
-    numpy_only = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
     _deep_chain_run(depth)
     peak = tracemalloc.get_traced_memory()[1]
-    after = sum(
-        s.size for s in tracemalloc.take_snapshot().filter_traces(numpy_only).statistics("filename")
-    )
+    after = numpy_bytes()
     tracemalloc.stop()
     return build, backward, peak / 1e6, after / 1e6
 
