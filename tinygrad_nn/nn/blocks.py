@@ -14,6 +14,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -196,6 +197,13 @@ def batch_norm(
     """
     axes = (0, *range(2, input.ndim))
     shape = (1, input.shape[1], *([1] * (input.ndim - 2)))
+    if training and math.prod(input.shape[i] for i in axes) == 1:
+        # One value per channel has no spread: it would normalise to 0 and feed the running
+        # variance a 0/0. Refused, as PyTorch does, before any statistic moves.
+        raise ValueError(
+            "batch_norm: Expected more than 1 value per channel when training, got input "
+            f"size {tuple(input.shape)}"
+        )
     if training:
         mean = input.mean(axis=axes, keepdims=True)
         centred = input - mean

@@ -141,6 +141,7 @@ def max_pool2d(
         [[[[5.0, 7.0], [13.0, 15.0]]]]
     """
     step = kernel_size if stride is None else stride
+    _check_pool_padding("max_pool2d", kernel_size, padding)
     blocks = _tiles(input, kernel_size, step, padding)
     if blocks is not None:
         return blocks.max(axis=(3, 5))
@@ -159,11 +160,25 @@ def avg_pool2d(
         [[[[2.5, 4.5], [10.5, 12.5]]]]
     """
     step = kernel_size if stride is None else stride
+    _check_pool_padding("avg_pool2d", kernel_size, padding)
     blocks = _tiles(input, kernel_size, step, padding)
     if blocks is not None:
         return blocks.mean(axis=(3, 5))
     patches = windows("avg_pool2d", input, kernel_size, step, padding, 1)
     return patches.mean(axis=-1).permute(0, 3, 1, 2)
+
+
+def _check_pool_padding(what: str, kernel_size: Pair, padding: Pair) -> None:
+    """PyTorch's limit, with its RuntimeError and wording: padding past half the kernel
+    would make windows of padding alone (-inf for max, 0 for the mean), which no input
+    value reaches. Height first, then width, as PyTorch checks them."""
+    kernel, pads = _pair(what, "kernel_size", kernel_size), _pair(what, "padding", padding)
+    for k, p in zip(kernel, pads):
+        if p > k // 2:  # the effective kernel is k: these pools have no dilation
+            raise RuntimeError(
+                f"{what}: pad should be at most half of effective kernel size, but got "
+                f"pad={p}, kernel_size={k} and dilation=1"
+            )
 
 
 def _tiles(x: Tensor, kernel_size: Pair, stride: Pair, padding: Pair) -> Tensor | None:

@@ -35,6 +35,9 @@ def checked_target(what: str, prediction: Tensor, target: Any) -> Tensor:
         array = np.asarray(target)
         if array.dtype.kind not in "biuf":
             raise TypeError(f"{what}: the target must be numeric, got dtype {array.dtype}")
+        dtype = dtype_name(prediction.data)
+        if dtype.startswith("float"):  # host data (NumPy's float64) follows a float32 model
+            array = array.astype(dtype, copy=False)
         target = Tensor._wrap(like(array, prediction.data))  # in the prediction's library
     if target.shape != prediction.shape:
         raise ValueError(
@@ -50,6 +53,38 @@ def host_values(values: Any, dtype: Any = None) -> np.ndarray:
     another library's array (copied from a GPU if need be), or plain data."""
     array = values.data if isinstance(values, Tensor) else values
     return np.asarray(to_numpy(array) if is_array(array) else array, dtype=dtype)
+
+
+def check_probabilities(what: str, name: str, values: Tensor, hint: str) -> None:
+    """Refuse values outside [0, 1], naming the loss, the argument and the range found.
+
+    Read on the host, since not every array library has ``.min()`` on its arrays.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> check_probabilities("BCE", "target", tg.tensor([0.0, 1.0]), "")
+    """
+    host = host_values(values)
+    if host.size and (host.min() < 0 or host.max() > 1):
+        raise ValueError(
+            f"{what}: every {name} must be in [0, 1], got values from {host.min():g} to "
+            f"{host.max():g} ({hint})"
+        )
+
+
+def constant_like(values: Any, input: Tensor) -> Tensor:
+    """Class or element weights as a constant in ``input``'s dtype and array library (so a
+    float32 model stays float32); a Tensor that requires grad stays itself, for its grad.
+
+    Examples:
+        >>> import numpy as np
+        >>> import tinygrad_nn as tg
+        >>> constant_like([1.0, 2.0], tg.ones(2, dtype=np.float32)).dtype
+        dtype('float32')
+    """
+    if isinstance(values, Tensor) and values.requires_grad:
+        return values
+    return Tensor._wrap(like(host_values(values, dtype_name(input.data)), input.data))
 
 
 def reduce(loss: Tensor, reduction: str, what: str = "loss") -> Tensor:
@@ -141,14 +176,14 @@ def binary_cross_entropy(
         0.6931
     """
     target = checked_target("binary_cross_entropy", input, target)
-    for what, values in (("input", input.data), ("target", target.data)):
-        if values.size and (values.min() < 0 or values.max() > 1):
-            raise ValueError(
-                f"binary_cross_entropy: every {what} must be in [0, 1], got values from "
-                f"{values.min():g} to {values.max():g} (use the _with_logits loss for logits)"
-            )
+    for what, values in (("input", input), ("target", target)):
+        check_probabilities(
+            "binary_cross_entropy", what, values, "use the _with_logits loss for logits"
+        )
     loss = apply(ops.BinaryCrossEntropy(), input, target)
-    return reduce(loss if weight is None else loss * weight, reduction, "binary_cross_entropy")
+    if weight is not None:
+        loss = loss * constant_like(weight, input)
+    return reduce(loss, reduction, "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(
@@ -164,10 +199,13 @@ def binary_cross_entropy_with_logits(
     """
     target = checked_target("binary_cross_entropy_with_logits", input, target)
     softplus_neg = apply(ops.Softplus(1.0, float("inf")), -input)  # log(1 + exp(-x))
-    scale = 1 if pos_weight is None else (target * (pos_weight - 1)) + 1
-    loss = (1 - target) * input + scale * softplus_neg
+    if pos_weight is None:
+        loss = (1 - target) * input + softplus_neg
+    else:
+        scale = target * (constant_like(pos_weight, input) - 1) + 1
+        loss = (1 - target) * input + scale * softplus_neg
     if weight is not None:
-        loss = loss * weight
+        loss = loss * constant_like(weight, input)
     return reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
@@ -227,25 +265,25 @@ def cross_entropy(
 ) -> Tensor:
     """Cross-entropy of logits (N, C) against class indices (N,) or class probabilities
     (N, C), with PyTorch's ``weight``, ``ignore_index``, ``reduction`` and
-    ``label_smoothing``; computed from ``log_softmax``, so it never overflows.
+    ``label_smoothing``; computed from ``log_softmax``, so it never overflows. With
+    probabilities the logits may be (N, C, d1, ...) too: the classes are axis 1, as in
+    PyTorch, and ``mean`` divides by the number of (N, d1, ...) positions.
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> round(cross_entropy(tg.tensor([[0.0, 0.0]]), [1]).item(), 4)
         0.6931
+        >>> cross_entropy(tg.zeros(2, 4, 3), tg.ones(2, 4, 3) / 4, reduction="none").shape
+        (2, 3)
     """
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if host_values(target).dtype.kind == "f":  # class probabilities
+        return _cross_entropy_of_probabilities(input, target, weight, reduction, label_smoothing)
     log_p = input.log_softmax(-1)
     classes = input.shape[-1]
     dtype = dtype_name(input.data)
     weights = None if weight is None else Tensor._wrap(like(host_values(weight, dtype), input.data))
-    if host_values(target).dtype.kind == "f":  # class probabilities
-        probabilities = checked_target("cross_entropy", input, target)
-        smoothed = probabilities * (1 - label_smoothing) + label_smoothing / classes
-        weighted = log_p * smoothed if weights is None else log_p * smoothed * weights
-        per_row = -weighted.sum(-1)
-        return reduce(per_row, reduction, "cross_entropy")
     nll = nll_loss(log_p, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return nll
@@ -263,3 +301,26 @@ def cross_entropy(
     else:
         smooth_total = reduce(smooth, reduction, "cross_entropy")
     return nll * (1 - label_smoothing) + smooth_total * (label_smoothing / classes)
+
+
+def _cross_entropy_of_probabilities(
+    input: Tensor, target: Any, weight: Any, reduction: str, label_smoothing: float
+) -> Tensor:
+    """``-sum_c weight[c] * smoothed[c] * log_softmax(input)[c]`` over the class axis (0 for
+    an unbatched (C,) input, else 1), for each remaining position, then reduced."""
+    probabilities = checked_target("cross_entropy", input, target)
+    axis = 0 if input.ndim == 1 else 1
+    classes = input.shape[axis]
+    log_p = input.log_softmax(axis)
+    smoothed = probabilities * (1 - label_smoothing) + label_smoothing / classes
+    weighted = log_p * smoothed
+    if weight is not None:
+        weights = constant_like(weight, input)
+        if weights.shape != (classes,):
+            raise ValueError(
+                f"cross_entropy: weight must have one value per class, shape ({classes},), "
+                f"got {weights.shape}"
+            )
+        # (C,) against axis 1 of (N, C, d1, ...): one trailing 1 per axis after the classes
+        weighted = weighted * weights.reshape(classes, *([1] * (input.ndim - axis - 1)))
+    return reduce(-weighted.sum(axis), reduction, "cross_entropy")

@@ -59,7 +59,10 @@ class MSE(Loss):
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
         target = self._same_shape(prediction, target)
-        return apply(ops.SquaredError(), prediction, target) / max(prediction.size, 1)
+        # A Python float, not the element count (an int): an int divisor would be an int64
+        # array, and float32 / int64 is float64, in the loss and inside backward.
+        count = float(max(int(prediction.size), 1))
+        return apply(ops.SquaredError(), prediction, target) / count
 
 
 class BCE(Loss):
@@ -73,12 +76,8 @@ class BCE(Loss):
 
     def forward(self, prediction: Tensor, target: Any) -> Tensor:
         target = self._same_shape(prediction, target)
-        for what, values in (("prediction", prediction.data), ("target", target.data)):
-            if values.size and (values.min() < 0 or values.max() > 1):
-                raise ValueError(
-                    f"BCE: every {what} must be a probability in [0, 1], got values from "
-                    f"{values.min():g} to {values.max():g} (apply a sigmoid to logits first)"
-                )
+        for what, values in (("prediction", prediction), ("target", target)):
+            F.check_probabilities("BCE", what, values, "apply a sigmoid to logits first")
         return apply(ops.BinaryCrossEntropy(), prediction, target).mean()
 
 
