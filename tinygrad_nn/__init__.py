@@ -53,6 +53,7 @@ from tinygrad_nn.ops import Op
 from tinygrad_nn.seeding import manual_seed
 from tinygrad_nn.serialization import load, save
 from tinygrad_nn.tensor import Tensor, apply
+from tinygrad_nn.torch_names import install_as_torch
 
 cat = concatenate  # PyTorch's name
 
@@ -85,6 +86,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "install_as_torch",
     "is_grad_enabled",
     "linspace",
     "load",

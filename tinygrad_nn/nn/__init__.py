@@ -37,12 +37,13 @@ from tinygrad_nn.nn.losses import (
     SmoothL1Loss,
 )
 from tinygrad_nn.nn.module import Module, Parameter
-from tinygrad_nn.nn.recurrent import LSTM, RNN
+from tinygrad_nn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "BCE",
     "ELU",
     "GELU",
+    "GRU",
     "LSTM",
     "MSE",
     "RNN",
@@ -60,9 +61,11 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRUCell",
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -75,6 +78,7 @@ __all__ = [
     "MultiheadAttention",
     "NLLLoss",
     "Parameter",
+    "RNNCell",
     "ReLU",
     "Sequential",
     "SiLU",

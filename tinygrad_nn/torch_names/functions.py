@@ -1,0 +1,83 @@
+"""The few ``torch.*`` functions that tinygrad_nn has under no other name.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> allclose(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.0 + 1e-9]))
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nn.tensor import Tensor
+
+__all__ = ["allclose", "get_default_dtype", "is_tensor", "set_default_dtype"]
+
+
+def allclose(
+    input: Tensor,
+    other: Tensor,
+    rtol: float = 1e-05,
+    atol: float = 1e-08,
+    equal_nan: bool = False,
+) -> bool:
+    """``|input - other| <= atol + rtol * |other|`` everywhere, as ``torch.allclose``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> allclose(tg.tensor([1.0]), tg.tensor([1.1]))
+        False
+    """
+    for position, value in (("input", input), ("other", other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"allclose(): argument '{position}' must be Tensor, not {type(value).__name__}"
+            )
+    try:
+        return bool(np.allclose(input.numpy(), other.numpy(), rtol, atol, equal_nan))
+    except ValueError:
+        raise RuntimeError(
+            f"allclose(): the shapes {input.shape} and {other.shape} do not broadcast"
+        ) from None
+
+
+def is_tensor(obj: Any) -> bool:
+    """True for a tinygrad_nn Tensor, as ``torch.is_tensor``.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> is_tensor(tg.tensor(1.0)), is_tensor(1.0)
+        (True, False)
+    """
+    return isinstance(obj, Tensor)
+
+
+def get_default_dtype() -> Any:
+    """float64: tinygrad_nn's default floating dtype (PyTorch's is float32).
+
+    Examples:
+        >>> get_default_dtype()
+        <class 'numpy.float64'>
+    """
+    return np.float64
+
+
+def set_default_dtype(d: Any) -> None:
+    """Accept float64, which is already the default; refuse any other (it is fixed here).
+
+    Examples:
+        >>> set_default_dtype(np.float64)
+        >>> set_default_dtype(np.float32)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        TypeError: set_default_dtype(float32): tinygrad_nn's default dtype is float64 and ...
+    """
+    if np.dtype(d) != np.float64:
+        raise TypeError(
+            f"set_default_dtype({np.dtype(d)}): tinygrad_nn's default dtype is float64 and "
+            f"cannot be changed; pass dtype= to the tensors and layers that should be "
+            f"{np.dtype(d)}"
+        )
