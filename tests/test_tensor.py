@@ -301,7 +301,7 @@ def test_grad_of_the_wrong_shape_is_a_value_error_with_both_shapes() -> None:
             lambda: tg.concatenate([leaf(np.ones((2, 3))), leaf(np.ones((2, 4)))]),
             r"concatenate.*\(2, 3\).*\(2, 4\)",
         ),
-        (lambda: leaf(np.ones((2, 3))).sum(axis=5), r"sum.*axis"),
+        (lambda: leaf(np.ones((2, 3))).sum(axis=5), r"sum.*Dimension out of range"),
     ],
 )
 def test_shape_mismatches_are_value_errors_naming_op_and_shapes(make, words) -> None:

@@ -118,10 +118,18 @@ def linspace(
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
+    Integer dtypes truncate toward zero; bool is refused, as in PyTorch (which has no
+    linspace for bool: ``linspace(0, 1, 3) > 0.25`` says which values you mean).
+
     Examples:
         >>> linspace(0, 1, 3).tolist()
         [0.0, 0.5, 1.0]
     """
+    if dtype is not None and np.dtype(dtype) == np.bool_:
+        raise RuntimeError(
+            "linspace(): not implemented for dtype bool (as in PyTorch); make the floats "
+            "and compare them, e.g. linspace(0, 1, 3) > 0.25"
+        )
     return _made(np.linspace(start, end, steps, dtype=FLOAT), dtype, requires_grad)
 
 

@@ -7,6 +7,8 @@ Examples:
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class TracingError(RuntimeError):
     """The function does something that a compiled trace could not reproduce faithfully.
@@ -32,3 +34,44 @@ class AnomalyError(RuntimeError):
         >>> issubclass(AnomalyError, RuntimeError)
         True
     """
+
+
+class DimensionError(np.exceptions.AxisError):
+    """An axis (a ``dim``) out of range: PyTorch's ``IndexError`` and wording, raised the
+    same way by every op and method that takes one.
+
+    It is NumPy's ``AxisError`` too (an ``IndexError`` and a ``ValueError``), so code that
+    catches what NumPy raises keeps working. A 0-d tensor takes ``dim`` -1 and 0, as in
+    PyTorch and NumPy.
+
+    Examples:
+        >>> str(DimensionError("sum", 5, 2))
+        'sum: Dimension out of range (expected to be in range of [-2, 1], but got 5)'
+        >>> isinstance(DimensionError("sum", 5, 2), IndexError)
+        True
+    """
+
+    def __init__(self, what: str, dim: int, ndim: int) -> None:
+        bound = max(ndim, 1)
+        super().__init__(
+            f"{what}: Dimension out of range (expected to be in range of "
+            f"[{-bound}, {bound - 1}], but got {dim})"
+        )
+        self.dim, self.tensor_ndim = dim, ndim
+
+    def __reduce__(self) -> tuple[type, tuple[str, int, int]]:  # pickles (multiprocessing)
+        return type(self), (str(self).partition(":")[0], self.dim, self.tensor_ndim)
+
+
+def wrap_dim(what: str, dim: int, ndim: int) -> int:
+    """``dim`` as an axis in ``0..ndim-1`` (negatives count from the end), or a
+    :class:`DimensionError` naming ``what``. A 0-d tensor takes -1 and 0 (giving 0).
+
+    Examples:
+        >>> wrap_dim("flip", -1, 3), wrap_dim("sum", 0, 0)
+        (2, 0)
+    """
+    bound = max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise DimensionError(what, dim, ndim)
+    return int(dim) % bound

@@ -1,4 +1,5 @@
-"""Mathematical functions of a Tensor: trigonometry, logarithms, powers, rounding, NaN tests.
+"""Mathematical functions of a Tensor: trigonometry, logarithms, powers, rounding, NaN tests,
+running sums and products.
 
 A mix-in that :class:`tinygrad_nn.Tensor` inherits; each method applies one op
 (``_apply`` is supplied by Tensor). NumPy's names are used, with PyTorch's spellings as
@@ -18,6 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.errors import wrap_dim
+from tinygrad_nn.tensor_reductions import one_axis, resolve
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -255,3 +258,49 @@ class TensorMath:
             Tensor([ True, False])
         """
         return self._wrap(np.isfinite(self.data))
+
+    # ------------------------------------------------------------ running sums and products
+
+    def cumsum(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """Running sums along an axis (a 0-d tensor is its own, still 0-d, as in PyTorch).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0, 2.0, 3.0]).cumsum(0)
+            Tensor([1., 3., 6.])
+        """
+        chosen = one_axis("cumsum", resolve("cumsum", axis, None, dim, None)[0])
+        if chosen is None:
+            raise TypeError("cumsum(): give the axis to sum along")
+        return self._apply(ops.CumSum(chosen), self)
+
+    def cumprod(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """Running products along an axis.
+
+        Computed as products over a triangle (``z_k`` is the product of ``x_1..x_k`` with
+        the later factors replaced by 1), so the gradient is exact with zeros among the
+        factors too; it takes n x n memory along the axis.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([1.0, 2.0, 0.0, 4.0]).cumprod(0).tolist()
+            [1.0, 2.0, 0.0, 0.0]
+        """
+        chosen = one_axis("cumprod", resolve("cumprod", axis, None, dim, None)[0])
+        if chosen is None:
+            raise TypeError("cumprod(): give the axis to multiply along")
+        ndim = self.data.ndim
+        chosen = wrap_dim("cumprod", chosen, ndim)
+        if ndim == 0:  # one factor: itself
+            return self._apply(ops.Cast(self.data.dtype), self)
+        last = (*(a for a in range(ndim) if a != chosen), chosen)  # the axis moved last
+        moved = self._apply(ops.Transpose(last), self)
+        n, rows = moved.data.shape[-1], moved.data.shape[:-1]
+        spread = self._apply(
+            ops.BroadcastTo((*rows, n, n)), self._apply(ops.Reshape((*rows, 1, n)), moved)
+        )
+        keep = np.tril(np.ones((n, n), dtype=bool))  # row k keeps factors 1..k
+        triangle = self._apply(ops.Where(keep).with_constant(1, 1.0), spread)
+        products = self._apply(ops.Prod(-1), triangle)
+        inverse = tuple(int(i) for i in np.argsort(last))
+        return self._apply(ops.Transpose(inverse), products)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.dtypes import dtype_name, is_floating
 from tinygrad_nn.namespace.array_api import LIBRARIES, as_dtype, is_library, move
 
 if TYPE_CHECKING:
@@ -148,25 +149,47 @@ class TensorMethods:
             raise ValueError(f"clip: lo={lo} is greater than hi={hi}")
         return self._apply(ops.Clip(lo, hi), self)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``; safe for large inputs.
+    def softmax(
+        self, axis: int | None = None, dtype: Any = None, *, dim: int | None = None
+    ) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis`` (``dim``; the last when neither is given);
+        safe for large inputs. As in PyTorch, an integer tensor needs ``dtype=`` (the
+        values are converted to it first), and a 0-d tensor gives 1.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.Tensor([0.0, 0.0]).softmax()
             Tensor([0.5, 0.5])
+            >>> tg.tensor([1, 1]).softmax(dim=0, dtype=tg.float32)
+            Tensor([0.5, 0.5], dtype=float32)
         """
-        return self._apply(ops.Softmax(axis), self)
+        return self._normalised(ops.Softmax, axis, dtype, dim)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """log(softmax(x)) along ``axis``, computed without overflow or log(0).
+    def log_softmax(
+        self, axis: int | None = None, dtype: Any = None, *, dim: int | None = None
+    ) -> Tensor:
+        """log(softmax(x)) along ``axis``, computed without overflow or log(0) (the same
+        arguments as :meth:`softmax`; a 0-d tensor gives 0).
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.Tensor([0.0, 0.0]).log_softmax().exp()
             Tensor([0.5, 0.5])
         """
-        return self._apply(ops.LogSoftmax(axis), self)
+        return self._normalised(ops.LogSoftmax, axis, dtype, dim)
+
+    def _normalised(self, kind: Any, axis: int | None, dtype: Any, dim: int | None) -> Tensor:
+        """softmax or log_softmax (``kind``) along one axis, of floats."""
+        if dim is not None and axis is not None:
+            raise TypeError(f"{kind.name}(): got both axis={axis!r} and dim={dim!r}; pass one")
+        chosen = -1 if dim is None and axis is None else axis if dim is None else dim
+        source: Tensor = self if dtype is None else self.astype(dtype)  # type: ignore[assignment]
+        if not is_floating(source.data):
+            raise RuntimeError(
+                f"{kind.name}(): not implemented for {dtype_name(source.data)} tensors (as in "
+                f"PyTorch); pass dtype=tg.float64 (or float32), or convert first: x.double()"
+            )
+        return self._apply(kind(chosen), source)
 
     def astype(self, dtype: Any) -> Tensor:
         """The same values in another dtype; gradients flow back in the original dtype.

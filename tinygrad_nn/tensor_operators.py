@@ -51,6 +51,7 @@ UFUNC_OPERATORS = {
     "equal": ("__eq__", "__eq__"),
     "not_equal": ("__ne__", "__ne__"),
 }
+BITWISE_SYMBOLS = {operator.and_: "&", operator.or_: "|", operator.xor: "^"}
 # NumPy ufunc of one input -> the Tensor method
 UFUNC_METHODS = {
     "negative": "__neg__",
@@ -341,19 +342,48 @@ class TensorOperators:
     def __ne__(self, other: Operand) -> Tensor:  # type: ignore[override]
         return self._constant_result(operator.ne, other)
 
+    def _bitwise(
+        self, function: Callable[[Any, Any], Any], other: Operand, reflected: bool = False
+    ) -> Tensor:
+        """``&``, ``|``, ``^`` of bool or integer tensors. A Python int wraps into an integer
+        tensor's dtype, as in PyTorch (``int32 | 0xFFFFFFFF`` is -1), where NumPy refuses it."""
+        symbol = BITWISE_SYMBOLS[function]
+        data = self.data
+        if isinstance(data, np.ndarray) and data.dtype.kind not in "biu":
+            raise TypeError(
+                f"bitwise {symbol}: needs bool or integer tensors, got {data.dtype} (as in "
+                "PyTorch); compare first (x > 0) or convert (x.long())"
+            )
+        if type(other) is int and isinstance(data, np.ndarray) and data.dtype.kind in "iu":
+            if not -(2**63) <= other < 2**64:
+                raise OverflowError(
+                    f"bitwise {symbol}: the Python integer {other} does not fit in 64 bits, "
+                    f"so it cannot wrap into the tensor's {data.dtype}"
+                )
+            # its low bits, in the tensor's dtype: NumPy's casts keep them, as C's do
+            other = np.asarray(other % 2**64, dtype=np.uint64).astype(data.dtype)
+        return self._constant_result(function, other, reflected)
+
     def __and__(self, other: Operand) -> Tensor:
         """Elementwise "and" of boolean tensors (masks), as in PyTorch and NumPy."""
-        return self._constant_result(operator.and_, other)
+        return self._bitwise(operator.and_, other)
 
     def __rand__(self, other: Operand) -> Tensor:
-        return self._constant_result(operator.and_, other, reflected=True)
+        return self._bitwise(operator.and_, other, reflected=True)
 
     def __or__(self, other: Operand) -> Tensor:
-        """Elementwise "or" of boolean tensors."""
-        return self._constant_result(operator.or_, other)
+        """Elementwise "or" of boolean tensors (bitwise of integer ones)."""
+        return self._bitwise(operator.or_, other)
 
     def __ror__(self, other: Operand) -> Tensor:
-        return self._constant_result(operator.or_, other, reflected=True)
+        return self._bitwise(operator.or_, other, reflected=True)
+
+    def __xor__(self, other: Operand) -> Tensor:
+        """Elementwise "exclusive or" of boolean tensors (bitwise of integer ones)."""
+        return self._bitwise(operator.xor, other)
+
+    def __rxor__(self, other: Operand) -> Tensor:
+        return self._bitwise(operator.xor, other, reflected=True)
 
     def __invert__(self) -> Tensor:
         """Elementwise "not" of a boolean tensor (bitwise not of an integer one)."""

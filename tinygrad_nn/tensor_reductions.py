@@ -1,5 +1,5 @@
 """Reductions of a Tensor, with NumPy's and PyTorch's argument names: ``sum``, ``mean``,
-``var``, ``std``, ``max``, ``prod``, ``logsumexp``, ``cumsum``, ``argmax``, ``sort``, ``topk``...
+``var``, ``std``, ``max``, ``prod``, ``logsumexp``, ``argmax``, ``sort``, ``topk``...
 
 Every ``axis=``/``keepdims=`` is also accepted as ``dim=``/``keepdim=`` (giving both is a
 ``TypeError``). A mix-in that :class:`tinygrad_nn.Tensor` inherits.
@@ -49,16 +49,11 @@ def resolve(
     return axis, bool(keepdims)
 
 
-def _one_axis(what: str, axis: Axis) -> int | None:
+def one_axis(what: str, axis: Axis) -> int | None:
+    """``axis`` when it is one axis (or None); a tuple is a ``TypeError`` naming ``what``."""
     if isinstance(axis, tuple):
         raise TypeError(f"{what}(): takes one axis, got {axis}")
     return axis
-
-
-def _move_axis_last(axis: int, ndim: int) -> tuple[int, ...]:
-    """The order of axes that puts ``axis`` last."""
-    axis %= ndim
-    return (*(a for a in range(ndim) if a != axis), axis)
 
 
 class TensorReductions:
@@ -180,96 +175,82 @@ class TensorReductions:
 
     def var(
         self,
-        axis: Axis = None,
+        axis: Axis | bool = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
         *,
         dim: Axis = None,
         correction: float | None = None,
         ddof: float | None = None,
         keepdims: bool | None = None,
-        keepdim: bool | None = None,
     ) -> Tensor:
         """Variance over ``axis``: sum((x - mean)**2) / (n - correction).
 
-        The default ``correction=1`` is PyTorch's (the unbiased estimate); NumPy's ``ddof``
-        means the same (its default, 0, is ``correction=0``).
+        The default ``correction=1`` is PyTorch's (the unbiased estimate); PyTorch's
+        ``unbiased=False`` and NumPy's ``ddof=0`` are ``correction=0``. The positional
+        order is PyTorch's: ``var(dim, unbiased, keepdim)``, and ``var(False)`` is
+        ``unbiased=False``.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.tensor([1.0, 2.0, 3.0, 4.0]).var(), tg.tensor([1.0, 3.0]).var(ddof=0)
             (Tensor(1.66666667), Tensor(1.))
         """
-        if correction is not None and ddof is not None:
-            raise TypeError("var(): got both correction and ddof (the same thing); pass one")
-        corrected = 1.0 if correction is None and ddof is None else (correction or ddof or 0.0)
-        axis, keep = resolve("var", axis, keepdims, dim, keepdim)
+        axis, keep, corrected = self._spread_args(
+            "var", axis, unbiased, keepdim, dim, correction, ddof, keepdims
+        )
         centred = self - self.mean(axis, keepdims=True)
         count = math.prod(self.data.shape[a] for a in normalize_axes(axis, self.data.ndim))
         return (centred * centred).sum(axis, keepdims=keep) / max(count - corrected, 0)
 
     def std(
         self,
-        axis: Axis = None,
+        axis: Axis | bool = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
         *,
         dim: Axis = None,
         correction: float | None = None,
         ddof: float | None = None,
         keepdims: bool | None = None,
-        keepdim: bool | None = None,
     ) -> Tensor:
-        """Standard deviation: the square root of :meth:`var` (same arguments).
+        """Standard deviation: the square root of :meth:`var` (same arguments), as one op
+        whose gradient is 0 where the deviation is 0 (one value, or all equal), as PyTorch's.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.tensor([1.0, 3.0]).std(correction=0)
             Tensor(1.)
         """
-        spread = self.var(
-            axis, dim=dim, correction=correction, ddof=ddof, keepdims=keepdims, keepdim=keepdim
-        )
-        return spread.sqrt()
+        args = self._spread_args("std", axis, unbiased, keepdim, dim, correction, ddof, keepdims)
+        return self._apply(ops.Std(*args), self)
 
-    def cumsum(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """Running sums along an axis.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1.0, 2.0, 3.0]).cumsum(0)
-            Tensor([1., 3., 6.])
-        """
-        chosen = _one_axis("cumsum", resolve("cumsum", axis, None, dim, None)[0])
-        if chosen is None:
-            raise TypeError("cumsum(): give the axis to sum along")
-        return self._apply(ops.CumSum(chosen), self)
-
-    def cumprod(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-        """Running products along an axis.
-
-        Computed as products over a triangle (``z_k`` is the product of ``x_1..x_k`` with
-        the later factors replaced by 1), so the gradient is exact with zeros among the
-        factors too; it takes n x n memory along the axis.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1.0, 2.0, 0.0, 4.0]).cumprod(0).tolist()
-            [1.0, 2.0, 0.0, 0.0]
-        """
-        chosen = _one_axis("cumprod", resolve("cumprod", axis, None, dim, None)[0])
-        if chosen is None:
-            raise TypeError("cumprod(): give the axis to multiply along")
-        ndim = self.data.ndim
-        if ndim == 0:  # one factor: itself
-            return self._apply(ops.Cast(self.data.dtype), self)
-        last = _move_axis_last(chosen, ndim)
-        moved = self._apply(ops.Transpose(last), self)
-        n, rows = moved.data.shape[-1], moved.data.shape[:-1]
-        spread = self._apply(
-            ops.BroadcastTo((*rows, n, n)), self._apply(ops.Reshape((*rows, 1, n)), moved)
-        )
-        keep = np.tril(np.ones((n, n), dtype=bool))  # row k keeps factors 1..k
-        triangle = self._apply(ops.Where(keep).with_constant(1, 1.0), spread)
-        products = self._apply(ops.Prod(-1), triangle)
-        inverse = tuple(int(i) for i in np.argsort(last))
-        return self._apply(ops.Transpose(inverse), products)
+    def _spread_args(
+        self,
+        what: str,
+        axis: Axis | bool,
+        unbiased: bool | None,
+        keepdim: bool | None,
+        dim: Axis,
+        correction: float | None,
+        ddof: float | None,
+        keepdims: bool | None,
+    ) -> tuple[Axis, bool, float]:
+        """var's and std's arguments as ``(axis, keepdims, correction)``, axes checked."""
+        if isinstance(axis, bool):  # torch's var(unbiased) overload: a bool is not an axis
+            if unbiased is not None:
+                raise TypeError(f"{what}(): got {axis} as the axis and unbiased={unbiased}")
+            axis, unbiased = None, axis
+        given = {"correction": correction, "ddof": ddof, "unbiased": unbiased}
+        named = [name for name, value in given.items() if value is not None]
+        if len(named) > 1:
+            raise TypeError(f"{what}(): got {' and '.join(named)} (the same thing); pass one")
+        if unbiased is not None:
+            correction = 1.0 if unbiased else 0.0
+        corrected = 1.0 if not named else float(correction if ddof is None else ddof)
+        chosen, keep = resolve(what, axis, keepdims, dim, keepdim)
+        normalize_axes(chosen, self.data.ndim, what)  # a bad axis names var or std
+        return chosen, keep, corrected
 
     # ------------------------------------------------------------ positions: constants
 
@@ -289,7 +270,7 @@ class TensorReductions:
             [1, 0]
         """
         chosen, keep = resolve("argmax", axis, keepdims, dim, keepdim)
-        chosen = _one_axis("argmax", chosen)
+        chosen = self._checked("argmax", one_axis("argmax", chosen))
         return self._wrap(np.asarray(np.argmax(self.data, axis=chosen, keepdims=keep)))
 
     def argmin(
@@ -308,7 +289,7 @@ class TensorReductions:
             1
         """
         chosen, keep = resolve("argmin", axis, keepdims, dim, keepdim)
-        chosen = _one_axis("argmin", chosen)
+        chosen = self._checked("argmin", one_axis("argmin", chosen))
         return self._wrap(np.asarray(np.argmin(self.data, axis=chosen, keepdims=keep)))
 
     def any(
@@ -327,6 +308,7 @@ class TensorReductions:
             True
         """
         chosen, keep = resolve("any", axis, keepdims, dim, keepdim)
+        self._checked("any", chosen)
         return self._wrap(np.asarray(np.any(self.data, axis=chosen, keepdims=keep)))
 
     def all(
@@ -345,6 +327,7 @@ class TensorReductions:
             False
         """
         chosen, keep = resolve("all", axis, keepdims, dim, keepdim)
+        self._checked("all", chosen)
         return self._wrap(np.asarray(np.all(self.data, axis=chosen, keepdims=keep)))
 
     def sort(self, dim: int = -1, descending: bool = False) -> tuple[Tensor, Tensor]:
@@ -356,6 +339,7 @@ class TensorReductions:
             >>> values.tolist(), indices.tolist()
             ([1.0, 2.0, 3.0], [1, 2, 0])
         """
+        self._checked("sort", dim)
         values = to_numpy(self.data)
         order = np.argsort(-values if descending else values, axis=dim, kind="stable")
         return self._take(order, dim), self._wrap(like(order, self.data))
@@ -371,13 +355,18 @@ class TensorReductions:
             >>> values.tolist(), indices.tolist()
             ([4.0, 3.0], [1, 3])
         """
-        size = self.data.shape[dim] if self.data.ndim else 1
+        size = self.data.shape[self._checked("topk", dim)] if self.data.ndim else 1
         if not 0 <= k <= size:
             raise ValueError(f"topk: k={k} is out of range for {size} values along dim {dim}")
         values = to_numpy(self.data)
         order = np.argsort(-values if largest else values, axis=dim, kind="stable")
         top = np.take(order, np.arange(k), axis=dim)
         return self._take(top, dim), self._wrap(like(top, self.data))
+
+    def _checked(self, what: str, axis: Axis) -> Axis:
+        """``axis``, once each of its axes is in range (a DimensionError naming ``what``)."""
+        normalize_axes(axis, self.data.ndim, what)
+        return axis
 
     def _take(self, indices: np.ndarray, dim: int) -> Tensor:
         """The values at ``indices`` along ``dim`` (as ``take_along_axis``), differentiable."""

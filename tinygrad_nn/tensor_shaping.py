@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.errors import wrap_dim
 from tinygrad_nn.namespace.array_api import library_index
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ class TensorShaping:
             (4, 2, 3)
         """
         order = shape_argument("permute", dims)
-        if sorted(d % max(self.data.ndim, 1) for d in order) != list(range(self.data.ndim)):
+        wrapped = [_axis("permute", d, self.data.ndim) for d in order]
+        if sorted(wrapped) != list(range(self.data.ndim)):
             raise ValueError(f"permute: {order} is not an order of all {self.data.ndim} axes")
         return self._apply(ops.Transpose(order), self)
 
@@ -246,9 +248,9 @@ class TensorShaping:
             >>> tg.tensor([1.0, 2.0, 3.0]).flip(0).tolist()
             [3.0, 2.0, 1.0]
         """
-        axes = shape_argument("flip", dims) if dims else tuple(range(self.data.ndim))
-        for a in axes:
-            _axis("flip", a, self.data.ndim)
+        ndim = self.data.ndim
+        axes = shape_argument("flip", dims) if dims else tuple(range(ndim))
+        axes = tuple(_axis("flip", a, ndim) for a in axes) if ndim else ()  # 0-d: itself
         return self._apply(ops.Flip(axes), self)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list[Tensor]:
@@ -316,7 +318,8 @@ class TensorShaping:
         if self.data.ndim < 2:
             raise ValueError(f"tril/triu need at least 2 axes, got shape {self.data.shape}")
         mask = keep(np.ones(self.data.shape[-2:], dtype=bool), diagonal)
-        return self._apply(ops.Where(mask).with_constant(1, 0), self)
+        zero = False if self.data.dtype == bool else 0  # a bool tensor stays bool
+        return self._apply(ops.Where(mask).with_constant(1, zero), self)
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
         """``value`` where ``mask`` is true, else this tensor (``mask`` broadcasts).
@@ -388,7 +391,6 @@ def _index_part(part: Any) -> Any:
 
 
 def _axis(what: str, axis: int, ndim: int) -> int:
-    """``axis`` as a non-negative axis of ``ndim`` axes, or an ``IndexError`` naming ``what``."""
-    if not -ndim <= axis < ndim:
-        raise IndexError(f"{what}: dimension {axis} is out of range for {ndim} axes")
-    return axis % ndim
+    """``axis`` as a non-negative axis of ``ndim`` axes, or the one DimensionError (an
+    ``IndexError``) naming ``what``."""
+    return wrap_dim(what, axis, ndim)

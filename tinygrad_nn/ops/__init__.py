@@ -34,7 +34,7 @@ from tinygrad_nn.ops.elementwise import (
 )
 from tinygrad_nn.ops.linalg import Einsum, MatMul
 from tinygrad_nn.ops.nn import BinaryCrossEntropy, LogSoftmax, NLLLoss, Softmax, SquaredError
-from tinygrad_nn.ops.reductions import CumSum, LogSumExp, Max, Mean, Min, Prod, Sum
+from tinygrad_nn.ops.reductions import CumSum, LogSumExp, Max, Mean, Min, Prod, Std, Sum
 from tinygrad_nn.ops.shape import (
     BroadcastTo,
     Cast,
@@ -117,6 +117,7 @@ __all__ = [
     "Sqrt",
     "SquaredError",
     "Stack",
+    "Std",
     "Sub",
     "Sum",
     "Tan",

@@ -40,7 +40,7 @@ class LeakyRelu(Op):
 class Elu(Op):
     name = "elu"
     formula = "z = x if x > 0 else alpha (exp(x) - 1)"
-    derivatives = ("dz/dx = 1 if x > 0 else z + alpha",)
+    derivatives = ("dz/dx = z + alpha if x <= 0 else 1   (1 at NaN, as in PyTorch)",)
     saves = ("x", "z")
     param_names = ("alpha",)
 
@@ -51,7 +51,8 @@ class Elu(Op):
         return xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0)) * self.alpha)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (xp.where(x > 0, g, g * (z + self.alpha)),)
+        # PyTorch's elu_backward tests x <= 0, so a NaN takes the slope 1
+        return (xp.where(x <= 0, g * (z + self.alpha), g),)
 
 
 class Erf(Op):

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from tinygrad_nn.errors import DimensionError, wrap_dim
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Axis, Shape
 
 if TYPE_CHECKING:
@@ -279,6 +280,11 @@ def forward_error(op: Op, arrays: list[Any], error: Exception) -> Exception:
     shapes = " and ".join(str(np.shape(a)) for a in arrays)
     params = ", ".join(f"{k}={v!r}" for k, v in op.params.items() if k != "condition")
     call = f"{op.name}({params})" if params else op.name
+    if isinstance(error, DimensionError):  # PyTorch's wording, with the op's name
+        return DimensionError(op.name, error.dim, error.tensor_ndim)
+    axis_error = isinstance(error, np.exceptions.AxisError)
+    if axis_error and getattr(error, "axis", None) is not None and error.ndim is not None:
+        return DimensionError(op.name, error.axis, error.ndim)  # NumPy's, in the same words
     message = f"{call}: cannot apply to shape{'s' if len(arrays) > 1 else ''} {shapes}: {error}"
     # Keep the class a user catches: NumPy's AxisError is both a ValueError and an IndexError.
     for kind in (TypeError, np.exceptions.AxisError, IndexError):
@@ -287,8 +293,9 @@ def forward_error(op: Op, arrays: list[Any], error: Exception) -> Exception:
     return ValueError(message)
 
 
-def normalize_axes(axis: Axis, ndim: int) -> Shape:
-    """``axis`` (None, int or tuple, negatives allowed) as sorted positive axes.
+def normalize_axes(axis: Axis, ndim: int, what: str = "reduction") -> Shape:
+    """``axis`` (None, int or tuple, negatives allowed) as sorted positive axes; one out
+    of range is a :class:`~tinygrad_nn.errors.DimensionError` naming ``what``.
 
     Examples:
         >>> normalize_axes(-1, 3), normalize_axes(None, 2), normalize_axes(-1, 0)
@@ -297,13 +304,9 @@ def normalize_axes(axis: Axis, ndim: int) -> Shape:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    bound = max(ndim, 1)  # as in NumPy and PyTorch, a 0-d array accepts axis 0 and -1
-    for a in axes:
-        if not -bound <= a < bound:
-            raise np.exceptions.AxisError(
-                f"axis {a} is out of bounds for an array of dimension {ndim}"
-            )
-    return tuple(sorted({int(a) % bound for a in axes})) if ndim else ()
+    # as in NumPy and PyTorch, a 0-d array accepts axis 0 and -1
+    wrapped = {wrap_dim(what, a, ndim) for a in axes}
+    return tuple(sorted(wrapped)) if ndim else ()
 
 
 def kept_shape(x: Array, axis: Axis) -> Shape:

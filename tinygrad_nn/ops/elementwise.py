@@ -251,14 +251,15 @@ class Sqrt(Op):
 class Abs(Op):
     name = "abs"
     formula = "z = |x|"
-    derivatives = ("dz/dx = sign(x)   (0 at x = 0)",)
+    derivatives = ("dz/dx = sign(x)   (0 at x = 0 and at NaN, as in PyTorch)",)
     saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.abs(x)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g * xp.sign(x),)
+        # PyTorch's sgn(NaN) is 0 where NumPy's sign(NaN) is NaN: compare instead
+        return (xp.where(x > 0, g, xp.where(x < 0, -g, 0.0)),)
 
 
 class Tanh(Op):
@@ -292,14 +293,15 @@ class Sigmoid(Op):
 class Relu(Op):
     name = "relu"
     formula = "z = max(x, 0)"
-    derivatives = ("dz/dx = [x > 0] = [z > 0]   (0 at x = 0, as in PyTorch)",)
+    derivatives = ("dz/dx = [not z <= 0]   (0 at x = 0; 1 at NaN, as in PyTorch)",)
     saves = ("z",)  # the output says where x > 0: the input itself can go
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.maximum(x, 0)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (xp.where(z > 0, g, 0.0),)
+        # PyTorch's threshold_backward: 0 where z <= 0, else g, so a NaN passes g on
+        return (xp.where(z <= 0, 0.0, g),)
 
 
 class Clip(Op):

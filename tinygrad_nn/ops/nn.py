@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 
+from tinygrad_nn.errors import wrap_dim
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
 from tinygrad_nn.ops.base import Grads, Op
 
 LOG_FLOOR = -100.0  # PyTorch's BCELoss clamps each log at -100
 SMALLEST_KEPT = math.exp(LOG_FLOOR)  # log(max(p, SMALLEST_KEPT)) = max(log(p), -100)
+ONE_OR_ZERO = {"softmax": 1.0, "log_softmax": 0.0}  # of a 0-d tensor (as PyTorch)
 
 
 class Softmax(Op):
@@ -34,12 +36,17 @@ class Softmax(Op):
         self.axis = axis
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        if x.shape[self.axis] == 0:  # an empty axis: nothing to normalise
+        if x.ndim == 0:  # one value along its only "axis": softmax 1, log_softmax 0
+            wrap_dim(self.name, self.axis, 0)
+            return xp.astype(x, x.dtype) * 0.0 + ONE_OR_ZERO[self.name]
+        if x.shape[wrap_dim(self.name, self.axis, x.ndim)] == 0:  # nothing to normalise
             return xp.astype(x, x.dtype)
         e = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
         return e / xp.sum(e, axis=self.axis, keepdims=True)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        if g.ndim == 0:  # a constant 1: no slope
+            return (g * 0.0,)
         return (z * (g - xp.sum(g * z, axis=self.axis, keepdims=True)),)
 
 
@@ -56,12 +63,17 @@ class LogSoftmax(Op):
         self.axis = axis
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        if x.shape[self.axis] == 0:  # an empty axis: nothing to normalise
+        if x.ndim == 0:  # one value along its only "axis": softmax 1, log_softmax 0
+            wrap_dim(self.name, self.axis, 0)
+            return xp.astype(x, x.dtype) * 0.0 + ONE_OR_ZERO[self.name]
+        if x.shape[wrap_dim(self.name, self.axis, x.ndim)] == 0:  # nothing to normalise
             return xp.astype(x, x.dtype)
         shifted = x - xp.max(x, axis=self.axis, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        if g.ndim == 0:  # a constant 0: no slope
+            return (g * 0.0,)
         return (g - xp.exp(z) * xp.sum(g, axis=self.axis, keepdims=True),)
 
 

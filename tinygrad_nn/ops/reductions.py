@@ -1,4 +1,4 @@
-"""Reductions over axes: sum, mean, max, min.
+"""Reductions over axes: sum, mean, max, min, std, logsumexp, prod, cumsum.
 
 The gradient of a reduction is ``g`` spread back over the reduced axes: reshaped to the
 kept shape (size 1 where an axis was reduced), then broadcast to the input's shape.
@@ -14,6 +14,7 @@ Examples:
 
 from __future__ import annotations
 
+from tinygrad_nn.errors import wrap_dim
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Axis
 from tinygrad_nn.ops.base import Grads, Op, kept_shape, normalize_axes, reduced_count
 
@@ -88,11 +89,17 @@ class Min(Op):
 
 
 def _share_among_extremes(xp: ArrayNamespace, g: Array, x: Array, z: Array, axis: Axis) -> Array:
-    """``g`` sent to the elements equal to the result, split evenly among ties."""
+    """``g`` sent to the elements equal to the result, split evenly among ties.
+
+    A NaN makes the result NaN and is the element that made it, so there ``g`` goes to the
+    NaNs, as PyTorch's ``max()`` (its ``evenly_distribute_backward``): no element compares
+    equal to a NaN result, which once gave every input 0 (and divided by a count of 0).
+    """
     kept = kept_shape(x, axis)
-    is_extreme = x == xp.reshape(z, kept)
-    count = xp.sum(xp.astype(is_extreme, g.dtype), axis=axis, keepdims=True)  # float32 stays
-    return xp.where(is_extreme, xp.reshape(g, kept) / count, 0.0)
+    # the elements that did not make the result: unequal to it, and not NaN themselves
+    missed = (x != xp.reshape(z, kept)) & (x == x)
+    count = xp.sum(1 - xp.astype(missed, g.dtype), axis=axis, keepdims=True)  # float32 stays
+    return xp.where(missed, 0.0, xp.reshape(g, kept) / count)
 
 
 class LogSumExp(Op):
@@ -148,6 +155,40 @@ class Prod(Op):
         return (xp.broadcast_to(xp.reshape(g, kept), x.shape) * share,)
 
 
+class Std(Op):
+    """The standard deviation as one op, so that its gradient is PyTorch's: 0 where the
+    deviation is 0 (one value, or all equal), where ``sqrt`` after ``var`` would give
+    ``inf * 0 = NaN``. Where ``n - correction <= 0`` the value is NaN (or inf), as in PyTorch.
+    """
+
+    name = "std"
+    formula = "z = sqrt(sum((x - mean(x))**2, axis) / (n - correction))"
+    derivatives = ("dz/dx = (x - mean(x)) / ((n - correction) z)   (0 where z = 0)",)
+    saves = ("x", "z")
+    param_names = ("axis", "keepdims", "correction")
+
+    def __init__(self, axis: Axis = None, keepdims: bool = False, correction: float = 1) -> None:
+        self.axis, self.keepdims, self.correction = axis, keepdims, correction
+
+    def _centred(self, xp: ArrayNamespace, x: Array) -> tuple[Array, float]:
+        """``x - mean(x)`` along the axes, and ``n - correction``."""
+        n = reduced_count(x, self.axis)
+        mean = xp.sum(x, axis=self.axis, keepdims=True) / n
+        return x - mean, max(n - self.correction, 0)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        centred, dof = self._centred(xp, x)
+        return xp.sqrt(xp.sum(centred * centred, axis=self.axis, keepdims=self.keepdims) / dof)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        kept = kept_shape(x, self.axis)
+        centred, dof = self._centred(xp, x)
+        zk = xp.reshape(z, kept)
+        flat = zk == 0  # divides by a harmless 1 there, so no inf is ever made
+        scale = xp.where(flat, 0.0, xp.reshape(g, kept) / (xp.where(flat, 1.0, zk) * dof))
+        return (centred * scale,)
+
+
 class CumSum(Op):
     name = "cumsum"
     formula = "z = cumsum(x, axis)   (z_i = x_1 + ... + x_i)"
@@ -159,9 +200,14 @@ class CumSum(Op):
         self.axis = axis
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        if x.ndim == 0:  # one value, its own running sum (NumPy's cumsum would make it 1-d)
+            wrap_dim(self.name, self.axis, 0)
+            return xp.astype(x, x.dtype)
         return xp.cumulative_sum(x, axis=self.axis)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        if g.ndim == 0:
+            return (g,)
         from_the_end = xp.cumulative_sum(xp.flip(g, axis=self.axis), axis=self.axis)
         return (xp.flip(from_the_end, axis=self.axis),)
 
