@@ -126,7 +126,9 @@ def test_multihead_attention_refuses_masks_of_the_wrong_shape_or_dtype() -> None
     q, k, v = (tg.tensor(a) for a in mha_inputs())
     with pytest.raises(RuntimeError, match=r"2D attn_mask is \(4, 3\), but should be \(3, 4\)"):
         attention(q, k, v, attn_mask=np.zeros((4, 3), dtype=bool))
-    with pytest.raises(RuntimeError, match=r"3D attn_mask is \(2, 3, 4\), but should be \(4, 3, 4\)"):
+    with pytest.raises(
+        RuntimeError, match=r"3D attn_mask is \(2, 3, 4\), but should be \(4, 3, 4\)"
+    ):
         attention(q, k, v, attn_mask=np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match=r"key_padding_mask shape of \(2, 4\), but got \(4,\)"):
         attention(q, k, v, key_padding_mask=np.zeros(4, dtype=bool))

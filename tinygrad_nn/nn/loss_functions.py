@@ -67,8 +67,8 @@ def check_probabilities(what: str, name: str, values: Tensor, hint: str) -> None
     host = host_values(values)
     if host.size and (host.min() < 0 or host.max() > 1):
         raise ValueError(
-            f"{what}: every {name} must be in [0, 1], got values from {host.min():g} to "
-            f"{host.max():g} ({hint})"
+            f"{what}: every {name} must be a probability in [0, 1], got values from "
+            f"{host.min():g} to {host.max():g} ({hint})"
         )
 
 
