@@ -87,7 +87,7 @@ def test_multihead_attention_refuses_badly_shaped_masks(batch, length, source, w
         "dtype": {"attn_mask": np.zeros((length, source), dtype=np.int32)},
     }[wrong]
     kind = {"padding": ValueError, "dtype": TypeError}.get(wrong, RuntimeError)
-    with pytest.raises(kind, match="MultiheadAttention: .*(attn_mask|key_padding_mask)"):
+    with pytest.raises(kind, match=r"MultiheadAttention: .*(attn_mask|key_padding_mask)"):
         attention(q, kv, kv, **kwargs)
     for p, b in zip(attention.parameters(), before):
         np.testing.assert_array_equal(p.numpy(), b)
