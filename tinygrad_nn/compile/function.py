@@ -19,6 +19,7 @@ import numpy as np
 
 from tinygrad_nn.backprop import add_to_grad
 from tinygrad_nn.compile.trace import Trace, parameter_names, trace
+from tinygrad_nn.display import Text
 from tinygrad_nn.dtypes import as_array, is_floating
 from tinygrad_nn.namespace.array_api import library_name, to_numpy
 from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
@@ -56,11 +57,12 @@ class CompiledFunction:
         self.last: Trace | None = None
 
     @property
-    def source(self) -> str:
-        """The generated Python for the most recent signature."""
+    def source(self) -> Text:
+        """The generated Python for the most recent signature (a ``str`` that a notebook
+        shows as preformatted code)."""
         if self.last is None:
             raise RuntimeError(f"{self.name} has not been called yet, so it has no source")
-        return self.last.source
+        return Text(self.last.source)
 
     def __call__(self, *args: Any) -> Any:
         tensors = [a if isinstance(a, Tensor) else Tensor._wrap(as_array(a)) for a in args]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.dot import draw
 from tinygrad_nn.viz.graph import build_graph
 from tinygrad_nn.viz.graph import known as text_of
-from tinygrad_nn.viz.steps import backward_steps
+from tinygrad_nn.viz.steps import backward_steps, definition_with_names
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -70,7 +72,8 @@ function show(index) {{
   document.getElementById("position").textContent =
       "step " + (index + 1) + " of " + frames.length;
   document.getElementById("caption").textContent = captions[index];
-  history.replaceState(null, "", "#step=" + (index + 1));
+  try {{ history.replaceState(null, "", "#step=" + (index + 1)); }}
+  catch (error) {{ /* a sandboxed notebook frame may refuse: the page works without */ }}
 }}
 function current() {{ return Number(slider.value); }}
 const previous = document.getElementById("previous");
@@ -121,14 +124,16 @@ document.body.dataset.ready = String(frames.length);  // (for tests: the script 
 
 def animate_backward(
     root: Tensor,
-    path: str | Path,
+    path: str | Path | None = None,
     max_elements: int = 6,
     rankdir: str = "TB",
     max_frames: int = 300,
-) -> Path:
-    """Write the step-through page for the backward pass of ``root`` to ``path``.
+) -> StepPage:
+    """The step-through page for the backward pass of ``root``, written to ``path`` if given.
 
-    Needs the ``dot`` program (it draws one SVG per step). Returns the path written.
+    Needs the ``dot`` program (it draws one SVG per step). Returns a :class:`StepPage`:
+    a notebook shows it inline (the page in an ``<iframe srcdoc>``: nothing to open by
+    hand), and it is the path written (``read_text()``, ``exists()``, ``open(page)``).
     Each frame draws the whole graph, so a graph with more than ``max_frames`` backward
     steps is refused rather than turned into a page of thousands of drawings.
 
@@ -164,7 +169,7 @@ def animate_backward(
         )
         svg = svg[svg.index("<svg") :]  # drop the XML prologue: the SVG is inline
         frames.append(f'<div class="frame" id="frame{step.index}">{svg}</div>')
-        lines = [f"step {step.index}: {step.title}   [{step.op.definition}]"]
+        lines = [f"step {step.index}: {step.title}   [{definition_with_names(step)}]"]
         lines.append(f"  upstream g = dL/d{step.node} = {text_of(step.upstream, max_elements)}")
         for c in step.contributions:
             lines.append(f"  to {c.to}: {c.formula};  share = {text_of(c.share, max_elements)}")
@@ -181,9 +186,74 @@ def animate_backward(
         captions=script_json(captions),
         caption_lines=max((caption.count("\n") + 1 for caption in captions), default=1),
     )
-    target = Path(path)
-    write_atomic(target, page)
-    return target
+    if path is not None:
+        write_atomic(Path(path), page)
+    return StepPage(page, None if path is None else Path(path), svg_height_px(frames))
+
+
+def svg_height_px(frames: list[str], width_px: float = 900.0) -> float:
+    """About how tall the tallest frame is drawn in a notebook cell ``width_px`` wide
+    (the SVG scales down to the width; 1 pt = 4/3 px)."""
+    tallest = 0.0
+    for frame in frames:
+        size = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', frame)
+        if size is not None:
+            width, height = (float(v) * 4 / 3 for v in size.groups())
+            tallest = max(tallest, height * min(1.0, width_px / width))
+    return tallest
+
+
+class StepPage(os.PathLike):
+    """What :func:`animate_backward` returns: the page, shown inline by a notebook, and the
+    file it was written to (``path``; None when none was given).
+
+    Where a path was given it stands for that path: ``os.fspath(page)``, ``open(page)``
+    and Path's methods (``read_text()``, ``exists()``, ``as_uri()``...) work on it.
+    """
+
+    def __init__(self, html_text: str, path: Path | None, frame_height: float = 480.0) -> None:
+        self.html, self.path, self.frame_height = html_text, path, frame_height
+
+    def __fspath__(self) -> str:
+        if self.path is None:
+            raise TypeError("animate_backward was given no path, so no file was written")
+        return os.fspath(self.path)
+
+    def __getattr__(self, name: str) -> Any:  # the rest of Path's methods, for a written page
+        path = self.__dict__.get("path")
+        if path is None or name.startswith("_"):
+            raise AttributeError(f"StepPage has no attribute {name!r}")
+        return getattr(path, name)
+
+    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+        """The page's HTML (the file's text, when it was written)."""
+        return self.html if self.path is None else self.path.read_text(encoding, errors)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StepPage):
+            return (self.path, self.html) == (other.path, other.html)
+        return (
+            self.path is not None
+            and isinstance(other, (str, os.PathLike))
+            and (Path(other) == self.path)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    def __repr__(self) -> str:
+        where = "not written to a file" if self.path is None else str(self.path)
+        return f"StepPage({where})"
+
+    def _repr_html_(self) -> str:
+        """The whole page inside an ``<iframe srcdoc>``: self-contained, escaped, its
+        script kept to the frame (sandboxed)."""
+        height = round(min(900.0, 190.0 + self.frame_height))
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
+            f'style="width: 100%; height: {height}px; border: 1px solid #ddd" '
+            'title="backward pass, step by step"></iframe>'
+        )
 
 
 def script_json(value: Any) -> str:

@@ -26,13 +26,17 @@ Examples:
 from __future__ import annotations
 
 import functools
+import html
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tinygrad_nn.display import Text, array_text
 from tinygrad_nn.files import write_atomic
 from tinygrad_nn.viz.graph import summary, value_text
 from tinygrad_nn.viz.nodes import KIND_LABELS, KINDS, Graph, TensorNode, module_title, op_title
+from tinygrad_nn.viz.text import graph_text
 
 INSTALL_HELP = (
     "the graphviz 'dot' program is needed to render drawings but was not found. Install "
@@ -51,6 +55,7 @@ STYLE = {  # fill colours and shapes that tell the kinds of node apart
     "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#ede9fe"},
     "module": {"shape": "box3d", "style": "filled", "fillcolor": "#ede9fe"},
 }
+LABEL_PAD = "  "  # around each edge label: room between neighbouring labels
 NODE_FONT, EDGE_FONT = "14", "12"  # points: legible when the seed graph fills a slide
 FORMATS = {".png", ".svg", ".pdf", ".jpg", ".jpeg"}
 
@@ -81,11 +86,15 @@ def graphviz_module() -> Any:
 
 @functools.cache
 def drawing_class() -> type:
-    """A graphviz.Digraph whose rendering errors say how to install ``dot``, and whose
-    ``save(path)`` writes the picture (PNG, SVG, PDF) or the DOT source (``.gv``)."""
+    """A graphviz.Digraph whose rendering errors say how to install ``dot``, whose
+    ``save(path)`` writes the picture (PNG, SVG, PDF) or the DOT source (``.gv``), and
+    which a notebook shows as an SVG scaled to the cell's width (text: its ``to_text``)."""
     graphviz = graphviz_module()
 
     class Drawing(graphviz.Digraph):  # type: ignore[name-defined]
+        _text: Callable[[], str] | None = None  # the drawing as to_text's tree, on demand
+        _rendering = False  # inside graphviz's render(), whose save() writes DOT source
+
         def pipe(self, *args: Any, **kwargs: Any) -> Any:
             try:
                 return super().pipe(*args, **kwargs)
@@ -93,23 +102,63 @@ def drawing_class() -> type:
                 raise DotNotFound(INSTALL_HELP) from None
 
         def render(self, *args: Any, **kwargs: Any) -> Any:
+            # graphviz's render() (and view(), which calls it) first saves the DOT source
+            # through self.save(); that must be graphviz's save, not the picture writer.
+            self._rendering = True
             try:
                 return super().render(*args, **kwargs)
             except graphviz.ExecutableNotFound:
                 raise DotNotFound(INSTALL_HELP) from None
+            finally:
+                self._rendering = False
 
-        def save(self, filename: Any = None, directory: Any = None) -> str:
+        def save(
+            self, filename: Any = None, directory: Any = None, *, skip_existing: Any = False
+        ) -> str:
             """Write the drawing to ``filename``: a picture for ``.png``, ``.svg``,
-            ``.pdf`` (rendered by dot), else the DOT source; beside, then renamed."""
-            path = Path(directory or ".") / (filename or self.filename or "graph.gv")
+            ``.pdf`` (rendered by dot; beside, then renamed), else the DOT source as
+            graphviz's own ``save`` does."""
+            path = Path(directory or self.directory or ".") / (filename or self.filename)
             suffix = path.suffix.lower()
-            if suffix in FORMATS:
+            if self._rendering or suffix not in FORMATS:
+                return str(super().save(filename, directory, skip_existing=skip_existing))
+            if not (skip_existing and path.exists()):
                 write_atomic(path, self.pipe(format=suffix[1:].replace("jpg", "jpeg")))
-            else:
-                write_atomic(path, self.source)
             return str(path)
 
+        def __repr__(self) -> str:
+            return self._text() if self._text is not None else super().__repr__()
+
+        def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+            printer.text(repr(self))
+
+        def _repr_mimebundle_(
+            self, include: Any = None, exclude: Any = None, **kwargs: Any
+        ) -> dict[str, str]:
+            """What Jupyter shows: the SVG, scaled to the cell's width (HTML, and the SVG
+            itself), and the text tree; without dot, the text and how to install it."""
+            text = repr(self)
+            if not dot_available():
+                note = html.escape(INSTALL_HELP)
+                page = f"{Text(text)._repr_html_()}<p><i>{note}</i></p>"
+                return {"text/plain": text, "text/html": page}
+            svg = scaling_svg(self.pipe(format="svg", encoding="utf-8"))
+            return {"text/plain": text, "text/html": svg, "image/svg+xml": svg}
+
     return Drawing
+
+
+def scaling_svg(svg: str) -> str:
+    """An SVG that scales down to the width it is shown in, never cut off: the XML
+    prologue dropped (it is inline), and ``max-width: 100%; height: auto`` on the root,
+    whose ``viewBox`` keeps the proportions.
+
+    Examples:
+        >>> scaling_svg('<?xml version="1.0"?>\\n<svg width="900pt" viewBox="0 0 900 90">')
+        '<svg style="max-width: 100%; height: auto" width="900pt" viewBox="0 0 900 90">'
+    """
+    svg = svg[svg.index("<svg") :]
+    return svg.replace("<svg", '<svg style="max-width: 100%; height: auto"', 1)
 
 
 def tensor_lines(
@@ -123,12 +172,35 @@ def tensor_lines(
         lines = [f"constant {node.key}"]
     else:
         dtype = "" if str(t.dtype) == "float64" else f" {t.dtype}"
-        lines = [f"{node.key}{made} {t.shape}{dtype}"]
+        lines = [f"{node.key}{made} {shape_text(t.shape)}{dtype}"]
         if show_data:
             lines.append("value " + value_text(t, max_elements))
     if show_grad and node.grad is not None:
         lines.append("grad " + summary(node.grad, max_elements))
     return lines
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as a drawing writes it: ``(4, 3)``, and ``scalar`` for ``()`` (after
+    ``loss = sse(output, y)`` a bare ``()`` would read as a call).
+
+    Examples:
+        >>> shape_text((4, 3)), shape_text(())
+        ('(4, 3)', 'scalar')
+    """
+    return "scalar" if tuple(shape) == () else str(tuple(shape))
+
+
+def tooltip(node: TensorNode, title: str) -> str:
+    """What hovering over a node shows: its title, shape and dtype, then its full value
+    and gradient (up to numpy's 1,000 elements; past that, summarised with ``...``)."""
+    t = node.tensor
+    lines = [title, f"shape {tuple(t.shape)}, dtype {t.dtype}"]
+    value = t.missing if t.data is None else array_text(t.data)
+    lines += ["value:", str(value)]
+    if node.grad is not None:
+        lines += ["grad:", array_text(node.grad)]
+    return "\n".join(lines)
 
 
 def slide_size(size: str | tuple[int, int], dpi: float) -> str:
@@ -188,6 +260,7 @@ def draw(
         made = "" if op is None or op.op is None else " = " + op_title(op.op, inputs.get(op.key))
         lines = tensor_lines(node, show_data, show_grad, max_elements, made)
         extra = marked if node.key in highlight or (op and op.key in highlight) else {}
+        extra = {**extra, "tooltip": esc(tooltip(node, node.key + made))}
         home(node.cluster).node(ids[node.key], esc("\n".join(lines)), **STYLE[node.kind], **extra)
     for op in graph.ops.values():
         if op.op is None:  # a collapsed module call: a box
@@ -198,7 +271,9 @@ def draw(
             continue
         target = into.get(edge.target, edge.target)
         extra = marked if {edge.source, edge.target} <= highlight else {}
-        label = esc(edge.label) if edge.label else edge.label
+        # Spaces either side: dot packs neighbouring labels edge to edge, so they would
+        # read as one ("... weights2.TdL/dweights2 ...").
+        label = esc(f"{LABEL_PAD}{edge.label}{LABEL_PAD}") if edge.label else None
         drawing.edge(ids[edge.source], ids[target], label=label, **extra)
     if graph.omitted:
         drawing.node(
@@ -214,6 +289,8 @@ def draw(
         kinds = [k for k in KINDS if any(n.kind == k for n in graph.tensors.values())]
         kinds += ["module"] if any(op.op is None for op in graph.ops.values()) else []
         _add_legend(drawing, Drawing, kinds)
+    # The text fallback (repr, a notebook's text/plain): the same graph as to_text's tree.
+    drawing._text = functools.partial(graph_text, graph, show_data, show_grad, max_elements)
     return drawing
 
 

@@ -42,15 +42,44 @@ def collect(
     return ordered, 0
 
 
-def _parameter_names(tensors: list[Tensor]) -> dict[int, str]:
-    """Names of module parameters, from the modules whose calls made the graph's ops."""
+def _parameter_names(tensors: list[Tensor]) -> tuple[dict[int, str], dict[int, int]]:
+    """Names of module parameters, from the modules whose calls made the graph's ops
+    (dotted paths from the outermost module: ``0.weight``), and the id of that module."""
     names: dict[int, str] = {}
+    model_of: dict[int, int] = {}
+    seen: set[int] = set()
     for t in tensors:
         op = t._ctx
-        if op is not None and op.scope:  # dotted paths from the outermost module: "0.weight"
-            for name, parameter in op.scope[0][0].named_parameters():
-                names.setdefault(id(parameter), name)
-    return names
+        if op is None or not op.scope or id(op.scope[0][0]) in seen:
+            continue
+        model = op.scope[0][0]
+        seen.add(id(model))
+        for name, parameter in model.named_parameters():
+            if id(parameter) not in names:
+                names[id(parameter)] = name
+                model_of[id(parameter)] = id(model)
+    return names, model_of
+
+
+def _unnamed_parameters(
+    tensors: list[Tensor], variables: dict[int, str], model_of: dict[int, int]
+) -> set[int]:
+    """The parameters whose caller's variable name is not used: per model, all or none.
+
+    A notebook's globals outlive the cell that set them: ``W1 = model[0].weight`` in one
+    cell would rename that one weight while its neighbour stays ``2.weight``. So the
+    caller's names are used for a model's parameters only when every drawn parameter of
+    that model without a ``name=`` is held by one; otherwise all keep their module paths.
+    """
+    by_model: dict[int, list[int]] = {}
+    for t in tensors:
+        if id(t) in model_of and not t.name:
+            by_model.setdefault(model_of[id(t)], []).append(id(t))
+    unnamed: set[int] = set()
+    for ids in by_model.values():
+        if not all(i in variables for i in ids):
+            unnamed.update(ids)
+    return unnamed
 
 
 def _owner(parameter: Tensor, scope: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -90,9 +119,13 @@ def build_graph(
     tensors, omitted = collect(root, max_nodes, alive)
     kept = set(tensors)
     value_of = value_of_node(tensors)
-    grads = grads or {t: t.grad.data for t in tensors if t.grad is not None}
+    grads = grads or {t: t._grad.data for t in tensors if t._grad is not None}
     grads = {getattr(k, "_ctx", None) or k: v for k, v in grads.items()}  # by graph node
-    parameter_names = _parameter_names(tensors)
+    parameter_names, model_of = _parameter_names(tensors)
+    for t in tensors:  # a leaf made from the user's array is named after its variable
+        if t._ctx is None and id(t.data) in variables:
+            variables.setdefault(id(t), variables[id(t.data)])
+    unnamed = _unnamed_parameters(tensors, variables, model_of)
     graph = Graph(root="", omitted=omitted)
     keys: dict[Tensor, str] = {}
     used: set[str] = set()
@@ -126,9 +159,7 @@ def build_graph(
             kind = "constant"
         else:
             kind = "input"
-        if op is None and id(t.data) in variables:  # a leaf made from the user's array
-            variables.setdefault(id(t), variables[id(t.data)])
-        if t.name or id(t) in variables:
+        if t.name or (id(t) in variables and id(t) not in unnamed):
             base = t.name or variables[id(t)]
         elif id(t) in parameter_names:
             base = parameter_names[id(t)]
@@ -158,8 +189,9 @@ def build_graph(
         positions = list(zip(inputs_of(op, value_of), op.parent_positions()))
         own = input_names(op, input_labels(op, [keys.get(p, "?") for p, _ in positions]))
         for parent, position in positions:
-            if parent in kept:
-                label = named_formula(op.derivative_for(position), own)
+            if parent in kept:  # a value that wants no gradient (X) gets no derivative
+                wanted = parent.requires_grad
+                label = named_formula(op.derivative_for(position), own) if wanted else ""
                 graph.edges.append(Edge(keys[parent], op_key, label))
         graph.edges.append(Edge(op_key, keys[t]))
     if collapse:

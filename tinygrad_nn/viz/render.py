@@ -14,18 +14,13 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from tinygrad_nn.display import Text
 from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.dot import STYLE, DotNotFound, dot_available, draw, tensor_lines
-from tinygrad_nn.viz.graph import build_graph, summary, value_text
-from tinygrad_nn.viz.nodes import (
-    KIND_LABELS,
-    KINDS,
-    Graph,
-    input_labels,
-    module_title,
-    shown_params,
-)
+from tinygrad_nn.viz.graph import build_graph
+from tinygrad_nn.viz.nodes import KINDS, Graph, input_labels, module_title, shown_params
 from tinygrad_nn.viz.steps import gradients
+from tinygrad_nn.viz.text import graph_text
 
 __all__ = ["DotNotFound", "dot_available", "draw_graph", "render_svg", "to_dot", "to_mermaid"]
 __all__ += ["to_text"]
@@ -162,11 +157,13 @@ def to_text(
     show_grad: bool = True,
     max_elements: int = 6,
     max_nodes: int | None = 400,
-) -> str:
+) -> Text:
     """The graph as an indented tree for a terminal; a value used twice is shown once.
 
     Written without recursion, so it works for graphs of any depth. Like the drawings,
     it shows the ``max_nodes`` latest tensors (None: all); the count of the rest ends it.
+    The result is a ``str`` that a notebook shows as preformatted text
+    (:class:`tinygrad_nn.display.Text`), so it can be a cell's last line.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -175,42 +172,4 @@ def to_text(
         └── w   leaf with grad  shape ()  grad 3.
     """
     graph = _graph_for(root, show_grad, max_nodes, False)
-    made_by = {op.output: op for op in graph.ops.values()}
-    inputs_of = graph.op_inputs()
-
-    def describe(key: str) -> str:
-        node = graph.tensors[key]
-        t = node.tensor
-        parts = []
-        op = made_by.get(key)
-        if op is not None and op.op is not None:
-            inputs = input_labels(op.op, inputs_of.get(op.key, []))
-            parts.append(f"{key} = {op.op.name}({', '.join(inputs)})")
-        else:
-            parts.append(f"{key}   {KIND_LABELS.get(node.kind, node.kind)}")
-        parts.append(f"shape {t.shape}")
-        if show_data:
-            parts.append("value " + value_text(t, max_elements))
-        if show_grad and node.grad is not None:
-            parts.append("grad " + summary(node.grad, max_elements))
-        return "  ".join(parts)
-
-    lines: list[str] = []
-    shown: set[str] = set()
-    stack: list[tuple[str, str, str]] = [(graph.root, "", "")]
-    while stack:
-        key, prefix, branch = stack.pop()
-        if key in shown:
-            lines.append(f"{prefix}{branch}{key}   (shown above)")
-            continue
-        shown.add(key)
-        lines.append(prefix + branch + describe(key))
-        op = made_by.get(key)
-        children = inputs_of.get(op.key, []) if op is not None else []
-        child_prefix = prefix + ("    " if branch in ("", "└── ") else "│   ")
-        for i, child in reversed(list(enumerate(children))):
-            last = i == len(children) - 1
-            stack.append((child, child_prefix if branch else "", "└── " if last else "├── "))
-    if graph.omitted:
-        lines.append(f"({graph.omitted:,} earlier values not shown: pass max_nodes=None)")
-    return "\n".join(lines)
+    return graph_text(graph, show_data, show_grad, max_elements)

@@ -25,6 +25,7 @@ import numpy as np
 
 from tinygrad_nn.backprop import node_of, run_backward
 from tinygrad_nn.compile import generate
+from tinygrad_nn.display import Text
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import DROP, KEEP, OUTPUT
@@ -195,7 +196,7 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
                 continue  # as backward: no share for a value that wants no gradient
             earlier = received.get(source, 0)
             received[source] = earlier + 1
-            grad = graph.tensors[source].tensor.grad
+            grad = graph.tensors[source].tensor._grad  # the slot: .grad warns for computed values
             final = grad.data if grad is not None and received[source] == uses[source] else None
             formula = named_formula(op.derivative_for(positions[index]), own)
             step.contributions.append(Contribution(source, formula, None, None, final, earlier))
@@ -239,8 +240,9 @@ def explain(root: Tensor, max_elements: int = 6, file: Any = None) -> None:
     print(explanation(root, max_elements), file=file)
 
 
-def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200) -> str:
-    """The backward pass of ``root`` as a chain-rule derivation, as text.
+def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200) -> Text:
+    """The backward pass of ``root`` as a chain-rule derivation, as text (a ``str`` that a
+    notebook shows as preformatted text: :class:`tinygrad_nn.display.Text`).
 
     Each step names the op, the gradient arriving from above, the local derivative and
     what is sent to each input; a value used twice shows its two shares added. The end
@@ -273,7 +275,7 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     shown = steps if max_steps is None else steps[:max_steps]
     for step in shown:
         lines.append("")
-        definition = _definition_with_names(step)
+        definition = definition_with_names(step)
         lines.append(f"step {step.index}: {step.title}      [{definition}]")
         lines.append(f"  upstream     g = dL/d{step.node} = {show(step.upstream)}")
         kept = ", ".join(kept_for_rule(step)) or "nothing"
@@ -290,17 +292,17 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
             elif freed and c.accumulated is not None:
                 lines.append(f"      final   dL/d{c.to} = {show(c.accumulated)}   (its .grad)")
     if freed:
-        return "\n".join(lines)
+        return Text("\n".join(lines))
     if len(shown) < len(steps):
         lines += ["", f"({len(steps) - len(shown):,} more steps not shown: pass max_steps=None)"]
-        return "\n".join(lines)
+        return Text("\n".join(lines))
     lines += ["", saved_for_backward(steps)]
     lines += ["", "Composed, written out as NumPy (what tg.compile generates):", ""]
     lines += ["  " + line for line in composed_backward(root, graph)]
-    return "\n".join(lines)
+    return Text("\n".join(lines))
 
 
-def _definition_with_names(step: BackwardStep) -> str:
+def definition_with_names(step: BackwardStep) -> str:
     """The op's formula for this step: its inputs' names put in when they all fit
     (``z = X @ W1``), else bound after it (``z = 1 / (1 + exp(-x)), with x = matmul_out``)."""
     op = step.op
