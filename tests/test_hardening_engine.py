@@ -120,7 +120,7 @@ def test_leaves_retained_and_assigned_grads_read_without_a_warning() -> None:
 def test_grad_is_still_a_slot_and_engine_writes_bypass_the_property() -> None:
     x = leaf([1.0])
     assert not hasattr(x, "__dict__")
-    assert isinstance(type(x).__dict__["grad"], property)
+    assert isinstance(type(x).grad, property)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the engine itself never reads a computed .grad
         y = x * 2
@@ -201,7 +201,7 @@ def test_compile_with_module_classes_and_library_modules_in_globals() -> None:
 def numeric(f, x: np.ndarray) -> np.ndarray:
     out_shape = f(tg.Tensor(x)).shape
     (block,) = numerical_jacobian(f, [tg.Tensor(x, requires_grad=True)])[0]
-    return block.reshape(*out_shape, *x.shape)
+    return block.reshape((*out_shape, *x.shape))
 
 
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
@@ -244,7 +244,8 @@ def detached(t):
 def test_outputs_that_do_not_depend_on_the_input_give_zeros(f) -> None:
     x = tg.Tensor([1.0, 2.0, 3.0])
     out = f(x)
-    np.testing.assert_array_equal(numeric(f, x.data), 0.0)  # what finite differences say
+    if f is constant:  # (a detached value changes with x, but no gradient flows through it)
+        np.testing.assert_array_equal(numeric(f, x.data), 0.0)
     for mode in ("reverse", "forward"):
         jac = tg.func.jacobian(f, x, mode=mode)
         assert jac.shape == (*out.shape, 3) and not jac.data.any()

@@ -36,12 +36,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from tinygrad_nn import anomaly
-from tinygrad_nn.dtypes import as_array, dtype_name
+from tinygrad_nn.dtypes import as_array, dtype_name, preview
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.namespace.declared import ArrayNamespace
 from tinygrad_nn.ops.base import ArrayFacts, Node, Op
+from tinygrad_nn.tensor_grad import is_gradient
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -332,8 +333,15 @@ class RecordedValues:
 
 
 def seed_error(root: Tensor, grad: Any, index: int) -> Exception:
-    """Why ``grad`` cannot start a backward pass from ``root``: no graph, no grad for a
-    non-scalar root, or a grad of the wrong shape."""
+    """Why ``grad`` cannot start a backward pass from ``root``: it is no gradient at all
+    ("abc": PyTorch's TypeError), no graph, no grad for a non-scalar root, or a grad of
+    the wrong shape."""
+    if grad is not None and not is_gradient(grad):
+        return TypeError(
+            f"gradients can be either Tensors or None, but got {type(grad).__name__}: "
+            f"{preview(grad)} was given as the gradient of output {index} (shape "
+            f"{root.shape}); a gradient is a Tensor, or numbers shaped like its output"
+        )
     if not root.requires_grad:
         return RuntimeError(
             f"backward: output {index} does not require grad and has no graph — none of the "
@@ -368,9 +376,11 @@ def gradients(
     """
     seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
-        if not root.requires_grad or (
-            math.prod(root.data.shape) != 1 if grad is None else np.shape(grad) != root.shape
-        ):
+        if grad is None:
+            bad = not root.requires_grad or math.prod(root.data.shape) != 1
+        else:  # "abc" has a shape too (0-d): its type first
+            bad = not is_gradient(grad) or not root.requires_grad or np.shape(grad) != root.shape
+        if bad:
             raise seed_error(root, grad, i)
         seeds.append(interpreter.seed(root, grad))
     interpreter = interpreter.for_graph(outputs[0])
@@ -385,4 +395,5 @@ def gradients(
 
 def add_to_grad(tensor: Tensor, g: Tensor) -> None:
     """Accumulate into ``.grad``, as PyTorch does (a new tensor: one handed out stays)."""
-    tensor.grad = g if tensor.grad is None else tensor.grad + g
+    previous = tensor._grad  # the slot: the .grad property would warn for retained values
+    tensor._grad = g if previous is None else previous + g

@@ -44,6 +44,20 @@ def _leaves(primals: Sequence[Any]) -> list[Tensor]:
     return leaves
 
 
+def _grads(out: Tensor, wrt: Sequence[Tensor], cotangent: Any = None, **options: Any) -> tuple:
+    """``tg.grad`` of ``out`` with respect to ``wrt``, with None for each input ``out`` does
+    not depend on, also when it depends on none (a constant, a detached value: then it
+    has no graph). A cotangent is checked against ``out`` either way."""
+    if out.requires_grad:
+        return autograd_grad(out, wrt, cotangent, allow_unused=True, **options)
+    if cotangent is not None and np.shape(getattr(cotangent, "data", cotangent)) != out.shape:
+        raise ValueError(
+            f"vjp: the cotangent has shape {np.shape(getattr(cotangent, 'data', cotangent))} "
+            f"but the output has shape {out.shape}"
+        )
+    return (None,) * len(wrt)
+
+
 def _filled(grads: tuple[Tensor | None, ...], like: Sequence[Tensor]) -> tuple[Tensor, ...]:
     """None (an input the output does not depend on) as zeros, as torch.func does."""
     return tuple(
@@ -65,8 +79,7 @@ def vjp(f: Function, *primals: Any) -> tuple[Tensor, Callable[[Any], tuple[Tenso
     out = f(*leaves)
 
     def vjp_fn(cotangent: Any) -> tuple[Tensor, ...]:
-        grads = autograd_grad(out, leaves, cotangent, retain_graph=True, allow_unused=True)
-        return _filled(grads, leaves)
+        return _filled(_grads(out, leaves, cotangent, retain_graph=True), leaves)
 
     return out.detach(), vjp_fn
 
@@ -88,7 +101,7 @@ def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[T
         raise ValueError(f"jvp: {len(tangents)} tangents for {len(leaves)} primals")
     out = f(*leaves)
     u = Tensor._wrap(np.zeros(out.shape, out.dtype), True)  # any value: g is linear in u
-    transposed = autograd_grad(out, leaves, u, create_graph=True, allow_unused=True)
+    transposed = _grads(out, leaves, u, create_graph=True)
     total = None
     for g, t, leaf in zip(transposed, tangents, leaves):
         if g is None:
@@ -124,7 +137,7 @@ def jacobian(f: Function, x: Any, mode: str = "reverse") -> Tensor:
             basis[i] = 1
             rows.append(vjp_fn(Tensor._wrap(basis.reshape(out.shape)))[0].data)
         values = np.stack(rows) if rows else np.zeros((0, *leaf.shape), leaf.dtype)
-        return Tensor._wrap(values.reshape(*out.shape, *leaf.shape))
+        return Tensor._wrap(values.reshape((*out.shape, *leaf.shape)))  # 0-d: shape ()
     if mode == "forward":
         columns = []
         out = f(leaf)
@@ -133,7 +146,7 @@ def jacobian(f: Function, x: Any, mode: str = "reverse") -> Tensor:
             basis[j] = 1
             columns.append(jvp(f, [leaf], [basis.reshape(leaf.shape)])[1].data)
         values = np.stack(columns, axis=-1) if columns else np.zeros((*out.shape, 0))
-        return Tensor._wrap(values.reshape(*out.shape, *leaf.shape))
+        return Tensor._wrap(values.reshape((*out.shape, *leaf.shape)))
     raise ValueError(f"jacobian: mode must be 'reverse' or 'forward', got {mode!r}")
 
 
@@ -154,7 +167,7 @@ def grad(f: Function, argnums: int | tuple[int, ...] = 0) -> Callable[..., Any]:
             raise ValueError(f"grad: f must return one value, got shape {out.shape}")
         wanted = (argnums,) if isinstance(argnums, int) else tuple(argnums)
         chosen = [leaves[i] for i in wanted]
-        grads = _filled(autograd_grad(out, chosen, create_graph=True, allow_unused=True), chosen)
+        grads = _filled(_grads(out, chosen, create_graph=True), chosen)
         return grads[0] if isinstance(argnums, int) else grads
 
     return gradient
@@ -184,7 +197,7 @@ def hvp(f: Function, x: Any, v: Any) -> tuple[Tensor, Tensor]:
     """
     (leaf,) = _leaves([x])
     out = f(leaf)
-    (g,) = _filled(autograd_grad(out, [leaf], create_graph=True, allow_unused=True), [leaf])
+    (g,) = _filled(_grads(out, [leaf], create_graph=True), [leaf])
     direction = as_array(v.data if isinstance(v, Tensor) else v).astype(leaf.dtype)
     if not g.requires_grad:
         return out.detach(), Tensor._wrap(np.zeros(leaf.shape, leaf.dtype))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import operator
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +33,7 @@ from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import forward_error
 from tinygrad_nn.recording import creation, note
 from tinygrad_nn.recording import state as recording
+from tinygrad_nn.tensor_grad import TensorGrad
 from tinygrad_nn.tensor_math import TensorMath
 from tinygrad_nn.tensor_methods import TensorMethods
 from tinygrad_nn.tensor_operators import Operand, TensorOperators
@@ -109,7 +109,9 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
     return tensors
 
 
-class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorReductions):
+class Tensor(
+    TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorReductions, TensorGrad
+):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     Args:
@@ -131,11 +133,11 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
                 [4.]])
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_name", "_seq", "data", "grad", "requires_grad")
+    __slots__ = ("__weakref__", "_ctx", "_grad", "_name", "_seq", "data", "requires_grad")
     __hash__ = object.__hash__  # == is elementwise, so hashing is by identity
 
     data: np.ndarray
-    grad: Tensor | None
+    _grad: Tensor | None  # .grad (see tensor_grad): the engine reads and writes the slot
     requires_grad: bool
     _name: str | None
     _ctx: Op | None
@@ -152,7 +154,7 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
             data = data.data
         self.data = as_array(data, dtype, requires_grad)
         self.requires_grad = bool(requires_grad)
-        self.grad = None
+        self._grad = None
         self._name = name
         self._ctx = None
         self._seq = next(creation)
@@ -163,7 +165,7 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
         t = object.__new__(Tensor)
         t.data = data
         t.requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t._name = None
         t._ctx = ctx
         t._seq = next(creation)
@@ -292,49 +294,6 @@ class Tensor(TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorRe
             False
         """
         return Tensor._wrap(self.data)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` on a leaf in place and return it.
-
-        Examples:
-            >>> Tensor([1, 2]).requires_grad_().dtype  # integer data becomes float64
-            dtype('float64')
-        """
-        if self._ctx is not None:
-            raise RuntimeError(
-                "requires_grad can only be changed on leaf tensors; use .detach() to make one"
-            )
-        if requires_grad and not is_floating(self.data):
-            self.data = array_namespace([self.data]).astype(self.data, np.float64)
-        self.requires_grad = bool(requires_grad)
-        return self
-
-    def retain_grad(self) -> Tensor:
-        """Keep this non-leaf tensor's gradient in ``.grad`` during backward.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> x = tg.Tensor(2.0, requires_grad=True)
-            >>> h = (x * 3).retain_grad()
-            >>> (h * h).backward()
-            >>> h.grad
-            Tensor(12.)
-        """
-        if self._ctx is not None:  # a leaf keeps its gradient anyway
-            self._ctx.retained = weakref.ref(self)
-        return self
-
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradient (set ``.grad`` to None).
-
-        Examples:
-            >>> w = Tensor([1.0], requires_grad=True)
-            >>> (w * 2).sum().backward()
-            >>> w.zero_grad()
-            >>> w.grad is None
-            True
-        """
-        self.grad = None
 
     # In-place operators change ``data`` (never the arrays a graph saved) and keep the dtype.
     # They are for updates outside the graph, e.g. an optimizer step under ``no_grad``.

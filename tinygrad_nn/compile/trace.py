@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+import types
 import weakref
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -73,8 +74,14 @@ class Trace:
         return self.step is None or self.step.still_fits()
 
 
+# Classes, modules and functions are code, not values: the trace runs them as they are, and
+# a class's unbound methods (nn.Linear.named_parameters) must not be taken for a model's.
+CODE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
+
+
 def _scope(fn: Callable[..., Any]) -> dict[str, Any]:
-    """The outside objects ``fn`` refers to by name: its globals and closure variables."""
+    """The outside values ``fn`` refers to by name (its globals and closure variables),
+    leaving out the code it refers to: classes, modules, functions."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return {}
@@ -88,7 +95,7 @@ def _scope(fn: Callable[..., Any]) -> dict[str, Any]:
             scope[name] = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-    return scope
+    return {name: value for name, value in scope.items() if not isinstance(value, CODE)}
 
 
 def _outside_names(fn: Callable[..., Any]) -> dict[int, str]:

@@ -36,7 +36,7 @@ class ComputedValue:
     """A computed value with no tensor at hand: its op's facts, its array if kept, and
     (when it has none) why: no rule reads it, or backward freed it."""
 
-    grad = None
+    grad = _grad = None  # _grad: the slot a Tensor's .grad reads
     requires_grad = True
 
     def __init__(self, op: Op, data: Any, read: bool) -> None:

@@ -1,0 +1,149 @@
+"""A Tensor's gradient attribute and its switches: ``.grad``, ``requires_grad_``,
+``retain_grad``, ``zero_grad``; and what may serve as a gradient at all.
+
+They follow PyTorch, wording included. Only leaves keep a gradient in ``.grad`` (a
+computed tensor, unless it called ``retain_grad()``, has None), so reading the ``.grad``
+of a computed tensor warns: it is almost always a mistake for the leaf. The gradient
+lives in the slot ``_grad``; ``.grad`` is the property users read, while the engine and
+the optimizers' hot loops use the slot directly and pay nothing for the check.
+
+The class here is a mix-in that :class:`tinygrad_nn.Tensor` inherits.
+
+Examples:
+    >>> import tinygrad_nn as tg
+    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x * 3).retain_grad()
+    >>> y.sum().backward()
+    >>> x.grad, y.grad
+    (Tensor([3., 3.]), Tensor([1., 1.]))
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from tinygrad_nn.dtypes import NUMERIC_KINDS, is_floating
+from tinygrad_nn.namespace.array_api import array_namespace, is_array
+
+if TYPE_CHECKING:
+    from tinygrad_nn.tensor import Tensor
+
+# PyTorch's wording (TensorBody.h), so that a search for it finds the explanation
+NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+LEAF_ONLY = (  # PyTorch's requires_grad_leaf_error(False)
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+    "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+)
+
+T = TypeVar("T", bound="TensorGrad")
+
+
+def is_gradient(grad: Any) -> bool:
+    """True when ``grad`` can be a gradient: a Tensor, numbers, or an array of them.
+
+    Examples:
+        >>> is_gradient([1.0, 2.0]), is_gradient("ab"), is_gradient([[1.0], []])
+        (True, False, False)
+    """
+    if isinstance(grad, np.ndarray):
+        return grad.dtype.kind in NUMERIC_KINDS
+    if is_array(grad):  # another library's array: that library checks its values
+        return True
+    data = grad.data if isinstance(grad, TensorGrad) else grad
+    try:
+        return np.asarray(data).dtype.kind in NUMERIC_KINDS
+    except (ValueError, TypeError):  # ragged lists
+        return False
+
+
+class TensorGrad:
+    """``.grad`` and the methods that change what a tensor records or keeps."""
+
+    __slots__ = ()
+
+    data: Any
+    requires_grad: bool
+    _ctx: Any
+    _grad: Tensor | None
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward()`` (None until then), as in PyTorch.
+
+        Only leaves, and computed tensors that called :meth:`retain_grad`, keep one; for
+        any other computed tensor this is None and reading it warns (PyTorch's
+        UserWarning), as it is usually the leaf that was meant.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+            >>> (w * w).sum().backward()
+            >>> w.grad
+            Tensor([2., 4.])
+        """
+        g = self._grad
+        if g is None and self._ctx is not None and self._ctx.retained is None:
+            warnings.warn(NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
+
+    def requires_grad_(self: T, requires_grad: bool = True) -> T:
+        """Set ``requires_grad`` in place and return the tensor, as PyTorch does.
+
+        On a computed tensor (which requires grad already) True changes nothing and
+        False is an error: cut it off with ``detach()`` instead.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.Tensor([1, 2]).requires_grad_().dtype  # integer data becomes float64
+            dtype('float64')
+        """
+        if self._ctx is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(LEAF_ONLY)
+        if requires_grad and not is_floating(self.data):
+            self.data = array_namespace([self.data]).astype(self.data, np.float64)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self: T) -> T:
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> x = tg.Tensor(2.0, requires_grad=True)
+            >>> h = (x * 3).retain_grad()
+            >>> (h * h).backward()
+            >>> h.grad
+            Tensor(12.)
+        """
+        if self._ctx is not None:  # a leaf keeps its gradient anyway
+            self._ctx.retained = weakref.ref(self)
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (set ``.grad`` to None).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> w = tg.Tensor([1.0], requires_grad=True)
+            >>> (w * 2).sum().backward()
+            >>> w.zero_grad()
+            >>> w.grad is None
+            True
+        """
+        self._grad = None
