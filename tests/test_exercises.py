@@ -45,8 +45,8 @@ def seed() -> dict:
     layer1 = z1.sigmoid()
     out = (layer1 @ W2).sigmoid()
     loss = nn.SSE()(out, SEED_Y)
-    L1, O = layer1.data, out.data
-    delta = 2 * (O - SEED_Y) * O * (1 - O)
+    L1, Out = layer1.data, out.data
+    delta = 2 * (Out - SEED_Y) * Out * (1 - Out)
     dlayer1 = delta @ W2.data.T
     dz1 = dlayer1 * L1 * (1 - L1)
     return {
@@ -74,9 +74,9 @@ def test_the_seed_by_hand_is_right(seed: dict) -> None:
 def test_the_seeds_own_sign_is_recognised_kindly(seed: dict) -> None:
     """The seed computes 2 (y - output): its d_weights are minus the gradient."""
     loss, W1, W2, layer1 = seed["loss"], seed["W1"], seed["W2"], seed["layer1"]
-    O, L1 = seed["out"].data, layer1.data
-    d_weights2 = L1.T @ (2 * (SEED_Y - O) * O * (1 - O))
-    d_weights1 = SEED_X.T @ (((2 * (SEED_Y - O) * O * (1 - O)) @ W2.data.T) * L1 * (1 - L1))
+    Out, L1 = seed["out"].data, layer1.data
+    d_weights2 = L1.T @ (2 * (SEED_Y - Out) * Out * (1 - Out))
+    d_weights1 = SEED_X.T @ (((2 * (SEED_Y - Out) * Out * (1 - Out)) @ W2.data.T) * L1 * (1 - L1))
     result = grade(loss, dW1=d_weights1, dW2=d_weights2)
     for name in ("dW1", "dW2"):
         assert result[name].status == "wrong"
@@ -88,15 +88,15 @@ def test_the_seeds_own_sign_is_recognised_kindly(seed: dict) -> None:
 
 def corrupted(seed: dict, kind: str) -> tuple[str, np.ndarray]:
     """A learner's wrong answer of each kind, for the seed, written by hand."""
-    X, L1, O, Z1 = SEED_X, seed["layer1"].data, seed["out"].data, seed["z1"].data
+    X, L1, Out, Z1 = SEED_X, seed["layer1"].data, seed["out"].data, seed["z1"].data
     W2, dlayer1, delta = seed["W2"].data, seed["dlayer1"], seed["delta"]
     answers = {
         "transposed": ("dW1", seed["dW1"].T),
-        "constant factor": ("dW2", L1.T @ ((O - SEED_Y) * O * (1 - O))),  # the 2 dropped
+        "constant factor": ("dW2", L1.T @ ((Out - SEED_Y) * Out * (1 - Out))),  # the 2 dropped
         "activation derivative at the wrong value": ("dW1", X.T @ (dlayer1 * Z1 * (1 - Z1))),
         "activation instead of its derivative": ("dW1", X.T @ (dlayer1 * L1)),
         "activation derivative left out": ("dW1", X.T @ dlayer1),
-        "upstream gradient left out": ("dW2", L1.T @ (O * (1 - O))),
+        "upstream gradient left out": ("dW2", L1.T @ (Out * (1 - Out))),
         "wrong shape": ("dW2", (L1.T @ delta)[:2]),
         "summed over an axis it should keep": ("dlayer1", dlayer1.sum(axis=0)),
         "unknown": ("dW1", seed["dW1"] + np.eye(3, 4)),
@@ -145,8 +145,8 @@ def test_the_messages_name_the_learners_values(seed: dict) -> None:
 
 def test_a_mistake_plus_the_seeds_sign_is_still_named(seed: dict) -> None:
     loss, W1, W2, layer1, out = (seed[k] for k in ("loss", "W1", "W2", "layer1", "out"))
-    L1, O = layer1.data, out.data
-    verdict = grade(loss, dW2=L1.T @ (-(O * (1 - O))))["dW2"]
+    L1, Out = layer1.data, out.data
+    verdict = grade(loss, dW2=L1.T @ (-(Out * (1 - Out))))["dW2"]
     assert verdict.diagnosis == "upstream gradient left out"
     assert verdict.message.endswith("and the sign is flipped as well")
     del W1, W2
@@ -298,9 +298,7 @@ def test_the_report_prints_and_shows_in_notebooks() -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(
-    st.integers(1, 5), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31 - 1)
-)
+@given(st.integers(1, 5), st.integers(1, 4), st.integers(1, 4), st.integers(0, 2**31 - 1))
 def test_a_right_derivation_is_always_exact_or_close(n: int, d: int, k: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, d))
@@ -313,3 +311,25 @@ def test_a_right_derivation_is_always_exact_or_close(n: int, d: int, k: int, see
     dz = ds * s.data * (1 - s.data)
     result = grade(loss, dW=x.T @ dz, db=dz.sum(axis=0), dz=dz, ds=ds)
     assert result.ok, str(result)
+
+
+# ---------------------------------------------------------------- the page shows what runs
+
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "exercises.md"
+BLOCK = re.compile(r"```python\n(.*?)```\s*(?:```text\n(.*?)```)?", re.S)
+
+
+def tiny_numbers(text: str) -> str:
+    """Rounding-sized differences (BLAS may sum in another order) as one word."""
+    return re.sub(r"\d(?:\.\d+)?e-\d\d", "tiny", text)
+
+
+def test_the_page_shows_what_its_code_prints() -> None:
+    blocks = BLOCK.findall(PAGE.read_text())
+    assert len(blocks) >= 5 and sum(bool(shown) for _, shown in blocks) >= 5
+    namespace: dict = {"__name__": "docs_exercises"}
+    for code, shown in blocks:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, str(PAGE), "exec"), namespace)
+        assert tiny_numbers(printed.getvalue()) == tiny_numbers(shown), code

@@ -11,7 +11,7 @@ Examples:
 
 from numpy import float32, float64
 
-from tinygrad_nn import data, func, nn, optim
+from tinygrad_nn import data, exercises, func, nn, optim
 from tinygrad_nn.anomaly import detect_anomaly
 from tinygrad_nn.autograd import grad
 from tinygrad_nn.compile import compile
@@ -77,6 +77,7 @@ __all__ = [
     "einsum",
     "empty",
     "enable_grad",
+    "exercises",
     "eye",
     "float32",
     "float64",

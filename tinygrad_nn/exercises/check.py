@@ -70,13 +70,10 @@ def check(
         >>> x = tg.Tensor([[1.0, 2.0]])
         >>> w = tg.Tensor([[0.5], [-1.0]], requires_grad=True)
         >>> loss = ((x @ w) ** 2).sum()
-        >>> _ = check(loss, dw=-(x.data.T @ (2 * (x @ w).data)))
-        dw  (2, 1)  wrong  max |diff| 6, relative 2
-            sign flipped: your answer is minus the gradient (every entry the right size, the
-            wrong sign). If you followed the seed, that is expected: it writes 2 (y - output),
-            the loss's derivative negated, and adds its d_weights to the weights to step
-            downhill, so its d_weights are minus the gradient. The gradient of the loss itself
-            uses 2 (output - y)
+        >>> _ = check(loss, dw=x.data.T @ (x @ w).data)   # d/dw (x w)**2 = 2 x (x w)
+        dw  (2, 1)  wrong  max |diff| 3, relative 0.5
+            a factor 2 off: your answer is half the gradient — was the 2 of a square's
+            derivative dropped? d/dx (x - y)**2 = 2 (x - y)
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"check: the loss must be a Tensor, got {type(loss).__name__}")

@@ -48,7 +48,11 @@ UPSTREAM_LEFT_OUT = "upstream gradient left out"
 UNKNOWN = "unknown"
 
 MAX_REWIRED = 200  # backward passes one diagnosis may spend on the graph's corruptions
-ELEMENTWISE = ("tinygrad_nn.ops.elementwise", "tinygrad_nn.ops.activations", "tinygrad_nn.ops.unary")
+ELEMENTWISE = (
+    "tinygrad_nn.ops.elementwise",
+    "tinygrad_nn.ops.activations",
+    "tinygrad_nn.ops.unary",
+)
 
 Label = Callable[[Any], str]  # a graph node -> its name in messages
 
@@ -87,7 +91,9 @@ def diagnose(
     return Diagnosis(UNKNOWN, _largest_differences(answer, gradient))
 
 
-def _simple(answer: np.ndarray, gradient: np.ndarray, truth: Truth, close: Close) -> Diagnosis | None:
+def _simple(
+    answer: np.ndarray, gradient: np.ndarray, truth: Truth, close: Close
+) -> Diagnosis | None:
     """Sign, transpose (of a square matrix) or a constant factor: no graph needed."""
     if close(-answer, gradient):
         return Diagnosis(SIGN, SIGN_MESSAGE, -1.0)

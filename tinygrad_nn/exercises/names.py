@@ -102,9 +102,7 @@ def graph_names(loss: Tensor, variables: dict[str, Any]) -> dict[str, list[Targe
     for node in nodes:
         if not isinstance(node, Op):
             held.setdefault(node, node)
-    return {
-        name: [Target(name, n, held.get(n)) for n in found] for name, found in names.items()
-    }
+    return {name: [Target(name, n, held.get(n)) for n in found] for name, found in names.items()}
 
 
 def spellings(name: str) -> list[str]:

@@ -82,6 +82,13 @@ class Verdict:
         return str(CheckResult([self]))
 
 
+def wrapped(text: str, indent: str) -> str:
+    """``text`` indented and wrapped at :data:`WIDTH` (never inside pre-activation)."""
+    return textwrap.fill(
+        text, WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+    )
+
+
 class CheckResult:
     """Every verdict of one :func:`~tinygrad_nn.exercises.check` call, by name.
 
@@ -113,7 +120,8 @@ class CheckResult:
 
     def __str__(self) -> str:
         rows = [
-            (v.name, str(tuple(v.expected.shape)), v.status, v.numbers) for v in self.verdicts.values()
+            (v.name, str(tuple(v.expected.shape)), v.status, v.numbers)
+            for v in self.verdicts.values()
         ]
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         lines = []
@@ -121,8 +129,7 @@ class CheckResult:
             cells = [c.ljust(w) for c, w in zip(row, widths)] + [row[3]]
             lines.append("  ".join(cells).rstrip())
             if v.message:  # under the verdict, wrapped to a notebook's width
-                indent = " " * (widths[0] + 2)
-                lines.append(textwrap.fill(v.message, WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False))
+                lines.append(wrapped(v.message, " " * (widths[0] + 2)))
         return "\n".join(lines)
 
     def __repr__(self) -> str:

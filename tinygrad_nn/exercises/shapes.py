@@ -87,14 +87,14 @@ def by_shape(answer: np.ndarray, gradient: np.ndarray, name: str, close: Close) 
         close: how near counts as equal (:func:`close_to`).
     """
     want, got = gradient.shape, answer.shape
-    if answer.ndim >= 2 and swapped(answer).shape == want:
-        if close(swapped(answer), gradient):
-            return Diagnosis(
-                TRANSPOSED,
-                f"transposed: your answer has shape {got}, the gradient's transpose; a "
-                f"gradient always has the shape of its tensor ({name}: {want}). For z = x @ W "
-                "the gradient is dL/dW = x.T @ g, and dL/dx = g @ W.T",
-            )
+    flipped = answer.ndim >= 2 and swapped(answer).shape == want
+    if flipped and close(swapped(answer), gradient):
+        return Diagnosis(
+            TRANSPOSED,
+            f"transposed: your answer has shape {got}, the gradient's transpose; a "
+            f"gradient always has the shape of its tensor ({name}: {want}). For z = x @ W "
+            "the gradient is dL/dW = x.T @ g, and dL/dx = g @ W.T",
+        )
     if broadcasts_to(want, got):
         axes = stretched_axes(got, want)
         if close(numpy_xp.unbroadcast(answer, want), gradient):
@@ -122,7 +122,7 @@ def by_shape(answer: np.ndarray, gradient: np.ndarray, name: str, close: Close) 
     return Diagnosis(
         SHAPE,
         f"wrong shape: {name} has shape {want}, and so has its gradient; your answer has "
-        f"shape {got}",
+        f"shape {got}" + (" (transposed, it still differs)" if flipped else ""),
     )
 
 
