@@ -46,6 +46,9 @@ def grad_of(fn: Callable[[tg.Tensor], tg.Tensor], values, **kwargs) -> np.ndarra
         ([[1.0], [2.0]], lambda t: t.std(dim=1, correction=0)),  # an axis of length 1
         ([[1.0], [2.0]], lambda t: t.std(dim=1, correction=0, keepdim=True)),
         ([[5.0, 5.0], [7.0, 7.0]], lambda t: t.std(dim=1)),
+        # sum / n rounds: 0.1 + 0.1 + 0.1 = 0.30000000000000004, a spread of ~1e-17
+        ([0.1, 0.1, 0.1], lambda t: t.std()),
+        ([[2.7516262], [2.7516262], [2.7516262]], lambda t: t.std(dim=0, keepdim=True)),
     ],
 )
 def test_std_gradient_is_zero_where_the_deviation_is_zero(values, call) -> None:
@@ -76,6 +79,10 @@ def test_std_second_order_at_a_zero_spread_is_zero() -> None:
     assert np.array_equal(g.numpy(), np.zeros(2))
     (gg,) = tg.grad(g.sum(), [x], allow_unused=True)
     assert gg is None or np.array_equal(gg.numpy(), np.zeros(2))
+
+
+def test_std_of_equal_values_is_exactly_zero() -> None:
+    assert tg.tensor([0.1, 0.1, 0.1]).std().item() == 0.0  # PyTorch's Welford gives 0 too
 
 
 def test_std_of_one_value_with_correction_one_is_nan_as_in_pytorch() -> None:

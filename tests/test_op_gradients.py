@@ -237,15 +237,15 @@ def torch_reduction(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
         "prod": lambda t: t.prod(dim=dim, keepdim=keepdim),
         "logsumexp": lambda t: t.logsumexp(dim=dim, keepdim=keepdim),
         "var": lambda t: t.var(dim=dim, correction=correction, keepdim=keepdim),
-        "std": lambda t: t.std(dim=dim, correction=0),
+        "std": lambda t: t.std(dim=dim, correction=correction, keepdim=keepdim),
         "cumsum": lambda t: t.cumsum(dim=dim),
         "cumprod": lambda t: t.cumprod(dim=dim),
         "sort": lambda t: t.sort(dim, descending=keepdim)[0],
         "topk": lambda t: t.topk(k, dim)[0],
     }
     name = draw(st.sampled_from(sorted(choices)))
-    assume(not (name == "var" and shape[dim] <= correction))
-    assume(not (name == "std" and shape[dim] < 2))  # the spread of one value is 0: no slope
+    # n - correction <= 0: NaN, as in PyTorch (one value's std with correction 0 is 0, slope 0)
+    assume(not (name in ("var", "std") and shape[dim] <= correction))
     return [x], choices[name]
 
 

@@ -250,7 +250,8 @@ class TensorShaping:
         """
         ndim = self.data.ndim
         axes = shape_argument("flip", dims) if dims else tuple(range(ndim))
-        axes = tuple(_axis("flip", a, ndim) for a in axes) if ndim else ()  # 0-d: itself
+        axes = tuple(_axis("flip", a, ndim) for a in axes)
+        axes = axes if ndim else ()  # a 0-d tensor is its own flip (NumPy has no axis 0)
         return self._apply(ops.Flip(axes), self)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> list[Tensor]:

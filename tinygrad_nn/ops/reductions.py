@@ -171,10 +171,18 @@ class Std(Op):
         self.axis, self.keepdims, self.correction = axis, keepdims, correction
 
     def _centred(self, xp: ArrayNamespace, x: Array) -> tuple[Array, float]:
-        """``x - mean(x)`` along the axes, and ``n - correction``."""
+        """``x - mean(x)`` along the axes, and ``n - correction``.
+
+        The values are shifted by each slice's first one before averaging (the same
+        result, in exact arithmetic): equal values then centre to exactly 0, where
+        ``sum(x) / n`` may round off the value itself, and that rounding error divided by
+        the (as tiny) spread would be an arbitrary gradient, not PyTorch's 0.
+        """
+        axes = normalize_axes(self.axis, x.ndim)
+        shifted = x - x[tuple(slice(0, 1) if a in axes else slice(None) for a in range(x.ndim))]
         n = reduced_count(x, self.axis)
-        mean = xp.sum(x, axis=self.axis, keepdims=True) / n
-        return x - mean, max(n - self.correction, 0)
+        mean = xp.sum(shifted, axis=self.axis, keepdims=True) / n
+        return shifted - mean, max(n - self.correction, 0)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         centred, dof = self._centred(xp, x)
