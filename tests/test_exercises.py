@@ -232,6 +232,44 @@ def test_intermediate_values_logits_and_scores() -> None:
     del weights
 
 
+def test_a_derivative_that_reads_its_input_taken_at_the_output() -> None:
+    """log's derivative is 1 / x: evaluated at the output it is 1 / log(x)."""
+    x = tg.Tensor([2.0, 3.0, 5.0], requires_grad=True)
+    y = x.log()
+    loss = (y * y).sum()
+    assert grade(loss, dx=2 * y.data / x.data).ok
+    verdict = grade(loss, dx=2 * y.data / y.data)["dx"]
+    assert verdict.diagnosis == "activation derivative at the wrong value"
+    assert "evaluated at its input x = x, and your answer matches it evaluated at its output y" in (
+        verdict.message
+    )
+
+
+def test_an_attention_softmax_taken_elementwise() -> None:
+    rng = np.random.default_rng(3)
+    q = tg.Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    k = tg.Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    scores = q @ k.T / 2.0
+    weights = scores.softmax(axis=-1)
+    target = rng.normal(size=(3, 3))
+    loss = (weights * tg.Tensor(target)).sum()
+    s = weights.data
+    right = s * (target - (target * s).sum(axis=-1, keepdims=True))
+    assert grade(loss, dscores=right).ok
+    verdict = grade(loss, dscores=target * s * (1 - s))["dscores"]
+    assert verdict.diagnosis == "softmax derivative taken elementwise", verdict.message
+
+
+def test_the_right_numbers_in_the_wrong_layout(seed: dict) -> None:
+    loss, W1 = seed["loss"], seed["W1"]
+    verdict = grade(loss, dW1=seed["dW1"].reshape(4, 3))["dW1"]  # not a transpose
+    assert verdict.diagnosis == "right numbers, wrong shape"
+    assert grade(loss, dW1=np.zeros((4, 3)))["dW1"].message.endswith(
+        "(transposed, it still differs)"
+    )
+    del W1
+
+
 # ---------------------------------------------------------------- answers and names
 
 

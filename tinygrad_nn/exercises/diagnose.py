@@ -9,7 +9,8 @@ gradient that can be computed exactly, so a wrong answer is compared with each i
   back from the loss: an activation's derivative taken at its input instead of its output
   (``s (1 - s)`` with ``s`` the pre-activation) or the other way round, the function
   itself instead of its derivative, the derivative left out, or the upstream gradient
-  left out (the local derivative alone, as if nothing came from above).
+  left out (the local derivative alone, as if nothing came from above), or a softmax's
+  Jacobian replaced by its diagonal ``z (1 - z)``.
 
 An answer of the wrong shape is diagnosed by its shape (:mod:`.shapes`); one that fits
 nothing gets its largest differences, with their indices.
@@ -34,7 +35,7 @@ import numpy as np
 from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.exercises.shapes import Close, Diagnosis, by_shape, close_to, swapped
 from tinygrad_nn.exercises.truth import Truth, Use, shape_of
-from tinygrad_nn.ops import Op
+from tinygrad_nn.ops import Op, Softmax
 from tinygrad_nn.ops.base import KEEP, OUTPUT
 
 SIGN = "sign flipped"
@@ -45,6 +46,7 @@ WRONG_VALUE = "activation derivative at the wrong value"
 FUNCTION = "activation instead of its derivative"
 DERIVATIVE_LEFT_OUT = "activation derivative left out"
 UPSTREAM_LEFT_OUT = "upstream gradient left out"
+SOFTMAX_ELEMENTWISE = "softmax derivative taken elementwise"
 UNKNOWN = "unknown"
 
 MAX_REWIRED = 200  # backward passes one diagnosis may spend on the graph's corruptions
@@ -250,6 +252,16 @@ def _rewritten_rules(truth: Truth, op: Op, label: Label) -> Iterator[tuple[str, 
             "it through unchanged",
             [g],
         )
+    if isinstance(op, Softmax) and op.saved is not None:
+        z = truth.value(op)
+        yield (
+            SOFTMAX_ELEMENTWISE,
+            f"the softmax's derivative taken elementwise, z (1 - z): each output {out} "
+            "depends on every input along its axis, so the gradient is the Jacobian's "
+            "product dL/dx = z * (g - sum(g * z)), and your answer matches g * z (1 - z), "
+            "its diagonal alone",
+            [g * z * (1 - z)],
+        )
     if op.saved is not None and not np.all(g == 1) and not _passes_through(truth, op, g):
         yield (
             UPSTREAM_LEFT_OUT,
@@ -293,6 +305,7 @@ __all__ = [
     "FAN_OUT",
     "FUNCTION",
     "SIGN",
+    "SOFTMAX_ELEMENTWISE",
     "UNKNOWN",
     "UPSTREAM_LEFT_OUT",
     "WRONG_VALUE",
