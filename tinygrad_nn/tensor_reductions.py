@@ -247,7 +247,8 @@ class TensorReductions:
             raise TypeError(f"{what}(): got {' and '.join(named)} (the same thing); pass one")
         if unbiased is not None:
             correction = 1.0 if unbiased else 0.0
-        corrected = 1.0 if not named else float(correction if ddof is None else ddof)
+        value = correction if ddof is None else ddof
+        corrected = 1.0 if value is None else float(value)
         chosen, keep = resolve(what, axis, keepdims, dim, keepdim)
         normalize_axes(chosen, self.data.ndim, what)  # a bad axis names var or std
         return chosen, keep, corrected
@@ -270,7 +271,8 @@ class TensorReductions:
             [1, 0]
         """
         chosen, keep = resolve("argmax", axis, keepdims, dim, keepdim)
-        chosen = self._checked("argmax", one_axis("argmax", chosen))
+        chosen = one_axis("argmax", chosen)
+        self._checked("argmax", chosen)
         return self._wrap(np.asarray(np.argmax(self.data, axis=chosen, keepdims=keep)))
 
     def argmin(
@@ -289,7 +291,8 @@ class TensorReductions:
             1
         """
         chosen, keep = resolve("argmin", axis, keepdims, dim, keepdim)
-        chosen = self._checked("argmin", one_axis("argmin", chosen))
+        chosen = one_axis("argmin", chosen)
+        self._checked("argmin", chosen)
         return self._wrap(np.asarray(np.argmin(self.data, axis=chosen, keepdims=keep)))
 
     def any(
@@ -355,7 +358,8 @@ class TensorReductions:
             >>> values.tolist(), indices.tolist()
             ([4.0, 3.0], [1, 3])
         """
-        size = self.data.shape[self._checked("topk", dim)] if self.data.ndim else 1
+        self._checked("topk", dim)
+        size = self.data.shape[dim] if self.data.ndim else 1
         if not 0 <= k <= size:
             raise ValueError(f"topk: k={k} is out of range for {size} values along dim {dim}")
         values = to_numpy(self.data)
@@ -363,10 +367,9 @@ class TensorReductions:
         top = np.take(order, np.arange(k), axis=dim)
         return self._take(top, dim), self._wrap(like(top, self.data))
 
-    def _checked(self, what: str, axis: Axis) -> Axis:
-        """``axis``, once each of its axes is in range (a DimensionError naming ``what``)."""
+    def _checked(self, what: str, axis: Axis) -> None:
+        """Each of ``axis``'s axes is in range, or a DimensionError names ``what``."""
         normalize_axes(axis, self.data.ndim, what)
-        return axis
 
     def _take(self, indices: np.ndarray, dim: int) -> Tensor:
         """The values at ``indices`` along ``dim`` (as ``take_along_axis``), differentiable."""

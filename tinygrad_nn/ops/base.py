@@ -282,9 +282,9 @@ def forward_error(op: Op, arrays: list[Any], error: Exception) -> Exception:
     call = f"{op.name}({params})" if params else op.name
     if isinstance(error, DimensionError):  # PyTorch's wording, with the op's name
         return DimensionError(op.name, error.dim, error.tensor_ndim)
-    axis_error = isinstance(error, np.exceptions.AxisError)
-    if axis_error and getattr(error, "axis", None) is not None and error.ndim is not None:
-        return DimensionError(op.name, error.axis, error.ndim)  # NumPy's, in the same words
+    axis, ndim = getattr(error, "axis", None), getattr(error, "ndim", None)
+    if isinstance(error, np.exceptions.AxisError) and axis is not None and ndim is not None:
+        return DimensionError(op.name, axis, ndim)  # NumPy's own, in PyTorch's words
     message = f"{call}: cannot apply to shape{'s' if len(arrays) > 1 else ''} {shapes}: {error}"
     # Keep the class a user catches: NumPy's AxisError is both a ValueError and an IndexError.
     for kind in (TypeError, np.exceptions.AxisError, IndexError):
