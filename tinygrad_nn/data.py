@@ -75,8 +75,10 @@ class DataLoader:
 
     Args:
         dataset: a :class:`Dataset` (or anything with ``len`` and ``[i]``).
-        batch_size: examples per batch; the last batch may be smaller.
-        shuffle: a new random order every epoch (every ``iter``).
+        batch_size: examples per batch (a positive int; ``True`` is refused, as by
+            PyTorch); the last batch may be smaller.
+        shuffle: a new random order every epoch (every ``iter``); an empty dataset
+            cannot be shuffled (``ValueError``, PyTorch's ``RandomSampler``'s).
         drop_last: leave out a last batch smaller than ``batch_size``.
         seed: seeds this loader's own generator; ``None`` draws orders from the generator
             of ``tg.manual_seed``.
@@ -95,8 +97,15 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | None = None,
     ) -> None:
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+        # PyTorch's words (its BatchSampler and RandomSampler); bool is an int subclass
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+            raise ValueError(
+                f"batch_size should be a positive integer value, but got batch_size={batch_size}"
+            )
+        if shuffle and len(dataset) == 0:
+            raise ValueError(
+                "num_samples should be a positive integer value, but got num_samples=0"
+            )
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         self.generator = None if seed is None else np.random.default_rng(seed)

@@ -21,7 +21,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -30,6 +30,31 @@ from tinygrad_nn.namespace.array_api import is_array, is_library, like, to_numpy
 from tinygrad_nn.recording import calls, note
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
+
+
+class _IncompatibleKeys(NamedTuple):
+    """What :meth:`Module.load_state_dict` could not match, as PyTorch returns it.
+
+    Examples:
+        >>> _IncompatibleKeys([], [])
+        <All keys matched successfully>
+        >>> _IncompatibleKeys(["bias"], [])
+        _IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
+    """
+
+    missing_keys: list[str]  # the model's keys that the state dict lacks
+    unexpected_keys: list[str]  # the state dict's keys that the model lacks
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (
+            f"{type(self).__name__}(missing_keys={self.missing_keys!r}, "
+            f"unexpected_keys={self.unexpected_keys!r})"
+        )
+
+    def __str__(self) -> str:
+        return repr(self)
 
 
 class Parameter(Tensor):
@@ -238,8 +263,9 @@ class Module:
         tensors = [*self.named_parameters(), *self.named_buffers()]
         return {name: np.array(t.numpy()) for name, t in tensors}
 
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
-        """Copy values from ``state`` into the parameters.
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> _IncompatibleKeys:
+        """Copy values from ``state`` into the parameters; returns the keys that did not
+        match, as PyTorch: a NamedTuple ``(missing_keys, unexpected_keys)``.
 
         Every entry is checked before any parameter changes: a missing key (with
         ``strict``), an unexpected key (with ``strict``) or a shape mismatch raises a
@@ -250,17 +276,15 @@ class Module:
             >>> from tinygrad_nn import nn
             >>> a, b = nn.Linear(2, 3), nn.Linear(2, 3)
             >>> b.load_state_dict(a.state_dict())
-            >>> bool((a.weight.data == b.weight.data).all())
-            True
+            <All keys matched successfully>
+            >>> b.load_state_dict({"weight": a.weight.data}, strict=False)
+            _IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
         """
         own: dict[str, Tensor] = {**dict(self.named_parameters()), **dict(self.named_buffers())}
-        if strict:
-            missing = [key for key in own if key not in state]
-            unexpected = [key for key in state if key not in own]
-            if missing or unexpected:
-                raise KeyError(
-                    f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
-                )
+        missing = [key for key in own if key not in state]
+        unexpected = [key for key in state if key not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
         updates = {}
         for key, value in state.items():
             if key not in own:
@@ -274,6 +298,7 @@ class Module:
             updates[key] = like(array.astype(dtype_name(own[key].data)), own[key].data)
         for key, array in updates.items():
             own[key].data = array
+        return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing
 

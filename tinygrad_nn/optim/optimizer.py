@@ -19,6 +19,7 @@ Examples:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -51,7 +52,7 @@ class Optimizer:
     """
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
-        self.defaults = dict(defaults)
+        self.defaults = {key: _plain(value) for key, value in defaults.items()}
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, State] = {}
         items = list(params)
@@ -62,21 +63,35 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
 
     def add_param_group(self, group: Mapping[str, Any]) -> None:
-        """Add a group of parameters with its own settings (the rest from the defaults)."""
+        """Add a group of parameters with its own settings (the rest from the defaults).
+
+        A parameter already in another group is an error; one given twice in this group
+        is a warning (PyTorch's), and it is kept once, so that each step moves it once.
+        """
         name = type(self).__name__
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: expected Tensors, got {type(p).__name__}")
-            if id(p) in seen:
-                raise ValueError(f"{name}: a parameter appears in more than one group")
-            seen.add(id(p))
+        unique = list({id(p): p for p in params}.values())  # first places, in order
+        if len(unique) != len(params):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, "
+                "this will cause an error; see github.com/pytorch/pytorch/issues/40967 for "
+                "more information",
+                UserWarning,
+                stacklevel=3,
+            )
+            params = unique
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
         unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
         if unknown:
             raise TypeError(f"{name}: unknown settings {sorted(unknown)}")
-        settings = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
+        given = {k: _plain(v) for k, v in group.items() if k != "params"}
+        settings = {**self.defaults, **given}
         self.check(settings)
         self.param_groups.append({"params": params, **settings})
         for p in params:
@@ -119,6 +134,11 @@ class Optimizer:
                             state[key] = like(to_numpy(value), data)
                     new = self.update(xp, data, grad.data, state, group)
                     p.data = new if new.dtype == data.dtype else xp.astype(new, data.dtype)
+                    for key, value in state.items():
+                        # a NumPy scalar setting (np.float64(0.9)) or state kept from a
+                        # float64 model promotes; state keeps the parameter's dtype
+                        if getattr(value, "dtype", data.dtype) != data.dtype:
+                            state[key] = xp.astype(value, data.dtype)
 
     def update(
         self, xp: ArrayNamespace, param: Array, grad: Array, state: State, group: Mapping[str, Any]
@@ -180,6 +200,21 @@ class Optimizer:
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
         self.state = restored
+
+
+def _plain(setting: Any) -> Any:
+    """A setting with NumPy scalars made Python numbers: ``np.float64(0.9) * float32 array``
+    is float64 (NumPy's promotion), ``0.9 * float32 array`` stays float32.
+
+    Examples:
+        >>> _plain((np.float64(0.9), np.float32(0.5))), _plain(np.bool_(True))
+        ((0.9, 0.5), True)
+    """
+    if isinstance(setting, np.generic):
+        return setting.item()
+    if isinstance(setting, tuple | list):
+        return type(setting)(_plain(item) for item in setting)
+    return setting
 
 
 def _host_copy(value: Any) -> Any:
