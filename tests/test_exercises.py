@@ -270,6 +270,35 @@ def test_the_right_numbers_in_the_wrong_layout(seed: dict) -> None:
     del W1
 
 
+@pytest.mark.parametrize("model_kind", ["conv", "attention"])
+def test_a_conv_layer_and_an_attention_head(model_kind: str) -> None:
+    """Module paths name the parameters; right answers pass, and planted mistakes (the
+    sign, a factor N, a bias not summed, noise) get their diagnosis, with every corruption
+    of the graph tried on the way (none may raise)."""
+    rng = np.random.default_rng(4)
+    tg.manual_seed(0)
+    if model_kind == "conv":
+        model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(32, 1))
+        loss = nn.MSE()(model(tg.Tensor(rng.normal(size=(2, 1, 6, 6)))), rng.normal(size=(2, 1)))
+        bias = "0.bias"
+    else:
+        model = nn.MultiheadAttention(4, 1, batch_first=True)
+        x = tg.Tensor(rng.normal(size=(2, 3, 4)))
+        loss = (model(x, x, x)[0] ** 2).sum()
+        bias = "q_proj.bias"
+    named = dict(model.named_parameters())
+    truth = tg.grad(loss, list(named.values()), retain_graph=True)
+    right = {name: g.data for name, g in zip(named, truth)}
+    assert grade(loss, right).ok
+    first = next(iter(right))
+    assert grade(loss, {first: -right[first]})[first].diagnosis == "sign flipped"
+    assert grade(loss, {first: right[first] * 24})[first].diagnosis == "constant factor"
+    spread = np.broadcast_to(right[bias] / 2, (2, *right[bias].shape))
+    assert grade(loss, {bias: spread})[bias].diagnosis == "broadcast axis not summed"
+    noisy = {n: g + rng.normal(size=g.shape) for n, g in right.items()}
+    assert {v.diagnosis for v in grade(loss, noisy)} == {"unknown"}
+
+
 # ---------------------------------------------------------------- answers and names
 
 

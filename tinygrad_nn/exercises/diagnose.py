@@ -110,7 +110,10 @@ def _simple(
     if norm > 0:
         factor = float(np.sum(answer * gradient)) / norm
         if factor != 0 and close(answer, factor * gradient) and not close(answer, gradient):
-            return Diagnosis(FACTOR, factor_message(factor, sizes(truth)), factor)
+            # any one number is some multiple of another: there only a telling factor counts
+            message = factor_message(factor, sizes(truth), named_only=gradient.size == 1)
+            if message is not None:
+                return Diagnosis(FACTOR, message, factor)
     return None
 
 
@@ -125,8 +128,9 @@ def sizes(truth: Truth) -> list[int]:
     return sorted(n for n in found if n > 2)
 
 
-def factor_message(factor: float, counts: list[int]) -> str:
-    """Words for an answer that is ``factor`` times the gradient.
+def factor_message(factor: float, counts: list[int], named_only: bool = False) -> str | None:
+    """Words for an answer that is ``factor`` times the gradient (with ``named_only``,
+    None unless the factor is 2 or one of ``counts``, or their inverses).
 
     Examples:
         >>> factor_message(0.5, [4])[:36]
@@ -156,6 +160,8 @@ def factor_message(factor: float, counts: list[int]) -> str:
                 f"a factor {n} off: your answer is {n} times the gradient — a sum where "
                 f"the loss takes a mean over {n} values, or its 1/{n} left out" + sign
             )
+    if named_only:
+        return None
     return f"a constant factor off: your answer is {factor:.6g} times the gradient" + sign
 
 
