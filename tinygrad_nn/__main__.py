@@ -2,17 +2,24 @@
 
 ``python -m tinygrad_nn tutorial [--steps N] [--lr LR] [--seed S] [--out DIR] [--compiled]``
 ``python -m tinygrad_nn graph [--seed S] [--out DIR]``
+``python -m tinygrad_nn run [--explain OUT] SCRIPT [ARGS...]``
 
 ``tutorial`` trains the seed network by hand and with autodiff from the same weights,
 prints the seed's Predicted / Actual table and the largest difference between the two
 weight trajectories, and writes ``DIR/loss.csv`` and ``DIR/loss.png``.
+
+``run`` runs an unmodified PyTorch program with ``import torch`` answered by tinygrad_nn
+(:func:`tinygrad_nn.install_as_torch`); with ``--explain OUT`` its first
+``loss.backward()`` is drawn and explained into OUT first.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import runpy
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -116,12 +123,37 @@ def run_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_script(args: argparse.Namespace) -> int:
+    """Run ``args.script`` as ``python SCRIPT ARGS...`` would, with tinygrad_nn as torch."""
+    from tinygrad_nn.torch_names import install_as_torch
+    from tinygrad_nn.torch_names.explain import ExplainFirstBackward
+
+    script = Path(args.script)
+    if not script.is_file():
+        print(f"error: run: no such script: {script}", file=sys.stderr)
+        return 2
+    saved = sys.argv, list(sys.path)
+    sys.argv = [str(script), *args.args]
+    sys.path.insert(0, str(script.resolve().parent))  # as `python SCRIPT` puts it first
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(install_as_torch())
+            if args.explain is not None:
+                stack.enter_context(ExplainFirstBackward(args.explain))
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv, sys.path[:] = saved[0], saved[1]
+    return 0
+
+
 HELP = """The seed network, by hand and with autodiff, from the command line.
 
   tutorial  train the seed network by hand and with autodiff from the same weights, print
             the seed's Predicted / Actual table and the largest difference between the
             two weight trajectories, write DIR/loss.csv and DIR/loss.png
   graph     draw and explain the seed network's backward pass into DIR
+  run       run a PyTorch program unchanged, with `import torch` answered by tinygrad_nn;
+            --explain OUT draws and explains its first loss.backward() into OUT
 
 Run inside .venv: .venv/bin/python -m tinygrad_nn ... (or .venv/bin/tinygrad-nn ...).
 """
@@ -156,6 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     graph_parser.add_argument("--seed", type=int, default=0, help="seed for the weights")
     graph_parser.add_argument("--out", default="tinygrad_nn_out", help="output folder")
     graph_parser.set_defaults(run=run_graph)
+    run_parser = commands.add_parser(
+        "run", help="run a PyTorch program unchanged, with tinygrad_nn as torch"
+    )
+    run_parser.add_argument(
+        "--explain", metavar="OUT", help="draw and explain the first loss.backward() into OUT"
+    )
+    run_parser.add_argument("script", help="the program (a .py file)")
+    run_parser.add_argument("args", nargs=argparse.REMAINDER, help="its own arguments")
+    run_parser.set_defaults(run=run_script)
     return parser
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.grad_mode import _state as grad_state
@@ -118,6 +119,8 @@ class FunctionOp(Op, FunctionCtx):
         return f"dL/dx_{position} = {self.function.__name__}.backward(ctx, g)[{position}]"
 
     def forward(self, xp: ArrayNamespace, *inputs: Array) -> Array:
+        if any(isinstance(a, Sym) for a in inputs):  # the compiler writing source
+            raise TracingError(_not_compiled(self.function))
         numbers = {position for position, _ in self.constants}  # passed as they are
         args = [a if i in numbers else Tensor._wrap(a) for i, a in enumerate(inputs)]
         self._inputs = args
@@ -259,11 +262,7 @@ class Function:
     def apply(cls, *args: Any) -> Tensor:
         """Run ``forward`` on ``args`` and record the call in the graph (as PyTorch's)."""
         if recording.tracing:
-            raise TracingError(
-                f"compile: {cls.__name__} is a torch.autograd.Function, whose forward and "
-                "backward are Python code the compiler cannot write as source; call it "
-                "outside tg.compile"
-            )
+            raise TracingError(_not_compiled(cls))
         needs = tuple(
             isinstance(a, Tensor) and a.requires_grad and grad_state.enabled for a in args
         )
@@ -272,6 +271,13 @@ class Function:
         # PyTorch's newer form: forward(*args) without ctx, then setup_context(ctx, ...)
         newer = getattr(cls, "setup_context", None) is not None
         return apply(FunctionOp(_with_setup_context(cls) if newer else cls, needs), *args)
+
+
+def _not_compiled(cls: type[Function]) -> str:
+    return (
+        f"compile: {cls.__name__} is a torch.autograd.Function, whose forward and backward "
+        "are Python code that the compiler cannot write as source; call it outside tg.compile"
+    )
 
 
 def _with_setup_context(cls: type[Function]) -> type[Function]:

@@ -1,0 +1,291 @@
+"""install_as_torch(), `python -m tinygrad_nn run [--explain OUT]`, torch.autograd.Function,
+torch.device: PyTorch programs run unchanged on tinygrad_nn's own objects (issue 25)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import runpy
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_nn as tg
+from tinygrad_nn.backprop import FREED_GRAPH_MESSAGE
+from tinygrad_nn.errors import TracingError
+from tinygrad_nn.torch_names import PYTORCH, Function, device, table
+from tinygrad_nn.torch_names.explain import ExplainFirstBackward
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = sorted((ROOT / "tests" / "programs").glob("*.py"))
+HAS_TORCH = importlib.util.find_spec("torch") is not None  # (checked before any install)
+
+
+@pytest.fixture
+def torch():
+    """tinygrad_nn as torch for one test; sys.modules is restored afterwards."""
+    before = {k: v for k, v in sys.modules.items() if k == "torch" or k.startswith("torch.")}
+    with tg.install_as_torch():
+        import torch
+
+        yield torch
+    after = {k: v for k, v in sys.modules.items() if k == "torch" or k.startswith("torch.")}
+    assert after == before
+
+
+def test_the_torch_modules_are_tinygrad_nns_own_objects(torch) -> None:
+    import torch.nn.functional as F
+    import torch.nn.init
+    from torch.optim.lr_scheduler import StepLR
+    from torch.utils.data import DataLoader, TensorDataset
+
+    assert torch.nn.Linear is tg.nn.Linear and torch.nn.GRU is tg.nn.GRU
+    assert F.relu is tg.nn.functional.relu and F is sys.modules["torch.nn.functional"]
+    assert torch.optim.Adam is tg.optim.Adam and StepLR is tg.optim.lr_scheduler.StepLR
+    assert DataLoader is tg.data.DataLoader and TensorDataset is tg.data.TensorDataset
+    assert torch.autograd.grad is tg.autograd.grad and torch.autograd.Function is Function
+    assert torch.Tensor is tg.Tensor and torch.tensor is tg.tensor and torch.exp is tg.Tensor.exp
+    assert torch.no_grad is tg.no_grad and torch.manual_seed is tg.manual_seed
+    assert (torch.float32, torch.float64, torch.float, torch.double) == (
+        np.float32, np.float64, np.float32, np.float64,
+    )
+    assert (torch.int64, torch.long, torch.bool) == (np.int64, np.int64, np.bool_)
+    assert torch.tensor([1, 2]).dtype == torch.long
+    assert torch.allclose(torch.tensor([1.0]), torch.tensor([1.0 + 1e-9]))
+    assert not torch.allclose(torch.tensor([1.0]), torch.tensor([1.1]))
+    assert torch.cuda.is_available() is (importlib.util.find_spec("cupy") is not None and
+                                         torch.cuda.device_count() > 0)
+
+
+def test_a_name_tinygrad_nn_lacks_is_refused_by_name(torch) -> None:
+    with pytest.raises(AttributeError, match=r"torch\.nn\.LazyLinear is not supported by tinygrad_nn"):
+        torch.nn.LazyLinear(4)
+    with pytest.raises(AttributeError, match=r"torch\.nn\.init\.normal_ is not supported"):
+        torch.nn.init.normal_
+    with pytest.raises(ModuleNotFoundError, match=r"torch\.distributed is not supported"):
+        import torch.distributed  # noqa: F401
+    with pytest.raises(ImportError, match="cannot import name 'LazyLinear' from 'torch.nn'"):
+        from torch.nn import LazyLinear  # noqa: F401
+    # names whose tinygrad_nn namesake means something else are not answered at all
+    assert not hasattr(torch, "compile") and not hasattr(torch, "transpose")
+    assert not hasattr(torch, "max")  # PyTorch's max(x, dim) gives (values, indices)
+
+
+def test_install_is_explicit_and_restores_what_was_there() -> None:
+    code = "import sys, tinygrad_nn; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
+    real = types.ModuleType("torch")  # stands for a real PyTorch imported before
+    sys.modules["torch"] = real
+    try:
+        installation = tg.install_as_torch()
+        assert tg.install_as_torch() is installation  # a second call: the same one
+        assert sys.modules["torch"] is not real and sys.modules["torch"].Tensor is tg.Tensor
+        installation.uninstall()
+        assert sys.modules["torch"] is real and "torch.nn" not in sys.modules
+    finally:
+        sys.modules.pop("torch", None)
+
+
+def test_device_cpu_is_numpy_and_cuda_needs_cupy() -> None:
+    assert device("cpu").library() == ("numpy", None)
+    assert device("cuda:1") == device("cuda", 1) and str(device("cuda", 1)) == "cuda:1"
+    assert device("cpu") == "cpu" == tg.tensor([1.0]).device
+    assert repr(device("cpu")) == "device(type='cpu')"
+    with pytest.raises(RuntimeError, match=r"torch.device\('mps'\): tinygrad_nn runs on 'cpu'"):
+        device("mps")
+    if importlib.util.find_spec("cupy") is None:
+        with pytest.raises(RuntimeError, match="runs CUDA through CuPy"):
+            device("cuda").library()
+
+
+def test_the_docs_table_is_the_mapping() -> None:
+    page = (ROOT / "docs" / "pytorch.md").read_text()
+    assert table() in page, "docs/pytorch.md: paste tinygrad_nn.torch_names.table() again"
+    assert set(PYTORCH) >= {"torch", "torch.nn", "torch.nn.functional", "torch.utils.data"}
+
+
+# ---------------------------------------------------------------- torch.autograd.Function
+
+
+class ScaledProduct(Function):
+    """z = alpha * x * y (y broadcast), with its derivatives written by hand."""
+
+    @staticmethod
+    def forward(ctx, x, y, alpha):
+        ctx.save_for_backward(x, y)
+        ctx.alpha = alpha
+        return alpha * x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        gx = g * ctx.alpha * y if ctx.needs_input_grad[0] else None
+        gy = g * ctx.alpha * x if ctx.needs_input_grad[1] else None
+        return gx, gy, None
+
+
+class Exp(Function):  # saves its output, in PyTorch's newer form (setup_context)
+    @staticmethod
+    def forward(x):
+        return x.exp()
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(output)
+
+    @staticmethod
+    def backward(ctx, g):
+        (z,) = ctx.saved_tensors
+        return g * z
+
+
+def leaf(*shape, seed=0):
+    return tg.Tensor(np.random.default_rng(seed).normal(size=shape), requires_grad=True)
+
+
+def test_function_gradients_match_finite_differences() -> None:
+    x, y = leaf(2, 3), leaf(3, seed=1)  # y is broadcast: the engine sums its gradient back
+    assert tg.gradcheck(lambda a, b: ScaledProduct.apply(a, b, 1.5), [x, y])
+    assert tg.gradcheck(lambda a: Exp.apply(a), [x])
+    # backward written with Tensor ops is differentiable again (create_graph=True)
+    assert tg.gradgradcheck(lambda a, b: ScaledProduct.apply(a, b, 1.5), [x, y])
+    assert tg.gradgradcheck(lambda a: Exp.apply(a), [x])
+    seen = []
+
+    class Spy(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            seen.append(ctx.needs_input_grad)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    Spy.apply(x, tg.tensor(2.0))
+    assert seen == [(True, False)]
+
+
+def test_function_saved_tensors_are_released_by_backward() -> None:
+    x = leaf(3)
+    out = Exp.apply(x).sum()
+    assert out.op.parents[0].saved[-1] is not None  # the output, kept because it was saved
+    out.backward(retain_graph=True)
+    out.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(x.numpy()))
+    with pytest.raises(RuntimeError, match=re.escape(FREED_GRAPH_MESSAGE[:40])):
+        out.backward()
+
+
+def test_function_errors_name_the_function() -> None:
+    class TooFew(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    class WrongShape(TooFew):
+        @staticmethod
+        def backward(ctx, g):
+            return g, tg.ones(7)
+
+    x, y = leaf(3), leaf(3, seed=1)
+    with pytest.raises(RuntimeError, match=r"TooFewBackward returned an incorrect number of "
+                       r"gradients \(expected 2, got 1\)"):
+        TooFew.apply(x, y).sum().backward()
+    assert x.grad is None and y.grad is None  # nothing written
+    with pytest.raises(RuntimeError, match=r"WrongShapeBackward returned an invalid gradient at "
+                       r"index 1 - got \[7\] but expected shape compatible with \[3\]"):
+        WrongShape.apply(x, y).sum().backward()
+
+    class Pair(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a, a
+
+    with pytest.raises(TypeError, match="Pair.forward returned 2 values"):
+        Pair.apply(x)
+
+    class Dirty(Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.mark_dirty(a)
+            return a
+
+    with pytest.raises(AttributeError, match="ctx.mark_dirty is not supported by tinygrad_nn"):
+        Dirty.apply(x)
+    with pytest.raises(TracingError, match="Exp is a torch.autograd.Function"):
+        tg.compile(lambda a: Exp.apply(a).sum())(x)
+
+
+# ---------------------------------------------------------------- programs, run unchanged
+
+
+def run_command(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_nn", "run", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )
+
+
+def final_loss(stdout: str) -> float:
+    return float(re.search(r"final loss: (\S+)", stdout).group(1))
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
+def test_programs_run_unchanged(program: Path, torch) -> None:
+    ran = run_command(str(program))
+    assert ran.returncode == 0, ran.stderr
+    ours = runpy.run_path(str(program), run_name="program")["main"]()
+    assert np.isfinite(ours["loss"]) and ours["grads"]
+    np.testing.assert_allclose(final_loss(ran.stdout), ours["loss"], rtol=1e-13)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
+def test_programs_agree_with_pytorch(program: Path) -> None:
+    theirs = runpy.run_path(str(program), run_name="program")["main"]()
+    with tg.install_as_torch():
+        ours = runpy.run_path(str(program), run_name="program")["main"]()
+    np.testing.assert_allclose(ours["loss"], theirs["loss"], rtol=1e-10)
+    assert ours["grads"].keys() == theirs["grads"].keys()
+    for name, grad in theirs["grads"].items():
+        np.testing.assert_allclose(ours["grads"][name], grad, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_run_passes_arguments_and_explains_the_first_backward(tmp_path: Path) -> None:
+    program = ROOT / "tests" / "programs" / "sequence_model.py"
+    plain = run_command(str(program), "--steps", "2")
+    explained = run_command("--explain", str(tmp_path / "out"), str(program), "--steps", "2")
+    assert plain.returncode == explained.returncode == 0, explained.stderr
+    assert final_loss(plain.stdout) == final_loss(explained.stdout)  # the script went on
+    out = tmp_path / "out"
+    assert "Backward pass of" in (out / "explain.txt").read_text()
+    assert "GRU" in (out / "graph.dot").read_text()  # collapsed: one box per module call
+    custom = run_command("--explain", str(tmp_path / "f"), str(ROOT / "tests/programs/custom_function.py"))
+    assert custom.returncode == 0, custom.stderr
+    assert "Swish.backward(ctx, g)[0]" in (tmp_path / "f" / "explain.txt").read_text()
+    if tg.viz.dot_available():
+        assert (tmp_path / "f" / "backprop.html").exists() and (tmp_path / "f" / "graph.svg").exists()
+    missing = run_command(str(tmp_path / "nope.py"))
+    assert missing.returncode == 2 and "no such script" in missing.stderr
+
+
+def test_explain_hook_is_removed_afterwards(tmp_path: Path) -> None:
+    original = tg.Tensor.backward
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with ExplainFirstBackward(tmp_path, quiet=True) as explainer:
+        (x * x).sum().backward()
+        assert tg.Tensor.backward is original  # after the first: back already
+        (x * 3).sum().backward()
+    assert tg.Tensor.backward is original
+    assert explainer.written[0] == tmp_path / "explain.txt"
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 7.0])

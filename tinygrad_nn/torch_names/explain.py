@@ -1,0 +1,109 @@
+"""The microscope on someone else's program: explain its first ``loss.backward()``.
+
+:class:`ExplainFirstBackward` wraps ``Tensor.backward`` while a program runs (the ``run
+--explain OUT`` command). At the first ``backward()`` on a one-element tensor it writes,
+before the pass frees the graph:
+
+- ``graph.dot`` (and ``graph.svg`` with the ``dot`` program): the drawing, one box per
+  innermost module call (``viz.draw_graph(loss, collapse=True)``);
+- ``explain.txt``: the chain-rule derivation of that backward pass (``viz.explanation``);
+- ``backprop.html``: the step-through page (``viz.animate_backward``; needs ``dot``);
+
+then puts ``Tensor.backward`` back and runs the pass, so the program goes on unchanged.
+Messages go to stderr: the program's own output stays as it was.
+
+Examples:
+    >>> import tempfile, tinygrad_nn as tg
+    >>> out = tempfile.mkdtemp()
+    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    >>> with ExplainFirstBackward(out, quiet=True) as explainer:
+    ...     (x * x).sum().backward()
+    >>> explainer.written[0].name, x.grad.tolist()
+    ('explain.txt', [2.0, 4.0])
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from tinygrad_nn import viz
+from tinygrad_nn.files import write_atomic
+from tinygrad_nn.recording import state as recording
+from tinygrad_nn.tensor import Tensor
+
+__all__ = ["ExplainFirstBackward", "write_explanation"]
+
+
+def write_explanation(loss: Tensor, out: Path) -> tuple[list[Path], list[str]]:
+    """Write the drawing, explanation and step-through page of ``loss``'s backward pass
+    into ``out``; return the paths written and notes on what could not be."""
+    out.mkdir(parents=True, exist_ok=True)
+    written, notes = [], []
+    write_atomic(out / "explain.txt", viz.explanation(loss) + "\n")
+    written.append(out / "explain.txt")
+    try:
+        drawing = viz.draw_graph(loss, collapse=True)
+    except ImportError as error:  # the graphviz Python package is optional
+        notes.append(f"no drawing: {error}")
+        return written, notes
+    write_atomic(out / "graph.dot", str(drawing.source) + "\n")
+    written.append(out / "graph.dot")
+    if not viz.dot_available():
+        notes.append(
+            "the graphviz 'dot' program is missing, so graph.svg and backprop.html were not "
+            "written (apt-get install graphviz / brew install graphviz)"
+        )
+        return written, notes
+    write_atomic(out / "graph.svg", str(drawing.pipe(format="svg", encoding="utf-8")))
+    written.append(out / "graph.svg")
+    try:
+        viz.animate_backward(loss, out / "backprop.html")
+        written.append(out / "backprop.html")
+    except ValueError as error:  # too many steps for one page of drawings
+        notes.append(f"no backprop.html: {error}")
+    return written, notes
+
+
+class ExplainFirstBackward:
+    """While active, the first ``backward()`` of a one-element tensor is explained into
+    ``out`` (see the module docs); ``written`` and ``notes`` say what happened."""
+
+    def __init__(self, out: str | Path, quiet: bool = False) -> None:
+        self.out, self.quiet = Path(out), quiet
+        self.written: list[Path] = []
+        self.notes: list[str] = []
+        self.original: Any = None
+
+    def __enter__(self) -> ExplainFirstBackward:
+        self.original = original = Tensor.backward
+        explainer = self
+
+        def backward(tensor: Tensor, *args: Any, **kwargs: Any) -> None:
+            if tensor.requires_grad and tensor.numel() == 1 and not recording.tracing:
+                explainer.restore()  # only the first: the rest of the program runs as usual
+                explainer.explain(tensor)
+            return original(tensor, *args, **kwargs)
+
+        backward.__doc__ = original.__doc__
+        setattr(Tensor, "backward", backward)  # noqa: B010 (assigning to a method)
+        return self
+
+    def explain(self, loss: Tensor) -> None:
+        self.written, self.notes = write_explanation(loss, self.out)
+        if not self.quiet:
+            for path in self.written:
+                print(f"tinygrad_nn: wrote {path}", file=sys.stderr)
+            for note in self.notes:
+                print(f"tinygrad_nn: note: {note}", file=sys.stderr)
+
+    def restore(self) -> None:
+        if self.original is not None:
+            setattr(Tensor, "backward", self.original)  # noqa: B010
+            self.original = None
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.original is not None and not self.written and not self.quiet:
+            print("tinygrad_nn: note: the program never called backward()", file=sys.stderr)
+        self.restore()
