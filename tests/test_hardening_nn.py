@@ -416,3 +416,24 @@ def test_every_loss_trains_on_array_api_strict_as_on_numpy(name, dtype) -> None:
         results.append([loss.numpy(), *(p.grad.numpy() for p in model.parameters())])
     for got, want in zip(results[1], results[0]):
         np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("options", [{}, {"weight": [0.5, 2.0, 1.0]}, {"label_smoothing": 0.3}])
+def test_cross_entropy_class_indices_on_images(reduction, options) -> None:
+    """(N, C, d1, ...) logits with (N, d1, ...) class indices, as PyTorch: the same as the
+    (N * d1 * ..., C) rows, with ``none`` shaped (N, d1, ...)."""
+    logits = RNG.normal(size=(2, 3, 2, 2))
+    labels = RNG.integers(0, 3, size=(2, 2, 2))
+    labels[0, 0, 0] = -100  # ignore_index, at one position
+    rows = logits.transpose(0, 2, 3, 1).reshape(-1, 3)
+    want = F.cross_entropy(tg.tensor(rows), labels.reshape(-1), reduction=reduction, **options)
+    got = F.cross_entropy(tg.tensor(logits), labels, reduction=reduction, **options)
+    want_shape = (2, 2, 2) if reduction == "none" else ()
+    assert got.shape == want_shape
+    np.testing.assert_allclose(got.numpy(), want.numpy().reshape(want_shape), rtol=1e-12)
+    x = leaf(logits)
+    assert tg.gradcheck(lambda x: F.cross_entropy(x, labels, **options).sum(), [x])
+    nll = F.nll_loss(tg.tensor(logits), labels, reduction=reduction)
+    want_nll = F.nll_loss(tg.tensor(rows), labels.reshape(-1), reduction=reduction)
+    np.testing.assert_allclose(nll.numpy(), want_nll.numpy().reshape(want_shape), rtol=1e-12)

@@ -209,6 +209,22 @@ def binary_cross_entropy_with_logits(
     return reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 
+def _positions_as_rows(
+    what: str, input: Tensor, target: Any
+) -> tuple[Tensor, np.ndarray, tuple[int, ...]]:
+    """(N, C, d1, ...) scores and (N, d1, ...) class indices as PyTorch takes them: as
+    (N * d1 * ..., C) rows and their labels, with the (N, d1, ...) shape to give back."""
+    labels = host_values(target)
+    positions = (input.shape[0], *input.shape[2:])
+    if labels.shape != positions or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"{what}: target must be class indices of shape {positions} (integers) for an "
+            f"input of shape {input.shape}, got shape {labels.shape} with dtype {labels.dtype}"
+        )
+    classes_last = input.permute(0, *range(2, input.ndim), 1)
+    return classes_last.reshape(-1, input.shape[1]), labels.reshape(-1), positions
+
+
 def _labels(what: str, input: Tensor, target: Any) -> np.ndarray:
     labels = host_values(target)
     if input.ndim not in (1, 2):
@@ -229,14 +245,19 @@ def nll_loss(
     ignore_index: int = -100,
     reduction: str = "mean",
 ) -> Tensor:
-    """-weight[t] * input[t] for log-probabilities ``input`` (N, C) and class indices ``t``;
-    ``mean`` divides by the total weight of the targets not ignored.
+    """-weight[t] * input[t] for log-probabilities ``input`` (N, C) and class indices ``t``
+    (N,) (or (N, C, d1, ...) and (N, d1, ...), as PyTorch); ``mean`` divides by the total
+    weight of the targets not ignored.
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> nll_loss(tg.tensor([[-1.0, -2.0]]), [1]).item()
         2.0
     """
+    if input.ndim > 2:  # (N, C, d1, ...): one row per position
+        rows, flat, positions = _positions_as_rows("nll_loss", input, target)
+        loss = nll_loss(rows, flat, weight, ignore_index, reduction)
+        return loss.reshape(positions) if reduction == "none" else loss
     labels = _labels("nll_loss", input, target)
     if reduction not in REDUCTIONS:
         raise ValueError(f"nll_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
@@ -265,9 +286,10 @@ def cross_entropy(
 ) -> Tensor:
     """Cross-entropy of logits (N, C) against class indices (N,) or class probabilities
     (N, C), with PyTorch's ``weight``, ``ignore_index``, ``reduction`` and
-    ``label_smoothing``; computed from ``log_softmax``, so it never overflows. With
-    probabilities the logits may be (N, C, d1, ...) too: the classes are axis 1, as in
-    PyTorch, and ``mean`` divides by the number of (N, d1, ...) positions.
+    ``label_smoothing``; computed from ``log_softmax``, so it never overflows. The logits
+    may be (N, C, d1, ...) too, with indices (N, d1, ...) or probabilities of the logits'
+    shape: the classes are axis 1, as in PyTorch (``mean`` over probabilities divides by
+    the number of (N, d1, ...) positions).
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -280,6 +302,10 @@ def cross_entropy(
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if host_values(target).dtype.kind == "f":  # class probabilities
         return _cross_entropy_of_probabilities(input, target, weight, reduction, label_smoothing)
+    if input.ndim > 2:  # (N, C, d1, ...) with (N, d1, ...) indices: one row per position
+        rows, flat, positions = _positions_as_rows("cross_entropy", input, target)
+        loss = cross_entropy(rows, flat, weight, ignore_index, reduction, label_smoothing)
+        return loss.reshape(positions) if reduction == "none" else loss
     log_p = input.log_softmax(-1)
     classes = input.shape[-1]
     dtype = dtype_name(input.data)
