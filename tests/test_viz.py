@@ -534,3 +534,195 @@ def test_a_value_no_rule_reads_is_drawn_as_not_kept() -> None:
     lines = {line.split(" = ")[0].strip("│├└─ "): line for line in viz.to_text(loss).splitlines()}
     assert "value freed by backward()" in lines["sigmoid_out"]
     assert "value not kept (no backward rule reads it)" in lines["matmul_out"]
+
+
+# ---------------------------------------------------------------- drawing details (issue 27)
+
+
+def seed_graph_drawn_from_a_notebook(**options):
+    """The seed as a notebook writes it: data X and y that want no gradient, the model's
+    weights, ``loss = sse(output, y)``; then its graph and drawing, named from here."""
+    model = tutorial.build_model(*tutorial.initial_weights(0))
+    X, y = tg.Tensor(tutorial.X), tutorial.y
+    output = model(X)
+    loss = nn.SSE()(output, y)
+    return loss, viz.build_graph(loss, **options), viz.draw_graph(loss, **options)
+
+
+def test_a_scalar_is_written_scalar_not_as_a_call() -> None:
+    dot = seed_graph_drawn_from_a_notebook()[2].source
+    assert "loss = sse(output, y) scalar" in dot
+    assert ") ()" not in dot  # "sse(output, y) ()" read like a call
+
+
+def test_an_input_that_needs_no_gradient_gets_no_derivative_on_its_edge() -> None:
+    _, graph, drawing = seed_graph_drawn_from_a_notebook()
+    labels = {e.source: e.label for e in graph.edges if e.source in graph.tensors}
+    assert labels["X"] == "" and labels["y"] == ""  # data: no gradient is computed for them
+    assert labels["0.weight"] == "dL/dy = x.T @ g" and labels["output"].startswith("dz/doutput")
+    assert "dL/dX" not in drawing.source and "dz/dy = -2" not in drawing.source
+    assert graph.tensors["X"].grad is None
+
+
+def test_caller_names_for_a_models_parameters_are_all_or_none() -> None:
+    model = tutorial.build_model(*tutorial.initial_weights(0))
+    X = tg.Tensor(tutorial.X)
+    W1 = model[0].weight  # e.g. set in another notebook cell; nothing names the other weight
+    loss = nn.SSE()(model(X), tutorial.y)
+    names = set(viz.build_graph(loss).tensors)
+    assert {"0.weight", "2.weight", "X", "loss"} <= names and "W1" not in names
+    W2 = model[2].weight  # now every drawn parameter of the model has a caller's name
+    names = set(viz.build_graph(loss).tensors)
+    assert {"W1", "W2"} <= names and "0.weight" not in names
+    del W1, W2
+    model[2].weight.name = "out_w"  # name= always wins
+    assert {"0.weight", "out_w"} <= set(viz.build_graph(loss).tensors)
+
+
+def test_the_step_through_captions_bind_inputs_like_the_explanation(tmp_path) -> None:
+    require("dot")
+    loss = tutorial.named_seed_graph()
+    page = viz.animate_backward(loss, tmp_path / "steps.html").read_text()
+    binding = "[z = 1 / (1 + exp(-x)), with x = matmul_out]"
+    assert binding in viz.explanation(loss) and binding in page
+
+
+def test_nodes_show_their_full_value_and_gradient_on_hover() -> None:
+    require("dot")
+    w = tg.Tensor(np.arange(10.0) / 7, requires_grad=True, name="w")
+    svg = viz.render_svg((w * w).sum())
+    (tip,) = [t for t in tooltips(svg) if t.startswith("w\n")]
+    assert "min 0, mean 0.6429, max 1.286" in svg  # the node itself summarises...
+    assert "[0.      , 0.142857, 0.285714," in tip and "1.285714]" in tip  # ...hover: all
+    assert "grad:\n[0.      , 0.285714," in tip and "shape (10,), dtype float64" in tip
+
+
+def html_unescape(text: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(text)
+
+
+def tooltips(svg: str) -> list[str]:
+    """The hover texts of an SVG drawn by dot (it writes runs of spaces as no-break ones)."""
+    found = re.findall(r'<a xlink:title="([^"]*)"', svg)
+    return [html_unescape(t).replace("\xa0", " ") for t in found]
+
+
+def test_tooltips_escape_every_name() -> None:
+    require("dot")
+    from test_hardening import EVIL_NAMES, evil_graph
+
+    dot = viz.to_dot(evil_graph())
+    svg = viz.render_svg(evil_graph())
+    assert "<script>" not in svg and "href" not in svg
+    titles = tooltips(svg)
+    for name in EVIL_NAMES:
+        assert any(t.startswith(name) for t in titles), name
+    tensors = viz.build_graph(evil_graph()).tensors
+    assert dot.count("tooltip=") == len(titles) == len(tensors)  # each tensor node, no other
+
+
+def test_graphviz_own_methods_work_with_their_own_signatures(tmp_path) -> None:
+    require("dot")
+    drawing = viz.draw_graph(named_expression()[3])
+    rendered = drawing.render(tmp_path / "g", format="svg")  # graphviz: source, then picture
+    assert rendered == str(tmp_path / "g.svg") and "<svg" in (tmp_path / "g.svg").read_text()
+    assert (tmp_path / "g").read_text().startswith("digraph")  # the DOT source it saved
+    assert drawing.render(outfile=tmp_path / "h.png").endswith("h.png")
+    assert (tmp_path / "h.png").read_bytes().startswith(b"\x89PNG")
+    saved = drawing.save("k.gv", directory=tmp_path, skip_existing=True)
+    assert Path(saved).read_text().startswith("digraph")
+    assert drawing.save(tmp_path / "k.svg").endswith("k.svg")  # ours: a picture by suffix
+    assert (tmp_path / "k.svg").read_text().lstrip().startswith("<?xml")
+    assert "<svg" in drawing.pipe(format="svg", encoding="utf-8")
+
+
+def test_a_drawings_text_fallback_is_its_text_tree() -> None:
+    _, _, _, f = named_expression()
+    drawing = viz.draw_graph(f)
+    assert repr(drawing) == viz.to_text(f) and "drawing_class" not in repr(drawing)
+    collapsed = seed_graph_drawn_from_a_notebook(collapse=True)[2]
+    assert "matmul_out = Linear(3->4)(X, 0.weight)" in repr(
+        collapsed
+    )  # a module box is written by its title
+
+
+def browser_boxes(tmp_path: Path, body: str, script: str) -> dict:
+    """Run ``script`` (it sets ``result``) in headless chromium on a page with ``body``;
+    returns ``result`` as JSON."""
+    import json
+
+    page = tmp_path / "measure.html"
+    page.write_text(
+        f"<!DOCTYPE html><html><body style='margin:0'>{body}<script>{script}\n"
+        "document.body.dataset.result = JSON.stringify(result);</script></body></html>"
+    )
+    dom = chromium("--dump-dom", page.as_uri(), user_data=tmp_path / "profile").stdout
+    found = re.search(r'data-result="([^"]*)"', dom)
+    assert found is not None, dom[-800:]
+    return json.loads(html_unescape(found.group(1)))
+
+
+def test_edge_labels_have_room_between_them_in_a_browser(tmp_path) -> None:
+    """The rendered text boxes (the browser's own font metrics) of the seed graph: no two
+    edge labels closer than 4 px, and no edge label over a node's or cluster's text."""
+    require("dot")
+    svg = viz.render_svg(tutorial.named_seed_graph())
+    script = """
+    const box = (t) => { const b = t.getBoundingClientRect();
+                         return [b.left, b.top, b.right, b.bottom, t.textContent]; };
+    const result = {
+      edges: Array.from(document.querySelectorAll("g.edge text")).map(box),
+      others: Array.from(document.querySelectorAll("g.node text, g.cluster text")).map(box),
+    };"""
+    boxes = browser_boxes(tmp_path, svg[svg.index("<svg") :], script)
+    edges, others = boxes["edges"], boxes["others"]
+    assert len(edges) >= 5 and len(others) > 20
+
+    def apart(a, b, gap):
+        return a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+    for i, a in enumerate(edges):
+        for b in edges[i + 1 :]:
+            assert apart(a, b, 4.0), (a, b)
+        for b in others:
+            assert apart(a, b, 0.0), (a, b)
+
+
+def label_boxes(drawing) -> list[tuple[float, float, float, str]]:
+    """Each edge label's visible text as dot laid it out (its own font metrics, which PNG
+    and PDF are drawn with): (left, right, baseline, text), the padding spaces left out."""
+    import graphviz
+
+    def width(label: str) -> float:
+        probe = f'digraph {{ a -> b [label="{label}" fontname=Helvetica fontsize=12] }}'
+        xdot = graphviz.Source(probe).pipe(format="xdot", encoding="utf-8")
+        edge = xdot[xdot.index("->") :]
+        return float(re.search(r"T [\d.]+ [\d.]+ 0 ([\d.]+) ", edge).group(1))
+
+    spaces = getattr(dot_module, "LABEL_PAD", "")
+    pad = (width(f"{spaces}x{spaces}") - width("x")) / 2
+    xdot = drawing.pipe(format="xdot", encoding="utf-8")
+    boxes = []
+    for edge in re.findall(r'\w+ -> \w+\s+\[[^\]]*?_ldraw_="([^"]*)"', xdot):
+        x, y, w, text = re.search(r"T ([\d.]+) ([\d.]+) 0 ([\d.]+) \d+ -(.*?) ?$", edge).groups()
+        half = float(w) / 2 - (pad if text.startswith(" ") else 0.0)
+        boxes.append((float(x) - half, float(x) + half, float(y), text.strip()))
+    return boxes
+
+
+dot_module = viz.dot
+
+
+def test_neighbouring_edge_labels_are_an_em_apart() -> None:
+    """Two labels side by side (the seed's dL/dlayer1 and dL/dweights2, both into one
+    matmul) were laid out 8 pt apart with an edge line between: they read as one."""
+    require("dot")
+    boxes = label_boxes(viz.draw_graph(tutorial.named_seed_graph()))
+    assert len(boxes) >= 6
+    rows = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if abs(a[2] - b[2]) < 6]
+    assert rows  # the seed has labels side by side
+    for a, b in rows:
+        gap = max(b[0] - a[1], a[0] - b[1])
+        assert gap >= float(viz.dot.EDGE_FONT), (a[3], b[3], gap)

@@ -42,11 +42,11 @@ class NotebookLine:
     """One line of text in a notebook cell, replaced in place (an IPython display handle),
     at most every ``interval`` seconds and once more at the end."""
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, text: str, interval: float = 0.25) -> None:
         display = importlib.import_module("IPython.display").display  # only in a notebook
 
-        self.interval, self.shown_at = interval, 0.0
-        self.handle = display(self._bundle(""), raw=True, display_id=True)
+        self.interval, self.shown_at = interval, time.monotonic()
+        self.handle = display(self._bundle(text), raw=True, display_id=True)
 
     @staticmethod
     def _bundle(text: str) -> dict[str, str]:
@@ -73,8 +73,7 @@ class ProgressBar:
             return
         notebook = in_notebook()
         if notebook and not _has_widgets():
-            self.notebook = NotebookLine()
-            self.notebook.show(self.line())
+            self.notebook = NotebookLine(self.line())
             return
         try:
             if notebook:
