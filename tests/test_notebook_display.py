@@ -18,7 +18,6 @@ from test_viz import browser_boxes, require
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim, progress, tutorial, viz
-from tinygrad_nn.display import Text
 from tinygrad_nn.training import fit
 
 
@@ -176,7 +175,9 @@ def test_the_step_page_shows_inline_and_still_writes_its_file(tmp_path) -> None:
     page = viz.animate_backward(loss, path)
     assert os.fspath(page) == str(path) and page.exists() and page == path
     assert page.read_text() == path.read_text() == inline.read_text()
-    assert page.as_uri().startswith("file://") and open(page).read(15) == "<!DOCTYPE html>"
+    assert page.as_uri().startswith("file://")
+    with open(page) as file:  # os.PathLike: open() takes it
+        assert file.read(15) == "<!DOCTYPE html>"
 
 
 def test_the_inline_step_page_escapes_every_name() -> None:

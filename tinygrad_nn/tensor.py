@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn import anomaly, backprop
+from tinygrad_nn.display import tensor_html
 from tinygrad_nn.dtypes import DTypeLike, as_array, is_floating
 from tinygrad_nn.grad_mode import _state as grad_state
 from tinygrad_nn.namespace import ArrayNamespace, numpy_xp
@@ -215,6 +216,11 @@ class Tensor(
         if type(self.data) is np.ndarray:
             return "cpu"
         return compat().device(self.data)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: a table (name, shape, dtype, the op that made it, its grad) and
+        the values, escaped (see :mod:`tinygrad_nn.display`)."""
+        return tensor_html(self)
 
     @property
     def name(self) -> str | None:
