@@ -43,7 +43,7 @@ def main(steps=30):
 
     model = Model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    for step in range(steps):
+    for _ in range(steps):
         optimizer.zero_grad()
         loss = ((model(x) - y) ** 2).mean()
         loss.backward()

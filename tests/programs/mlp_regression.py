@@ -26,15 +26,17 @@ class MLP(nn.Module):
 def seeded_weights(model, seed):
     """Every parameter drawn from NumPy, so PyTorch and tinygrad_nn start alike."""
     rng = np.random.default_rng(seed)
-    state = {k: torch.tensor(rng.uniform(-0.5, 0.5, size=tuple(v.shape)))
-             for k, v in model.state_dict().items()}
+    state = {
+        k: torch.tensor(rng.uniform(-0.5, 0.5, size=tuple(v.shape)))
+        for k, v in model.state_dict().items()
+    }
     model.load_state_dict(state)
 
 
 def main(epochs=15):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(64, 3))
-    y = (np.sin(X[:, :1]) + 0.5 * X[:, 1:2] * X[:, 2:3])
+    y = np.sin(X[:, :1]) + 0.5 * X[:, 1:2] * X[:, 2:3]
     loader = DataLoader(TensorDataset(torch.tensor(X), torch.tensor(y)), batch_size=16)
 
     model = MLP(3, 16)
@@ -42,7 +44,7 @@ def main(epochs=15):
     optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     scheduler = StepLR(optimizer, step_size=5, gamma=0.5)
     loss_fn = nn.MSELoss()
-    for epoch in range(epochs):
+    for _ in range(epochs):
         for xb, yb in loader:
             optimizer.zero_grad()
             loss = loss_fn(model(xb), yb)

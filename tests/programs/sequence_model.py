@@ -31,8 +31,10 @@ class Seq2Seq(nn.Module):
 
 def seeded_weights(model, seed):
     rng = np.random.default_rng(seed)
-    state = {k: torch.tensor(rng.uniform(-0.4, 0.4, size=tuple(v.shape)))
-             for k, v in model.state_dict().items()}
+    state = {
+        k: torch.tensor(rng.uniform(-0.4, 0.4, size=tuple(v.shape)))
+        for k, v in model.state_dict().items()
+    }
     model.load_state_dict(state)
 
 
@@ -45,7 +47,7 @@ def main(steps=8):
     seeded_weights(model, 3)
     model.eval()  # no dropout: the run is deterministic, as the comparison needs
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    for step in range(steps):
+    for _ in range(steps):
         optimizer.zero_grad()
         loss = nn.functional.mse_loss(model(x, horizon=4), target)
         loss.backward()

@@ -1,10 +1,9 @@
 """Recurrent layers, as in PyTorch: ``RNN``, ``LSTM``, ``GRU`` (stacked layers, over a
 sequence) and their one-step cells ``RNNCell``, ``LSTMCell``, ``GRUCell``.
 
-Backprop through time is nothing special here: the loop over time steps records one
-graph, the unrolled network, and ``backward()`` walks it like any other. A gradient that
-reaches step 0 from step T has been multiplied by T Jacobians of the step — the
-vanishing (or exploding) gradients that LSTM's additive cell state was made to avoid.
+Backprop through time is the ordinary backward over the unrolled graph the time loop
+records: a gradient reaching step 0 from step T is multiplied by T Jacobians of the step
+— the vanishing gradients that LSTM's additive cell state was made to avoid.
 
 Parameters have PyTorch's names, shapes and gate order, so weights copy across as they
 are: layer ``k``'s ``weight_ih_l{k}`` is (gates * hidden, input) and ``weight_hh_l{k}`` is
@@ -43,8 +42,7 @@ Weights = tuple[Tensor, Tensor, Tensor | None, Tensor | None]  # W_ih.T, W_hh.T,
 
 
 def _rnn_step(kind: str, gi: Tensor, gh: Tensor, state: State, n: int) -> State:
-    """One step of ``kind`` from the input's and the hidden state's projections
-    ``gi = x @ W_ih.T (+ b)`` and ``gh = h @ W_hh.T (+ b_hh)``; returns the new state."""
+    """The new state from ``gi = x @ W_ih.T (+ b)`` and ``gh = h @ W_hh.T (+ b_hh)``."""
     if kind == "lstm":  # i, f, g, o = split(gi + gh, 4)   (PyTorch's gate order)
         z = gi + gh
         i, f, g, o = (z[..., j * n : (j + 1) * n] for j in range(4))
@@ -66,19 +64,19 @@ def _project(x: Tensor, h: Tensor, weights: Weights) -> tuple[Tensor, Tensor]:
 
 
 class _Weights(Module):
-    """What layers and cells share: parameters drawn as PyTorch's, and how a step reads them.
-
-    ``kind`` is ``"tanh"``, ``"relu"``, ``"lstm"`` or ``"gru"``. RNN and LSTM add their
-    two biases once, before the time loop; GRU keeps them apart, since ``b_hn`` sits
-    inside the reset gate's product.
-    """
+    """Parameters drawn as PyTorch's, read by a step of ``kind`` (tanh, relu, lstm, gru).
+    RNN and LSTM add their two biases once; GRU's stay apart (``b_hn`` is inside ``r *``)."""
 
     kind = "tanh"
+    hidden_size: int
+    bias: bool
 
     def _draw(self, name: str, shape: tuple[int, ...], dtype: DTypeLike) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
-        values = initializers.uniform(-bound, bound)(shape, default_generator())
-        setattr(self, name, Parameter(np.asarray(values, dtype=dtype or np.float64)))
+        # Drawn as (input, gates * hidden) and transposed: a seed gives the same network
+        # as before the layout became PyTorch's (the examples' results stay as they were).
+        values = initializers.uniform(-bound, bound)(shape[::-1], default_generator()).T
+        setattr(self, name, Parameter(np.ascontiguousarray(values, dtype=dtype or np.float64)))
 
     def _make(self, suffix: str, input_size: int, bias: bool, dtype: DTypeLike) -> None:
         width = {"lstm": 4, "gru": 3}.get(self.kind, 1) * self.hidden_size
@@ -100,10 +98,6 @@ class _Weights(Module):
     def _zeros(self, batch: tuple[int, ...], like_data: Any) -> Tensor:
         zeros = np.zeros((*batch, self.hidden_size), dtype=dtype_name(like_data))
         return Tensor._wrap(like(zeros, like_data))
-
-    def flatten_parameters(self) -> None:
-        """Nothing to do: PyTorch packs the weights into one buffer for cuDNN; here each
-        parameter is its own array already. Kept so PyTorch programs that call it run."""
 
 
 class _Recurrent(_Weights):
@@ -152,10 +146,10 @@ class _Recurrent(_Weights):
         if input.ndim == 2 and input.shape[-1] == self.input_size:  # unbatched (L, features)
             return input.reshape(input.shape[0], 1, input.shape[1]), True
         if input.ndim != 3 or input.shape[-1] != self.input_size:
+            order = "(N, L, ...)" if self.batch_first else "or (N, L, ...) with batch_first"
             raise ValueError(
-                f"{type(self).__name__}: input must be (L, N, {self.input_size}) "
-                f"({'(N, L, ...)' if self.batch_first else 'or (N, L, ...) with batch_first'})"
-                f" or unbatched (L, {self.input_size}), got shape {input.shape}"
+                f"{type(self).__name__}: input must be (L, N, {self.input_size}) ({order}) "
+                f"or unbatched (L, {self.input_size}), got shape {input.shape}"
             )
         return (input.swapaxes(0, 1) if self.batch_first else input), False
 
@@ -194,6 +188,9 @@ class _Recurrent(_Weights):
         if unbatched:
             return out[:, 0], tuple(f[:, 0] for f in finals)
         return (out.swapaxes(0, 1) if self.batch_first else out), finals
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do (PyTorch packs the weights into one buffer for cuDNN): a no-op."""
 
     def extra_repr(self) -> str:
         extra = f", dropout={self.dropout}" if self.dropout else ""
@@ -238,12 +235,10 @@ class RNN(_Recurrent):
 
 
 class LSTM(_Recurrent):
-    """Long short-term memory, per layer and step (PyTorch's equations)::
+    """Long short-term memory, per layer and step; returns ``(output, (h_n, c_n))``::
 
         i, f, g, o = split(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh, 4)
         c = sigmoid(f) * c + sigmoid(i) * tanh(g)      h = sigmoid(o) * tanh(c)
-
-    Returns ``(output, (h_n, c_n))``.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -280,12 +275,10 @@ class LSTM(_Recurrent):
 
 
 class GRU(_Recurrent):
-    """Gated recurrent unit, per layer and step (PyTorch's equations)::
+    """Gated recurrent unit, per layer and step; returns ``(output, h_n)``::
 
         r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)     z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
         n = tanh(W_in x + b_in + r * (W_hn h + b_hn))  h = (1 - z) * n + z * h
-
-    Returns ``(output, h_n)``.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -388,8 +381,7 @@ class LSTMCell(_Cell):
     def forward(
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, Tensor]:
-        h, c = self._step(input, hx)
-        return h, c
+        return self._step(input, hx)  # type: ignore[return-value]  # (h, c)
 
 
 class GRUCell(_Cell):

@@ -99,7 +99,7 @@ class FunctionOp(Op, FunctionCtx):
     """
 
     saves = ()  # what is kept is decided per call, by save(): what save_for_backward named
-    needs_input_grad: tuple[bool, ...] = ()  # type: ignore[assignment]  # fixed at apply
+    needs_input_grad: tuple[bool, ...] = ()  # fixed at apply (Op has it as a property)
 
     def __init__(self, function: type[Function], needs_input_grad: tuple[bool, ...]) -> None:
         self.function = function
@@ -125,7 +125,7 @@ class FunctionOp(Op, FunctionCtx):
         args = [a if i in numbers else Tensor._wrap(a) for i, a in enumerate(inputs)]
         self._inputs = args
         with no_grad():
-            out = self.function.forward(self, *args)  # type: ignore[arg-type]
+            out = self.function.forward(self, *args)
         if isinstance(out, (tuple, list)):
             raise TypeError(
                 f"{self.function.__name__}.forward returned {len(out)} values; tinygrad_nn's "
@@ -176,7 +176,7 @@ class FunctionOp(Op, FunctionCtx):
             else:
                 saved.append(value)
         ctx = _Unpacked(self, tuple(saved))
-        grads = self.function.backward(ctx, as_tensor(g))  # type: ignore[arg-type]
+        grads = self.function.backward(ctx, as_tensor(g))
         if not isinstance(grads, (tuple, list)):
             grads = (grads,)
         count = len(args) - 1
@@ -286,7 +286,7 @@ def _with_setup_context(cls: type[Function]) -> type[Function]:
 
     def forward(ctx: Any, *args: Any) -> Any:
         output = cls.forward(*args)
-        cls.setup_context(ctx, args, output)  # type: ignore[attr-defined]
+        getattr(cls, "setup_context")(ctx, args, output)  # noqa: B009 (not on Function)
         return output
 
     return type(cls.__name__, (cls,), {"forward": staticmethod(forward)})

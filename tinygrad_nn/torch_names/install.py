@@ -97,7 +97,7 @@ class Installation:
         for key in self.previous:
             del sys.modules[key]
         sys.modules.update(self.modules)
-        sys.meta_path.insert(0, self.finder)  # type: ignore[arg-type]
+        sys.meta_path.insert(0, self.finder)
         self.installed = True
         return self
 
@@ -110,7 +110,7 @@ class Installation:
             del sys.modules[key]
         sys.modules.update(self.previous)
         if self.finder in sys.meta_path:
-            sys.meta_path.remove(self.finder)  # type: ignore[arg-type]
+            sys.meta_path.remove(self.finder)
         self.installed = False
         if _current is self:
             _current = None
