@@ -26,6 +26,7 @@ import numpy as np
 from tinygrad_nn.backprop import node_of, run_backward
 from tinygrad_nn.compile import generate
 from tinygrad_nn.display import Text
+from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import DROP, KEEP, OUTPUT
@@ -319,4 +320,7 @@ def definition_with_names(step: BackwardStep) -> str:
 def composed_backward(root: Tensor, graph: Graph) -> list[str]:
     """The whole forward and backward as straight-line NumPy, with the graph's names."""
     names = {id(node.tensor): key for key, node in graph.tensors.items()}
-    return generate(root, names).splitlines()
+    try:
+        return generate(root, names).splitlines()
+    except TracingError as error:  # an op whose rules are Python code (autograd.Function)
+        return [f"(no straight-line code: {error})"]
