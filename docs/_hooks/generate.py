@@ -7,7 +7,7 @@ which git ignores.
 
 from __future__ import annotations
 
-import re
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -129,6 +129,7 @@ def generate() -> None:
     (OUT / "after_backward.txt").write_text(after_backward())
     screenshots(loss)
     next_models(OUT)
+    op_formulas(OUT)
 
 
 def screenshots(seed_loss: Any) -> None:
@@ -145,12 +146,17 @@ def screenshots(seed_loss: Any) -> None:
 
     if not viz.dot_available():
         return
-    viz.draw_graph(seed_loss, size="1280x720").save(OUT / "slide_seed.png")
+    slides = {"slide_seed.png": viz.draw_graph(seed_loss, size="1280x720")}
     tg.manual_seed(0)
     mlp = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
     X = tg.Tensor(np.ones((3, 4)), name="X")
     loss = nn.MSELoss()(mlp(X), tg.Tensor(np.zeros((3, 2)), name="y"))
-    viz.draw_graph(loss, collapse=True, size="1280x720").save(OUT / "slide_mlp_collapsed.png")
+    slides["slide_mlp_collapsed.png"] = viz.draw_graph(loss, collapse=True, size="1280x720")
+    facts = {}
+    for name, drawing in slides.items():
+        drawing.save(OUT / name)
+        facts[name] = slide_facts(drawing, OUT / name)
+    (OUT / "pictures.json").write_text(json.dumps(facts, indent=1) + "\n")
     shot = OUT / "slide_step_page.png"
     browser = next(
         (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p),
@@ -172,6 +178,48 @@ def screenshots(seed_loss: Any) -> None:
             timeout=120,
             check=True,
         )
+
+
+def slide_facts(drawing: Any, png: Path) -> dict[str, float]:
+    """A slide's width in pixels and its node text's height in them: the drawing's own
+    SVG gives the text's size in layout units, and the PNG is the layout scaled to fit."""
+    import re
+
+    svg = drawing.pipe(format="svg").decode()
+    layout_width = float(re.search(r'viewBox="\S+ \S+ ([\d.]+)', svg).group(1))
+    nodes = re.findall(r'<g id="[^"]*" class="node">.*?</g>', svg, re.DOTALL)
+    font = min(float(f) for n in nodes for f in re.findall(r'font-size="([\d.]+)"', n))
+    width = int.from_bytes(png.read_bytes()[16:20], "big")  # the PNG header's IHDR width
+    return {"width_px": width, "node_font_px": round(font * width / layout_width, 2)}
+
+
+def op_formulas(out: Path) -> None:
+    """Every op of the catalogue, what it computes and its local derivatives, typeset
+    (MathML) from the op's own strings: a table the backprop page includes."""
+    import html
+
+    from tinygrad_nn import ops
+    from tinygrad_nn.viz import typeset
+
+    rows = []
+    for name in ops.__all__:
+        op = getattr(ops, name)
+        if op is ops.Op or not op.formula:
+            continue
+        cells = [
+            f'<span title="{html.escape(s)}">{typeset.mathml(s)}</span>'
+            for s in (op.formula, *op.derivatives)
+        ]
+        rows.append(
+            f"<tr><td><code>{op.name}</code></td><td>{cells[0]}</td>"
+            f"<td>{'<br>'.join(cells[1:])}</td></tr>"
+        )
+    (out / "op_formulas.html").write_text(
+        '<table class="op-formulas"><thead><tr><th>op</th><th>computes</th>'
+        "<th>local derivatives</th></tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table>\n"
+    )
 
 
 def after_backward() -> str:
@@ -248,18 +296,3 @@ def next_models(out: Path) -> None:
 
 def on_pre_build(config: Any, **kwargs: Any) -> None:
     generate()
-
-
-IMAGE = re.compile(r'(<a [^>]*>\s*)?(<img [^>]*src="([^"]+)"[^>]*>)')
-
-
-def on_page_content(html: str, **kwargs: Any) -> str:
-    """Every picture opens full size on click: each image not already inside a link is
-    wrapped in one to its own file (wide graphs are shrunk to the page's width)."""
-
-    def link(match: re.Match[str]) -> str:
-        if match.group(1):  # already a link
-            return match.group(0)
-        return f'<a class="full-size" href="{match.group(3)}" title="open full size">{match.group(2)}</a>'
-
-    return IMAGE.sub(link, html)
