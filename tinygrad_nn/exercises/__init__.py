@@ -9,7 +9,9 @@ activation's derivative at the wrong value, an upstream gradient left out...
 - :mod:`.names`: which tensor ``dW1`` means (the drawings' naming rules);
 - :mod:`.truth`: the engine's gradients, with every chain-rule step;
 - :mod:`.shapes`, :mod:`.diagnose`: the mistakes, by shape and by value;
-- :mod:`.report`: the verdicts, as text and as an HTML table.
+- :mod:`.report`: the verdicts, as text and as an HTML table;
+- :mod:`.fill_in`, :mod:`.program`: :func:`fill_in`, exercises made from any compiled
+  training step (the backward lines blanked, the learner's lines graded).
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -23,6 +25,7 @@ Examples:
 """
 
 from tinygrad_nn.exercises.check import check
+from tinygrad_nn.exercises.fill_in import FillIn, fill_in
 from tinygrad_nn.exercises.report import CheckResult, Verdict
 
-__all__ = ["CheckResult", "Verdict", "check"]
+__all__ = ["CheckResult", "FillIn", "Verdict", "check", "fill_in"]
