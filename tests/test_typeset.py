@@ -86,7 +86,9 @@ def test_the_prose_list_names_only_real_op_strings() -> None:
         ("dz/dx = sigmoid(x)", r"\frac{\partial z}{\partial x} = \sigma(x)"),
         ("dL/dx = g @ y.T", r"\frac{\partial L}{\partial x} = g \, y^{\top}"),
         ("z = x * y", r"z = x \cdot y"),
-        ("dz/dx = 2 (x - y)", r"\frac{\partial z}{\partial x} = 2 (x - y)"),
+        ("dz/dx = 2 (x - y)", r"\frac{\partial z}{\partial x} = 2 \, (x - y)"),
+        ("z = t log p", r"z = t \, \log \, p"),
+        ("z = broadcast_to(x, shape)", r"z = \mathrm{broadcast\_to}(x, \mathrm{shape})"),
         ("z = x**(y - 1)", "z = x^{y - 1}"),
         ("z = 1 / (1 + exp(-x))", r"z = \frac{1}{1 + e^{-x}}"),
         ("z = |x|", r"z = \lvert x \rvert"),
@@ -97,7 +99,7 @@ def test_the_prose_list_names_only_real_op_strings() -> None:
         ("z = sum(x, axis)", r"z = \sum_{\mathrm{axis}} x"),
         ("z = log10(x)", r"z = \log_{10}(x)"),
         ("z = floor(x / y)", r"z = \lfloor \frac{x}{y} \rfloor"),
-        ("z = alpha x_i", r"z = \alpha x_{i}"),
+        ("z = alpha x_i", r"z = \alpha \, x_{i}"),
         ("z = W1 @ layer1", r"z = W_{1} \, \mathrm{layer1}"),
         (
             "z = 1 if x > 0 else slope",
@@ -123,7 +125,7 @@ def test_a_tensor_named_by_the_user_reads_as_one_name() -> None:
         r"\frac{\partial L}{\partial \mathrm{weights1}} = X^{\top} \, g"
     )
     assert typeset.latex("dz/doutput = 2 (output - y)") == (
-        r"\frac{\partial z}{\partial \mathrm{output}} = 2 (\mathrm{output} - y)"
+        r"\frac{\partial z}{\partial \mathrm{output}} = 2 \, (\mathrm{output} - y)"
     )
 
 

@@ -9,8 +9,8 @@ renderer from the internet.
 The notation read, and what it becomes:
 
 - ``x ** 2`` -> :math:`x^{2}`; ``a / b`` -> ``\\frac{a}{b}``; ``x * y`` -> ``x \\cdot y``;
-  ``2 (x - y)`` (side by side) stays side by side; ``x @ y`` (a matrix product) too, thinly
-  spaced; ``y.T`` -> ``y^{\\top}``;
+  ``2 (x - y)`` (side by side) and ``x @ y`` (a matrix product) stay side by side,
+  thinly spaced; ``y.T`` -> ``y^{\\top}``;
 - ``sqrt(x)``, ``exp(x)`` (``e^{x}``), ``log``, ``log2``, ``sin`` ..., ``sigmoid`` (``\\sigma``),
   ``floor``, ``sum(x, axis)`` (``\\sum_{axis} x``) and ``sum_i``; other calls stay calls;
 - ``dz/dx`` at the start -> ``\\frac{\\partial z}{\\partial x}``; ``[x > 0]`` is an Iverson
@@ -22,7 +22,7 @@ The notation read, and what it becomes:
 
 Examples:
     >>> latex("dz/dx = 1 / (2 sqrt(x))")
-    '\\\\frac{\\\\partial z}{\\\\partial x} = \\\\frac{1}{2 \\\\sqrt{x}}'
+    '\\\\frac{\\\\partial z}{\\\\partial x} = \\\\frac{1}{2 \\\\, \\\\sqrt{x}}'
     >>> mathml("z = x ** 2").startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"')
     True
 """
@@ -109,8 +109,10 @@ def call(fn: str, args: list[Any]) -> str:
         head = "\\" + fn
     elif fn in RENAMED:
         head = RENAMED[fn]
+    elif "_" in fn:  # latex2mathml sets \operatorname{a\_b} in italics: upright by hand
+        head = r"\mathrm{" + fn.replace("_", r"\_") + "}"
     else:
-        head = r"\operatorname{" + fn.replace("_", r"\_") + "}"
+        head = r"\operatorname{" + fn + "}"
     return head + inside
 
 
@@ -160,8 +162,8 @@ def render(node: Any) -> str:
         return rf"\frac{{{render(unwrap(left))}}}{{{render(unwrap(right))}}}"
     if op == "**":
         return f"{render(left)}^{{{render(unwrap(right))}}}"
-    if op == "juxtapose":
-        return f"{render(left)} {render(right)}"
+    if op == "juxtapose":  # a thin space: t \log p, not tlogp
+        return f"{render(left)} \\, {render(right)}"
     return f"{render(left)} {OPERATORS[op]} {render(right)}"
 
 
