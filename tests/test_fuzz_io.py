@@ -16,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim
 from tinygrad_nn.data import DataLoader, TensorDataset
+from tinygrad_nn.serialization import FORMAT_VERSION
 
 STORED = ["bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
 STORED += ["float16", "float32", "float64"]
@@ -101,7 +102,7 @@ def test_random_checksum_entries_are_value_errors_naming_the_file(
 ) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "sums.safetensors"
     header = {
-        "__metadata__": {"tinygrad_nn": "2", "tinygrad_nn.sha256": checksums},
+        "__metadata__": {"tinygrad_nn": str(FORMAT_VERSION), "tinygrad_nn.sha256": checksums},
         "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
     }
     text = json.dumps(header).encode()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -152,10 +153,14 @@ def _parse_json(text: bytes | str) -> Any:
 
 def _read(path: PathLike) -> tuple[bytes, Any]:
     """The file's bytes and its parsed header, reading no more than the first 8 bytes allow:
-    the header's length is checked against the file's size and ``MAX_HEADER`` first (an
-    endless file such as /dev/zero has size 0), then exactly the file's bytes are read."""
+    the header's length is checked against the file's size and ``MAX_HEADER`` first, then
+    exactly the file's bytes are read. A device such as /dev/zero (endless, size 0) is
+    refused before any read."""
     with open(path, "rb") as file:
-        size = os.fstat(file.fileno()).st_size
+        facts = os.fstat(file.fileno())
+        if not stat.S_ISREG(facts.st_mode):  # a device or pipe: no size to check against
+            raise _BadFile("it is not a regular file")
+        size = facts.st_size
         prefix = file.read(8)
         if len(prefix) < 8:
             raise _BadFile("the file is shorter than the 8 bytes that give the header's length")
