@@ -98,7 +98,8 @@ def _share_among_extremes(xp: ArrayNamespace, g: Array, x: Array, z: Array, axis
     kept = kept_shape(x, axis)
     # the elements that did not make the result: unequal to it, and not NaN themselves
     missed = (x != xp.reshape(z, kept)) & (x == x)
-    count = xp.sum(1 - xp.astype(missed, g.dtype), axis=axis, keepdims=True)  # float32 stays
+    others = xp.sum(xp.astype(missed, g.dtype), axis=axis, keepdims=True)  # float32 stays
+    count = reduced_count(x, axis) - others  # on the reduced array: cheaper than 1 - missed
     return xp.where(missed, 0.0, xp.reshape(g, kept) / count)
 
 
