@@ -146,11 +146,14 @@ def test_mlp_with_biases() -> None:
     ex = fill_in(mlp_step, x, labels)
     assert {"d_mlp_0_bias", "d_mlp_2_weight", "d_add_out"} <= set(ex.blanks)
     solutions_pass(ex)
+    # planted mistakes written from the compiler's own lines (so whichever way round
+    # Linear stores its weight): the tanh's derivative divided back out, a sign
+    tanh_left_out = "(d_add_out_2 / (1 - tanh_out * tanh_out))"
     found = grade(
         ex,
         d_mlp_2_bias="d_add_out",  # a bias's gradient left with one row per example
-        d_mlp_0_weight="x.T @ (d_add_out @ mlp_2_weight.T)",  # tanh's derivative left out
-        d_mlp_2_weight="-(tanh_out.T @ d_add_out)",
+        d_mlp_0_weight=ex.solutions["d_mlp_0_weight"].replace("d_add_out_2", tanh_left_out),
+        d_mlp_2_weight=f"-({ex.solutions['d_mlp_2_weight']})",
     )
     assert found == {
         "d_mlp_2_bias": "broadcast axis not summed",
@@ -184,11 +187,12 @@ def test_small_conv_net() -> None:
     )
     assert ex.shapes["d_net_0_weight"] == (2, 1, 3, 3)
     solutions_pass(ex)
+    solution = ex.solutions
     found = grade(
         ex,
-        d_net_0_bias="d_add_out_2.sum(axis=0) * 2",
-        d_net_3_bias="d_add_out",  # one row per example
-        d_net_0_weight="(reshape_out.T @ d_add_out_2).T",  # not back in the kernel's shape
+        d_net_0_bias=f"({solution['d_net_0_bias']}) * 2",
+        d_net_3_bias=solution["d_net_3_bias"].replace(".sum(axis=0)", ""),  # a row per example
+        d_net_0_weight=f"({solution['d_net_0_weight']}).reshape((2, 9))",  # not the kernel's shape
     )
     assert found == {
         "d_net_0_weight": "right numbers, wrong shape",
