@@ -211,6 +211,7 @@ BAD_AXIS_CALLS = {
     "chunk": lambda t: t.chunk(2, 5),
     "gather": lambda t: t.gather(5, np.zeros((2, 3), dtype=np.int64)),
     "permute": lambda t: t.permute(0, 5),
+    "transpose": lambda t: t.transpose(0, 5),  # once wrapped to (0, 1): x itself
     "concatenate": lambda t: tg.concatenate([t, t], 5),
     "F.softmax": lambda t: tg.nn.functional.softmax(t, dim=5),
 }

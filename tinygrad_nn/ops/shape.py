@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.errors import wrap_dim
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Index, Shape
 from tinygrad_nn.ops.base import Grads, Op
 
@@ -50,9 +51,10 @@ class Transpose(Op):
     def _axes(self, ndim: int) -> tuple[int, ...]:
         if self.axes is None:
             return tuple(reversed(range(ndim)))
-        if sorted(a % max(ndim, 1) for a in self.axes) != list(range(ndim)):
+        axes = tuple(wrap_dim(self.name, a, ndim) for a in self.axes)  # 5 of 2 never wraps
+        if sorted(axes) != list(range(ndim)):
             raise ValueError(f"axes {self.axes} are not a permutation of {ndim} axes")
-        return tuple(a % ndim for a in self.axes)
+        return axes
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
         return xp.permute_dims(x, self._axes(x.ndim))
