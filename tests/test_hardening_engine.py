@@ -126,6 +126,7 @@ def test_grad_is_still_a_slot_and_engine_writes_bypass_the_property() -> None:
         y = x * 2
         (y * y).sum().backward()
         viz.explanation((x * x).sum())
+        assert "gradients pass through it" in (x * 3)._repr_html_()  # the notebook view
     assert x.grad.tolist() == [8.0]
 
 

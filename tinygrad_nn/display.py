@@ -80,9 +80,9 @@ def tensor_html(tensor: Any) -> str:
         made = "leaf" + (" (requires grad)" if tensor.requires_grad else "")
     if not tensor.requires_grad:
         grad = "no (requires_grad=False)"
-    elif tensor.grad is None and op is not None:
+    elif tensor._grad is None and op is not None:
         grad = "requires grad; gradients pass through it (.grad: see retain_grad())"
-    elif tensor.grad is None:
+    elif tensor._grad is None:
         grad = "requires grad; .grad is None (no backward yet)"
     else:
         grad = "requires grad; .grad holds a gradient"

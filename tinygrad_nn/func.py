@@ -24,8 +24,10 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.autograd import grad as autograd_grad
+from tinygrad_nn.backprop import seed_error
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.tensor_grad import is_gradient
 
 Function = Callable[..., Tensor]
 
@@ -50,11 +52,12 @@ def _grads(out: Tensor, wrt: Sequence[Tensor], cotangent: Any = None, **options:
     has no graph). A cotangent is checked against ``out`` either way."""
     if out.requires_grad:
         return autograd_grad(out, wrt, cotangent, allow_unused=True, **options)
-    if cotangent is not None and np.shape(getattr(cotangent, "data", cotangent)) != out.shape:
-        raise ValueError(
-            f"vjp: the cotangent has shape {np.shape(getattr(cotangent, 'data', cotangent))} "
-            f"but the output has shape {out.shape}"
-        )
+    if cotangent is not None:
+        if not is_gradient(cotangent):
+            raise seed_error(out, cotangent, 0)  # PyTorch's TypeError
+        shape = np.shape(getattr(cotangent, "data", cotangent))
+        if shape != out.shape:
+            raise ValueError(f"vjp: the cotangent has shape {shape}, the output {out.shape}")
     return (None,) * len(wrt)
 
 
@@ -104,11 +107,11 @@ def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[T
     transposed = _grads(out, leaves, u, create_graph=True)
     total = None
     for g, t, leaf in zip(transposed, tangents, leaves):
+        t_data = as_array(t.data if isinstance(t, Tensor) else t)
+        if t_data.shape != leaf.shape:  # checked for unused primals too
+            raise ValueError(f"jvp: a tangent has shape {t_data.shape}, its primal {leaf.shape}")
         if g is None:
             continue
-        t_data = as_array(t.data if isinstance(t, Tensor) else t)
-        if t_data.shape != leaf.shape:
-            raise ValueError(f"jvp: a tangent has shape {t_data.shape}, its primal {leaf.shape}")
         term = (g * Tensor._wrap(t_data.astype(leaf.dtype))).sum()
         total = term if total is None else total + term
     if total is None or not total.requires_grad:
@@ -199,6 +202,8 @@ def hvp(f: Function, x: Any, v: Any) -> tuple[Tensor, Tensor]:
     out = f(leaf)
     (g,) = _filled(_grads(out, [leaf], create_graph=True), [leaf])
     direction = as_array(v.data if isinstance(v, Tensor) else v).astype(leaf.dtype)
+    if direction.shape != leaf.shape:  # broadcasting would give a wrong product silently
+        raise ValueError(f"hvp: v has shape {direction.shape}, x {leaf.shape}")
     if not g.requires_grad:
         return out.detach(), Tensor._wrap(np.zeros(leaf.shape, leaf.dtype))
     (product,) = _filled(

@@ -110,8 +110,8 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
     return tensors
 
 
-class Tensor(
-    TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorReductions, TensorGrad
+class Tensor(  # TensorGrad first: its .grad property over the others' annotations (mypy)
+    TensorGrad, TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorReductions
 ):
     """An n-dimensional array with reverse-mode automatic differentiation.
 

@@ -74,7 +74,7 @@ class TensorGrad:
     data: Any
     requires_grad: bool
     _ctx: Any
-    _grad: Tensor | None
+    _grad: Any  # a Tensor or None (the slot is Tensor's)
 
     @property
     def grad(self) -> Tensor | None:

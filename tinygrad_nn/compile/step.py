@@ -85,7 +85,7 @@ class StepPlan:
         if _settings(self.optimizers) != self.settings:
             return False
         for t, had in self.had_grad.items():
-            if (t.grad is not None) != had:
+            if (t._grad is not None) != had:  # the slot: per call, no property
                 return False
         for optimizer, param, layout in self.layouts:
             if _layout(optimizer.state[param]) != layout:
@@ -105,10 +105,10 @@ class StepPlan:
             handed_out.add(id(array))
             return array
 
-        for t in self.cleared:
-            t.grad = None
+        for t in self.cleared:  # the slot, as backward() writes it
+            t._grad = None
         for t, g in zip(self.grad_outputs, grads):
-            t.grad = Tensor._wrap(own(g))
+            t._grad = Tensor._wrap(own(g))
         for optimizer, param, template in self.states:
             old = optimizer.state[param]
             new: dict[str, Any] = {}
@@ -379,10 +379,10 @@ def _inline_arguments(sym: Sym) -> set[int]:
 
 
 def _reader(t: Tensor, what: str) -> Callable[[], Any]:
-    """Reads ``t.data`` or ``t.grad.data`` at each call."""
+    """Reads ``t.data`` or ``t.grad.data`` at each call (``.grad``'s slot: no property)."""
 
     def read() -> Any:
-        return t.data if what == "data" or t.grad is None else t.grad.data
+        return t.data if what == "data" or t._grad is None else t._grad.data
 
     return read
 
