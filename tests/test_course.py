@@ -47,6 +47,8 @@ def test_a_lesson_is_a_notebook_with_math_and_exercises(path: Path) -> None:
     text = path.read_text()
     assert text.startswith("---\njupyter:\n  jupytext:"), "a jupytext header"
     assert "$$" in text and re.search(r"(?<!\$)\$[^$\n]+\$", text), "display and inline math"
+    for number, line in enumerate(text.splitlines(), 1):  # the typesetter reads $...$ on one line
+        assert line.replace("$$", "").count("$") % 2 == 0, f"line {number}: inline math split"
     solutions = course.solutions_in(text)
     assert 2 <= len(solutions) <= 4, f"{len(solutions)} solutions"
     for code in solutions:  # each solution asserts what the checker says
