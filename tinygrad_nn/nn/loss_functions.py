@@ -35,8 +35,11 @@ def checked_target(what: str, prediction: Tensor, target: Any) -> Tensor:
         array = np.asarray(target)
         if array.dtype.kind not in "biuf":
             raise TypeError(f"{what}: the target must be numeric, got dtype {array.dtype}")
-        dtype = dtype_name(prediction.data)
-        if dtype.startswith("float"):  # host data (NumPy's float64) follows a float32 model
+        data = prediction.data
+        if type(data) is np.ndarray:  # host data (NumPy's float64) follows a float32 model
+            if data.dtype.kind == "f" and array.dtype != data.dtype:
+                array = array.astype(data.dtype)
+        elif (dtype := dtype_name(data)).startswith("float"):  # another library's array
             array = array.astype(dtype, copy=False)
         target = Tensor._wrap(like(array, prediction.data))  # in the prediction's library
     if target.shape != prediction.shape:
