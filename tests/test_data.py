@@ -25,9 +25,9 @@ def test_an_epoch_visits_every_example_once(n, batch_size, shuffle, drop_last, s
     X, y = np.arange(2.0 * n).reshape(n, 2), np.arange(n)
     if n == 0 and shuffle:  # PyTorch's RandomSampler refuses an empty dataset
         with pytest.raises(ValueError, match="num_samples=0"):
-            DataLoader(TensorDataset(X, y), batch_size, shuffle, drop_last, seed)
+            DataLoader(TensorDataset(X, y), batch_size, shuffle, drop_last=drop_last, seed=seed)
         return
-    loader = DataLoader(TensorDataset(X, y), batch_size, shuffle, drop_last, seed)
+    loader = DataLoader(TensorDataset(X, y), batch_size, shuffle, drop_last=drop_last, seed=seed)
     batches = list(loader)
     assert len(batches) == len(loader)
     sizes = [len(yb.numpy()) for _, yb in batches]

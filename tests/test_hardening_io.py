@@ -195,7 +195,8 @@ def test_an_empty_dataset_cannot_be_shuffled() -> None:
     assert list(DataLoader(empty)) == []  # in order: no batches, as PyTorch
 
 
-@pytest.mark.parametrize("batch_size", [True, False, 0, -1, 2.0, np.int64(2), None])
+# (batch_size=None is valid: it turns batching off, as PyTorch; see test_torch_data_optim)
+@pytest.mark.parametrize("batch_size", [True, False, 0, -1, 2.0, np.int64(2)])
 def test_batch_size_must_be_a_positive_int(batch_size) -> None:
     expected = f"batch_size should be a positive integer value, but got batch_size={batch_size}"
     with pytest.raises(ValueError, match=f"^{expected}$"):

@@ -50,7 +50,7 @@ from tinygrad_nn.functions import (
 from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_nn.ops import Op
-from tinygrad_nn.seeding import manual_seed
+from tinygrad_nn.seeding import Generator, initial_seed, manual_seed
 from tinygrad_nn.serialization import load, save
 from tinygrad_nn.tensor import Tensor, apply
 from tinygrad_nn.torch_names import install_as_torch
@@ -61,6 +61,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "Generator",
     "GradcheckError",
     "Op",
     "Tensor",
@@ -87,6 +88,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "initial_seed",
     "install_as_torch",
     "is_grad_enabled",
     "linspace",
