@@ -127,8 +127,8 @@ def tinygrad_step(x: np.ndarray, y: np.ndarray, params: list[np.ndarray]) -> Cal
         nn.Conv2d(16, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(800, 10),
     )  # fmt: skip
-    for p, value in zip(model.parameters(), params):
-        p.data = value.copy()
+    for p, value in zip(model.parameters(), params):  # Linear's weight is (out, in): w3.T
+        p.data = (value if p.shape == value.shape else value.T).copy()
     optimizer = optim.SGD(model.parameters(), lr=LR)
     inputs = tg.Tensor(x)
 

@@ -121,7 +121,7 @@ def tutorial_modules(
     X = tg.Tensor(SEED_X)
     for _ in range(steps):
         step(X)
-    return model[0].weight.data
+    return model[0].weight.data.T  # Linear's weight is (out, in): the seed's w1 transposed
 
 
 # ---------------------------------------------------------------- mlp

@@ -34,7 +34,7 @@ def reference_mha(module, query, key, value, blocked=None, added=None):
     heads = module.num_heads
 
     def project(layer, x):
-        return x @ layer.weight.numpy() + layer.bias.numpy()
+        return x @ layer.weight.numpy().T + layer.bias.numpy()  # Linear: (out, in)
 
     def split(x):
         n, length, e = x.shape

@@ -17,7 +17,7 @@ def test_parameters_are_found_in_registration_order_with_dotted_names() -> None:
     model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Sequential(nn.Linear(3, 1)))
     names = [name for name, _ in model.named_parameters()]
     assert names == ["0.weight", "0.bias", "2.0.weight", "2.0.bias"]
-    assert [p.shape for p in model.parameters()] == [(2, 3), (3,), (3, 1), (1,)]
+    assert [p.shape for p in model.parameters()] == [(3, 2), (3,), (1, 3), (1,)]  # (out, in)
     assert model[0].weight is next(iter(model.parameters()))
 
 
@@ -76,7 +76,7 @@ def test_repr_shows_the_tree() -> None:
 
 def test_linear_shapes_and_default_initialisation_bounds() -> None:
     layer = nn.Linear(16, 5, rng=0)
-    assert layer.weight.shape == (16, 5) and layer.bias is not None
+    assert layer.weight.shape == (5, 16) and layer.bias is not None
     assert np.abs(layer.weight.data).max() <= 1 / 4 and np.abs(layer.bias.data).max() <= 1 / 4
     assert layer(tg.Tensor(np.ones((7, 16)))).shape == (7, 5)
     assert layer(tg.Tensor(np.ones(16))).shape == (5,)
@@ -86,7 +86,7 @@ def test_linear_shapes_and_default_initialisation_bounds() -> None:
 
 def test_explicit_initialiser_reproduces_the_seed_weights() -> None:
     layer = nn.Linear(3, 4, bias=False, init=nn.init.uniform(0, 1), rng=np.random.default_rng(7))
-    np.testing.assert_array_equal(layer.weight.data, np.random.default_rng(7).random((3, 4)))
+    np.testing.assert_array_equal(layer.weight.data, np.random.default_rng(7).random((3, 4)).T)
 
 
 def test_manual_seed_makes_initialisation_repeatable() -> None:
@@ -122,7 +122,7 @@ def test_state_dict_round_trip_and_copies() -> None:
         (
             lambda s: s.update({"2.weight": np.ones((5, 1))}),
             ValueError,
-            r"'2.weight'.*\(5, 1\).*\(4, 1\)",
+            r"'2.weight'.*\(5, 1\).*\(1, 4\)",  # Linear(4, 1): (out, in)
         ),
     ],
 )
@@ -139,7 +139,7 @@ def test_bad_state_dicts_name_the_key_and_change_nothing(change, error, words) -
 
 def test_non_strict_loading_skips_missing_and_extra_keys() -> None:
     model = seed_model()
-    model.load_state_dict({"0.weight": np.zeros((3, 4)), "other": np.ones(2)}, strict=False)
+    model.load_state_dict({"0.weight": np.zeros((4, 3)), "other": np.ones(2)}, strict=False)
     assert not model[0].weight.data.any()
 
 

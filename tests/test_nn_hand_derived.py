@@ -44,9 +44,9 @@ def hand_gradients(X, y, W1, b1, W2, b2, hidden: str, loss: str):
     delta_out = LOSSES[loss][1](out, y) * out * (1 - out)
     delta_h = (delta_out @ W2.T) * act_derivative(pre, h)
     return {
-        "0.weight": X.T @ delta_h,
+        "0.weight": (X.T @ delta_h).T,  # nn.Linear holds W1.T: (out_features, in_features)
         "0.bias": delta_h.sum(axis=0),
-        "2.weight": h.T @ delta_out,
+        "2.weight": (h.T @ delta_out).T,
         "2.bias": delta_out.sum(axis=0),
     }
 
@@ -73,7 +73,7 @@ def test_autodiff_equals_the_hand_derivation(hidden, loss, bias, sizes, data) ->
     model = nn.Sequential(
         nn.Linear(d, h, bias=bias), HIDDEN[hidden][0](), nn.Linear(h, k, bias=bias), nn.Sigmoid()
     )
-    state = {"0.weight": W1, "2.weight": W2}
+    state = {"0.weight": W1.T, "2.weight": W2.T}  # the seed's W1 is Linear's weight.T
     if bias:
         state.update({"0.bias": b1, "2.bias": b2})
     model.load_state_dict(state)

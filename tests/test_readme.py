@@ -22,7 +22,7 @@ def test_readme_shows_the_code_compile_really_generates() -> None:
 
     text = README.read_text()
     shown = text[text.index("y = np.array([[0.0], [1.0]") :].split("```")[0].rstrip("\n")
-    model = tutorial.build_model(*tutorial.initial_weights(0))
-    seed_step = tutorial.compiled_seed_step(model, optim.SGD(model.parameters(), lr=1.0))
+    W1, W2 = tutorial.seed_weights(*tutorial.initial_weights(0))  # the seed's (3, 4), (4, 1)
+    seed_step = tutorial.compiled_seed_step((W1, W2), optim.SGD([W1, W2], lr=1.0))
     seed_step(tutorial.Tensor(tutorial.X))
     assert shown == seed_step.source

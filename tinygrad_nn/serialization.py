@@ -42,7 +42,7 @@ from tinygrad_nn.namespace.array_api import is_array, to_numpy
 from tinygrad_nn.nn.module import Module
 
 FORMAT = "tinygrad_nn"  # the metadata entry that marks our checkpoints, with the version
-FORMAT_VERSION = 2  # 1 was an .npz archive
+FORMAT_VERSION = 3  # 1 was an .npz archive; 2 stored nn.Linear weights (in, out)
 CHECKSUMS = "tinygrad_nn.sha256"  # metadata entry: JSON {tensor name: SHA-256 of its bytes}
 RESERVED = "__metadata__"  # the one name safetensors keeps for itself
 MAX_HEADER = 100_000_000  # bytes: safetensors' own limit on the JSON header
@@ -201,6 +201,15 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
         raise ValueError(f"load: {name} is not a valid safetensors file ({error})") from None
     if not isinstance(metadata, dict) or FORMAT not in metadata:
         raise ValueError(f"load: {name} is a safetensors file but not a tinygrad_nn checkpoint")
+    if metadata[FORMAT] == "2":  # never loaded transposed: the user converts it, once
+        raise ValueError(
+            f"load: {name} is a format-2 checkpoint, which stores nn.Linear weights as "
+            f"(in_features, out_features); since format {FORMAT_VERSION} nn.Linear's weight "
+            f"is (out_features, in_features), as PyTorch's. Convert the file once: "
+            f"state = safetensors.numpy.load_file(path); "
+            f"model.load_state_dict(nn.utils.transpose_linear_weights(state, model)); "
+            f"tg.save(model, path) (a file with no Linear weights: tg.save(state, path))"
+        )
     if metadata[FORMAT] != str(FORMAT_VERSION):
         raise ValueError(
             f"load: {name} says checkpoint format {metadata[FORMAT]!r}; this tinygrad_nn "

@@ -12,6 +12,12 @@ functions are written in NumPy exactly as the seed writes them, next to the same
 trained with autodiff (``nn.SSE`` and ``optim.SGD``): both start from the same weights,
 and their trajectories agree to rounding at every step.
 
+The seed writes ``X @ W1`` with ``W1`` of shape (3, 4), input-major. ``nn.Linear`` keeps
+PyTorch's layout, ``weight`` of shape (out_features, in_features), and computes
+``x @ weight.T``: so the seed's ``W1`` is ``model[0].weight.T``. Where this module shows
+the seed's own notation (the named graph, the compiled step), it uses the seed's weights
+as the seed shapes them (:func:`seed_weights`).
+
 Examples:
     >>> result = train_side_by_side(steps=100, seed=0)
     >>> result.max_difference < 1e-12
@@ -131,12 +137,16 @@ def loss_function(net: SeedNetwork) -> float:
 
 
 def build_model(weights1: np.ndarray, weights2: np.ndarray) -> nn.Sequential:
-    """The seed's network from modules, starting from the given weights.
+    """The seed's network from modules, starting from the given (seed-shaped) weights.
+
+    A ``Linear`` layer's weight is (out_features, in_features), as in PyTorch: the seed's
+    ``weights1`` (3, 4) becomes ``model[0].weight`` (4, 3), its transpose, so that
+    ``x @ weight.T`` is the seed's ``X @ weights1``.
 
     Examples:
         >>> model = build_model(*initial_weights(0))
         >>> model[0].weight.shape, model[2].weight.shape
-        ((3, 4), (4, 1))
+        ((4, 3), (1, 4))
     """
     model = nn.Sequential(
         nn.Linear(3, 4, bias=False),
@@ -144,8 +154,19 @@ def build_model(weights1: np.ndarray, weights2: np.ndarray) -> nn.Sequential:
         nn.Linear(4, 1, bias=False),
         nn.Sigmoid(),
     )
-    model.load_state_dict({"0.weight": weights1, "2.weight": weights2})
+    model.load_state_dict({"0.weight": weights1.T, "2.weight": weights2.T})
     return model
+
+
+def seed_weights(weights1: np.ndarray, weights2: np.ndarray) -> tuple[Tensor, Tensor]:
+    """The seed's weights as trainable tensors, shaped as the seed shapes them:
+    ``W1`` (3, 4) and ``W2`` (4, 1), for ``X @ W1`` (``build_model``'s weights transposed).
+
+    Examples:
+        >>> [w.shape for w in seed_weights(*initial_weights(0))]
+        [(3, 4), (4, 1)]
+    """
+    return nn.Parameter(weights1), nn.Parameter(weights2)
 
 
 def named_seed_graph(seed: int | None = 0) -> Tensor:
@@ -158,13 +179,12 @@ def named_seed_graph(seed: int | None = 0) -> Tensor:
         >>> loss.name, loss.op.name
         ('loss', 'sse')
     """
-    model = build_model(*initial_weights(seed))
-    weights1, weights2 = (parameter for _, parameter in model.named_parameters())
+    weights1, weights2 = seed_weights(*initial_weights(seed))
     weights1.name, weights2.name = "weights1", "weights2"
     inputs = Tensor(X, name="X")
-    layer1 = model[1](model[0](inputs))
+    layer1 = (inputs @ weights1).sigmoid()  # the seed's feedforward, in its notation
     layer1.name = "layer1"
-    output = model[3](model[2](layer1))
+    output = (layer1 @ weights2).sigmoid()
     output.name = "output"
     loss = nn.SSE()(output, Tensor(y, name="y"))
     loss.name = "loss"
@@ -208,19 +228,22 @@ class SideBySide:
     compiled: CompiledFunction | None = None  # the compiled training step, when used
 
 
-def compiled_seed_step(model: nn.Sequential, optimizer: optim.Optimizer) -> CompiledFunction:
-    """The seed's whole training step over ``model``'s weights, compiled: its ``.source``
-    is the straight-line NumPy of the forward pass, the backward pass and the optimizer's
-    update — the seed's loop body (``feedforward``, ``backprop``) written by the compiler.
+def compiled_seed_step(
+    weights: tuple[Tensor, Tensor], optimizer: optim.Optimizer
+) -> CompiledFunction:
+    """The seed's whole training step over its weights ``(W1, W2)`` (shaped as the seed
+    shapes them, see :func:`seed_weights`), compiled: its ``.source`` is the straight-line
+    NumPy of the forward pass, the backward pass and the optimizer's update — the seed's
+    loop body (``feedforward``, ``backprop``) written by the compiler.
 
     Examples:
-        >>> model = build_model(*initial_weights(0))
-        >>> seed_step = compiled_seed_step(model, optim.SGD(model.parameters(), lr=1.0))
+        >>> W1, W2 = seed_weights(*initial_weights(0))
+        >>> seed_step = compiled_seed_step((W1, W2), optim.SGD([W1, W2], lr=1.0))
         >>> loss = seed_step(Tensor(X))
         >>> "layer1 = sigmoid(X @ W1)" in seed_step.source, "W1 -= d_W1" in seed_step.source
         (True, True)
     """
-    W1, W2 = (parameter for _, parameter in model.named_parameters())  # the seed's names
+    W1, W2 = weights  # the seed's names
     loss_fn = nn.SSE()
 
     @compile
@@ -257,9 +280,10 @@ def train_side_by_side(
     hand = SeedNetwork(X, weights1.copy(), weights2.copy(), y)
     model = build_model(weights1, weights2)
     loss_fn = nn.SSE()
-    optimizer = optim.SGD(model.parameters(), lr=lr)
-    seed_step = compiled_seed_step(model, optimizer) if compiled else None
-    w1, w2 = (parameter for _, parameter in model.named_parameters())
+    w1, w2 = seed_weights(weights1, weights2)  # the compiled step trains these
+    optimizer = optim.SGD([w1, w2] if compiled else model.parameters(), lr=lr)
+    seed_step = compiled_seed_step((w1, w2), optimizer) if compiled else None
+    linear1, linear2 = model.parameters()  # the Linear weights, (out, in)
     inputs = Tensor(X)
     hand_losses: list[float] = []
     auto_losses: list[float] = []
@@ -277,16 +301,20 @@ def train_side_by_side(
                 loss = loss_fn(output, y)
                 loss.backward()
                 optimizer.step()
+                auto1, auto2 = linear1.data.T, linear2.data.T  # in the seed's shapes
             else:
                 with no_grad():
-                    output = model(inputs)  # for the Predicted table only
+                    output = ((inputs @ w1).sigmoid() @ w2).sigmoid()  # for the table only
                 loss = seed_step(inputs)  # zero_grad, forward, backward and step
+                auto1, auto2 = w1.data, w2.data
             auto_losses.append(loss.item())
 
             largest = max(
                 largest,
-                float(np.abs(hand.weights1 - w1.data).max()),
-                float(np.abs(hand.weights2 - w2.data).max()),
+                float(np.abs(hand.weights1 - auto1).max()),
+                float(np.abs(hand.weights2 - auto2).max()),
             )
             bar.update(auto_losses[-1])
+    if seed_step is not None:  # the module model, holding what the compiled step trained
+        model.load_state_dict({"0.weight": w1.data.T, "2.weight": w2.data.T})
     return SideBySide(hand, model, hand_losses, auto_losses, output.data, largest, seed_step)

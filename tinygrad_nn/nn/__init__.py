@@ -5,7 +5,7 @@ Examples:
     >>> model = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Sigmoid(),
     ...                       nn.Linear(4, 1, bias=False), nn.Sigmoid())
     >>> [p.shape for p in model.parameters()]
-    [(3, 4), (4, 1)]
+    [(4, 3), (1, 4)]
 """
 
 from tinygrad_nn.nn import functional, init, utils
@@ -20,7 +20,7 @@ from tinygrad_nn.nn.convolution import (
     Conv2d,
     MaxPool2d,
 )
-from tinygrad_nn.nn.layers import Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from tinygrad_nn.nn.layers import LazyLinear, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from tinygrad_nn.nn.losses import (
     BCE,
     MSE,
@@ -38,6 +38,7 @@ from tinygrad_nn.nn.losses import (
 )
 from tinygrad_nn.nn.module import Module, Parameter
 from tinygrad_nn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from tinygrad_nn.nn.transformer import TransformerEncoder
 
 __all__ = [
     "BCE",
@@ -67,6 +68,7 @@ __all__ = [
     "L1Loss",
     "LSTMCell",
     "LayerNorm",
+    "LazyLinear",
     "LeakyReLU",
     "Linear",
     "Loss",
@@ -87,6 +89,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "TransformerEncoder",
     "TransformerEncoderLayer",
     "functional",
     "init",

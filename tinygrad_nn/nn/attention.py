@@ -185,8 +185,9 @@ class MultiheadAttention(Module):
     PyTorch asks for one. A query left with no key gets zero weights (PyTorch's
     ``need_weights=False`` path since 2.5; its ``need_weights=True`` path gave NaN).
 
-    The projections are ``Linear`` layers (weights ``(in, out)``: ``x @ W``, this
-    library's layout; PyTorch stores the transpose in one ``in_proj_weight``).
+    The projections are ``Linear`` layers, weights ``(out, in)`` as PyTorch's; PyTorch
+    keeps the query, key and value weights stacked, in that order, in one
+    ``in_proj_weight`` of shape ``(3 * embed_dim, embed_dim)``.
 
     Examples:
         >>> import numpy as np

@@ -27,6 +27,7 @@ from tinygrad_nn.nn.convolution import (
     conv2d,
     max_pool2d,
 )
+from tinygrad_nn.nn.layers import linear
 from tinygrad_nn.nn.loss_functions import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -58,6 +59,7 @@ __all__ = [
     "l1_loss",
     "layer_norm",
     "leaky_relu",
+    "linear",
     "log_softmax",
     "logsigmoid",
     "max_pool2d",

@@ -20,12 +20,13 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name, is_floating
+from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace.array_api import is_array, is_library, like, to_numpy
 from tinygrad_nn.recording import calls, note
 from tinygrad_nn.recording import state as recording
@@ -144,6 +145,33 @@ class Module:
         """The direct sub-modules, with their attribute names."""
         yield from self._modules.items()
 
+    def children(self) -> Iterator[Module]:
+        """The direct sub-modules, each once."""
+        yield from {id(m): m for m in self._modules.values()}.values()
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all below it, depth first, each once (as ``named_modules``)."""
+        for _, module in self.named_modules():
+            yield module
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every sub-module, children first, then on this module; returns
+        self, as PyTorch's ``Module.apply`` (the usual way to initialise a model's weights).
+
+        Examples:
+            >>> from tinygrad_nn import nn
+            >>> def init_weights(m):
+            ...     if isinstance(m, nn.Linear):
+            ...         nn.init.zeros_(m.bias)
+            >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU()).apply(init_weights)
+            >>> model[0].bias.tolist()
+            [0.0, 0.0, 0.0]
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and all below it, depth first, with dotted names ('' for this one).
 
@@ -196,8 +224,11 @@ class Module:
         for _, parameter in self.named_parameters():
             yield parameter
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (set it to None, as PyTorch does by default).
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: set it to None (PyTorch's default), or with
+        ``set_to_none=False`` fill the gradients that exist with zeros, in place (a
+        reference to ``p.grad`` then sees the zeros; a parameter with no gradient keeps
+        None), as PyTorch.
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -208,10 +239,24 @@ class Module:
             >>> layer.weight.grad is None
             True
         """
-        if note(("zero_grad", list(self.parameters()))):  # compile traces a training step
+        if set_to_none:
+            if note(("zero_grad", list(self.parameters()))):  # compile traces a training step
+                return
+            for parameter in self.parameters():
+                parameter.grad = None
             return
+        if recording.events is not None:
+            raise TracingError(
+                "compile: zero_grad(set_to_none=False) inside a compiled training step is "
+                "not supported (the compiled code sets the gradients it computes); call "
+                "zero_grad() there"
+            )
         for parameter in self.parameters():
-            parameter.grad = None
+            grad = parameter.grad
+            if grad is not None:
+                grad.data = grad.data * 0  # the same array type, device and dtype
+                grad.requires_grad = False  # PyTorch detaches it from any graph too
+                grad._ctx = None
 
     def train(self, mode: bool = True) -> Module:
         """Set training mode on this module and all below it; returns self.
@@ -293,12 +338,29 @@ class Module:
             if array.shape != own[key].shape:
                 raise ValueError(
                     f"load_state_dict: {key!r} has shape {array.shape} in the state dict "
-                    f"but {own[key].shape} in the model"
+                    f"but {own[key].shape} in the model{self._layout_note(key, array.shape)}"
                 )
             updates[key] = like(array.astype(dtype_name(own[key].data)), own[key].data)
         for key, array in updates.items():
             own[key].data = array
         return _IncompatibleKeys(missing, unexpected)
+
+    def _layout_note(self, key: str, shape: tuple[int, ...]) -> str:
+        """Why a parameter may come transposed: the layer stored it the other way round in
+        tinygrad_nn's checkpoints before format 3 (``transposed_before_format_3``)."""
+        module_name, _, name = key.rpartition(".")
+        owner = dict(self.named_modules()).get(module_name)
+        if owner is None or name not in getattr(owner, "transposed_before_format_3", ()):
+            return ""
+        if len(shape) != 2 or shape[::-1] != owner._parameters[name].shape:
+            return ""
+        layer = type(owner).__name__
+        return (
+            f": it is the transpose. nn.{layer}'s {name} is (out_features, in_features), as "
+            f"PyTorch's; tinygrad_nn before checkpoint format 3 stored it (in_features, "
+            f"out_features). It is not loaded transposed: if the state dict has the old "
+            f"layout, convert it with nn.utils.transpose_linear_weights(state, model)"
+        )
 
     # ------------------------------------------------------------ printing
 

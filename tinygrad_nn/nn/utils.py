@@ -12,9 +12,13 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
 
 from tinygrad_nn.errors import TracingError
+from tinygrad_nn.namespace.array_api import to_numpy
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
 
@@ -74,3 +78,37 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     """
     for p in _with_grads(parameters):
         p.grad = p.grad.detach().clip(-clip_value, clip_value)  # type: ignore[union-attr]
+
+
+def transpose_linear_weights(state: Mapping[str, Any], model: Any) -> dict[str, Any]:
+    """A copy of ``state`` with every ``nn.Linear`` weight of ``model`` transposed: converts
+    a state dict saved by tinygrad_nn before checkpoint format 3, which stored Linear's
+    weight as (in_features, out_features), to today's (out_features, in_features).
+
+    A weight that already has the model's (non-square) shape is refused: converting twice
+    would load it transposed.
+
+    Examples:
+        >>> import numpy as np
+        >>> from tinygrad_nn import nn
+        >>> model = nn.Linear(3, 2)
+        >>> old = {"weight": np.zeros((3, 2)), "bias": np.zeros(2)}   # the old layout
+        >>> model.load_state_dict(transpose_linear_weights(old, model))
+        <All keys matched successfully>
+    """
+    converted = dict(state)
+    for module_name, module in model.named_modules():
+        for name in getattr(module, "transposed_before_format_3", ()):
+            key = f"{module_name}.{name}" if module_name else name
+            if key not in converted:
+                continue
+            array = np.asarray(to_numpy(converted[key]))
+            expected = tuple(getattr(module, name).shape)
+            if array.shape != expected[::-1]:
+                raise ValueError(
+                    f"transpose_linear_weights: {key!r} has shape {array.shape}, not the old "
+                    f"layout {expected[::-1]} of the model's {expected}"
+                    + (" (it is already converted)" if array.shape == expected else "")
+                )
+            converted[key] = np.ascontiguousarray(array.T)
+    return converted
