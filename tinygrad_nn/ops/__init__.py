@@ -32,7 +32,7 @@ from tinygrad_nn.ops.elementwise import (
     Tanh,
     Where,
 )
-from tinygrad_nn.ops.linalg import Einsum, MatMul
+from tinygrad_nn.ops.linalg import Einsum, Linear, MatMul
 from tinygrad_nn.ops.nn import BinaryCrossEntropy, LogSoftmax, NLLLoss, Softmax, SquaredError
 from tinygrad_nn.ops.reductions import CumSum, LogSumExp, Max, Mean, Min, Prod, Std, Sum
 from tinygrad_nn.ops.shape import (
@@ -92,6 +92,7 @@ __all__ = [
     "Log10",
     "LogSoftmax",
     "LogSumExp",
+    "Linear",
     "MatMul",
     "Max",
     "Maximum",

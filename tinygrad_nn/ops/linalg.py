@@ -59,6 +59,43 @@ class MatMul(Op):
         return gx, gy
 
 
+class Linear(Op):
+    """A layer's product with its weight stored as PyTorch stores it: ``z = x @ W.T``.
+
+    ``x`` is ``(*, in_features)`` and ``W`` is ``(out_features, in_features)``. One op
+    instead of a transpose and a matmul, so a drawing shows one step per layer and its
+    derivative reads as the hand-derived one; the bias is added by the layer.
+
+    Examples:
+        >>> import numpy as np
+        >>> from tinygrad_nn.namespace import numpy_xp
+        >>> x, w = np.ones((2, 3)), np.ones((4, 3))
+        >>> [g.shape for g in Linear().backward(numpy_xp, np.ones((2, 4)), x, w, None)]
+        [(2, 3), (4, 3)]
+    """
+
+    name = "linear"
+    formula = "z = x @ W.T"
+    derivatives = ("dL/dx = g @ W", "dL/dW = g.T @ x")
+    saves = ("x", "W")
+    input_names = ("x", "W")
+
+    def forward(self, xp: ArrayNamespace, x: Array, w: Array) -> Array:
+        return xp.matmul(x, xp.matrix_transpose(w))
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, w: Array, z: Array) -> Grads:
+        need_x, need_w = self.needs_input_grad  # skip the product an input does not need
+        gx = xp.matmul(g, w) if need_x else None
+        if not need_w:
+            return gx, None
+        if x.ndim == 1:  # one input row: the weight's gradient is an outer product
+            rows, g2 = xp.reshape(x, (1, x.shape[0])), xp.reshape(g, (1, g.shape[0]))
+        else:  # every leading axis is a batch axis, summed by the product over rows
+            rows = xp.reshape(x, (-1, x.shape[-1]))
+            g2 = xp.reshape(g, (-1, g.shape[-1]))
+        return gx, xp.matmul(xp.matrix_transpose(g2), rows)
+
+
 def matmul_mismatch(x_shape: Shape, y_shape: Shape) -> str:
     """Why ``x @ y`` is refused for these shapes, in words.
 
