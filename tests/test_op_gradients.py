@@ -117,6 +117,16 @@ def linear(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     return inputs, lambda x, w, b: x @ w + b
 
 
+def linear_layer(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
+    """F.linear: x (*batch, in) and W (out, in), as PyTorch stores it; one row, a batch of
+    rows, batches of batches, and no rows at all."""
+    side = st.integers(1, max_side)
+    k, m = draw(side), draw(side)
+    batch = draw(st.sampled_from([(), (0,), (draw(side),), (2, draw(side))]))
+    inputs = [draw(arrays((*batch, k))), draw(arrays((m, k)))]
+    return inputs, lambda x, w: F.linear(x, w)
+
+
 def concatenate(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     shape = draw(shapes(min_dims=1, max_side=max_side))
     axis = draw(st.integers(-len(shape), len(shape) - 1))
@@ -178,7 +188,7 @@ def reshape(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
 def transpose(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
     shape = draw(shapes(max_side=max_side))
     axes = draw(st.permutations(range(len(shape))))
-    return [draw(arrays(shape))], lambda x: x.transpose(*axes)
+    return [draw(arrays(shape))], lambda x: x.permute(*axes)
 
 
 def broadcast_to(draw: Draw, max_side: int) -> tuple[list[np.ndarray], Fn]:
@@ -389,6 +399,7 @@ CASES = [
     Case("where", where),
     Case("matmul", matmul),
     Case("linear", linear),
+    Case("linear_layer", linear_layer),
     Case("concatenate", concatenate),
     Case("stack", stack),
     Case("getitem", getitem),
