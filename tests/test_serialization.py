@@ -50,10 +50,10 @@ def test_a_failed_save_keeps_the_last_good_checkpoint(tmp_path) -> None:
     path = tmp_path / "model.safetensors"
     tg.save({"w": [1.0, 2.0]}, path)
     before = path.read_bytes()
-    with pytest.raises(TypeError, match="'file' is not numeric"):
-        tg.save({"file": ["five"]}, path)
+    with pytest.raises(TypeError, match=r"obj\['file'\]\[0\] is a builtins.object"):
+        tg.save({"file": [object()]}, path)  # (a list of strings is stored, as by PyTorch)
     with pytest.raises(ValueError, match="invalid key"):
-        tg.save({"__metadata__": [1.0]}, path)
+        tg.save({"__metadata__": np.ones(1)}, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.safetensors"]  # no leftovers
 

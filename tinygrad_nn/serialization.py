@@ -6,6 +6,16 @@ hubs use: a JSON header listing each tensor's dtype, shape and byte range, then 
 bytes. Loading never runs code, and a PyTorch user can open the file with
 ``safetensors.torch.load_file``.
 
+It also saves what a PyTorch program gives ``torch.save``: a dict with the epoch, the
+model's and the optimizer's state dicts, the loss, a list of losses, a config of strings...
+— the tensors in safetensors, the structure around them as JSON in the header
+(:mod:`tinygrad_nn.serialization_structure`), so still without pickle. ``tg.load`` gives
+the same structure back (tensors as Tensors, arrays as arrays); ``weights_only``,
+``map_location`` and ``torch.serialization.safe_globals`` are accepted as PyTorch's
+(nothing is unpickled, so there are no globals to allow). An object that needs pickle (a
+module, a function, an instance of a class) is refused with a ``TypeError`` naming where
+it is (``obj['extra']['fn']``).
+
 safetensors itself has no checksum of the data, so the header's metadata also holds the
 SHA-256 of every tensor, checked on load: a flipped bit anywhere is caught. Every bad
 file — truncated, flipped, a crafted header, a missing or extra tensor — is a
@@ -22,6 +32,10 @@ Examples:
     >>> tg.save(model, path)
     >>> sorted(tg.load(path))
     ['bias', 'weight']
+    >>> opt = tg.optim.Adam(model.parameters())
+    >>> tg.save({"epoch": 3, "model": model.state_dict(), "opt": opt.state_dict()}, path)
+    >>> tg.load(path, weights_only=True)["epoch"]
+    3
 """
 
 from __future__ import annotations
@@ -31,7 +45,7 @@ import json
 import os
 import stat
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -40,10 +54,14 @@ from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.files import PathLike, write_atomic
 from tinygrad_nn.namespace.array_api import is_array, to_numpy
 from tinygrad_nn.nn.module import Module
+from tinygrad_nn.serialization_structure import BadStructure, decode, encode
+from tinygrad_nn.tensor import Tensor
 
 FORMAT = "tinygrad_nn"  # the metadata entry that marks our checkpoints, with the version
 FORMAT_VERSION = 3  # 1 was an .npz archive; 2 stored nn.Linear weights (in, out)
 CHECKSUMS = "tinygrad_nn.sha256"  # metadata entry: JSON {tensor name: SHA-256 of its bytes}
+STRUCTURE = "tinygrad_nn.structure"  # metadata entry: the JSON tree around the tensors
+STRUCTURE_CHECKSUM = "tinygrad_nn.structure.sha256"
 RESERVED = "__metadata__"  # the one name safetensors keeps for itself
 MAX_HEADER = 100_000_000  # bytes: safetensors' own limit on the JSON header
 # the NumPy dtypes safetensors stores (it has no float128; complex is not tensor data here)
@@ -68,26 +86,40 @@ def _digest(array: np.ndarray) -> str:
     return hashlib.sha256(facts + np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
-def _storable(key: str, value: Any) -> np.ndarray:
+def _storable(where: str, value: Any) -> np.ndarray:
     """``value`` as safetensors stores it: C-ordered little-endian bytes of a dtype it knows.
 
     safetensors writes an array's memory as it lies, so a Fortran-ordered array would be
     read back (by any reader) scrambled, and a big-endian one would not match its checksum.
     """
     try:
-        array = as_array(to_numpy(value) if is_array(value) else value)
+        data = value.data if isinstance(value, Tensor) else value
+        array = as_array(to_numpy(data) if is_array(data) else data)
     except TypeError as error:
-        raise TypeError(f"save: the value of {key!r} is not numeric data: {error}") from None
+        raise TypeError(f"save: the value of {where} is not numeric data: {error}") from None
     if array.dtype.name not in STORABLE:
         raise TypeError(
-            f"save: the value of {key!r} has dtype {array.dtype.name}, which safetensors "
+            f"save: the value of {where} has dtype {array.dtype.name}, which safetensors "
             f"cannot store (it stores {', '.join(sorted(STORABLE))})"
         )
     return array.astype(array.dtype.newbyteorder("<"), order="C", copy=False)
 
 
-def save(obj: Module | Mapping[str, Any], path: PathLike) -> None:
-    """Write a module's ``state_dict()`` (or a state dict) to ``path``, exactly that name.
+def _flat(state: Any) -> bool:
+    """A state dict of arrays by name (what ``Module.state_dict()`` gives): stored with its
+    own names and loaded back as that dict, as before there was a structure."""
+    return isinstance(state, Mapping) and all(
+        isinstance(key, str) and (isinstance(value, np.ndarray | np.generic) or is_array(value))
+        for key, value in state.items()
+    )
+
+
+def save(
+    obj: Any, f: PathLike, pickle_module: Any = None, pickle_protocol: int = 2, **_: Any
+) -> None:
+    """Write ``obj`` to ``f`` (a path, exactly that name): a module's ``state_dict()``, a
+    state dict, or any structure of dicts, lists, tuples, str, numbers, None and tensors
+    (``pickle_module``/``pickle_protocol`` are accepted, as PyTorch's, and unused).
 
     Every value is converted first (to C-ordered little-endian arrays, whatever their
     layout); only then is the file written (beside ``path``, then renamed into place), so
@@ -98,20 +130,24 @@ def save(obj: Module | Mapping[str, Any], path: PathLike) -> None:
 
     Examples:
         >>> import tempfile, os
-        >>> save({"w": [1.0, 2.0]}, os.path.join(tempfile.mkdtemp(), "w.safetensors"))
+        >>> save({"w": np.array([1.0, 2.0])}, os.path.join(tempfile.mkdtemp(), "w.safetensors"))
     """
-    state = obj.state_dict() if isinstance(obj, Module) else dict(obj)
-    arrays: dict[str, np.ndarray] = {}
-    for key, value in state.items():
-        if not isinstance(key, str) or key == RESERVED:
-            raise ValueError(f"save: invalid key {key!r} (keys are strings, not {RESERVED!r})")
-        arrays[key] = _storable(key, value)
-    metadata = {
-        FORMAT: str(FORMAT_VERSION),
-        CHECKSUMS: json.dumps({key: _digest(array) for key, array in arrays.items()}),
-    }
+    state = obj.state_dict() if isinstance(obj, Module) else obj
+    metadata = {FORMAT: str(FORMAT_VERSION)}
+    if _flat(state):
+        arrays: dict[str, np.ndarray] = {}
+        for key, value in state.items():
+            if key == RESERVED:
+                raise ValueError(f"save: invalid key {key!r} (keys are strings, not {RESERVED!r})")
+            arrays[key] = _storable(repr(key), value)
+    else:
+        tree, arrays = encode(state, _storable)
+        structure = json.dumps(tree, separators=(",", ":"))
+        metadata[STRUCTURE] = structure
+        metadata[STRUCTURE_CHECKSUM] = hashlib.sha256(structure.encode()).hexdigest()
+    metadata[CHECKSUMS] = json.dumps({key: _digest(array) for key, array in arrays.items()})
     data = _safetensors().numpy.save(arrays, metadata=metadata)
-    write_atomic(path, data)
+    write_atomic(f, data)
 
 
 class _BadFile(ValueError):
@@ -176,8 +212,22 @@ def _read(path: PathLike) -> tuple[bytes, Any]:
     return prefix + header + rest, _parse_json(header)
 
 
-def load(path: PathLike) -> dict[str, np.ndarray]:
-    """Read a checkpoint written by :func:`save`; returns the state dict.
+def load(
+    f: PathLike,
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+    **_: Any,
+) -> Any:
+    """Read a checkpoint written by :func:`save`: the state dict, or the structure saved.
+
+    The arguments are ``torch.load``'s. Nothing is unpickled whatever ``weights_only``
+    says (so True and False load the same), ``pickle_module`` and ``mmap`` are unused;
+    ``map_location`` None or ``"cpu"`` keeps tensors in NumPy, another device moves every
+    Tensor there (``Tensor.to``); a dict or function ``map_location`` is not called (the
+    file has no devices to map).
 
     Raises ``FileNotFoundError`` when there is no file and ``ValueError``, naming the file
     and the problem, for anything that is not an intact tinygrad_nn checkpoint.
@@ -185,10 +235,12 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
     Examples:
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "w.safetensors")
-        >>> save({"w": [1.0, 2.0]}, path)
-        >>> load(path)["w"]
-        array([1., 2.])
+        >>> save({"w": np.array([1.0, 2.0]), "losses": [0.5, 0.25]}, path)
+        >>> ckpt = load(path, map_location="cpu", weights_only=True)
+        >>> ckpt["w"], ckpt["losses"]
+        (array([1., 2.]), [0.5, 0.25])
     """
+    path = f
     name = repr(os.fspath(path))
     safetensors = _safetensors()
     try:
@@ -226,4 +278,87 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
     for key, array in state.items():
         if checksums[key] != _digest(array):
             raise ValueError(f"load: {name} is corrupted: tensor {key!r} fails its checksum")
-    return {key: np.array(array) for key, array in state.items()}  # writable copies
+    arrays = {key: np.array(array) for key, array in state.items()}  # writable copies
+    structure = metadata.get(STRUCTURE)
+    if structure is None:
+        return arrays
+    try:
+        if metadata.get(STRUCTURE_CHECKSUM) != hashlib.sha256(structure.encode()).hexdigest():
+            raise BadStructure("its structure fails its checksum")
+        obj = decode(_parse_json(structure), arrays)
+    except (_BadFile, BadStructure) as error:
+        raise ValueError(f"load: {name} is corrupted: {error}") from None
+    return _placed(obj, map_location)
+
+
+def _placed(obj: Any, map_location: Any) -> Any:
+    """``obj`` with every Tensor moved to ``map_location`` (a device name or torch.device)."""
+    named = isinstance(map_location, str) or hasattr(map_location, "type")  # a torch.device
+    if not named or str(map_location) == "cpu":
+        return obj
+    moved: dict[int, Any] = {}  # a tensor stored once stays one object
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, Tensor):
+            if id(value) not in moved:
+                moved[id(value)] = value.to(map_location)
+            return moved[id(value)]
+        if isinstance(value, list | tuple):
+            return type(value)(walk(item) for item in value)
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    return walk(obj)
+
+
+# ---------------------------------------------------------------- torch.serialization's globals
+
+_safe_globals: list[Any] = []
+
+
+def add_safe_globals(safe_globals: Iterable[Any]) -> None:
+    """Accepted as ``torch.serialization.add_safe_globals``: PyTorch allows these classes
+    and functions in a ``weights_only`` unpickling; nothing is unpickled here, so it only
+    remembers them (for :func:`get_safe_globals`).
+
+    Examples:
+        >>> add_safe_globals([dict]); dict in get_safe_globals()
+        True
+        >>> clear_safe_globals()
+    """
+    _safe_globals.extend(safe_globals)
+
+
+def get_safe_globals() -> list[Any]:
+    """What :func:`add_safe_globals` was given (``torch.serialization.get_safe_globals``)."""
+    return list(_safe_globals)
+
+
+def clear_safe_globals() -> None:
+    """Forget them (``torch.serialization.clear_safe_globals``)."""
+    _safe_globals.clear()
+
+
+class safe_globals:  # PyTorch's name: a context manager class, used like a function
+    """``with torch.serialization.safe_globals([...]): torch.load(...)``: accepted; the
+    globals are remembered inside the block and forgotten after it.
+
+    Examples:
+        >>> with safe_globals([dict]):
+        ...     dict in get_safe_globals()
+        True
+    """
+
+    def __init__(self, safe_globals: Iterable[Any]) -> None:
+        self.safe_globals = list(safe_globals)
+
+    def __enter__(self) -> None:
+        _safe_globals.extend(self.safe_globals)
+
+    def __exit__(self, *exc: object) -> None:
+        for item in self.safe_globals:
+            _safe_globals.remove(item)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.safe_globals)

@@ -9,7 +9,18 @@ Examples:
 """
 
 from tinygrad_nn.optim import lr_scheduler
+from tinygrad_nn.optim.lbfgs import LBFGS
 from tinygrad_nn.optim.optimizer import Optimizer
-from tinygrad_nn.optim.rules import SGD, Adagrad, Adam, AdamW, RMSprop
+from tinygrad_nn.optim.rules import SGD, Adadelta, Adagrad, Adam, AdamW, RMSprop
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = [
+    "LBFGS",
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "lr_scheduler",
+]

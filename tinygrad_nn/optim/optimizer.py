@@ -14,7 +14,7 @@ Examples:
     >>> (w * w).sum().backward()       # dL/dw = 2w = 2
     >>> opt.step()
     >>> w.data
-    array([0.8])
+    Tensor([0.8])
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace import ArrayNamespace, numpy_xp
 from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.namespace.declared import Array
 from tinygrad_nn.recording import note
+from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
 
 State = dict[str, Any]  # one parameter's optimizer state: momentum buffers, moments, step
@@ -50,6 +52,8 @@ class Optimizer:
         >>> [group["lr"] for group in opt.param_groups]
         [0.1, 0.5]
     """
+
+    has_flat_state = False  # True where state is not one array per parameter (LBFGS)
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
         self.defaults = {key: _plain(value) for key, value in defaults.items()}
@@ -107,13 +111,37 @@ class Optimizer:
         """Every parameter, over all groups."""
         return [p for group in self.param_groups for p in group["params"]]
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (set it to None, PyTorch's default)."""
-        if note(("zero_grad", self.params)):  # compile traces a training step
-            return
-        for group in self.param_groups:
-            for p in group["params"]:
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: set it to None (PyTorch's default), or with
+        ``set_to_none=False`` fill the gradients that exist with zeros in place (a
+        reference to ``p.grad`` sees the zeros; a parameter with no gradient keeps None),
+        as PyTorch.
+
+        Examples:
+            >>> from tinygrad_nn import nn
+            >>> w = nn.Parameter([1.0]); opt = Optimizer([w], {"lr": 0.1})
+            >>> (w * 3).sum().backward(); g = w.grad
+            >>> opt.zero_grad(set_to_none=False); w.grad is g, g.tolist()
+            (True, [0.0])
+        """
+        if set_to_none:
+            if note(("zero_grad", self.params)):  # compile traces a training step
+                return
+            for p in self.params:
                 p.grad = None
+            return
+        if recording.events is not None:
+            raise TracingError(
+                "compile: zero_grad(set_to_none=False) inside a compiled training step is "
+                "not supported (the compiled code sets the gradients it computes); call "
+                "zero_grad() there"
+            )
+        for p in self.params:
+            grad = p.grad
+            if grad is not None:
+                grad.array = grad.array * 0  # the same array type, device and dtype
+                grad.requires_grad = False  # PyTorch detaches it from any graph too
+                grad._ctx = None
 
     def step(self) -> None:
         """Update every parameter that has a gradient.
@@ -126,14 +154,14 @@ class Optimizer:
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
-                    data = p.data
+                    data = p.array
                     xp = numpy_xp if type(data) is np.ndarray else array_namespace([data])
                     state = self.state[p]
                     for key, value in state.items():  # after model.to(...): state follows
                         if hasattr(value, "shape") and type(value) is not type(data):
                             state[key] = like(to_numpy(value), data)
-                    new = self.update(xp, data, grad.data, state, group)
-                    p.data = new if new.dtype == data.dtype else xp.astype(new, data.dtype)
+                    new = self.update(xp, data, grad.array, state, group)
+                    p.array = new if new.dtype == data.dtype else xp.astype(new, data.dtype)
                     for key, value in state.items():
                         # a NumPy scalar setting (np.float64(0.9)) or state kept from a
                         # float64 model promotes; state keeps the parameter's dtype
@@ -191,12 +219,14 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: no parameter {i}")
             p = params[int(i)]
             for key, value in s.items():
+                if self.has_flat_state:  # LBFGS: flat vectors of every parameter
+                    break
                 if hasattr(value, "shape") and tuple(value.shape) != p.shape:
                     raise ValueError(
                         f"{name}.load_state_dict: state {key!r} of parameter {i} has shape "
                         f"{value.shape}, the parameter {p.shape}"
                     )
-            restored[p] = {k: like(_host_copy(v), p.data) for k, v in s.items()}
+            restored[p] = {k: like(_host_copy(v), p.array) for k, v in s.items()}
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
         self.state = restored

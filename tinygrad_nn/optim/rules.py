@@ -1,5 +1,6 @@
 """The update rules, as ``torch.optim`` writes them: ``SGD``, ``Adam``, ``AdamW``, ``RMSprop``,
-``Adagrad``. Each is one ``update(param, grad, state, group)`` returning the new values.
+``Adagrad``, ``Adadelta``. Each is one ``update(param, grad, state, group)`` returning the new
+values.
 
 Examples:
     >>> from tinygrad_nn import nn
@@ -259,3 +260,56 @@ class Adagrad(Optimizer):
         state["sum"] = total
         rate = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         return param - rate * grad / (xp.sqrt(total) + group["eps"])
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as ``torch.optim.Adadelta`` (Zeiler 2012, with a learning rate): with
+    weight decay ``wd``, decay ``rho``,
+
+        g = grad + wd * p
+        s = rho * s + (1 - rho) * g**2                     (square_avg, from 0)
+        delta = sqrt(u + eps) / sqrt(s + eps) * g          (u: acc_delta, from 0)
+        u = rho * u + (1 - rho) * delta**2
+        p = p - lr * delta
+
+    Examples:
+        >>> from tinygrad_nn import nn
+        >>> Adadelta([nn.Parameter([1.0])]).param_groups[0]["rho"]
+        0.9
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+
+    def check(self, settings: Mapping[str, Any]) -> None:
+        # PyTorch's checks and words
+        if not settings["lr"] >= 0.0:
+            raise ValueError(f"Invalid learning rate: {settings['lr']}")
+        if not 0.0 <= settings["rho"] <= 1.0:
+            raise ValueError(f"Invalid rho value: {settings['rho']}")
+        if not settings["eps"] >= 0.0:
+            raise ValueError(f"Invalid epsilon value: {settings['eps']}")
+        if not settings["weight_decay"] >= 0.0:
+            raise ValueError(f"Invalid weight_decay value: {settings['weight_decay']}")
+
+    def update(
+        self, xp: ArrayNamespace, param: Array, grad: Array, state: State, group: Mapping[str, Any]
+    ) -> Array:
+        rho, eps = group["rho"], group["eps"]
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * param
+        state["step"] = state.get("step", 0) + 1
+        square = state["square_avg"] = rho * state.get("square_avg", 0.0) + (1 - rho) * grad * grad
+        # an array from the first step (zeros, as PyTorch's state starts), so that sqrt
+        # sees an array under every interpreter
+        previous = state["acc_delta"] if "acc_delta" in state else square * 0.0
+        delta = xp.sqrt(previous + eps) / xp.sqrt(square + eps) * grad
+        state["acc_delta"] = rho * previous + (1 - rho) * delta * delta
+        return param - group["lr"] * delta
