@@ -77,6 +77,7 @@ PYTORCH: dict[str, dict[str, str]] = {
             "allclose is_tensor get_default_dtype set_default_dtype",
         ),
         "device": f"{HERE}.device:device",
+        "initial_seed": "tinygrad_nn:initial_seed",
     },
     "torch.cuda": _same(f"{HERE}.device", "is_available device_count manual_seed manual_seed_all"),
     "torch.autograd": {
@@ -131,7 +132,12 @@ PYTORCH: dict[str, dict[str, str]] = {
     "torch.utils.data": _same(
         "tinygrad_nn.data",
         "Dataset TensorDataset DataLoader random_split Subset Sampler RandomSampler "
-        "SequentialSampler BatchSampler IterableDataset ConcatDataset",
+        "SequentialSampler BatchSampler IterableDataset ConcatDataset SubsetRandomSampler "
+        "WeightedRandomSampler default_collate default_convert get_worker_info",
+    ),
+    "torch.serialization": _same(  # nothing is pickled: the safe globals are accepted
+        "tinygrad_nn.serialization",
+        "save load add_safe_globals get_safe_globals clear_safe_globals safe_globals",
     ),
 }
 
