@@ -483,6 +483,10 @@ def test_lbfgs_state_round_trips_and_its_refusals() -> None:
         optim.LBFGS([{"params": [nn.Parameter([1.0])]}, {"params": [nn.Parameter([1.0])]}])
     with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         optim.LBFGS([w], lr=-1)
+    with pytest.raises(ValueError, match="history_size must be a positive int, got 0"):
+        optim.LBFGS([w], history_size=0)
+    _, opt, _, _ = lbfgs_run([2.0, 1.0, -1.0, 0.5], smooth_tensor, max_iter=8, history_size=2)
+    assert len(opt.state[opt.params[0]]["old_dirs"]) == 2  # the newest two pairs kept
     with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
         optim.LBFGS([w], line_search_fn="armijo").step(lambda: smooth_tensor(w))
 

@@ -76,7 +76,10 @@ class LBFGS(Optimizer):
         if isinstance(lr, Tensor):
             if lr.numel() != 1:
                 raise ValueError("Tensor lr must be 1-element")
-            lr = lr.item()  # type: ignore[assignment]
+            lr = lr.item()
+        if isinstance(history_size, bool) or not isinstance(history_size, int) or history_size < 1:
+            # PyTorch fails later, popping from an empty history; say it here
+            raise ValueError(f"LBFGS: history_size must be a positive int, got {history_size!r}")
         defaults = dict(
             lr=lr,
             max_iter=max_iter,
@@ -125,7 +128,7 @@ class LBFGS(Optimizer):
 
     # ------------------------------------------------------------ the step
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Run up to ``max_iter`` iterations, calling ``closure`` for the loss and gradient;
         returns the loss of the first call, as PyTorch."""
         if recording.events is not None or recording.tracing:
@@ -155,10 +158,15 @@ class LBFGS(Optimizer):
         if np.abs(grad).max() <= tol_grad:  # already optimal
             return first_loss
 
-        d, t = state.get("d"), state.get("t")
-        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
-        h_diag, prev_grad = state.get("H_diag"), state.get("prev_flat_grad")
-        prev_loss = state.get("prev_loss")
+        # where the last step left off (the defaults are replaced on the first iteration)
+        d: np.ndarray = state.get("d", -grad)
+        t: float = state.get("t", lr)
+        old_dirs: list[np.ndarray] = state.get("old_dirs", [])
+        old_stps: list[np.ndarray] = state.get("old_stps", [])
+        ro: list[float] = state.get("ro", [])
+        h_diag: float = state.get("H_diag", 1.0)
+        prev_grad: np.ndarray = state.get("prev_flat_grad", grad)
+        prev_loss: float = state.get("prev_loss", loss)
         iteration = 0
         while iteration < group["max_iter"]:
             iteration += 1
@@ -169,9 +177,10 @@ class LBFGS(Optimizer):
                 y, s = grad - prev_grad, d * t
                 ys = float(y @ s)
                 if ys > 1e-10:  # keep the pair only where the curvature is positive
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0), old_stps.pop(0), ro.pop(0)
-                    old_dirs.append(y), old_stps.append(s), ro.append(1.0 / ys)
+                    # the newest pair at the end; the oldest dropped past history_size
+                    old_dirs = [*old_dirs, y][-history_size:]
+                    old_stps = [*old_stps, s][-history_size:]
+                    ro = [*ro, 1.0 / ys][-history_size:]
                     h_diag = ys / float(y @ y)
                 d = _two_loop(grad, old_dirs, old_stps, ro, h_diag)
             prev_grad, prev_loss = grad.copy(), loss
@@ -183,7 +192,9 @@ class LBFGS(Optimizer):
             if line_search is not None:
                 start = [p.array for p in self.params]
 
-                def along(x: np.ndarray, step: float, d: np.ndarray, start=start) -> Any:
+                def along(
+                    x: np.ndarray, step: float, d: np.ndarray, start: list[Any] = start
+                ) -> tuple[float, np.ndarray]:
                     return self._along(closure, start, step, d)
 
                 loss, grad, t, used = strong_wolfe(
