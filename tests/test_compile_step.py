@@ -354,7 +354,7 @@ def test_a_step_that_updates_running_statistics_is_refused_and_changes_nothing()
     tg.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 1))
     optimizer = optim.SGD(model.parameters(), lr=0.1)
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.array.copy() for p in model.parameters()]
 
     @tg.compile
     def train_step(x):
@@ -411,7 +411,7 @@ def test_fit_compiled_gives_the_eager_history(kind: str) -> None:
             Y = np.sin(X[:, :3])
             history = fit(model, nn.MSELoss(), optimizer, X, Y, steps=20, compiled=compiled)
         histories.append(history)
-        weights.append(model[0].weight.data.copy())
+        weights.append(model[0].weight.array.copy())
     np.testing.assert_allclose(histories[1], histories[0], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(weights[1], weights[0], rtol=1e-12, atol=1e-14)
 

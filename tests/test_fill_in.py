@@ -54,7 +54,7 @@ def solutions_pass(ex: FillIn) -> None:
 
 def test_seed_shows_blanks_and_grades_without_training() -> None:
     ex, params = seed_exercise(["dW1", "d_W2", "layer1"])  # three spellings of a line
-    before = [p.data.copy() for p in params]
+    before = [p.array.copy() for p in params]
     text = str(ex)
     assert ex.blanks == ["d_layer1", "d_W2", "d_W1"]  # in the code's order
     assert "    d_W1 = ____  # shape (3, 4): the gradient of W1" in text

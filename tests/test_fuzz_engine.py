@@ -165,7 +165,7 @@ def test_compile_runs_with_any_code_objects_in_the_closure(first, second) -> Non
     loss = closing_over(first, second, w)
     x = tg.Tensor([1.0, 2.0])
     value, _ = tg.compile(loss)(x)
-    compiled = w.grad.data.copy()
+    compiled = w.grad.array.copy()
     w.zero_grad()
     eager = loss(x)
     eager.backward()

@@ -115,7 +115,7 @@ def test_compile_follows_requires_grad_of_captured_tensors() -> None:
 
 def test_compile_refuses_a_value_read_through_data() -> None:
     f = tg.compile(lambda x: (x * float(x.data.sum())).sum())
-    with pytest.raises(tg.TracingError, match="reads the values"):
+    with pytest.raises(tg.TracingError, match="reads (the values|a tensor's value)"):
         f(tg.Tensor([1.0, 2.0], requires_grad=True))
     w = tg.Tensor([2.0], requires_grad=True)
     g = tg.compile(lambda x: (x * w.data).sum())
@@ -143,9 +143,10 @@ def test_compile_accepts_any_tensor_name(names: list[str]) -> None:
 
 def test_in_place_ops_on_integer_tensors_say_what_is_wrong() -> None:
     t = tg.Tensor([1, 2])
-    with pytest.raises(TypeError, match=r"/=.*int64"):
+    # PyTorch's words: the in-place result must fit the tensor's dtype
+    with pytest.raises(RuntimeError, match=r"div_: result type Double can't be cast.*Long"):
         t /= 2
-    with pytest.raises(TypeError, match=r"\+=.*int64"):
+    with pytest.raises(RuntimeError, match=r"add_: result type Double can't be cast.*Long"):
         t += 1.5
     assert t.tolist() == [1, 2]
 
@@ -365,7 +366,7 @@ def test_optimizers_keep_the_parameter_dtype_and_decay_weights() -> None:
     assert p.dtype == np.float32
     q = nn.Parameter([1.0, -2.0])
     adagrad = tg.optim.Adagrad([q], lr=0.1, weight_decay=0.5)
-    expected, total = q.data.copy(), np.zeros(2)
+    expected, total = q.array.copy(), np.zeros(2)
     for _ in range(3):  # a zero loss gradient: only the weight decay g = 0.5 p moves p
         q.grad = tg.Tensor([0.0, 0.0])
         adagrad.step()

@@ -187,7 +187,7 @@ def test_compile_with_module_classes_and_library_modules_in_globals() -> None:
     x = tg.Tensor([[1.0, 2.0], [0.5, -1.0]])
     MODEL.zero_grad()
     value, grads = tg.compile(loss_with_classes_in_globals)(x)
-    compiled = [p.grad.data.copy() for p in MODEL.parameters()]
+    compiled = [p.grad.numpy().copy() for p in MODEL.parameters()]
     MODEL.zero_grad()
     eager = loss_with_classes_in_globals(x)
     eager.backward()

@@ -23,7 +23,7 @@ def run(optimizer_factory, steps: int = 5) -> list[np.ndarray]:
         opt.zero_grad()
         (((p - TARGET) ** 2) * np.array([1.0, 2.0, 3.0])).sum().backward()
         opt.step()
-        trajectory.append(p.data.copy())
+        trajectory.append(p.array.copy())
     return trajectory
 
 
@@ -144,7 +144,7 @@ def test_state_dict_round_trip_continues_the_same_trajectory(make) -> None:
         opt.step()
     np.testing.assert_allclose(p.data, first)
     saved = opt.state_dict()
-    q = nn.Parameter(p.data.copy())
+    q = nn.Parameter(p.array.copy())
     other = make([q])
     other.load_state_dict(saved)
     for params, o in (([p], opt), ([q], other)):

@@ -43,6 +43,7 @@ from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.namespace.declared import ArrayNamespace
 from tinygrad_nn.ops.base import ArrayFacts, Node, Op
 from tinygrad_nn.tensor_grad import is_gradient
+from tinygrad_nn.tensor_inplace import MODIFIED_LEAF
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -62,13 +63,9 @@ class Interpreter(Protocol):
     records: bool  # True when the pass itself is recorded (create_graph)
 
     @property
-    def xp(self) -> ArrayNamespace:
-        """The namespace the rules are evaluated with."""
-        ...
+    def xp(self) -> ArrayNamespace: ...  # the namespace the rules are evaluated with
 
-    def arguments(self, op: Op) -> tuple[Any, ...]:
-        """The inputs and output that ``op.backward`` receives after ``g``."""
-        ...
+    def arguments(self, op: Op) -> tuple[Any, ...]: ...  # what op.backward gets after g
 
 
 def node_of(t: Tensor) -> Node:
@@ -184,8 +181,9 @@ def run_backward(
                 if wanted is not None:  # grad(): exactly the requested inputs
                     if node in wanted:
                         results[wanted[node]] = g
-                elif not is_op:  # backward(): the leaves...
-                    results[node] = g
+                elif not is_op:  # backward(): the leaves (none an in-place op made computed)...
+                    if node._ctx is None:
+                        results[node] = g
                 elif node.retained is not None:  # ...and values that asked to keep it
                     kept = node.retained()
                     if kept is not None:
@@ -224,7 +222,7 @@ def _chain_rule_step(
     for position, (parent, share) in enumerate(zip(parents, shares)):
         if share is None or not parent.requires_grad:
             continue
-        shape = parent.out_shape if isinstance(parent, Op) else parent.data.shape
+        shape = parent.out_shape if isinstance(parent, Op) else parent.array.shape
         if share.shape != shape:
             share = xp.unbroadcast(share, shape)
         previous = pending.get(parent)
@@ -254,17 +252,17 @@ class SavedArrays:
     def for_graph(self, root: Tensor) -> SavedArrays:
         """The interpreter for ``root``'s graph. An op never mixes array libraries, so a
         whole graph lives in its root's library: NumPy (this interpreter) or another."""
-        if type(root.data) is np.ndarray:
+        if type(root.array) is np.ndarray:
             return self
-        return SavedArrays(self.wrap, array_namespace([root.data]))
+        return SavedArrays(self.wrap, array_namespace([root.array]))
 
     def arguments(self, op: Op) -> tuple[Any, ...]:
         return op.saved  # type: ignore[return-value]
 
     def seed(self, root: Tensor, grad: Any) -> Any:
-        data = root.data
+        data = root.array
         if type(data) is not np.ndarray:  # another library's array: the seed is moved there
-            host = np.ones(data.shape) if grad is None else to_numpy(getattr(grad, "data", grad))
+            host = np.ones(data.shape) if grad is None else to_numpy(getattr(grad, "array", grad))
             return like(host.astype(dtype_name(data)), data)
         if grad is None:  # dL/dL = 1
             return np.array(1, data.dtype).reshape(data.shape)
@@ -276,7 +274,7 @@ class SavedArrays:
         An op may have passed the same array to two inputs (``x + y``) or returned a
         view, so those are copied.
         """
-        dtype = tensor.data.dtype
+        dtype = tensor.array.dtype
         if isinstance(g, np.generic):  # NumPy gives scalars for 0-d results
             g = np.asarray(g)
         elif type(g) is not np.ndarray:  # another library's array: astype copies it
@@ -319,6 +317,8 @@ class RecordedValues:
                 values.append(array)  # not kept, or a number given to the op
             elif isinstance(node, Op):
                 values.append(wrap(array, True, node))
+            elif node.array is not array:  # a leaf changed in place since forward
+                raise RuntimeError(MODIFIED_LEAF.format(node.shape, node.dtype, op.name))
             else:
                 values.append(node)
         return tuple(values)
@@ -377,7 +377,7 @@ def gradients(
     seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
         if grad is None:
-            bad = not root.requires_grad or math.prod(root.data.shape) != 1
+            bad = not root.requires_grad or math.prod(root.array.shape) != 1
         else:  # "abc" has a shape too (0-d): its type first
             bad = not is_gradient(grad) or not root.requires_grad or np.shape(grad) != root.shape
         if bad:

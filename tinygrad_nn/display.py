@@ -95,7 +95,7 @@ def tensor_html(tensor: Any) -> str:
         f'<td style="text-align:left">{html.escape(str(v))}</td></tr>'
         for k, v in rows
     )
-    values = html.escape(array_text(tensor.numpy()))
+    values = html.escape(array_text(tensor.detach().numpy()))
     return (
         '<div class="tinygrad-nn-tensor"><b>Tensor</b>'
         f'<table style="margin:0.2em 0">{cells}</table>'

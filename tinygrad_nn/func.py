@@ -41,7 +41,7 @@ def _leaves(primals: Sequence[Any]) -> list[Tensor]:
         if isinstance(p, Tensor) and p.requires_grad:
             leaves.append(p)
             continue
-        data = p.data if isinstance(p, Tensor) else as_array(p)
+        data = p.array if isinstance(p, Tensor) else as_array(p)
         leaves.append(Tensor._wrap(data if data.dtype.kind == "f" else data.astype(float), True))
     return leaves
 
@@ -55,7 +55,7 @@ def _grads(out: Tensor, wrt: Sequence[Tensor], cotangent: Any = None, **options:
     if cotangent is not None:
         if not is_gradient(cotangent):
             raise seed_error(out, cotangent, 0)  # PyTorch's TypeError
-        shape = np.shape(getattr(cotangent, "data", cotangent))
+        shape = np.shape(getattr(cotangent, "array", cotangent))
         if shape != out.shape:
             raise ValueError(f"vjp: the cotangent has shape {shape}, the output {out.shape}")
     return (None,) * len(wrt)
@@ -107,7 +107,7 @@ def jvp(f: Function, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[T
     transposed = _grads(out, leaves, u, create_graph=True)
     total = None
     for g, t, leaf in zip(transposed, tangents, leaves):
-        t_data = as_array(t.data if isinstance(t, Tensor) else t)
+        t_data = as_array(t.array if isinstance(t, Tensor) else t)
         if t_data.shape != leaf.shape:  # checked for unused primals too
             raise ValueError(f"jvp: a tangent has shape {t_data.shape}, its primal {leaf.shape}")
         if g is None:
@@ -138,7 +138,7 @@ def jacobian(f: Function, x: Any, mode: str = "reverse") -> Tensor:
         for i in range(out.size):
             basis = np.zeros(out.size, out.dtype)
             basis[i] = 1
-            rows.append(vjp_fn(Tensor._wrap(basis.reshape(out.shape)))[0].data)
+            rows.append(vjp_fn(Tensor._wrap(basis.reshape(out.shape)))[0].array)
         values = np.stack(rows) if rows else np.zeros((0, *leaf.shape), leaf.dtype)
         return Tensor._wrap(values.reshape((*out.shape, *leaf.shape)))  # 0-d: shape ()
     if mode == "forward":
@@ -147,7 +147,7 @@ def jacobian(f: Function, x: Any, mode: str = "reverse") -> Tensor:
         for j in range(leaf.size):
             basis = np.zeros(leaf.size, leaf.dtype)
             basis[j] = 1
-            columns.append(jvp(f, [leaf], [basis.reshape(leaf.shape)])[1].data)
+            columns.append(jvp(f, [leaf], [basis.reshape(leaf.shape)])[1].array)
         values = np.stack(columns, axis=-1) if columns else np.zeros((*out.shape, 0))
         return Tensor._wrap(values.reshape((*out.shape, *leaf.shape)))
     raise ValueError(f"jacobian: mode must be 'reverse' or 'forward', got {mode!r}")
@@ -201,7 +201,7 @@ def hvp(f: Function, x: Any, v: Any) -> tuple[Tensor, Tensor]:
     (leaf,) = _leaves([x])
     out = f(leaf)
     (g,) = _filled(_grads(out, [leaf], create_graph=True), [leaf])
-    direction = as_array(v.data if isinstance(v, Tensor) else v).astype(leaf.dtype)
+    direction = as_array(v.array if isinstance(v, Tensor) else v).astype(leaf.dtype)
     if direction.shape != leaf.shape:  # broadcasting would give a wrong product silently
         raise ValueError(f"hvp: v has shape {direction.shape}, x {leaf.shape}")
     if not g.requires_grad:

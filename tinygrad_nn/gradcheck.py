@@ -77,7 +77,7 @@ def numerical_jacobian(
     for i, x in enumerate(inputs):
         if not _size_if_differentiable(x):
             continue
-        base = x.data.astype(np.float64)
+        base = x.array.astype(np.float64)
         for m in range(base.size):
             values = []
             for step in (eps, -eps):
@@ -85,7 +85,7 @@ def numerical_jacobian(
                 moved.flat[m] += step
                 values.append(_outputs(fn(*_with_data(inputs, i, moved.astype(x.dtype)))))
             for j, (plus, minus) in enumerate(zip(*values)):
-                difference = plus.data.astype(np.float64) - minus.data.astype(np.float64)
+                difference = plus.array.astype(np.float64) - minus.array.astype(np.float64)
                 jacobians[j][i][:, m] = difference.reshape(-1) / (2 * eps)
     return jacobians
 
@@ -116,7 +116,7 @@ def analytical_jacobian(fn: Function, inputs: Sequence[Any]) -> list[list[np.nda
                 if _size_if_differentiable(x):
                     g = next(grads)
                     if g is not None:
-                        jacobians[j][i][k, :] = g.data.reshape(-1)
+                        jacobians[j][i][k, :] = g.array.reshape(-1)
     return jacobians
 
 
@@ -207,7 +207,7 @@ def gradgradcheck(
         outs = [out for out in _outputs(fn(*xs))]
         live = [(out, g) for out, g in zip(outs, upstream) if out.requires_grad]
         if not live:
-            return tuple(Tensor._wrap(np.zeros_like(x.data)) for x in wrt)
+            return tuple(Tensor._wrap(np.zeros_like(x.array)) for x in wrt)
         grads = grad(
             [out for out, _ in live],
             wrt,
@@ -216,7 +216,7 @@ def gradgradcheck(
             allow_unused=True,
         )
         return tuple(
-            g if g is not None else Tensor._wrap(np.zeros_like(x.data)) for g, x in zip(grads, wrt)
+            g if g is not None else Tensor._wrap(np.zeros_like(x.array)) for g, x in zip(grads, wrt)
         )
 
     return gradcheck(first_derivatives, args, eps, atol, rtol, raise_exception)

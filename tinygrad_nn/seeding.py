@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn import tensor_inplace
 from tinygrad_nn.tensor import Tensor
 
 DEFAULT_SEED = 67280421310721  # torch.Generator()'s seed before any manual_seed
@@ -93,7 +94,7 @@ class Generator:
 
     def set_state(self, new_state: Any) -> Generator:
         """Go back to a state from :meth:`get_state`; returns self."""
-        array = np.asarray(getattr(new_state, "data", new_state))
+        array = np.asarray(getattr(new_state, "array", new_state))
         if array.dtype != np.uint8 or array.ndim != 1:
             raise TypeError(
                 f"set_state: expected a 1-D uint8 tensor from get_state(), got dtype "
@@ -162,3 +163,6 @@ def numpy_generator(generator: Generator | np.random.Generator | None) -> np.ran
         f"generator must be a tinygrad_nn.Generator (torch.Generator), got "
         f"{type(generator).__name__}"
     )
+
+
+tensor_inplace.numpy_generator = numpy_generator  # Tensor.uniform_/normal_ draw from here

@@ -17,18 +17,17 @@ Examples:
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from tinygrad_nn import anomaly, backprop
 from tinygrad_nn.display import tensor_html
-from tinygrad_nn.dtypes import DTypeLike, as_array, is_floating
+from tinygrad_nn.dtypes import DTypeLike, as_array
 from tinygrad_nn.grad_mode import _state as grad_state
 from tinygrad_nn.namespace import ArrayNamespace, numpy_xp
-from tinygrad_nn.namespace.array_api import array_namespace, compat
+from tinygrad_nn.namespace.array_api import array_namespace, compat, is_array
 from tinygrad_nn.namespace.recorded import RecordedNamespace
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import forward_error
@@ -39,6 +38,7 @@ from tinygrad_nn.tensor_math import TensorMath
 from tinygrad_nn.tensor_methods import TensorMethods
 from tinygrad_nn.tensor_operators import Operand, TensorOperators
 from tinygrad_nn.tensor_reductions import TensorReductions
+from tinygrad_nn.tensor_setitem import TensorSetItem
 from tinygrad_nn.tensor_shaping import Size, TensorShaping
 
 # Every tensor gets the next number of recording.creation when it is made. A result is
@@ -64,7 +64,7 @@ def apply(op: Op, *inputs: Any) -> Tensor:
         ((1, 3.0),)
     """
     try:
-        arrays = [t.data for t in inputs]
+        arrays = [t.array for t in inputs]
     except AttributeError:  # a Python number among the inputs: make it a constant of the op
         return apply(op, *_take_constants(op, inputs))
     xp: ArrayNamespace = numpy_xp
@@ -111,7 +111,13 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
 
 
 class Tensor(  # TensorGrad first: its .grad property over the others' annotations (mypy)
-    TensorGrad, TensorOperators, TensorMethods, TensorMath, TensorShaping, TensorReductions
+    TensorGrad,
+    TensorSetItem,
+    TensorOperators,
+    TensorMethods,
+    TensorMath,
+    TensorShaping,
+    TensorReductions,
 ):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -134,10 +140,22 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
                 [4.]])
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_grad", "_name", "_seq", "data", "requires_grad")
+    # ``array`` is the engine's array. ``_owner`` is set only on a ``.data`` alias (never
+    # by the engine: reading an unset slot raises, so it is read with getattr).
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_grad",
+        "_name",
+        "_owner",
+        "_seq",
+        "array",
+        "requires_grad",
+    )
     __hash__ = object.__hash__  # == is elementwise, so hashing is by identity
 
-    data: np.ndarray
+    array: Any  # the NumPy array (or another array library's)
+    _owner: Tensor
     _grad: Tensor | None  # .grad (see tensor_grad): the engine reads and writes the slot
     requires_grad: bool
     _name: str | None
@@ -152,8 +170,8 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
         name: str | None = None,
     ) -> None:
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = as_array(data, dtype, requires_grad)
+            data = data.array
+        self.array = as_array(data, dtype, requires_grad)
         self.requires_grad = bool(requires_grad)
         self._grad = None
         self._name = name
@@ -164,7 +182,7 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
     def _wrap(cls, data: np.ndarray, requires_grad: bool = False, ctx: Op | None = None) -> Tensor:
         """Make a tensor around ``data`` without copying or checking it (for the engine)."""
         t = object.__new__(Tensor)
-        t.data = data
+        t.array = data
         t.requires_grad = requires_grad
         t._grad = None
         t._name = None
@@ -174,17 +192,48 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
 
     _apply = staticmethod(apply)
 
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a Tensor outside the graph, as PyTorch's ``.data``.
+
+        It shares the array (no copy), does not require grad and records nothing; an
+        in-place method on it (``p.data.add_(...)``, ``p.data[0] = 1``, ``-=``) changes
+        this tensor too. Setting ``p.data = x`` (a Tensor or an array) replaces the
+        values; the shape and dtype may change, as in PyTorch. ``.numpy()`` gives the
+        array itself.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+            >>> w.data.requires_grad, w.data.mul_(3) is not w, w
+            (False, True, Tensor([3., 6.], requires_grad=True))
+        """
+        alias = Tensor._wrap(self.array)
+        alias._owner = self
+        return alias
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if isinstance(value, Tensor):
+            self.array = value.array
+        elif isinstance(value, (np.ndarray, np.generic)):
+            self.array = np.asarray(value)
+        elif is_array(value):  # another array library's
+            self.array = value
+        else:  # PyTorch's words
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+
     # ------------------------------------------------------------ array facts
 
     @property
     def shape(self) -> tuple[int, ...]:
         """The array's shape, as in NumPy."""
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
         """The number of axes."""
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def size(self) -> Size:
@@ -198,12 +247,12 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
             >>> t.size, t.size(), t.size(1)
             (3, (1, 3), 3)
         """
-        return Size(math.prod(self.data.shape), tuple(self.data.shape))
+        return Size(math.prod(self.array.shape), tuple(self.array.shape))
 
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the data."""
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self) -> Any:
@@ -213,9 +262,9 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
             >>> Tensor([1.0]).device
             'cpu'
         """
-        if type(self.data) is np.ndarray:
+        if type(self.array) is np.ndarray:
             return "cpu"
-        return compat().device(self.data)
+        return compat().device(self.array)
 
     def _repr_html_(self) -> str:
         """Jupyter's view: a table (name, shape, dtype, the op that made it, its grad) and
@@ -292,56 +341,15 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
         backprop.gradients([self], [grad], INTERPRETERS[create_graph], retain, accumulate=True)
 
     def detach(self) -> Tensor:
-        """A tensor with the same data (shared) that is cut off from the graph.
+        """A tensor with the same data (shared) that is cut off from the graph: in-place
+        methods on it change this tensor too, as in PyTorch (see :attr:`data`).
 
         Examples:
             >>> w = Tensor([1.0], requires_grad=True)
             >>> (w * 2).detach().requires_grad
             False
         """
-        return Tensor._wrap(self.data)
-
-    # In-place operators change ``data`` (never the arrays a graph saved) and keep the dtype.
-    # They are for updates outside the graph, e.g. an optimizer step under ``no_grad``.
-
-    def _inplace(self, function: Callable[[Any, Any], Any], other: Operand, symbol: str) -> Tensor:
-        if self.requires_grad and grad_state.enabled:
-            raise RuntimeError(
-                f"in-place {symbol} on a tensor that requires grad would bypass the graph; "
-                "do it inside `with tg.no_grad():` (as an optimizer step does)"
-            )
-        value = other.data if isinstance(other, TensorOperators) else other
-        data = self.data
-        try:
-            result = function(data, value)  # a new array: saved arrays stay as they were
-        except (ValueError, TypeError, RuntimeError) as error:
-            kind = TypeError if isinstance(error, TypeError) else ValueError
-            raise kind(f"{self._where(symbol)}: {error}") from None
-        if isinstance(result, np.generic):  # NumPy gives a scalar for 0-d arrays
-            result = np.asarray(result)
-        if result.shape != data.shape:
-            raise ValueError(f"{self._where(symbol)}: the result would have shape {result.shape}")
-        if result.dtype != data.dtype:  # the tensor keeps its dtype, as in PyTorch
-            if is_floating(result) and not is_floating(data):
-                raise TypeError(f"{self._where(symbol)}: cannot store a float result")
-            result = array_namespace([result]).astype(result, data.dtype)
-        self.data = result
-        return self
-
-    def _where(self, symbol: str) -> str:
-        return f"in-place {symbol} on a {self.dtype} tensor of shape {self.shape}"
-
-    def __iadd__(self, other: Operand) -> Tensor:
-        return self._inplace(operator.add, other, "+=")
-
-    def __isub__(self, other: Operand) -> Tensor:
-        return self._inplace(operator.sub, other, "-=")
-
-    def __imul__(self, other: Operand) -> Tensor:
-        return self._inplace(operator.mul, other, "*=")
-
-    def __itruediv__(self, other: Operand) -> Tensor:
-        return self._inplace(operator.truediv, other, "/=")
+        return self.data  # an alias, as PyTorch's: in-place changes to it reach this tensor
 
 
 tensor_xp = RecordedNamespace(apply, Tensor)

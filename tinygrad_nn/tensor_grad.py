@@ -59,7 +59,7 @@ def is_gradient(grad: Any) -> bool:
         return grad.dtype.kind in NUMERIC_KINDS
     if is_array(grad):  # another library's array: that library checks its values
         return True
-    data = grad.data if isinstance(grad, TensorGrad) else grad
+    data = grad.array if isinstance(grad, TensorGrad) else grad
     try:
         return np.asarray(data).dtype.kind in NUMERIC_KINDS
     except (ValueError, TypeError):  # ragged lists
@@ -71,7 +71,7 @@ class TensorGrad:
 
     __slots__ = ()
 
-    data: Any
+    array: Any
     requires_grad: bool
     _ctx: Any
     _grad: Any  # a Tensor or None (the slot is Tensor's)
@@ -115,8 +115,8 @@ class TensorGrad:
             if requires_grad:
                 return self
             raise RuntimeError(LEAF_ONLY)
-        if requires_grad and not is_floating(self.data):
-            self.data = array_namespace([self.data]).astype(self.data, np.float64)
+        if requires_grad and not is_floating(self.array):
+            self.array = array_namespace([self.array]).astype(self.array, np.float64)
         self.requires_grad = bool(requires_grad)
         return self
 

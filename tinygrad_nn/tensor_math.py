@@ -237,7 +237,7 @@ class TensorMath:
             >>> tg.Tensor([1.0, float("nan")]).isnan()
             Tensor([False,  True])
         """
-        return self._wrap(np.isnan(self.data))
+        return self._wrap(np.isnan(self.array))
 
     def isinf(self) -> Tensor:
         """Where the values are +inf or -inf, as a constant bool tensor.
@@ -247,7 +247,7 @@ class TensorMath:
             >>> tg.Tensor([1.0, -float("inf")]).isinf()
             Tensor([False,  True])
         """
-        return self._wrap(np.isinf(self.data))
+        return self._wrap(np.isinf(self.array))
 
     def isfinite(self) -> Tensor:
         """Where the values are neither NaN nor infinite, as a constant bool tensor.
@@ -257,7 +257,7 @@ class TensorMath:
             >>> tg.Tensor([1.0, float("nan")]).isfinite()
             Tensor([ True, False])
         """
-        return self._wrap(np.isfinite(self.data))
+        return self._wrap(np.isfinite(self.array))
 
     # ------------------------------------------------------------ running sums and products
 
@@ -289,13 +289,13 @@ class TensorMath:
         chosen = one_axis("cumprod", resolve("cumprod", axis, None, dim, None)[0])
         if chosen is None:
             raise TypeError("cumprod(): give the axis to multiply along")
-        ndim = self.data.ndim
+        ndim = self.array.ndim
         chosen = wrap_dim("cumprod", chosen, ndim)
         if ndim == 0:  # one factor: itself
-            return self._apply(ops.Cast(self.data.dtype), self)
+            return self._apply(ops.Cast(self.array.dtype), self)
         last = (*(a for a in range(ndim) if a != chosen), chosen)  # the axis moved last
         moved = self._apply(ops.Transpose(last), self)
-        n, rows = moved.data.shape[-1], moved.data.shape[:-1]
+        n, rows = moved.array.shape[-1], moved.array.shape[:-1]
         spread = self._apply(
             ops.BroadcastTo((*rows, n, n)), self._apply(ops.Reshape((*rows, 1, n)), moved)
         )

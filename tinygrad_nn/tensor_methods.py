@@ -184,9 +184,9 @@ class TensorMethods:
             raise TypeError(f"{kind.name}(): got both axis={axis!r} and dim={dim!r}; pass one")
         chosen = -1 if dim is None and axis is None else axis if dim is None else dim
         source: Tensor = self if dtype is None else self.astype(dtype)  # type: ignore[assignment]
-        if not is_floating(source.data):
+        if not is_floating(source.array):
             raise RuntimeError(
-                f"{kind.name}(): not implemented for {dtype_name(source.data)} tensors (as in "
+                f"{kind.name}(): not implemented for {dtype_name(source.array)} tensors (as in "
                 f"PyTorch); pass dtype=tg.float64 (or float32), or convert first: x.double()"
             )
         return self._apply(kind(chosen), source)
@@ -237,7 +237,7 @@ class TensorMethods:
                 "another array library would cut the graph; move the leaves (inputs and "
                 "parameters) first, then compute"
             )
-        return self._wrap(move(self.data, target, device), self.requires_grad)
+        return self._wrap(move(self.array, target, device), self.requires_grad)
 
     def float(self) -> Tensor:
         """float32, as ``torch.Tensor.float()`` (PyTorch's default float).
@@ -267,7 +267,7 @@ class TensorMethods:
             >>> tg.tensor([1.7]).long().tolist()
             [1]
         """
-        return self._wrap(self.data.astype(np.int64))
+        return self._wrap(self.array.astype(np.int64))
 
     def clone(self) -> Tensor:
         """A copy that gradients flow through.
@@ -278,7 +278,7 @@ class TensorMethods:
             >>> x.clone().op.name
             'astype'
         """
-        return self._apply(ops.Cast(self.data.dtype), self)
+        return self._apply(ops.Cast(self.array.dtype), self)
 
     def clamp(self, min: Bound = None, max: Bound = None) -> Tensor:
         """PyTorch's name for :meth:`clip`.

@@ -153,7 +153,8 @@ class TensorOperators:
     # ------------------------------------------------------------ reading values
 
     def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied).
+        """The underlying ndarray (shared, not copied). As in PyTorch, a tensor that
+        requires grad must be detached first: writing into the array would bypass the graph.
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -161,7 +162,12 @@ class TensorOperators:
             array([1., 2.])
         """
         self._check_not_tracing("numpy()")
-        return to_numpy(self.data)
+        if self.requires_grad:  # PyTorch's words
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return to_numpy(self.array)
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor, as a Python number.
@@ -172,12 +178,12 @@ class TensorOperators:
             2.5
         """
         self._check_not_tracing("item()")
-        if math.prod(self.data.shape) != 1:
+        if math.prod(self.array.shape) != 1:
             raise ValueError(
                 f"item(): only one-element tensors can be converted to a Python number; "
-                f"this one has shape {self.data.shape}"
+                f"this one has shape {self.array.shape}"
             )
-        return to_numpy(self.data).item()
+        return to_numpy(self.array).item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists.
@@ -188,19 +194,19 @@ class TensorOperators:
             [[1, 2]]
         """
         self._check_not_tracing("tolist()")
-        return to_numpy(self.data).tolist()
+        return to_numpy(self.array).tolist()
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
         self._check_not_tracing("numpy.asarray()")
-        return np.asarray(to_numpy(self.data), dtype=dtype)
+        return np.asarray(to_numpy(self.array), dtype=dtype)
 
     def __repr__(self) -> str:
-        body = np.array2string(to_numpy(self.data), separator=", ", prefix="Tensor(")
+        body = np.array2string(to_numpy(self.array), separator=", ", prefix="Tensor(")
         extras = []
-        if dtype_name(self.data) not in ("float64", "int64", "bool"):
-            extras.append(f"dtype={self.data.dtype}")
-        if type(self.data) is not np.ndarray:
-            extras.append(f"library={library_name(self.data)}")
+        if dtype_name(self.array) not in ("float64", "int64", "bool"):
+            extras.append(f"dtype={self.array.dtype}")
+        if type(self.array) is not np.ndarray:
+            extras.append(f"library={library_name(self.array)}")
         if self._ctx is not None:
             extras.append(f"op={self._ctx.name}")
         elif self.requires_grad:
@@ -223,7 +229,7 @@ class TensorOperators:
                 op.constants = ((0 if reflected else 1, other),)
                 return self._apply(op, self)
             try:  # other data: a constant tensor of the graph, in this tensor's library
-                other = self._wrap(like(as_array(other), self.data))
+                other = self._wrap(like(as_array(other), self.array))
             except TypeError:
                 return NotImplemented  # Python then names the operator and both types
         return self._apply(op, other, self) if reflected else self._apply(op, self, other)
@@ -283,18 +289,18 @@ class TensorOperators:
         return self  # type: ignore[return-value]
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self.array)
 
     def __bool__(self) -> bool:
         self._check_not_tracing("bool()")
-        if math.prod(self.data.shape) != 1:
+        if math.prod(self.array.shape) != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with shape {self.data.shape} is ambiguous; "
+                f"the truth value of a tensor with shape {self.array.shape} is ambiguous; "
                 "use .any() or .all() on the data"
             )
-        return bool(self.data)
+        return bool(self.array)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -308,7 +314,7 @@ class TensorOperators:
         self, function: Callable[[Any, Any], Any], other: Operand, reflected: bool = False
     ) -> Tensor:
         if isinstance(other, TensorOperators):
-            value = other.data
+            value = other.array
             if other.requires_grad:
                 self._check_not_tracing(f"comparison {function.__name__}")
         elif type(other) in (float, int, bool):  # a weak scalar, as in arithmetic
@@ -320,7 +326,7 @@ class TensorOperators:
                 return NotImplemented
         if self.requires_grad:
             self._check_not_tracing(f"comparison {function.__name__}")
-        pair = (value, self.data) if reflected else (self.data, value)
+        pair = (value, self.array) if reflected else (self.array, value)
         result = function(*pair)  # the array's own operator: any array library
         return self._wrap(np.asarray(result) if isinstance(result, np.generic) else result)
 
@@ -348,7 +354,7 @@ class TensorOperators:
         """``&``, ``|``, ``^`` of bool or integer tensors. A Python int wraps into an integer
         tensor's dtype, as in PyTorch (``int32 | 0xFFFFFFFF`` is -1), where NumPy refuses it."""
         symbol = BITWISE_SYMBOLS[function]
-        data = self.data
+        data = self.array
         if isinstance(data, np.ndarray) and data.dtype.kind not in "biu":
             raise TypeError(
                 f"bitwise {symbol}: needs bool or integer tensors, got {data.dtype} (as in "
@@ -387,4 +393,4 @@ class TensorOperators:
 
     def __invert__(self) -> Tensor:
         """Elementwise "not" of a boolean tensor (bitwise not of an integer one)."""
-        return self._wrap(~self.data)
+        return self._wrap(~self.array)

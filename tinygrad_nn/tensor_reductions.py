@@ -200,7 +200,7 @@ class TensorReductions:
             "var", axis, unbiased, keepdim, dim, correction, ddof, keepdims
         )
         centred = self - self.mean(axis, keepdims=True)
-        count = math.prod(self.data.shape[a] for a in normalize_axes(axis, self.data.ndim))
+        count = math.prod(self.array.shape[a] for a in normalize_axes(axis, self.array.ndim))
         return (centred * centred).sum(axis, keepdims=keep) / max(count - corrected, 0)
 
     def std(
@@ -250,7 +250,7 @@ class TensorReductions:
         value = correction if ddof is None else ddof
         corrected = 1.0 if value is None else float(value)
         chosen, keep = resolve(what, axis, keepdims, dim, keepdim)
-        normalize_axes(chosen, self.data.ndim, what)  # a bad axis names var or std
+        normalize_axes(chosen, self.array.ndim, what)  # a bad axis names var or std
         return chosen, keep, corrected
 
     # ------------------------------------------------------------ positions: constants
@@ -273,7 +273,7 @@ class TensorReductions:
         chosen, keep = resolve("argmax", axis, keepdims, dim, keepdim)
         chosen = one_axis("argmax", chosen)
         self._checked("argmax", chosen)
-        return self._wrap(np.asarray(np.argmax(self.data, axis=chosen, keepdims=keep)))
+        return self._wrap(np.asarray(np.argmax(self.array, axis=chosen, keepdims=keep)))
 
     def argmin(
         self,
@@ -293,7 +293,7 @@ class TensorReductions:
         chosen, keep = resolve("argmin", axis, keepdims, dim, keepdim)
         chosen = one_axis("argmin", chosen)
         self._checked("argmin", chosen)
-        return self._wrap(np.asarray(np.argmin(self.data, axis=chosen, keepdims=keep)))
+        return self._wrap(np.asarray(np.argmin(self.array, axis=chosen, keepdims=keep)))
 
     def any(
         self,
@@ -312,7 +312,7 @@ class TensorReductions:
         """
         chosen, keep = resolve("any", axis, keepdims, dim, keepdim)
         self._checked("any", chosen)
-        return self._wrap(np.asarray(np.any(self.data, axis=chosen, keepdims=keep)))
+        return self._wrap(np.asarray(np.any(self.array, axis=chosen, keepdims=keep)))
 
     def all(
         self,
@@ -331,7 +331,7 @@ class TensorReductions:
         """
         chosen, keep = resolve("all", axis, keepdims, dim, keepdim)
         self._checked("all", chosen)
-        return self._wrap(np.asarray(np.all(self.data, axis=chosen, keepdims=keep)))
+        return self._wrap(np.asarray(np.all(self.array, axis=chosen, keepdims=keep)))
 
     def sort(self, dim: int = -1, descending: bool = False) -> tuple[Tensor, Tensor]:
         """``(values, indices)`` sorted along ``dim``; the values are differentiable.
@@ -343,9 +343,9 @@ class TensorReductions:
             ([1.0, 2.0, 3.0], [1, 2, 0])
         """
         self._checked("sort", dim)
-        values = to_numpy(self.data)
+        values = to_numpy(self.array)
         order = np.argsort(-values if descending else values, axis=dim, kind="stable")
-        return self._take(order, dim), self._wrap(like(order, self.data))
+        return self._take(order, dim), self._wrap(like(order, self.array))
 
     def topk(
         self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
@@ -359,21 +359,21 @@ class TensorReductions:
             ([4.0, 3.0], [1, 3])
         """
         self._checked("topk", dim)
-        size = self.data.shape[dim] if self.data.ndim else 1
+        size = self.array.shape[dim] if self.array.ndim else 1
         if not 0 <= k <= size:
             raise ValueError(f"topk: k={k} is out of range for {size} values along dim {dim}")
-        values = to_numpy(self.data)
+        values = to_numpy(self.array)
         order = np.argsort(-values if largest else values, axis=dim, kind="stable")
         top = np.take(order, np.arange(k), axis=dim)
-        return self._take(top, dim), self._wrap(like(top, self.data))
+        return self._take(top, dim), self._wrap(like(top, self.array))
 
     def _checked(self, what: str, axis: Axis) -> None:
         """Each of ``axis``'s axes is in range, or a DimensionError names ``what``."""
-        normalize_axes(axis, self.data.ndim, what)
+        normalize_axes(axis, self.array.ndim, what)
 
     def _take(self, indices: np.ndarray, dim: int) -> Tensor:
         """The values at ``indices`` along ``dim`` (as ``take_along_axis``), differentiable."""
-        axis = dim % max(self.data.ndim, 1)
+        axis = dim % max(self.array.ndim, 1)
         grid = np.indices(indices.shape, sparse=True)
         index = tuple(indices if a == axis else grid[a] for a in range(indices.ndim))
-        return self[index] if self.data.ndim else self[()]
+        return self[index] if self.array.ndim else self[()]

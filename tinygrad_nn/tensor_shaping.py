@@ -73,9 +73,9 @@ class TensorShaping:
             (2, 1)
         """
         order = shape_argument("transpose", axes) if axes else None
-        if order is not None and len(order) == 2 and self.data.ndim > 2:
+        if order is not None and len(order) == 2 and self.array.ndim > 2:
             raise ValueError(
-                f"transpose{order}: NumPy's transpose permutes all {self.data.ndim} axes; to "
+                f"transpose{order}: NumPy's transpose permutes all {self.array.ndim} axes; to "
                 f"swap two axes as torch.transpose does, use x.swapaxes{order}"
             )
         return self._apply(ops.Transpose(order), self)
@@ -88,7 +88,7 @@ class TensorShaping:
             >>> tg.zeros(2, 3, 4).swapaxes(0, -1).shape
             (4, 3, 2)
         """
-        ndim = self.data.ndim
+        ndim = self.array.ndim
         order = list(range(ndim))
         a, b = _axis("swapaxes", axis1, ndim), _axis("swapaxes", axis2, ndim)
         order[a], order[b] = order[b], order[a]
@@ -113,8 +113,8 @@ class TensorShaping:
             Tensor([2., 0., 1.])
         """
         index = plain_index(index)
-        if type(self.data) is not np.ndarray:  # another array library's: its own index arrays
-            index = library_index(index, self.data)
+        if type(self.array) is not np.ndarray:  # another array library's: its own index arrays
+            index = library_index(index, self.array)
         return self._apply(ops.GetItem(index), self)
 
     def numel(self) -> int:
@@ -125,7 +125,7 @@ class TensorShaping:
             >>> tg.zeros(2, 3).numel()
             6
         """
-        return int(math.prod(self.data.shape))
+        return int(math.prod(self.array.shape))
 
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):  # type: ignore[arg-type]
@@ -150,9 +150,9 @@ class TensorShaping:
             (4, 2, 3)
         """
         order = shape_argument("permute", dims)
-        wrapped = [_axis("permute", d, self.data.ndim) for d in order]
-        if sorted(wrapped) != list(range(self.data.ndim)):
-            raise ValueError(f"permute: {order} is not an order of all {self.data.ndim} axes")
+        wrapped = [_axis("permute", d, self.array.ndim) for d in order]
+        if sorted(wrapped) != list(range(self.array.ndim)):
+            raise ValueError(f"permute: {order} is not an order of all {self.array.ndim} axes")
         return self._apply(ops.Transpose(order), self)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -163,7 +163,7 @@ class TensorShaping:
             >>> tg.zeros(2, 3, 4).flatten(1).shape
             (2, 12)
         """
-        shape = self.data.shape
+        shape = self.array.shape
         if not shape:
             return self.reshape(1)
         start, end = (_axis("flatten", d, len(shape)) for d in (start_dim, end_dim))
@@ -178,7 +178,7 @@ class TensorShaping:
             >>> tg.zeros(3).unsqueeze(-1).shape
             (3, 1)
         """
-        shape = list(self.data.shape)
+        shape = list(self.array.shape)
         shape.insert(_axis("unsqueeze", dim, len(shape) + 1), 1)
         return self.reshape(*shape)
 
@@ -190,7 +190,7 @@ class TensorShaping:
             >>> tg.zeros(1, 2, 1).squeeze(0).shape
             (2, 1)
         """
-        shape = self.data.shape
+        shape = self.array.shape
         if dim is None:
             chosen = set(range(len(shape)))
         else:
@@ -207,11 +207,11 @@ class TensorShaping:
             (3, 4)
         """
         target = shape_argument("expand", sizes)
-        lead = len(target) - self.data.ndim
+        lead = len(target) - self.array.ndim
         if lead < 0:
-            raise ValueError(f"expand: {target} has fewer axes than the shape {self.data.shape}")
+            raise ValueError(f"expand: {target} has fewer axes than the shape {self.array.shape}")
         shape = tuple(
-            self.data.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(target)
+            self.array.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(target)
         )
         return self._apply(ops.BroadcastTo(shape), self)
 
@@ -224,9 +224,9 @@ class TensorShaping:
             [1.0, 2.0, 1.0, 2.0]
         """
         reps = shape_argument("repeat", sizes)
-        if len(reps) < self.data.ndim:
+        if len(reps) < self.array.ndim:
             raise ValueError(
-                f"repeat: give at least one count per axis ({self.data.ndim}), got {reps}"
+                f"repeat: give at least one count per axis ({self.array.ndim}), got {reps}"
             )
         return self._apply(ops.Tile(reps), self)
 
@@ -248,7 +248,7 @@ class TensorShaping:
             >>> tg.tensor([1.0, 2.0, 3.0]).flip(0).tolist()
             [3.0, 2.0, 1.0]
         """
-        ndim = self.data.ndim
+        ndim = self.array.ndim
         axes = shape_argument("flip", dims) if dims else tuple(range(ndim))
         axes = tuple(_axis("flip", a, ndim) for a in axes)
         axes = axes if ndim else ()  # a 0-d tensor is its own flip (NumPy has no axis 0)
@@ -263,8 +263,8 @@ class TensorShaping:
             >>> [t.shape for t in tg.zeros(5, 2).split(2)]
             [(2, 2), (2, 2), (1, 2)]
         """
-        axis = _axis("split", dim, self.data.ndim)
-        total = self.data.shape[axis]
+        axis = _axis("split", dim, self.array.ndim)
+        total = self.array.shape[axis]
         if isinstance(split_size_or_sections, int):
             if split_size_or_sections <= 0:
                 raise ValueError(f"split: the size must be positive, got {split_size_or_sections}")
@@ -292,7 +292,7 @@ class TensorShaping:
         """
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-        total = self.data.shape[_axis("chunk", dim, self.data.ndim)]
+        total = self.array.shape[_axis("chunk", dim, self.array.ndim)]
         return self.split(max(math.ceil(total / chunks), 1), dim)
 
     def tril(self, diagonal: int = 0) -> Tensor:
@@ -316,10 +316,10 @@ class TensorShaping:
         return self._triangle(np.triu, diagonal)
 
     def _triangle(self, keep: Callable[..., np.ndarray], diagonal: int) -> Tensor:
-        if self.data.ndim < 2:
-            raise ValueError(f"tril/triu need at least 2 axes, got shape {self.data.shape}")
-        mask = keep(np.ones(self.data.shape[-2:], dtype=bool), diagonal)
-        zero = False if self.data.dtype == bool else 0  # a bool tensor stays bool
+        if self.array.ndim < 2:
+            raise ValueError(f"tril/triu need at least 2 axes, got shape {self.array.shape}")
+        mask = keep(np.ones(self.array.shape[-2:], dtype=bool), diagonal)
+        zero = False if self.array.dtype == bool else 0  # a bool tensor stays bool
         return self._apply(ops.Where(mask).with_constant(1, zero), self)
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
@@ -330,7 +330,7 @@ class TensorShaping:
             >>> tg.zeros(3).masked_fill(tg.tensor([True, False, True]), 5.0).tolist()
             [5.0, 0.0, 5.0]
         """
-        condition = np.asarray(getattr(mask, "data", mask), dtype=bool)
+        condition = np.asarray(getattr(mask, "array", mask), dtype=bool)
         return self._apply(ops.Where(condition).with_constant(0, value), self)
 
     def gather(self, dim: int, index: Any) -> Tensor:
@@ -343,13 +343,13 @@ class TensorShaping:
             >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).gather(1, [[1, 1], [0, 1]]).tolist()
             [[2.0, 2.0], [3.0, 4.0]]
         """
-        picks = np.asarray(getattr(index, "data", index))
-        if picks.dtype.kind not in "iu" or picks.ndim != self.data.ndim:
+        picks = np.asarray(getattr(index, "array", index))
+        if picks.dtype.kind not in "iu" or picks.ndim != self.array.ndim:
             raise ValueError(
-                f"gather: index must be integers with {self.data.ndim} axes, got dtype "
+                f"gather: index must be integers with {self.array.ndim} axes, got dtype "
                 f"{picks.dtype} and shape {picks.shape}"
             )
-        axis = _axis("gather", dim, self.data.ndim)
+        axis = _axis("gather", dim, self.array.ndim)
         grid = np.indices(picks.shape, sparse=True)
         return self[tuple(picks if a == axis else grid[a] for a in range(picks.ndim))]
 
@@ -388,7 +388,7 @@ def plain_index(index: Any) -> Any:
 def _index_part(part: Any) -> Any:
     if isinstance(part, (list, tuple)):  # an empty one picks nothing: integers, not floats
         return np.asarray(part) if len(part) else np.asarray(part, dtype=np.intp)
-    return part.data if isinstance(part, TensorShaping) else part
+    return part.array if isinstance(part, TensorShaping) else part
 
 
 def _axis(what: str, axis: int, ndim: int) -> int:

@@ -129,7 +129,7 @@ def assert_gradients_match(
         grads = grad(out, tensors, v, allow_unused=True)
     else:
         grads = tuple(None for _ in tensors)
-    automatic = [np.zeros(t.shape) if g is None else g.data for g, t in zip(grads, tensors)]
+    automatic = [np.zeros(t.shape) if g is None else g.array for g, t in zip(grads, tensors)]
     jacobians = numerical_jacobian(fn, tensors, eps)[0]
     for i, (a, original) in enumerate(zip(arrays, originals)):
         assert np.array_equal(a, original, equal_nan=True), f"input {i} was modified"
@@ -140,7 +140,7 @@ def assert_gradients_match(
         np.testing.assert_allclose(
             auto, numeric, rtol=rtol, atol=atol, err_msg=f"gradient of input {i}"
         )
-    real = [g.data for g in grads if g is not None]
+    real = [g.array for g in grads if g is not None]
     for i, g in enumerate(real):
         for j, other in enumerate(real[i + 1 :] + list(arrays)):
             assert not np.shares_memory(g, other), f"grad {i} shares memory with array {j}"

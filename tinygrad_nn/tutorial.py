@@ -196,7 +196,7 @@ def seed_formulas_check(loss: Tensor) -> str:
     """The seed's hand-derived d_weights1 and d_weights2 next to the autodiff gradients."""
     by_name = {t.name: t for t in graph_nodes(loss) if isinstance(t, Tensor)}  # the leaves
     w1, w2 = by_name["weights1"], by_name["weights2"]
-    net = feedforward(SeedNetwork(X, w1.data, w2.data, y))
+    net = feedforward(SeedNetwork(X, w1.array, w2.array, y))
     delta = 2 * (net.y - net.output) * sigmoid_derivative(net.output)
     assert net.layer1 is not None
     d_weights2 = net.layer1.T @ delta
@@ -209,8 +209,8 @@ def seed_formulas_check(loss: Tensor) -> str:
             "  d_weights1 = X.T @ (((2 * (y - output) * output * (1 - output)) @ weights2.T)",
             "                      * layer1 * (1 - layer1))",
             "They are the negative gradients (the seed adds them):",
-            f"  max |d_weights1 + dL/dweights1| = {np.abs(d_weights1 + w1.grad.data).max():.3g}",
-            f"  max |d_weights2 + dL/dweights2| = {np.abs(d_weights2 + w2.grad.data).max():.3g}",
+            f"  max |d_weights1 + dL/dweights1| = {np.abs(d_weights1 + w1.grad.array).max():.3g}",
+            f"  max |d_weights2 + dL/dweights2| = {np.abs(d_weights2 + w2.grad.array).max():.3g}",
         ]
     )
 
@@ -301,12 +301,12 @@ def train_side_by_side(
                 loss = loss_fn(output, y)
                 loss.backward()
                 optimizer.step()
-                auto1, auto2 = linear1.data.T, linear2.data.T  # in the seed's shapes
+                auto1, auto2 = linear1.array.T, linear2.array.T  # in the seed's shapes
             else:
                 with no_grad():
                     output = ((inputs @ w1).sigmoid() @ w2).sigmoid()  # for the table only
                 loss = seed_step(inputs)  # zero_grad, forward, backward and step
-                auto1, auto2 = w1.data, w2.data
+                auto1, auto2 = w1.array, w2.array
             auto_losses.append(loss.item())
 
             largest = max(
@@ -316,5 +316,5 @@ def train_side_by_side(
             )
             bar.update(auto_losses[-1])
     if seed_step is not None:  # the module model, holding what the compiled step trained
-        model.load_state_dict({"0.weight": w1.data.T, "2.weight": w2.data.T})
-    return SideBySide(hand, model, hand_losses, auto_losses, output.data, largest, seed_step)
+        model.load_state_dict({"0.weight": w1.array.T, "2.weight": w2.array.T})
+    return SideBySide(hand, model, hand_losses, auto_losses, output.array, largest, seed_step)

@@ -73,8 +73,8 @@ class CompiledFunction:
             if len(self.traces) > MAX_TRACES:
                 self._drop_oldest_trace()
         self.last = entry
-        arrays = [tensors[i].data for i in entry.arguments]
-        arrays += [t.data for t in entry.captured]
+        arrays = [tensors[i].array for i in entry.arguments]
+        arrays += [t.array for t in entry.captured]
         if entry.step is not None:  # a training step: it returns what the function returns
             result, grads, states = entry.function(*arrays, *entry.step.arguments())
             entry.step.finish(grads, states)
@@ -108,7 +108,7 @@ def _as_tensor(value: Any) -> Tensor:
 def _signature(t: Tensor, dynamic: bool = False) -> tuple[Any, ...]:
     """What a trace depends on: shape, dtype, requires_grad, integer inputs' values
     (unless ``dynamic``), and the array library and device (code is written for one)."""
-    data = t.data
+    data = t.array
     where = "numpy" if type(data) is np.ndarray else (library_name(data), str(t.device))
     if dynamic or is_floating(data):
         return (data.shape, data.dtype, t.requires_grad, where)

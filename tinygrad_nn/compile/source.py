@@ -48,7 +48,7 @@ class SymbolicValues:
     def value(self, node: Node) -> Sym:
         """The symbolic value of a node of the graph (a constant if it is not tracked)."""
         sym = self.sym_of.get(node)
-        return sym if sym is not None else self.program.constant(node.data)
+        return sym if sym is not None else self.program.constant(node.array)
 
     def inputs(self, op: Op) -> list[Any]:
         return op.with_constants(self.value(p) for p in op.parents)
@@ -74,7 +74,7 @@ def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backw
     named_values = {}
     for node in graph_nodes(root):
         if id(node) in names:
-            outside[id(node.data)] = names[id(node)]
+            outside[id(node.array)] = names[id(node)]
         if isinstance(node, Op) and node.label:  # values the user named get their own line
             named_values[id(node)] = node.label
     return write_program(root, Traced([], [], named_values, outside, name), [])[0]
@@ -115,13 +115,13 @@ class GraphProgram:
         self.arguments: list[Sym] = []
         for leaf, label in zip(traced.leaves, traced.parameter_names):
             if leaf.requires_grad or id(leaf) in traced.dynamic:  # integers as arguments
-                self.sym_of[leaf] = self.argument(label, leaf.data)
+                self.sym_of[leaf] = self.argument(label, leaf.array)
             else:  # an integer input: its value is part of the signature, so a constant
-                program.literals.outside_labels[id(leaf.data)] = label
+                program.literals.outside_labels[id(leaf.array)] = label
         order = topological_order(roots)
         self.captured = [n for n in order if not isinstance(n, Op) and n not in self.sym_of]
         for t in self.captured:  # all require grad
-            self.sym_of[t] = self.argument(self.label_of_leaf(t), t.data)
+            self.sym_of[t] = self.argument(self.label_of_leaf(t), t.array)
         self.nodes: list[Op] = [n for n in order if isinstance(n, Op)]
         for op in self.nodes:  # forward: each op's own rule, interpreted symbolically
             self.sym_of[op] = op.forward(self.interpreter.xp, *self.interpreter.inputs(op))

@@ -226,7 +226,7 @@ class _StepWriter:
         sym = None
         if t.grad is not None:
             label = f"{self.label(t)}_grad"
-            sym = self.extra(label, to_numpy(t.grad.data), _reader(t, "grad"))
+            sym = self.extra(label, to_numpy(t.grad.array), _reader(t, "grad"))
             self.incoming[t] = sym
         self.present[t] = sym
         return sym
@@ -240,7 +240,7 @@ class _StepWriter:
         xp = self.graph.interpreter.xp
         for t, g in zip(wanted, self.graph.backward(root, wanted)):
             if g is not None:
-                g = xp.astype(g, t.data.dtype)  # as backward() stores it: in t's dtype
+                g = xp.astype(g, t.array.dtype)  # as backward() stores it: in t's dtype
                 old = self.grad(t)
                 self.present[t] = g if old is None else old + g
 
@@ -256,7 +256,7 @@ class _StepWriter:
                     continue
                 param = self.graph.sym_of.get(p)
                 if param is None:  # outside the graph, with a gradient from before
-                    param = self.extra(self.label(p), to_numpy(p.data), _reader(p, "data"))
+                    param = self.extra(self.label(p), to_numpy(p.array), _reader(p, "data"))
                     self.graph.sym_of[p] = param
                 if any(old is param for old, _ in self.updates):
                     raise TracingError(
@@ -291,7 +291,7 @@ class _StepWriter:
         if hasattr(value, "shape"):
             return self.extra(label, to_numpy(value), _state_reader(optimizer, p, key))
         if isinstance(value, NUMBERS) and not isinstance(value, bool):
-            number = np.asarray(value, dtype_name(p.data))
+            number = np.asarray(value, dtype_name(p.array))
             return self.extra(label, number, _state_reader(optimizer, p, key))
         return value
 
@@ -379,10 +379,10 @@ def _inline_arguments(sym: Sym) -> set[int]:
 
 
 def _reader(t: Tensor, what: str) -> Callable[[], Any]:
-    """Reads ``t.data`` or ``t.grad.data`` at each call (``.grad``'s slot: no property)."""
+    """Reads ``t.array`` or ``t.grad.array`` (the slots) at each call (``.grad``'s slot: no property)."""
 
     def read() -> Any:
-        return t.data if what == "data" or t._grad is None else t._grad.data
+        return t.array if what == "data" or t._grad is None else t._grad.array
 
     return read
 
@@ -393,7 +393,7 @@ def _state_reader(optimizer: Any, p: Tensor, key: str) -> Callable[[], Any]:
     def read() -> Any:
         value = optimizer.state[p][key]
         if not hasattr(value, "shape"):
-            return like(np.asarray(value, dtype_name(p.data)), p.data)
-        return value if type(value) is type(p.data) else like(to_numpy(value), p.data)
+            return like(np.asarray(value, dtype_name(p.array)), p.array)
+        return value if type(value) is type(p.array) else like(to_numpy(value), p.array)
 
     return read

@@ -48,7 +48,7 @@ class Trace:
     modes: list[tuple[Any, bool]] | None = None  # each module in scope, and its .training
 
     def __post_init__(self) -> None:
-        self.captured_shapes = [t.data.shape for t in self.captured]
+        self.captured_shapes = [t.array.shape for t in self.captured]
         # positions of the explicit inputs passed as arrays (the float ones and the
         # dynamic integer ones), and of those whose gradient the caller wants
         self.arguments = [i for i, kind in enumerate(self.kinds) if kind in "fd"]
@@ -62,7 +62,7 @@ class Trace:
         argument (read at every call) instead of its trace-time value.
         """
         for t, shape in zip(self.captured, self.captured_shapes):
-            if not t.requires_grad or t.data.shape != shape:
+            if not t.requires_grad or t.array.shape != shape:
                 return False
         for ref in self.frozen:
             frozen = ref()
@@ -104,7 +104,7 @@ def _outside_names(fn: Callable[..., Any]) -> dict[int, str]:
     for name, value in _scope(fn).items():
         if isinstance(value, Tensor):
             names[id(value)] = name
-            names.setdefault(id(value.data), name)
+            names.setdefault(id(value.array), name)
         elif isinstance(value, np.ndarray):
             names[id(value)] = name
         elif callable(getattr(value, "named_parameters", None)):  # a module, or alike
@@ -157,7 +157,7 @@ def _settings(fn: Callable[..., Any]) -> list[tuple[dict[str, Any], dict[str, An
 
 def _trainable_outside(fn: Callable[..., Any]) -> list[Tensor]:
     """The outside tensors ``fn`` refers to that require grad."""
-    return [t for t in _outside_tensors(fn) if t.requires_grad and is_floating(t.data)]
+    return [t for t in _outside_tensors(fn) if t.requires_grad and is_floating(t.array)]
 
 
 def _call_recording_locals(
@@ -201,17 +201,17 @@ def trace(
     the host and :class:`TracingError` says so.
     """
     read = {id(t): t for t in [*inputs, *_outside_tensors(fn)]}.values()  # each once
-    on_device = [t for t in read if type(t.data) is not np.ndarray]
+    on_device = [t for t in read if type(t.array) is not np.ndarray]
     if not on_device:
         return _trace(fn, inputs, name, None, dynamic)
-    device_values = [t.data for t in on_device]
+    device_values = [t.array for t in on_device]
     try:
         for t in on_device:
-            t.data = to_numpy(t.data)
+            t.array = to_numpy(t.array)
         return _trace(fn, inputs, name, device_values[0], dynamic)
     finally:
         for t, data in zip(on_device, device_values):
-            t.data = data
+            t.array = data
 
 
 def _trace(
@@ -226,18 +226,18 @@ def _trace(
     wants_grad = [t.requires_grad for t in inputs]
     names = (_argument_names(fn, len(inputs)), _outside_names(fn))
     array_api = reference is not None
-    dynamic = [i for i in dynamic if not is_floating(inputs[i].data)]
+    dynamic = [i for i in dynamic if not is_floating(inputs[i].array)]
     write = functools.partial(
         _write, fn, wants_grad=wants_grad, names=names, name=name, dynamic=dynamic
     )
     buffers, settings, modes = _buffers(fn), _settings(fn), _modes(fn)
-    kept = [b.data for b in buffers]
+    kept = [b.array for b in buffers]
     try:
-        root, leaves, written = write([t.data for t in inputs], array_api=array_api)
+        root, leaves, written = write([t.array for t in inputs], array_api=array_api)
     finally:
-        changed_buffers = [b for b, data in zip(buffers, kept) if b.data is not data]
+        changed_buffers = [b for b, data in zip(buffers, kept) if b.array is not data]
         for b, data in zip(buffers, kept):
-            b.data = data  # the trace's updates are undone either way
+            b.array = data  # the trace's updates are undone either way
     if changed_buffers:
         raise TracingError(
             f"compile: {name} updates module buffers as it runs (BatchNorm's running "
@@ -255,15 +255,15 @@ def _trace(
         )
     source, constants, captured, plan = written
     changed = {id(t): t for t in [*captured, *_trainable_outside(fn)]}.values()
-    originals = [t.data for t in changed]
+    originals = [t.array for t in changed]
     try:  # the second trace, on other values
         for t in changed:
-            t.data = _other_values(t.data)
-        other = [_other_values(t.data) if is_floating(t.data) else t.data for t in inputs]
+            t.array = _other_values(t.array)
+        other = [_other_values(t.array) if is_floating(t.array) else t.array for t in inputs]
         again = write(other, array_api=array_api)[2]
     finally:
         for t, data in zip(changed, originals):
-            t.data = data
+            t.array = data
     if again[0] != source or not _same_arrays(again[1], constants):
         raise TracingError(
             f"compile: {name} reads the values of tensors (e.g. through .data, .numpy() or "
@@ -271,7 +271,7 @@ def _trace(
             "values it wrote different code. Compute such values outside the compiled "
             "function and pass them in as inputs"
         )
-    reordered = [_reordered(t.data) if i in dynamic else t.data for i, t in enumerate(inputs)]
+    reordered = [_reordered(t.array) if i in dynamic else t.array for i, t in enumerate(inputs)]
     third = write(reordered, array_api=array_api)[2] if dynamic else (source, constants)
     if third[0] != source or not _same_arrays(third[1], constants):
         raise TracingError(
@@ -301,7 +301,7 @@ def _trace(
         if isinstance(t, Tensor) and not t.requires_grad and id(t) not in explicit
     ]
     kinds = [
-        "f" if is_floating(t.data) else "d" if i in dynamic else "i" for i, t in enumerate(inputs)
+        "f" if is_floating(t.array) else "d" if i in dynamic else "i" for i, t in enumerate(inputs)
     ]
     printed = constant_definitions(constants) + source
     return Trace(namespace[name], printed, captured, wants_grad, kinds, frozen, plan, modes)

@@ -118,7 +118,7 @@ def labeller(names: dict[str, list[Target]]) -> Any:
 def as_answer(value: Any) -> tuple[np.ndarray | None, str]:
     """The learner's answer as a float64 array, or why it cannot be one."""
     if isinstance(value, Tensor):
-        value = to_numpy(value.data)
+        value = to_numpy(value.array)
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as error:  # ragged nested lists

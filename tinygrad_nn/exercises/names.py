@@ -79,7 +79,7 @@ def graph_names(loss: Tensor, variables: dict[str, Any]) -> dict[str, list[Targe
     nodes = graph_nodes(loss)
     in_graph = set(nodes)
     held: dict[Any, Tensor] = {node_of(loss): loss}
-    by_array = {id(n.data): n for n in nodes if not isinstance(n, Op)}
+    by_array = {id(n.array): n for n in nodes if not isinstance(n, Op)}
     names: dict[str, list[Any]] = {}
 
     def add(name: str | None, node: Any) -> None:

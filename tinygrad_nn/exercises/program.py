@@ -102,8 +102,8 @@ class StepCode:
         the explicit inputs, the outside tensors it reads, then a step's extra arguments
         (incoming ``.grad``, optimizer state). Copies: running the code changes nothing."""
         entry = self.entry
-        arrays = [self.inputs[i].data for i in entry.arguments]
-        arrays += [t.data for t in entry.captured]
+        arrays = [self.inputs[i].array for i in entry.arguments]
+        arrays += [t.array for t in entry.captured]
         if entry.step is not None:
             arrays += entry.step.arguments()
         return {
@@ -114,7 +114,7 @@ class StepCode:
     def run(self) -> list[dict[str, Any]]:
         """Run the forward and backward lines; the values defined before each line (and,
         last, after the last one), as namespaces to evaluate an expression in."""
-        if any(type(t.data) is not np.ndarray for t in self.inputs):
+        if any(type(t.array) is not np.ndarray for t in self.inputs):
             raise TypeError("fill_in: the step's inputs must be NumPy arrays (on the CPU)")
         namespace = {**self.entry.function.__globals__, **self.arguments()}
         before = []

@@ -52,7 +52,7 @@ def tensor_on(node: Any) -> Tensor:
 
 def shape_of(node: Any) -> tuple[int, ...]:
     """A node's shape: a leaf's array, or an op's output facts."""
-    return tuple(node.out_shape) if isinstance(node, Op) else tuple(node.data.shape)
+    return tuple(node.out_shape) if isinstance(node, Op) else tuple(node.array.shape)
 
 
 class Truth:
@@ -64,7 +64,7 @@ class Truth:
     """
 
     def __init__(self, loss: Tensor, targets: list[Any]) -> None:
-        if loss.data.size != 1:
+        if loss.array.size != 1:
             raise ValueError(
                 f"check: the loss must be a single number, but it has shape {loss.shape}; "
                 "sum it (or take its mean) first"
@@ -77,7 +77,7 @@ class Truth:
         self.loss = loss
         self.upstream: dict[Any, np.ndarray] = {}  # op -> the gradient arriving from above
         self.shares: dict[Any, list[Use]] = {}  # node -> its uses, in backward order
-        self.numpy = type(loss.data) is np.ndarray  # rules can be re-run with NumPy
+        self.numpy = type(loss.array) is np.ndarray  # rules can be re-run with NumPy
         self._values: dict[Any, Any] = {}
         self._grads = self._backward([loss], [None], targets, self._observe)
 
@@ -137,7 +137,7 @@ class Truth:
         if node in self._values:
             return self._values[node]
         if not isinstance(node, Op):
-            return np.asarray(to_numpy(node.data))
+            return np.asarray(to_numpy(node.array))
         pending = [node]
         while pending:  # inputs before the values computed from them, without recursion
             op = pending[-1]
@@ -150,7 +150,7 @@ class Truth:
             if missing:
                 pending.extend(missing)
                 continue
-            inputs = [self._values[p] if isinstance(p, Op) else p.data for p in op.parents]
+            inputs = [self._values[p] if isinstance(p, Op) else p.array for p in op.parents]
             self._values[op] = np.asarray(op.forward(numpy_xp, *op.with_constants(inputs)))
             pending.pop()
         return self._values[node]

@@ -50,7 +50,7 @@ class RecordedNamespace:
     def apply(self, op: ops.Op, *inputs: Any) -> Any:
         """``apply``, with array operands (constants of the rule) as constant Tensors, in the
         array library of the Tensor operands."""
-        arrays = [x.data for x in inputs if isinstance(x, self.tensor_type)]
+        arrays = [x.array for x in inputs if isinstance(x, self.tensor_type)]
         reference = next((a for a in arrays if type(a) is not np.ndarray), None)
         return self.record(op, *(self._operand(x, reference) for x in inputs))
 
@@ -63,7 +63,7 @@ class RecordedNamespace:
         return self.tensor_type._wrap(array)
 
     def array_of(self, x: Any) -> Any:
-        return x.data if isinstance(x, self.tensor_type) else np.asarray(x)
+        return x.array if isinstance(x, self.tensor_type) else np.asarray(x)
 
     def eager(self, x: Any) -> ArrayNamespace:
         """The eager namespace of ``x``'s array (for a constant computed on the side)."""
@@ -213,5 +213,5 @@ class RecordedNamespace:
 
     def class_mask(self, t: Array, classes: int, ignore_index: int) -> Array:
         """A constant (class indices have no gradient): computed on the indices' array."""
-        data = getattr(t, "data", t)
+        data = getattr(t, "array", t)
         return array_namespace([data]).class_mask(data, classes, ignore_index)

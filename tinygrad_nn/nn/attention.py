@@ -70,24 +70,24 @@ def masked_softmax(scores: Tensor, keep: Any = None, biases: Sequence[Any] = ())
         >>> masked_softmax(tg.zeros(2, 2), np.array([[True, True], [False, False]])).tolist()
         [[0.5, 0.5], [0.0, 0.0]]
     """
-    dtype = dtype_name(scores.data)
+    dtype = dtype_name(scores.array)
     blocked = None
     if keep is not None:
-        scores = where(like(keep, scores.data), scores, -math.inf)
+        scores = where(like(keep, scores.array), scores, -math.inf)
         blocked = ~keep
     for bias in biases:
         if isinstance(bias, Tensor):
             values = host_values(bias)
-            scores = scores + (bias if dtype_name(bias.data) == dtype else bias.astype(dtype))
+            scores = scores + (bias if dtype_name(bias.array) == dtype else bias.astype(dtype))
         else:
             values = bias
-            scores = scores + Tensor._wrap(like(bias.astype(dtype), scores.data))
+            scores = scores + Tensor._wrap(like(bias.astype(dtype), scores.array))
         minus_inf = values == -math.inf
         blocked = minus_inf if blocked is None else blocked | minus_inf
     if blocked is not None:
         dead = np.all(blocked, axis=-1, keepdims=True)
         if dead.any():
-            rows = like(dead, scores.data)
+            rows = like(dead, scores.array)
             return where(rows, 0.0, where(rows, 0.0, scores).softmax(-1))
     return scores.softmax(-1)
 

@@ -67,7 +67,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return input
     keep = default_generator().random(input.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = like((keep * scale).astype(dtype_name(input.data)), input.data)
+    mask = like((keep * scale).astype(dtype_name(input.array)), input.array)
     return input * Tensor._wrap(mask)
 
 
@@ -212,8 +212,8 @@ def batch_norm(
         if running_mean is not None and running_var is not None:
             unbiased = variance.detach() * (count / max(count - 1, 1))
             batch_mean = mean.detach().reshape(-1)
-            running_mean.data = ((1 - momentum) * running_mean + momentum * batch_mean).data
-            running_var.data = ((1 - momentum) * running_var + momentum * unbiased.reshape(-1)).data
+            running_mean.array = ((1 - momentum) * running_mean + momentum * batch_mean).array
+            running_var.array = ((1 - momentum) * running_var + momentum * unbiased.reshape(-1)).array
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation needs running_mean and running_var")

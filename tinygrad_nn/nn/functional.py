@@ -247,7 +247,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         >>> one_hot(tg.tensor([1]), 3).tolist()
         [[0, 1, 0]]
     """
-    labels = as_array(tensor.data if isinstance(tensor, Tensor) else tensor)
+    labels = as_array(tensor.array if isinstance(tensor, Tensor) else tensor)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
     classes = int(labels.max()) + 1 if num_classes == -1 and labels.size else num_classes

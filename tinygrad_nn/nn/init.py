@@ -142,9 +142,9 @@ def _generator(generator: Any) -> np.random.Generator:
 def _target(function: str, tensor: Any, random: bool = False) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{function}: expected a Tensor, got {type(tensor).__name__}")
-    if random and not is_floating(tensor.data):
+    if random and not is_floating(tensor.array):
         raise TypeError(
-            f"{function}: cannot fill a tensor of dtype {dtype_name(tensor.data)} with random "
+            f"{function}: cannot fill a tensor of dtype {dtype_name(tensor.array)} with random "
             "values; it needs a floating dtype"
         )
     return tensor
@@ -154,8 +154,8 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Replace ``tensor``'s values, keeping its shape, dtype and array library; outside the
     graph (as under ``no_grad``): a graph already built keeps the arrays it saved."""
     array = np.broadcast_to(np.asarray(values), tensor.shape)
-    host = np.array(array, dtype=dtype_name(tensor.data))  # a writable copy, the same dtype
-    tensor.data = like(host, tensor.data)
+    host = np.array(array, dtype=dtype_name(tensor.array))  # a writable copy, the same dtype
+    tensor.array = like(host, tensor.array)
     return tensor
 
 

@@ -174,9 +174,9 @@ class LazyLinear(Linear):
         init, bias_init, rng = self._lazy
         drawn = Linear(in_features, self.out_features, self.bias is not None,
                        init, bias_init, rng, self.weight.dtype)  # fmt: skip
-        self.weight.data = drawn.weight.data  # the same Parameter objects, new values
+        self.weight.array = drawn.weight.array  # the same Parameter objects, new values
         if self.bias is not None and drawn.bias is not None:
-            self.bias.data = drawn.bias.data
+            self.bias.array = drawn.bias.array
         self.in_features = in_features
         del self._lazy
         self.__class__ = Linear  # type: ignore[assignment]  # as PyTorch's cls_to_become

@@ -35,13 +35,13 @@ def checked_target(what: str, prediction: Tensor, target: Any) -> Tensor:
         array = np.asarray(target)
         if array.dtype.kind not in "biuf":
             raise TypeError(f"{what}: the target must be numeric, got dtype {array.dtype}")
-        data = prediction.data
+        data = prediction.array
         if type(data) is np.ndarray:  # host data (NumPy's float64) follows a float32 model
             if data.dtype.kind == "f" and array.dtype != data.dtype:
                 array = array.astype(data.dtype)
         elif (dtype := dtype_name(data)).startswith("float"):  # another library's array
             array = array.astype(dtype, copy=False)
-        target = Tensor._wrap(like(array, prediction.data))  # in the prediction's library
+        target = Tensor._wrap(like(array, prediction.array))  # in the prediction's library
     if target.shape != prediction.shape:
         raise ValueError(
             f"{what}: prediction has shape {prediction.shape} but target has shape "
@@ -54,7 +54,7 @@ def checked_target(what: str, prediction: Tensor, target: Any) -> Tensor:
 def host_values(values: Any, dtype: Any = None) -> np.ndarray:
     """Host data (labels, class weights, indices, masks) as a NumPy array, from a Tensor,
     another library's array (copied from a GPU if need be), or plain data."""
-    array = values.data if isinstance(values, Tensor) else values
+    array = values.array if isinstance(values, Tensor) else values
     return np.asarray(to_numpy(array) if is_array(array) else array, dtype=dtype)
 
 
@@ -87,7 +87,7 @@ def constant_like(values: Any, input: Tensor) -> Tensor:
     """
     if isinstance(values, Tensor) and values.requires_grad:
         return values
-    return Tensor._wrap(like(host_values(values, dtype_name(input.data)), input.data))
+    return Tensor._wrap(like(host_values(values, dtype_name(input.array)), input.array))
 
 
 def reduce(loss: Tensor, reduction: str, what: str = "loss") -> Tensor:
@@ -269,14 +269,14 @@ def nll_loss(
     kept = flat != ignore_index
     if (flat[kept] < 0).any() or (flat[kept] >= classes).any():
         raise ValueError(f"nll_loss: class indices must be in [0, {classes}), got {flat[kept]}")
-    dtype = dtype_name(input.data)
+    dtype = dtype_name(input.array)
     weights = np.ones(classes, dtype) if weight is None else host_values(weight).astype(dtype)
     # The indices go in as an input of the op (the caller's Tensor itself when it lives
     # where the scores do), so compiled code reads them as an argument.
-    same_place = isinstance(target, Tensor) and type(target.data) is type(input.data)
-    indices = target if same_place else Tensor._wrap(like(labels, input.data))
+    same_place = isinstance(target, Tensor) and type(target.array) is type(input.array)
+    indices = target if same_place else Tensor._wrap(like(labels, input.array))
     op = ops.NLLLoss(ignore_index, reduction)
-    return apply(op, input, indices, Tensor._wrap(like(weights, input.data)))
+    return apply(op, input, indices, Tensor._wrap(like(weights, input.array)))
 
 
 def cross_entropy(
@@ -311,14 +311,14 @@ def cross_entropy(
         return loss.reshape(positions) if reduction == "none" else loss
     log_p = input.log_softmax(-1)
     classes = input.shape[-1]
-    dtype = dtype_name(input.data)
-    weights = None if weight is None else Tensor._wrap(like(host_values(weight, dtype), input.data))
+    dtype = dtype_name(input.array)
+    weights = None if weight is None else Tensor._wrap(like(host_values(weight, dtype), input.array))
     nll = nll_loss(log_p, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return nll
     labels = _labels("cross_entropy", input, target)
     kept_rows = (labels != ignore_index).astype(dtype)
-    kept = Tensor._wrap(like(kept_rows, input.data))
+    kept = Tensor._wrap(like(kept_rows, input.array))
     weighted = log_p if weights is None else log_p * weights
     smooth = -weighted.sum(-1) * kept
     if reduction == "mean":

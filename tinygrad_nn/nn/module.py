@@ -254,7 +254,7 @@ class Module:
         for parameter in self.parameters():
             grad = parameter.grad
             if grad is not None:
-                grad.data = grad.data * 0  # the same array type, device and dtype
+                grad.array = grad.array * 0  # the same array type, device and dtype
                 grad.requires_grad = False  # PyTorch detaches it from any graph too
                 grad._ctx = None
 
@@ -286,12 +286,12 @@ class Module:
             dtype('float32')
         """
         for p in self.parameters():
-            p.data = p.detach().to(target, device).data
+            p.array = p.detach().to(target, device).array
             if p.grad is not None:
                 p.grad = p.grad.detach().to(target, device)
         for _, buffer in self.named_buffers():
-            if is_floating(buffer.data) or is_library(target):  # counts stay integers
-                buffer.data = buffer.detach().to(target, device).data
+            if is_floating(buffer.array) or is_library(target):  # counts stay integers
+                buffer.array = buffer.detach().to(target, device).array
         return self
 
     # ------------------------------------------------------------ saving and loading
@@ -306,7 +306,7 @@ class Module:
             ['bias', 'weight']
         """
         tensors = [*self.named_parameters(), *self.named_buffers()]
-        return {name: np.array(t.numpy()) for name, t in tensors}
+        return {name: np.array(t.detach().numpy()) for name, t in tensors}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> _IncompatibleKeys:
         """Copy values from ``state`` into the parameters; returns the keys that did not
@@ -340,9 +340,9 @@ class Module:
                     f"load_state_dict: {key!r} has shape {array.shape} in the state dict "
                     f"but {own[key].shape} in the model{self._layout_note(key, array.shape)}"
                 )
-            updates[key] = like(array.astype(dtype_name(own[key].data)), own[key].data)
+            updates[key] = like(array.astype(dtype_name(own[key].array)), own[key].array)
         for key, array in updates.items():
-            own[key].data = array
+            own[key].array = array
         return _IncompatibleKeys(missing, unexpected)
 
     def _layout_note(self, key: str, shape: tuple[int, ...]) -> str:

@@ -42,6 +42,6 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     placed = apply(ops.ScatterAdd(shape, inside), input)
     if value == 0:
         return placed
-    outside = np.full(shape, value, dtype=dtype_name(input.data))
+    outside = np.full(shape, value, dtype=dtype_name(input.array))
     outside[inside] = 0
-    return placed + Tensor._wrap(like(outside, input.data))
+    return placed + Tensor._wrap(like(outside, input.array))

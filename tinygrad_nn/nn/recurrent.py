@@ -157,7 +157,7 @@ class _Recurrent(_Weights):
         """Each layer's initial state: from ``hx`` (checked), or zeros."""
         parts = 2 if self.kind == "lstm" else 1
         if hx is None:
-            zeros = self._zeros((x.shape[1],), x.data)
+            zeros = self._zeros((x.shape[1],), x.array)
             return [(zeros,) * parts] * self.num_layers
         given = tuple(hx) if parts == 2 else (hx,)
         want = (self.num_layers, *(() if unbatched else (x.shape[1],)), self.hidden_size)
@@ -321,7 +321,7 @@ class _Cell(_Weights):
         batch = input.shape[:-1]
         parts = 2 if self.kind == "lstm" else 1
         if state is None:
-            state = (self._zeros(batch, input.data),) * parts
+            state = (self._zeros(batch, input.array),) * parts
         else:
             state = tuple(state) if parts == 2 else (state,)
         for s in state:

@@ -131,7 +131,7 @@ class FunctionOp(Op, FunctionCtx):
                 f"{self.function.__name__}.forward returned {len(out)} values; tinygrad_nn's "
                 "torch.autograd.Function supports forward returning one Tensor"
             )
-        array = out.data if isinstance(out, Tensor) else as_array(out)
+        array = out.array if isinstance(out, Tensor) else as_array(out)
         self._mark_saved(out)
         return array
 
@@ -200,7 +200,7 @@ class FunctionOp(Op, FunctionCtx):
                 f"Function {self.name}Backward returned an invalid gradient at index {i} "
                 f"- got {list(grad.shape)} but expected shape compatible with {list(shape)}"
             )
-        return grad if records else grad.data
+        return grad if records else grad.array
 
 
 def _expands_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:

@@ -196,7 +196,7 @@ def tooltip(node: TensorNode, title: str) -> str:
     and gradient (up to numpy's 1,000 elements; past that, summarised with ``...``)."""
     t = node.tensor
     lines = [title, f"shape {tuple(t.shape)}, dtype {t.dtype}"]
-    value = t.missing if t.data is None else array_text(t.data)
+    value = t.missing if t.array is None else array_text(t.array)
     lines += ["value:", str(value)]
     if node.grad is not None:
         lines += ["grad:", array_text(node.grad)]

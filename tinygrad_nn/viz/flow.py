@@ -68,7 +68,7 @@ def gradient_stats(model: Any, optimizer: Any = None, lr: float = 1e-3) -> list[
     for name, p in named:
         if p.grad is None:
             continue
-        weight, grad = to_numpy(p.data), to_numpy(p.grad.data)
+        weight, grad = to_numpy(p.array), to_numpy(p.grad.array)
         group = groups.get(id(p))
         if group is None:
             update = lr * grad

@@ -119,12 +119,12 @@ def build_graph(
     tensors, omitted = collect(root, max_nodes, alive)
     kept = set(tensors)
     value_of = value_of_node(tensors)
-    grads = grads or {t: t._grad.data for t in tensors if t._grad is not None}
+    grads = grads or {t: t._grad.array for t in tensors if t._grad is not None}
     grads = {getattr(k, "_ctx", None) or k: v for k, v in grads.items()}  # by graph node
     parameter_names, model_of = _parameter_names(tensors)
     for t in tensors:  # a leaf made from the user's array is named after its variable
-        if t._ctx is None and id(t.data) in variables:
-            variables.setdefault(id(t), variables[id(t.data)])
+        if t._ctx is None and id(t.array) in variables:
+            variables.setdefault(id(t), variables[id(t.array)])
     unnamed = _unnamed_parameters(tensors, variables, model_of)
     graph = Graph(root="", omitted=omitted)
     keys: dict[Tensor, str] = {}
@@ -166,7 +166,7 @@ def build_graph(
         elif op is not None:
             base = f"{op.name}_out"
         elif kind == "constant":
-            base = f"{t.data.item():g}"
+            base = f"{t.array.item():g}"
         else:
             base = "input"
         keys[t] = fresh(base)
@@ -203,7 +203,7 @@ def build_graph(
 
 def value_text(t: Any, max_elements: int) -> str:
     """A node's value as drawn: its summary, or why it has none (not kept, or freed)."""
-    return str(t.missing) if t.data is None else summary(t.data, max_elements)
+    return str(t.missing) if t.array is None else summary(t.array, max_elements)
 
 
 def known(values: np.ndarray | None, max_elements: int) -> str:

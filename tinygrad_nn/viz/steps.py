@@ -198,7 +198,7 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
             earlier = received.get(source, 0)
             received[source] = earlier + 1
             grad = graph.tensors[source].tensor._grad  # the slot: .grad warns for computed values
-            final = grad.data if grad is not None and received[source] == uses[source] else None
+            final = grad.array if grad is not None and received[source] == uses[source] else None
             formula = named_formula(op.derivative_for(positions[index]), own)
             step.contributions.append(Contribution(source, formula, None, None, final, earlier))
         steps.append(step)

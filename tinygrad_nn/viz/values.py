@@ -15,7 +15,7 @@ Examples:
     >>> loss = (w.exp() * w).sum()
     >>> [type(v).__name__ for v in graph_values(loss, {})]
     ['Tensor', 'ComputedValue', 'ComputedValue', 'Tensor']
-    >>> graph_values(loss, {})[1].data   # exp's output: mul keeps it for its rule
+    >>> graph_values(loss, {})[1].array   # exp's output: mul keeps it for its rule
     array([2.71828183, 7.3890561 ])
 """
 
@@ -41,7 +41,7 @@ class ComputedValue:
 
     def __init__(self, op: Op, data: Any, read: bool) -> None:
         self.name, self.shape, self.dtype = op.label, op.out_shape, op.out_dtype
-        self._seq, self._ctx, self.data = op._seq, op, data
+        self._seq, self._ctx, self.array = op._seq, op, data
         self.missing = FREED if read else NOT_KEPT
 
     @property
