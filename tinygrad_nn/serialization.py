@@ -93,7 +93,7 @@ def _storable(where: str, value: Any) -> np.ndarray:
     read back (by any reader) scrambled, and a big-endian one would not match its checksum.
     """
     try:
-        data = value.data if isinstance(value, Tensor) else value
+        data = value.array if isinstance(value, Tensor) else value
         array = as_array(to_numpy(data) if is_array(data) else data)
     except TypeError as error:
         raise TypeError(f"save: the value of {where} is not numeric data: {error}") from None
