@@ -82,7 +82,7 @@ def tutorial_tinygrad(w1: np.ndarray, w2: np.ndarray, steps: int = 1500) -> np.n
         with tg.no_grad():
             W1 -= W1.grad
             W2 -= W2.grad
-    return W1.data
+    return W1.array
 
 
 def training_step(
@@ -121,7 +121,7 @@ def tutorial_modules(
     X = tg.Tensor(SEED_X)
     for _ in range(steps):
         step(X)
-    return model[0].weight.data.T  # Linear's weight is (out, in): the seed's w1 transposed
+    return model[0].weight.array.T  # Linear's weight is (out, in): the seed's w1 transposed
 
 
 # ---------------------------------------------------------------- mlp
@@ -274,7 +274,7 @@ def chain_tinygrad(x0: np.ndarray) -> np.ndarray:
         v = v * 1.01 if kind == 0 else v + 0.01 if kind == 1 else v.sigmoid()
     v.backward(np.ones(v.shape))
     assert x.grad is not None
-    return x.grad.data
+    return x.grad.array
 
 
 def chain_function(x: tg.Tensor) -> tg.Tensor:
@@ -291,7 +291,7 @@ compiled_chain = tg.compile(chain_function)
 def chain_compiled(x0: np.ndarray) -> np.ndarray:
     _, (grad,) = compiled_chain(tg.Tensor(x0, requires_grad=True))
     assert grad is not None
-    return grad.data
+    return grad.array
 
 
 def chain_against_pytorch(x0: np.ndarray, repeats: int) -> str:
@@ -328,7 +328,7 @@ def tutorial_breakdown(w1: np.ndarray, w2: np.ndarray, number: int = 2000) -> li
     step(X)
     assert step.last is not None
     generated = step.last.function
-    arrays = [X.data, *(p.data for p in model.parameters())]
+    arrays = [X.array, *(p.array for p in model.parameters())]
     loss = loss_fn(model(X), SEED_Y)
     eager_step = training_step(model, loss_fn, optimizer, SEED_Y)
 
@@ -433,7 +433,7 @@ def _deep_chain_run(depth: int) -> tuple[float, float]:
     built = time.perf_counter()
     loss.backward()
     done = time.perf_counter()
-    assert x.grad is not None and np.all(np.isfinite(x.grad.data))
+    assert x.grad is not None and np.all(np.isfinite(x.grad.array))
     return built - start, done - built
 
 
