@@ -14,7 +14,7 @@ import types
 import numpy as np
 import pytest
 from test_hardening import EVIL_NAMES, evil_graph
-from test_viz import browser_boxes, require
+from test_viz import browser_boxes, require, typeset_text
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim, progress, tutorial, viz
@@ -62,7 +62,7 @@ def test_text_results_show_as_preformatted_text_and_stay_strings(which) -> None:
     assert "\\n" not in repr(text)
     page = text._repr_html_()
     assert page.startswith("<pre") and page.endswith("</pre>")
-    assert html.unescape(page[page.index(">") + 1 : -len("</pre>")]) == plain
+    assert typeset_text(page[page.index(">") + 1 : -len("</pre>")]) == plain  # math as text
     buffer = io.StringIO()
     print(text, file=buffer)
     assert buffer.getvalue() == plain + "\n"
@@ -74,6 +74,44 @@ def test_text_html_escapes_every_name() -> None:
         assert "<script>" not in page and "<x>" not in page
         for name in EVIL_NAMES:
             assert html.escape(name.splitlines()[0]) in page
+
+
+def test_the_explanation_in_a_notebook_typesets_each_formula_and_derivative() -> None:
+    loss = tutorial.named_seed_graph()
+    steps = viz.backward_steps(loss)
+    text = viz.explanation(loss)
+    page = text._repr_html_()
+    formulas = [html.unescape(f) for f in re.findall(r'<math alttext="([^"]*)"', page)]
+    expected = []
+    for step in steps:
+        expected += [viz.steps.definition_parts(step)[0], *(c.formula for c in step.contributions)]
+    assert formulas == expected and len(formulas) == 11
+    assert page.count("<mfrac>") >= 6  # each dz/dx, and the sigmoid's 1 / (1 + e^-x)
+    assert "  to output:  local dz/doutput = 2 (output - y)\n" in text  # str() as before
+    assert "[z = 1 / (1 + exp(-x)), with x = matmul_out]" in text and "<" not in text
+    tags = set(re.findall(r"<(\w+)", page))
+    assert tags <= {"pre", "math", "mrow", "mi", "mo", "mn", "mfrac", "msup", "msub", "mspace"}
+    assert tags >= {"pre", "math", "mfrac"}
+
+
+def test_the_explanation_without_latex2mathml_is_its_text(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "latex2mathml", None)  # import raises ImportError
+    monkeypatch.setitem(sys.modules, "latex2mathml.converter", None)
+    text = viz.explanation(tutorial.named_seed_graph())
+    page = text._repr_html_()
+    assert "<math" not in page and page.count('<code class="formula">') == 11
+    assert typeset_text(page[page.index(">") + 1 : -len("</pre>")]) == text
+
+
+def test_the_explanations_html_keeps_names_as_text() -> None:
+    page = viz.explanation(evil_graph())._repr_html_()
+    text = typeset_text(page)
+    for name in EVIL_NAMES:
+        assert name.splitlines()[0] in text, name
+    tags = set(re.findall(r"</?(\w+)", page))
+    assert all(tag == "pre" or tag.startswith("m") for tag in tags), tags  # MathML's own
+    attributes = set(re.findall(r"\s([\w-]+)=", page))
+    assert not any(a.startswith("on") or "href" in a for a in attributes), attributes
 
 
 # ---------------------------------------------------------------- Tensor

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -584,7 +585,7 @@ def test_the_step_through_captions_bind_inputs_like_the_explanation(tmp_path) ->
     loss = tutorial.named_seed_graph()
     page = viz.animate_backward(loss, tmp_path / "steps.html").read_text()
     binding = "[z = 1 / (1 + exp(-x)), with x = matmul_out]"
-    assert binding in viz.explanation(loss) and binding in page
+    assert binding in viz.explanation(loss) and binding in typeset_text(page)  # math as text
 
 
 def test_nodes_show_their_full_value_and_gradient_on_hover() -> None:
@@ -726,3 +727,91 @@ def test_neighbouring_edge_labels_are_an_em_apart() -> None:
     for a, b in rows:
         gap = max(b[0] - a[1], a[0] - b[1])
         assert gap >= float(viz.dot.EDGE_FONT), (a[3], b[3], gap)
+
+
+# ---------------------------------------------------------------- typeset rules (issue 27)
+
+
+def typeset_text(markup: str) -> str:
+    """HTML with typeset formulas read back as text: each ``<math>`` as its ``alttext``
+    (the formula's own string), every other tag dropped, entities unescaped."""
+    markup = re.sub(r'<math alttext="([^"]*)".*?</math>', r"\1", markup, flags=re.DOTALL)
+    assert "<math" not in markup  # every formula carries its text
+    return html_unescape(re.sub(r"<[^>]*>", "", markup))
+
+
+def step_captions(page: str) -> list[str]:
+    return re.findall(r'<div class="caption" id="caption\d+">(.*?)</div>', page, re.DOTALL)
+
+
+def test_the_step_page_typesets_each_rule_and_derivative() -> None:
+    require("dot")
+    loss = tutorial.named_seed_graph()
+    steps = viz.backward_steps(loss)
+    page = viz.animate_backward(loss).read_text()
+    captions = step_captions(page)
+    assert len(captions) == len(steps) == 5
+    for step, caption in zip(steps, captions):
+        formulas = re.findall(r'<math alttext="([^"]*)"', caption)
+        expected = [viz.steps.definition_parts(step)[0], *(c.formula for c in step.contributions)]
+        assert [html_unescape(f) for f in formulas] == expected
+        assert caption.count("<mfrac>") >= len(step.contributions)  # each dz/dx a fraction
+        assert typeset_text(caption).startswith(f"step {step.index}: {step.title}   [")
+    assert "with x = matmul_out]" in typeset_text(captions[3])  # the binding stays text
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+
+
+def test_the_step_page_without_latex2mathml_shows_the_rules_as_text(monkeypatch) -> None:
+    require("dot")
+    monkeypatch.setitem(sys.modules, "latex2mathml", None)  # import raises ImportError
+    monkeypatch.setitem(sys.modules, "latex2mathml.converter", None)
+    loss = tutorial.named_seed_graph()
+    page = viz.animate_backward(loss).read_text()
+    captions = step_captions(page)
+    assert "<math" not in page and len(captions) == 5
+    assert '<code class="formula">dz/dx = z * (1 - z)</code>' in captions[1]
+    assert "[z = 1 / (1 + exp(-x)), with x = matmul_out]" in typeset_text(captions[3])
+
+
+def test_the_step_page_escapes_names_in_typeset_captions() -> None:
+    require("dot")
+    from test_hardening import EVIL_NAMES, evil_graph
+
+    page = viz.animate_backward(evil_graph()).read_text()
+    text = "".join(typeset_text(caption) for caption in step_captions(page))
+    for name in EVIL_NAMES:
+        assert name.splitlines()[0] in text, name
+    assert page.count("<script") == 1 and "<x>" not in page and "<y>" not in page
+
+
+def test_typeset_captions_render_in_a_browser_and_the_layout_stays_put(tmp_path) -> None:
+    """Each step shown in turn in headless chromium: only its caption visible, every
+    formula in it drawn (MathML boxes of non-zero size), the drawing not moving."""
+    require("dot")
+    page = viz.animate_backward(tutorial.named_seed_graph()).read_text()
+    probe = """<script>
+    const seen = [];
+    for (let i = 0; i < frames.length; i++) {
+      show(i);
+      const shown = captions.filter((c) => getComputedStyle(c).visibility === "visible");
+      const maths = shown.flatMap((c) => Array.from(c.querySelectorAll("math")));
+      seen.push({ visible: shown.map((c) => c.id),
+                  math: maths.map((m) => { const b = m.getBoundingClientRect();
+                                           return [b.width, b.height]; }),
+                  view: document.getElementById("view").getBoundingClientRect().top });
+    }
+    document.body.dataset.result = JSON.stringify(seen);
+    </script></body>"""
+    path = tmp_path / "steps.html"
+    path.write_text(page.replace("</body>", probe))
+    dom = chromium("--dump-dom", path.as_uri(), user_data=tmp_path / "profile").stdout
+    found = re.search(r'data-result="([^"]*)"', dom)
+    assert found is not None, dom[-800:]
+    import json
+
+    seen = json.loads(html_unescape(found.group(1)))
+    assert [s["visible"] for s in seen] == [[f"caption{i}"] for i in range(1, 6)]
+    for step in seen:
+        assert len(step["math"]) >= 2
+        assert all(w > 10 and h > 8 for w, h in step["math"]), step["math"]
+    assert len({round(s["view"]) for s in seen}) == 1  # captions share one cell

@@ -3,15 +3,17 @@
 Each frame is the graph drawn as SVG (by graphviz's ``dot``) with the current op and its
 edges highlighted and every gradient that has arrived so far filled in. The page has
 previous/next buttons, a slider and keyboard arrows, zoom (wheel or +/-), pan (drag)
-and a "fit" button; it loads nothing from the network. Steps count from 1, in the page
+and a "fit" button; it loads nothing from the network. Each step's caption gives its rule
+and derivatives typeset as MathML (drawn by the browser itself; plain text where
+latex2mathml is not installed). Steps count from 1, in the page
 and in its address: it opens at ``#step=K`` and keeps the address on the step shown.
-All frames share one grid cell, so the layout does not move from step to step.
+All frames share one grid cell, and so do all captions: the layout does not move from
+step to step.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 from pathlib import Path
@@ -24,7 +26,8 @@ from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.dot import draw
 from tinygrad_nn.viz.graph import build_graph
 from tinygrad_nn.viz.graph import known as text_of
-from tinygrad_nn.viz.steps import backward_steps, definition_with_names
+from tinygrad_nn.viz.steps import BackwardStep, backward_steps, definition_parts
+from tinygrad_nn.viz.typeset_html import Line, Math, line_html
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -39,9 +42,11 @@ PAGE = """<!DOCTYPE html>
   .frame.current {{ visibility: visible; }}
   .frame svg {{ max-width: 100%; height: auto; }}
   #controls {{ display: flex; gap: 0.8em; align-items: center; margin: 0.6em 0; }}
-  #caption {{ white-space: pre-wrap; font-family: Menlo, Consolas, monospace; font-size: 13px;
-             background: #f6f6f6; padding: 0.6em; border-radius: 4px;
-             min-height: calc({caption_lines} * 1.25em); }}  /* the longest: nothing moves */
+  #captions {{ display: grid; background: #f6f6f6; padding: 0.6em; border-radius: 4px; }}
+  .caption {{ grid-area: 1 / 1; visibility: hidden; white-space: pre-wrap;
+             font-family: Menlo, Consolas, monospace; font-size: 13px; line-height: 1.35; }}
+  .caption.current {{ visibility: visible; }}
+  .caption math {{ font-size: 120%; }}  /* the formulas, as large as the text around them */
 </style>
 </head>
 <body>
@@ -55,23 +60,27 @@ PAGE = """<!DOCTYPE html>
   <button id="zoom-out" type="button">&minus;</button>
   <button id="fit" type="button">fit</button>
 </div>
-<div id="caption"></div>
+<div id="captions">
+{captions}
+</div>
 <div id="view"><div id="frames">
 {frames}
 </div></div>
 <script>
 "use strict";
 window.onerror = function (message) {{ document.title = "error: " + message; }};
-const captions = {captions};
 const frames = Array.from(document.querySelectorAll(".frame"));
+const captions = Array.from(document.querySelectorAll(".caption"));
 const slider = document.getElementById("slider");
 function show(index) {{
   index = Math.max(0, Math.min(frames.length - 1, index));
   frames.forEach(function (frame, i) {{ frame.classList.toggle("current", i === index); }});
+  captions.forEach(function (caption, i) {{
+    caption.classList.toggle("current", i === index);
+  }});
   slider.value = String(index);
   document.getElementById("position").textContent =
       "step " + (index + 1) + " of " + frames.length;
-  document.getElementById("caption").textContent = captions[index];
   try {{ history.replaceState(null, "", "#step=" + (index + 1)); }}
   catch (error) {{ /* a sandboxed notebook frame may refuse: the page works without */ }}
 }}
@@ -169,26 +178,47 @@ def animate_backward(
         )
         svg = svg[svg.index("<svg") :]  # drop the XML prologue: the SVG is inline
         frames.append(f'<div class="frame" id="frame{step.index}">{svg}</div>')
-        lines = [f"step {step.index}: {step.title}   [{definition_with_names(step)}]"]
-        lines.append(f"  upstream g = dL/d{step.node} = {text_of(step.upstream, max_elements)}")
-        for c in step.contributions:
-            lines.append(f"  to {c.to}: {c.formula};  share = {text_of(c.share, max_elements)}")
-            if c.earlier:
-                lines.append(
-                    f"    (added to {c.earlier} earlier share(s): "
-                    f"{text_of(c.accumulated, max_elements)})"
-                )
-        captions.append("\n".join(lines))
+        caption = "\n".join(line_html(line) for line in caption_lines(step, max_elements))
+        captions.append(f'<div class="caption" id="caption{step.index}">{caption}</div>')
     page = PAGE.format(
         root=html.escape(graph.root),
         last=max(len(frames) - 1, 0),
         frames="\n".join(frames),
-        captions=script_json(captions),
-        caption_lines=max((caption.count("\n") + 1 for caption in captions), default=1),
+        captions="\n".join(captions),
     )
     if path is not None:
         write_atomic(Path(path), page)
     return StepPage(page, None if path is None else Path(path), svg_height_px(frames))
+
+
+def caption_lines(step: BackwardStep, max_elements: int = 6) -> list[Line]:
+    """A step's caption, line by line: its rule and each derivative as :class:`Math`
+    (typeset in the page), the graph's names and the numbers as text.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> from tinygrad_nn.viz import backward_steps
+        >>> x = tg.Tensor(3.0, requires_grad=True, name="x")
+        >>> for line in caption_lines(backward_steps(x.exp())[0]):
+        ...     print("".join(line))
+        step 1: exp_out = exp(x)   [z = exp(x)]
+          upstream g = dL/dexp_out = 1.
+          to x: dz/dx = exp(x) = z;  share = 20.0855
+    """
+    formula, binding = definition_parts(step)
+    lines: list[Line] = [[f"step {step.index}: {step.title}   [", Math(formula), f"{binding}]"]]
+    lines.append([f"  upstream g = dL/d{step.node} = {text_of(step.upstream, max_elements)}"])
+    for c in step.contributions:
+        share = text_of(c.share, max_elements)
+        lines.append([f"  to {c.to}: ", Math(c.formula), f";  share = {share}"])
+        if c.earlier:
+            lines.append(
+                [
+                    f"    (added to {c.earlier} earlier share(s): "
+                    f"{text_of(c.accumulated, max_elements)})"
+                ]
+            )
+    return lines
 
 
 def svg_height_px(frames: list[str], width_px: float = 900.0) -> float:
@@ -254,15 +284,3 @@ class StepPage(os.PathLike):
             f'style="width: 100%; height: {height}px; border: 1px solid #ddd" '
             'title="backward pass, step by step"></iframe>'
         )
-
-
-def script_json(value: Any) -> str:
-    """JSON that is safe inside an HTML ``<script>``: ``<``, ``>`` and ``&`` as escapes, so a
-    name containing ``</script>`` cannot end the script.
-
-    Examples:
-        >>> print(script_json(["</script>"]))
-        ["\\u003c/script\\u003e"]
-    """
-    text = json.dumps(value)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -25,7 +25,6 @@ import numpy as np
 
 from tinygrad_nn.backprop import node_of, run_backward
 from tinygrad_nn.compile import generate
-from tinygrad_nn.display import Text
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.ops import Op
@@ -34,6 +33,7 @@ from tinygrad_nn.tensor import SAVED_ARRAYS, Tensor
 from tinygrad_nn.viz.graph import Graph, build_graph, known
 from tinygrad_nn.viz.naming import input_names, named_formula
 from tinygrad_nn.viz.nodes import INFIX
+from tinygrad_nn.viz.typeset_html import Line, Math, TypesetText
 
 
 @dataclass
@@ -241,9 +241,10 @@ def explain(root: Tensor, max_elements: int = 6, file: Any = None) -> None:
     print(explanation(root, max_elements), file=file)
 
 
-def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200) -> Text:
+def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200) -> TypesetText:
     """The backward pass of ``root`` as a chain-rule derivation, as text (a ``str`` that a
-    notebook shows as preformatted text: :class:`tinygrad_nn.display.Text`).
+    notebook shows as preformatted text, each formula and derivative typeset as MathML:
+    :class:`tinygrad_nn.viz.typeset_html.TypesetText`).
 
     Each step names the op, the gradient arriving from above, the local derivative and
     what is sent to each input; a value used twice shows its two shares added. The end
@@ -261,7 +262,7 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     steps = backward_steps(root, graph)
     show = lambda values: known(values, max_elements)  # noqa: E731
     freed = root._ctx is not None and root._ctx.freed
-    lines = [
+    lines: list[str | Line] = [  # a line with a formula in it: pieces, the formula Math
         f"Backward pass of {graph.root}, one op at a time, from the output back to the inputs.",
         "Chain rule: each input's gradient = the upstream gradient g = dL/dz times the op's",
         "local derivative dz/dx, summed over every place the input was used.",
@@ -276,14 +277,14 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
     shown = steps if max_steps is None else steps[:max_steps]
     for step in shown:
         lines.append("")
-        definition = definition_with_names(step)
-        lines.append(f"step {step.index}: {step.title}      [{definition}]")
+        formula, binding = definition_parts(step)
+        lines.append([f"step {step.index}: {step.title}      [", Math(formula), f"{binding}]"])
         lines.append(f"  upstream     g = dL/d{step.node} = {show(step.upstream)}")
         kept = ", ".join(kept_for_rule(step)) or "nothing"
         size = "freed by backward()" if freed else _size(_saved(step.op))
         lines.append(f"  kept for it  {kept}: {size} (what its rule reads)")
         for c in step.contributions:
-            lines.append(f"  to {c.to}:  local {c.formula}")
+            lines.append([f"  to {c.to}:  local ", Math(c.formula)])
             lines.append(f"      share   dL/d{c.to} += {show(c.share)}")
             if c.earlier:
                 lines.append(
@@ -293,19 +294,26 @@ def explanation(root: Tensor, max_elements: int = 6, max_steps: int | None = 200
             elif freed and c.accumulated is not None:
                 lines.append(f"      final   dL/d{c.to} = {show(c.accumulated)}   (its .grad)")
     if freed:
-        return Text("\n".join(lines))
+        return TypesetText.of(lines)
     if len(shown) < len(steps):
         lines += ["", f"({len(steps) - len(shown):,} more steps not shown: pass max_steps=None)"]
-        return Text("\n".join(lines))
+        return TypesetText.of(lines)
     lines += ["", saved_for_backward(steps)]
     lines += ["", "Composed, written out as NumPy (what tg.compile generates):", ""]
     lines += ["  " + line for line in composed_backward(root, graph)]
-    return Text("\n".join(lines))
+    return TypesetText.of(lines)
 
 
 def definition_with_names(step: BackwardStep) -> str:
     """The op's formula for this step: its inputs' names put in when they all fit
     (``z = X @ W1``), else bound after it (``z = 1 / (1 + exp(-x)), with x = matmul_out``)."""
+    return "".join(definition_parts(step))
+
+
+def definition_parts(step: BackwardStep) -> tuple[str, str]:
+    """:func:`definition_with_names` in two: the formula (typeset in HTML) and the binding
+    of its inputs to the graph's names (``", with x = matmul_out"``, or ``""``), which
+    stays text: the names are the code's, not math."""
     op = step.op
     own = input_names(op, step.inputs)
     bound = [
@@ -313,8 +321,7 @@ def definition_with_names(step: BackwardStep) -> str:
         for i, name in enumerate(step.inputs)
         if op.input_name(i) not in own
     ]
-    definition = named_formula(op.definition, own)
-    return definition + (", with " + ", ".join(bound) if bound else "")
+    return named_formula(op.definition, own), (", with " + ", ".join(bound) if bound else "")
 
 
 def composed_backward(root: Tensor, graph: Graph) -> list[str]:

@@ -295,7 +295,7 @@ def latex(formula: str) -> str:
 
 
 def tex_mathml(tex: str, display: bool = False) -> str:
-    """LaTeX as MathML (latex2mathml, the docs extra), inline or as a display equation.
+    """LaTeX as MathML (latex2mathml: the viz and docs extras), inline or as a display equation.
 
     Examples:
         >>> tex_mathml("x^{2}")[-66:]
@@ -305,7 +305,7 @@ def tex_mathml(tex: str, display: bool = False) -> str:
         from latex2mathml.converter import convert
     except ImportError:
         raise ImportError(
-            "typesetting needs the latex2mathml package: pip install 'tinygrad-nn[docs]'"
+            "typesetting needs the latex2mathml package: pip install 'tinygrad-nn[viz]'"
         ) from None
     return convert(TEXT.sub(verbatim_text, tex), display="block" if display else "inline")
 
