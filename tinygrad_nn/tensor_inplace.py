@@ -69,9 +69,10 @@ MODIFIED_LEAF = (
 
 # PyTorch's scalar type names, for its "can't be cast" message
 TORCH_NAMES = dict(
-    pair.split(":")
-    for pair in "float64:Double float32:Float float16:Half int64:Long int32:Int int16:Short "
-    "int8:Char uint8:Byte bool:Bool".split()
+    zip(
+        ("float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"),
+        ("Double", "Float", "Half", "Long", "Int", "Short", "Char", "Byte", "Bool"),
+    )
 )
 KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # a result may not move up this order
 
@@ -91,8 +92,6 @@ class TensorInPlace:
     _name: str | None
     _apply: Callable[..., Tensor]
     _wrap: Callable[..., Tensor]
-    shape: tuple[int, ...]
-    dtype: Any
 
     # ------------------------------------------------------------ the machinery
 
@@ -106,24 +105,24 @@ class TensorInPlace:
         otherwise, as in PyTorch, a result may not move to a "higher" kind (float into an
         integer tensor)."""
         me: Tensor = self  # type: ignore[assignment]
-        if result.shape != self.shape:
+        if result.shape != self.array.shape:
             raise RuntimeError(
-                f"{name}: output with shape {list(self.shape)} doesn't match the broadcast "
+                f"{name}: output with shape {list(self.array.shape)} doesn't match the broadcast "
                 f"shape {list(result.shape)}"
             )
-        if result.dtype != self.dtype:
-            higher = KIND_RANK.get(result.dtype.kind, 0) > KIND_RANK.get(self.dtype.kind, 0)
+        if result.dtype != self.array.dtype:
+            higher = KIND_RANK.get(result.dtype.kind, 0) > KIND_RANK.get(self.array.dtype.kind, 0)
             if higher and not cast:
                 raise RuntimeError(
                     f"{name}: result type {_torch_name(result.dtype)} can't be cast to the "
-                    f"desired output type {_torch_name(self.dtype)}"
+                    f"desired output type {_torch_name(self.array.dtype)}"
                 )
-            result = result.astype(self.dtype)
+            result = result.astype(self.array.dtype)
         if grad_state.enabled and self.requires_grad and result._ctx is None:
             # The new value does not depend on the old one (zero_, fill_, copy_ of a
             # constant) but this tensor stays part of the graph, with a zero gradient
             # for what it was: as PyTorch, where it still requires grad.
-            keep_none = np.zeros(self.shape, dtype=bool)
+            keep_none = np.zeros(self.array.shape, dtype=bool)
             result = self._apply(ops.Where(keep_none), self, result)
         old_ctx = self._ctx
         if result._ctx is not None and result._ctx is not old_ctx:
@@ -134,8 +133,8 @@ class TensorInPlace:
                 new_ctx.label = old_ctx.label
                 if old_ctx.retained is not None and old_ctx.retained() is me:
                     new_ctx.retained, old_ctx.retained = old_ctx.retained, None
-            self._ctx = new_ctx
-            self.requires_grad = True
+            me._ctx = new_ctx
+            me.requires_grad = True
         self._rebind(result.array)
         return me
 
@@ -164,7 +163,7 @@ class TensorInPlace:
         """
         self._check_in_place()
         scaled = other if alpha == 1 else other * alpha
-        return self._take_over(self + scaled, "add_")  # type: ignore[operator]
+        return self._take_over(self + scaled, "add_")
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """``self -= alpha * other``, in place, as ``torch.Tensor.sub_``.
@@ -176,7 +175,7 @@ class TensorInPlace:
         """
         self._check_in_place()
         scaled = other if alpha == 1 else other * alpha
-        return self._take_over(self - scaled, "sub_")  # type: ignore[operator]
+        return self._take_over(self - scaled, "sub_")
 
     def mul_(self, other: Any) -> Tensor:
         """``self *= other``, in place.
@@ -187,7 +186,7 @@ class TensorInPlace:
             Tensor([3., 6.])
         """
         self._check_in_place()
-        return self._take_over(self * other, "mul_")  # type: ignore[operator]
+        return self._take_over(self * other, "mul_")
 
     def div_(self, other: Any) -> Tensor:
         """``self /= other``, in place (an integer tensor cannot hold the result).
@@ -198,7 +197,7 @@ class TensorInPlace:
             Tensor([0.5, 1. ])
         """
         self._check_in_place()
-        return self._take_over(self / other, "div_")  # type: ignore[operator]
+        return self._take_over(self / other, "div_")
 
     def pow_(self, exponent: Any) -> Tensor:
         """``self **= exponent``, in place.
@@ -209,7 +208,7 @@ class TensorInPlace:
             Tensor([4., 9.])
         """
         self._check_in_place()
-        return self._take_over(self**exponent, "pow_")  # type: ignore[operator]
+        return self._take_over(self**exponent, "pow_")
 
     def neg_(self) -> Tensor:
         """``self = -self``, in place.
@@ -275,8 +274,11 @@ class TensorInPlace:
         """
         self._check_in_place()
         if isinstance(value, TensorInPlace) and value.requires_grad:  # recorded: a setitem
-            self[np.broadcast_to(np.asarray(self._values(mask), dtype=bool), self.shape)] = value
-            return self  # type: ignore[return-value]
+            me: Tensor = self  # type: ignore[assignment]
+            me[np.broadcast_to(np.asarray(self._values(mask), dtype=bool), self.array.shape)] = (
+                value
+            )
+            return me
         number = value.item() if isinstance(value, TensorInPlace) else value  # type: ignore[attr-defined]
         result = self.masked_fill(mask, number)  # type: ignore[attr-defined]
         return self._take_over(result, "masked_fill_")
@@ -294,13 +296,13 @@ class TensorInPlace:
         """
         self._check_in_place()
         value = src if isinstance(src, TensorInPlace) else self._constant(src)
-        if value.shape != self.shape:  # type: ignore[attr-defined]
+        if value.array.shape != self.array.shape:
             try:
-                value = self._apply(ops.BroadcastTo(self.shape), value)
+                value = self._apply(ops.BroadcastTo(self.array.shape), value)
             except ValueError:
                 raise RuntimeError(
-                    f"copy_: the source of shape {list(value.shape)} cannot be broadcast to "  # type: ignore[attr-defined]
-                    f"the tensor's shape {list(self.shape)}"
+                    f"copy_: the source of shape {list(value.array.shape)} cannot be broadcast to "
+                    f"the tensor's shape {list(self.array.shape)}"
                 ) from None
         return self._take_over(value, "copy_", cast=True)  # type: ignore[arg-type]
 
@@ -324,15 +326,15 @@ class TensorInPlace:
         """
         self._check_in_place()
         if isinstance(value, TensorInPlace):
-            if value.shape != ():
+            if value.array.shape != ():
                 raise RuntimeError(
                     f"fill_ only supports 0-dimension value tensor but got tensor with "
-                    f"{len(value.shape)} dimensions"
+                    f"{len(value.array.shape)} dimensions"
                 )
             if value.requires_grad:
                 return self.copy_(value)
             value = value.array
-        host = np.full(self.shape, to_numpy(value) if hasattr(value, "shape") else value)
+        host = np.full(self.array.shape, to_numpy(value) if hasattr(value, "shape") else value)
         return self._take_over(self._constant(host.astype(self._host_dtype())), "fill_", True)
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -348,7 +350,7 @@ class TensorInPlace:
             True
         """
         self._check_random("uniform_")
-        drawn = numpy_generator(generator).uniform(from_, to, size=self.shape)
+        drawn = numpy_generator(generator).uniform(from_, to, size=self.array.shape)
         return self._take_over(self._constant(drawn.astype(self._host_dtype())), "uniform_")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -363,14 +365,14 @@ class TensorInPlace:
         self._check_random("normal_")
         if std < 0:
             raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")
-        drawn = numpy_generator(generator).normal(mean, std, size=self.shape)
+        drawn = numpy_generator(generator).normal(mean, std, size=self.array.shape)
         return self._take_over(self._constant(drawn.astype(self._host_dtype())), "normal_")
 
     def _check_random(self, name: str) -> None:
         self._check_in_place()
         if not is_floating(self.array):
             raise TypeError(
-                f"{name}: cannot fill a tensor of dtype {self.dtype} with random numbers "
+                f"{name}: cannot fill a tensor of dtype {self.array.dtype} with random numbers "
                 "(as PyTorch: a floating dtype is needed)"
             )
 

@@ -31,7 +31,7 @@ class TensorMath:
 
     __slots__ = ()
 
-    data: np.ndarray
+    array: np.ndarray
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
 

@@ -34,7 +34,7 @@ class TensorMethods:
 
     __slots__ = ()
 
-    data: np.ndarray
+    array: np.ndarray
     _ctx: Any
     requires_grad: bool
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)

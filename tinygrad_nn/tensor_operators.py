@@ -95,7 +95,7 @@ class TensorOperators:
 
     __slots__ = ()
 
-    data: np.ndarray
+    array: np.ndarray
     requires_grad: bool
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)

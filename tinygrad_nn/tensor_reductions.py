@@ -61,7 +61,7 @@ class TensorReductions:
 
     __slots__ = ()
 
-    data: np.ndarray
+    array: np.ndarray
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
     __getitem__: Callable[..., Tensor]

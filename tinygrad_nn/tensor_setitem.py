@@ -78,7 +78,9 @@ class TensorSetItem(TensorInPlace):
         numpy = type(array) is np.ndarray
         target = array if not copy and self._exclusive(array) else None
         if target is None:
-            target = array.copy() if numpy else array_namespace([array]).asarray(array, copy=True)
+            target = (
+                array.copy() if numpy else array_namespace([array]).astype(array, array.dtype)
+            )  # a copy
         where = index if numpy else library_index(index, array)
         try:
             target[where] = self._values(value) if numpy else like(self._values(value), array)
@@ -87,7 +89,7 @@ class TensorSetItem(TensorInPlace):
             kind = IndexError if isinstance(error, IndexError) else type(error)
             raise kind(
                 f"setitem: cannot write a value of shape {tuple(shape)} into a tensor of shape "
-                f"{self.shape} at index {index!r}: {error}"
+                f"{self.array.shape} at index {index!r}: {error}"
             ) from None
         if target is not array:
             self._rebind(target)
@@ -95,32 +97,32 @@ class TensorSetItem(TensorInPlace):
 
     def _written(self, index: Any) -> np.ndarray:
         """The positions ``index`` selects, as a boolean mask of this tensor's shape."""
-        mask = np.zeros(self.shape, dtype=bool)
+        mask = np.zeros(self.array.shape, dtype=bool)
         mask[index] = True
         return mask
 
-    def _record_setitem(self, index: Any, value: Tensor) -> None:
+    def _record_setitem(self, index: Any, value: Any) -> None:
         """``x[index] = value`` as differentiable ops: for every written position, the
         element of the (broadcast) value that lands there — the last one, where an index
         repeats, as NumPy writes it — picked with a getitem, then a ``where``."""
-        size = int(np.prod(self.shape))
+        size = int(np.prod(self.array.shape))
         try:
-            positions = np.arange(size).reshape(self.shape)[index]
+            positions = np.arange(size).reshape(self.array.shape)[index]
             spread = value
             if value.shape != positions.shape:
                 spread = self._apply(ops.BroadcastTo(positions.shape), value)
         except (ValueError, IndexError) as error:
             raise type(error)(
                 f"setitem: cannot write a value of shape {value.shape} into a tensor of "
-                f"shape {self.shape} at index {index!r}: {error}"
+                f"shape {self.array.shape} at index {index!r}: {error}"
             ) from None
         source = np.full(size, -1, dtype=np.intp)
         source[positions.reshape(-1)] = np.arange(positions.size)  # the last write wins
-        written = (source >= 0).reshape(self.shape)
-        picks = np.where(written.reshape(-1), source, 0).reshape(self.shape)
-        if spread.dtype != self.dtype:
-            spread = spread.astype(self.dtype)
-        placed = spread.reshape(-1)[picks]  # type: ignore[attr-defined]
+        written = (source >= 0).reshape(self.array.shape)
+        picks = np.where(written.reshape(-1), source, 0).reshape(self.array.shape)
+        if spread.dtype != self.array.dtype:
+            spread = spread.astype(self.array.dtype)
+        placed = spread.reshape(-1)[picks]
         self._take_over(self._apply(ops.Where(written), placed, self), "[]=")
 
     def _exclusive(self, array: Any) -> bool:

@@ -46,7 +46,7 @@ class TensorShaping:
 
     __slots__ = ()
 
-    data: np.ndarray
+    array: np.ndarray
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
