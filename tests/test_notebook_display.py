@@ -14,7 +14,7 @@ import types
 import numpy as np
 import pytest
 from test_hardening import EVIL_NAMES, evil_graph
-from test_viz import browser_boxes, require, typeset_text
+from test_viz import browser_boxes, chromium, require, typeset_text
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn, optim, progress, tutorial, viz
@@ -216,6 +216,24 @@ def test_the_step_page_shows_inline_and_still_writes_its_file(tmp_path) -> None:
     assert page.as_uri().startswith("file://")
     with open(page) as file:  # os.PathLike: open() takes it
         assert file.read(15) == "<!DOCTYPE html>"
+
+
+def test_the_inline_step_frame_is_tall_enough_for_a_step_of_the_seed(tmp_path) -> None:
+    """The page in chromium 1000 px wide (a notebook cell, the frame's width): heading,
+    controls, the tallest (typeset) caption and the drawing fit the frame's height, so a
+    first look needs no scrolling inside the frame."""
+    require("dot")
+    inline = viz.animate_backward(tutorial.named_seed_graph())
+    height = float(re.search(r"height: (\d+)px", inline._repr_html_()).group(1))
+    probe = (
+        '<script>window.addEventListener("load", () => { document.body.dataset.result = '
+        "String(document.documentElement.scrollHeight); });</script></body>"
+    )
+    page = tmp_path / "steps.html"
+    page.write_text(inline.read_text().replace("</body>", probe))
+    dom = chromium("--window-size=1000,800", "--dump-dom", page.as_uri(), user_data=tmp_path).stdout
+    needed = float(re.search(r'data-result="(\d+)"', dom).group(1))
+    assert needed <= height - 2, (needed, height)  # the frame's border is inside its height
 
 
 def test_the_inline_step_page_escapes_every_name() -> None:

@@ -221,7 +221,7 @@ def caption_lines(step: BackwardStep, max_elements: int = 6) -> list[Line]:
     return lines
 
 
-def svg_height_px(frames: list[str], width_px: float = 900.0) -> float:
+def svg_height_px(frames: list[str], width_px: float = 1000.0) -> float:
     """About how tall the tallest frame is drawn in a notebook cell ``width_px`` wide
     (the SVG scales down to the width; 1 pt = 4/3 px)."""
     tallest = 0.0
@@ -278,9 +278,13 @@ class StepPage(os.PathLike):
     def _repr_html_(self) -> str:
         """The whole page inside an ``<iframe srcdoc>``: self-contained, escaped, its
         script kept to the frame (sandboxed)."""
-        height = round(min(900.0, 190.0 + self.frame_height))
+        # the heading, the controls and the tallest caption (typeset fractions make its
+        # lines taller than text) take about 250 px above the drawing
+        height = round(min(900.0, 250.0 + self.frame_height))
         return (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" sandbox="allow-scripts" '
-            f'style="width: 100%; height: {height}px; border: 1px solid #ddd" '
+            # border-box: the border inside the cell's width (else 2 px over: a scrollbar)
+            f'style="width: 100%; box-sizing: border-box; height: {height}px; '
+            'border: 1px solid #ddd" '
             'title="backward pass, step by step"></iframe>'
         )
