@@ -77,8 +77,9 @@ def test_a_name_tinygrad_nn_lacks_is_refused_by_name(torch) -> None:
     with pytest.raises(ImportError, match=r"cannot import name 'LazyLinear' from 'torch\.nn'"):
         from torch.nn import LazyLinear  # noqa: F401
     # names whose tinygrad_nn namesake means something else are not answered at all
-    assert not hasattr(torch, "compile") and not hasattr(torch, "transpose")
-    assert not hasattr(torch, "max")  # PyTorch's max(x, dim) gives (values, indices)
+    assert not hasattr(torch, "compile")
+    # (transpose and max mean PyTorch's now: tests/test_torch_tensor_surface.py)
+    assert torch.transpose is tg.Tensor.transpose and torch.max is tg.Tensor.max
 
 
 def test_install_is_explicit_and_restores_what_was_there() -> None:

@@ -92,11 +92,11 @@ def test_properties_and_conversions() -> None:
         bool(x)
 
 
-def test_reshape_and_transpose_accept_both_spellings() -> None:
+def test_reshape_and_permute_accept_both_spellings() -> None:
     x = tg.Tensor(np.arange(6.0))
     assert x.reshape(2, 3).shape == x.reshape((2, 3)).shape == (2, 3)
     y = tg.Tensor(np.zeros((2, 3, 4)))
-    assert y.transpose(2, 0, 1).shape == y.transpose((2, 0, 1)).shape == (4, 2, 3)
+    assert y.permute(2, 0, 1).shape == y.permute((2, 0, 1)).shape == (4, 2, 3)
 
 
 # ---------------------------------------------------------------- backward semantics

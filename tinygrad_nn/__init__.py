@@ -24,14 +24,20 @@ from tinygrad_nn.creation import (
     linspace,
     ones,
     ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from tinygrad_nn.creation_random import (
+    bernoulli,
+    multinomial,
+    normal,
     rand,
     rand_like,
     randint,
     randn,
     randn_like,
-    tensor,
-    zeros,
-    zeros_like,
+    randperm,
 )
 from tinygrad_nn.errors import AnomalyError, TracingError
 from tinygrad_nn.functions import (
@@ -47,6 +53,7 @@ from tinygrad_nn.functions import (
     trace,
     where,
 )
+from tinygrad_nn.functions_torch import histc, histogram, meshgrid, unique
 from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_nn.ops import Op
@@ -68,6 +75,7 @@ __all__ = [
     "TracingError",
     "apply",
     "arange",
+    "bernoulli",
     "cat",
     "compile",
     "concatenate",
@@ -86,6 +94,8 @@ __all__ = [
     "full_like",
     "func",
     "grad",
+    "histc",
+    "histogram",
     "gradcheck",
     "gradgradcheck",
     "initial_seed",
@@ -95,9 +105,12 @@ __all__ = [
     "load",
     "manual_seed",
     "maximum",
+    "meshgrid",
     "minimum",
+    "multinomial",
     "nn",
     "no_grad",
+    "normal",
     "ones",
     "ones_like",
     "optim",
@@ -107,12 +120,14 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "randperm",
     "save",
     "set_grad_enabled",
     "stack",
     "tensor",
     "tensordot",
     "trace",
+    "unique",
     "where",
     "zeros",
     "zeros_like",

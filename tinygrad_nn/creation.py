@@ -16,19 +16,28 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.devices import library_for, place
 from tinygrad_nn.dtypes import DTypeLike
-from tinygrad_nn.seeding import default_generator
+from tinygrad_nn.namespace.array_api import library_name, to_numpy
 from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.tensor_shaping import shape_argument
 
 FLOAT = np.float64
 
 
-def _made(array: np.ndarray, dtype: DTypeLike, requires_grad: bool) -> Tensor:
-    return Tensor(array if dtype is None else array.astype(dtype), requires_grad=requires_grad)
+def made(
+    array: np.ndarray, dtype: DTypeLike, requires_grad: bool, device: Any = None, what: str = ""
+) -> Tensor:
+    """A new leaf of ``array`` (made by NumPy) in ``dtype``, on ``device`` (``"cpu"`` or
+    None: NumPy; see :mod:`tinygrad_nn.devices`); ``what`` names the caller in errors."""
+    if dtype is not None:
+        array = array.astype(dtype)
+    return Tensor(place(array, device, what), requires_grad=requires_grad)
 
 
-def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor holding a copy of ``data``, as ``torch.tensor``.
 
     Examples:
@@ -36,41 +45,56 @@ def tensor(data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> T
         >>> tg.tensor([1.0, 2.0], requires_grad=True)
         Tensor([1., 2.], requires_grad=True)
     """
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    if library_for(device, "tensor")[0] == "numpy":
+        return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    host = to_numpy(Tensor(data, dtype=dtype).array)
+    return made(host, None, requires_grad, device, "tensor")
 
 
-def zeros(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Zeros of the given size.
 
     Examples:
         >>> zeros(2).tolist()
         [0.0, 0.0]
     """
-    return _made(np.zeros(shape_argument("zeros", size), FLOAT), dtype, requires_grad)
+    return made(
+        np.zeros(shape_argument("zeros", size), FLOAT), dtype, requires_grad, device, "zeros"
+    )
 
 
-def ones(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Ones of the given size.
 
     Examples:
         >>> ones(1, 2).tolist()
         [[1.0, 1.0]]
     """
-    return _made(np.ones(shape_argument("ones", size), FLOAT), dtype, requires_grad)
+    return made(np.ones(shape_argument("ones", size), FLOAT), dtype, requires_grad, device, "ones")
 
 
-def empty(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *size: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of the given size (filled with zeros: never uninitialised memory).
 
     Examples:
         >>> empty(2, 2).shape
         (2, 2)
     """
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full(
-    size: Any, fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False
+    size: Any,
+    fill_value: float,
+    dtype: DTypeLike = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """``fill_value`` everywhere; the dtype follows the value (a float gives float64).
 
@@ -79,11 +103,15 @@ def full(
         ([7, 7], dtype('float64'))
     """
     shape = shape_argument("full", (size,))
-    return _made(np.full(shape, fill_value), dtype, requires_grad)
+    return made(np.full(shape, fill_value), dtype, requires_grad, device, "full")
 
 
 def eye(
-    n: int, m: int | None = None, dtype: DTypeLike = None, requires_grad: bool = False
+    n: int,
+    m: int | None = None,
+    dtype: DTypeLike = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """The identity matrix, ``n`` x ``m`` (square when ``m`` is None).
 
@@ -91,7 +119,7 @@ def eye(
         >>> eye(2).tolist()
         [[1.0, 0.0], [0.0, 1.0]]
     """
-    return _made(np.eye(n, m, dtype=FLOAT), dtype, requires_grad)
+    return made(np.eye(n, m, dtype=FLOAT), dtype, requires_grad, device, "eye")
 
 
 def arange(
@@ -99,6 +127,7 @@ def arange(
     end: float | None = None,
     step: float = 1,
     dtype: DTypeLike = None,
+    device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """``start, start + step, ...`` below ``end`` (``arange(n)`` counts from 0); integers
@@ -110,11 +139,16 @@ def arange(
     """
     if end is None:
         start, end = 0, start
-    return _made(np.arange(start, end, step), dtype, requires_grad)
+    return made(np.arange(start, end, step), dtype, requires_grad, device, "arange")
 
 
 def linspace(
-    start: float, end: float, steps: int, dtype: DTypeLike = None, requires_grad: bool = False
+    start: float,
+    end: float,
+    steps: int,
+    dtype: DTypeLike = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
@@ -130,66 +164,45 @@ def linspace(
             "linspace(): not implemented for dtype bool (as in PyTorch); make the floats "
             "and compare them, e.g. linspace(0, 1, 3) > 0.25"
         )
-    return _made(np.linspace(start, end, steps, dtype=FLOAT), dtype, requires_grad)
+    return made(
+        np.linspace(start, end, steps, dtype=FLOAT), dtype, requires_grad, device, "linspace"
+    )
 
 
-def rand(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples from [0, 1), from the generator :func:`manual_seed` sets.
-
-    Examples:
-        >>> bool((rand(3) < 1).numpy().all())
-        True
-    """
-    values = default_generator().random(shape_argument("rand", size))
-    return _made(values, dtype, requires_grad)
-
-
-def randn(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples, from the generator :func:`manual_seed` sets.
-
-    Examples:
-        >>> randn(2, 3).shape
-        (2, 3)
-    """
-    values = default_generator().standard_normal(shape_argument("randn", size))
-    return _made(values, dtype, requires_grad)
-
-
-def randint(low: int, high: int | None = None, size: Any = (), dtype: DTypeLike = None) -> Tensor:
-    """Random integers in [low, high) (``randint(high, size=...)`` counts from 0).
-
-    Examples:
-        >>> randint(0, 3, (4,)).dtype
-        dtype('int64')
-    """
-    if high is None:
-        low, high = 0, low
-    values = default_generator().integers(low, high, shape_argument("randint", (size,)))
-    return _made(values.astype(np.int64), dtype, False)
-
-
-def zeros_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    t: Tensor, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Zeros shaped like ``t``, in its dtype unless another is given.
 
     Examples:
         >>> zeros_like(ones(2, dtype="float32")).dtype
         dtype('float32')
     """
-    return _made(np.zeros(t.shape, t.dtype), dtype, requires_grad)
+    return made(
+        np.zeros(t.shape, t.dtype), dtype, requires_grad, like_device(t, device), "zeros_like"
+    )
 
 
-def ones_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    t: Tensor, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Ones shaped like ``t``, in its dtype unless another is given.
 
     Examples:
         >>> ones_like(zeros(2)).tolist()
         [1.0, 1.0]
     """
-    return _made(np.ones(t.shape, t.dtype), dtype, requires_grad)
+    return made(
+        np.ones(t.shape, t.dtype), dtype, requires_grad, like_device(t, device), "ones_like"
+    )
 
 
 def full_like(
-    t: Tensor, fill_value: float, dtype: DTypeLike = None, requires_grad: bool = False
+    t: Tensor,
+    fill_value: float,
+    dtype: DTypeLike = None,
+    device: Any = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """``fill_value`` shaped like ``t``, in its dtype unless another is given.
 
@@ -197,27 +210,22 @@ def full_like(
         >>> full_like(zeros(2), 3).tolist()
         [3.0, 3.0]
     """
-    return _made(np.full(t.shape, fill_value, t.dtype), dtype, requires_grad)
+    return made(
+        np.full(t.shape, fill_value, t.dtype),
+        dtype,
+        requires_grad,
+        like_device(t, device),
+        "full_like",
+    )
 
 
-def rand_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples from [0, 1) shaped like ``t``.
-
-    Examples:
-        >>> rand_like(zeros(2, 2)).shape
-        (2, 2)
-    """
-    values = default_generator().random(t.shape).astype(t.dtype if t.dtype.kind == "f" else FLOAT)
-    return _made(values, dtype, requires_grad)
-
-
-def randn_like(t: Tensor, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples shaped like ``t``.
+def like_device(t: Tensor, device: Any) -> Any:
+    """``device``, or where ``t`` lives when none is given (for the ``*_like`` functions).
 
     Examples:
-        >>> randn_like(zeros(3)).shape
-        (3,)
+        >>> like_device(zeros(1), None) is None, like_device(zeros(1), "cpu")
+        (True, 'cpu')
     """
-    kind = t.dtype if t.dtype.kind == "f" else FLOAT
-    values = default_generator().standard_normal(t.shape).astype(kind)
-    return _made(values, dtype, requires_grad)
+    if device is not None or library_name(t.array) != "cupy":
+        return device
+    return f"cuda:{t.array.device.id}"  # CuPy's arrays are the "cuda" device's

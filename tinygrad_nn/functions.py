@@ -29,8 +29,9 @@ def _tensor(value: Operand) -> Tensor:
     return value if isinstance(value, Tensor) else Tensor._wrap(as_array(value))
 
 
-def concatenate(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis, as ``numpy.concatenate`` (``torch.cat``).
+def concatenate(tensors: Sequence[Operand], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis, as ``numpy.concatenate`` (``torch.cat``, whose
+    ``dim=`` is accepted too).
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -39,11 +40,12 @@ def concatenate(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
     """
     if len(tensors) == 0:
         raise ValueError("concatenate: need at least one tensor")
-    return apply(ops.Concat(axis), *(_tensor(t) for t in tensors))
+    return apply(ops.Concat(_axis_or_dim("concatenate", axis, dim)), *map(_tensor, tensors))
 
 
-def stack(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new axis, as ``numpy.stack``.
+def stack(tensors: Sequence[Operand], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis, as ``numpy.stack`` (and ``torch.stack``,
+    whose ``dim=`` is accepted too).
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -52,7 +54,16 @@ def stack(tensors: Sequence[Operand], axis: int = 0) -> Tensor:
     """
     if len(tensors) == 0:
         raise ValueError("stack: need at least one tensor")
-    return apply(ops.Stack(axis), *(_tensor(t) for t in tensors))
+    return apply(ops.Stack(_axis_or_dim("stack", axis, dim)), *map(_tensor, tensors))
+
+
+def _axis_or_dim(what: str, axis: int, dim: int | None) -> int:
+    """NumPy's ``axis`` or PyTorch's ``dim`` (giving both, differing, is a ``TypeError``)."""
+    if dim is None:
+        return axis
+    if axis not in (0, dim):
+        raise TypeError(f"{what}(): got both axis={axis!r} and dim={dim!r}; pass one")
+    return dim
 
 
 def where(condition: Operand, a: Operand, b: Operand) -> Tensor:

@@ -19,7 +19,7 @@ import numpy as np
 
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import dtype_name, is_floating
-from tinygrad_nn.namespace.array_api import LIBRARIES, as_dtype, is_library, move
+from tinygrad_nn.namespace.array_api import as_dtype
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -202,42 +202,6 @@ class TensorMethods:
         return self._apply(ops.Cast(as_dtype(dtype)), self)
 
     # ------------------------------------------------------------ PyTorch's spellings
-
-    def to(self, target: Any, device: Any = None) -> Tensor:
-        """The values in a dtype (PyTorch's name for :meth:`astype`), or in another library.
-
-        ``target`` is a dtype (``"float32"``, ``np.float64``) or an array library: its
-        module or its name (``numpy``, ``"torch"``, ``"cupy"``, ``"array_api_strict"``),
-        with ``device`` where that library has devices (``x.to("torch", device="cuda")``).
-        Moved to a library, the result is a new leaf (``requires_grad`` kept): move the
-        inputs and parameters, then compute, so the whole graph lives in one library.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1.5]).to("float32").dtype
-            dtype('float32')
-            >>> tg.tensor([1.5]).to("numpy").numpy()
-            array([1.5])
-        """
-        if not is_library(target):
-            if device is not None or target in ("cpu", "cuda"):
-                raise ValueError(
-                    f"to({target!r}, device={device!r}): name the array library too, e.g. "
-                    "x.to('torch', device='cuda'), x.to('cupy') or x.to('numpy')"
-                )
-            if as_dtype(target) is target and isinstance(target, str):  # NumPy read no dtype
-                raise ValueError(
-                    f"to({target!r}): neither a dtype nor an array library "
-                    f"(one of {', '.join(LIBRARIES)}, or the module itself)"
-                )
-            return self.astype(target)
-        if self._ctx is not None and self.requires_grad:
-            raise RuntimeError(
-                f"to({target!r}): this tensor was computed by the graph, and moving it to "
-                "another array library would cut the graph; move the leaves (inputs and "
-                "parameters) first, then compute"
-            )
-        return self._wrap(move(self.array, target, device), self.requires_grad)
 
     def float(self) -> Tensor:
         """float32, as ``torch.Tensor.float()`` (PyTorch's default float).

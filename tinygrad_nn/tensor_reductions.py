@@ -1,5 +1,6 @@
 """Reductions of a Tensor, with NumPy's and PyTorch's argument names: ``sum``, ``mean``,
-``var``, ``std``, ``max``, ``prod``, ``logsumexp``, ``argmax``, ``sort``, ``topk``...
+``var``, ``std``, ``prod``, ``logsumexp``, ``argmax``, ``any``... (``max``, ``sort``,
+``topk``: :mod:`tinygrad_nn.tensor_selection`)
 
 Every ``axis=``/``keepdims=`` is also accepted as ``dim=``/``keepdim=`` (giving both is a
 ``TypeError``). A mix-in that :class:`tinygrad_nn.Tensor` inherits.
@@ -19,34 +20,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinygrad_nn import ops
-from tinygrad_nn.namespace.array_api import like, to_numpy
 from tinygrad_nn.namespace.declared import Axis
 from tinygrad_nn.ops.base import normalize_axes
+from tinygrad_nn.tensor_selection import TensorSelection, resolve
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
-
-
-def resolve(
-    what: str, axis: Axis, keepdims: bool | None, dim: Axis, keepdim: bool | None
-) -> tuple[Axis, bool]:
-    """NumPy's ``axis``/``keepdims`` or PyTorch's ``dim``/``keepdim``, not both.
-
-    Examples:
-        >>> resolve("sum", None, None, 1, True)
-        (1, True)
-    """
-    if dim is not None:
-        if axis is not None:
-            raise TypeError(f"{what}(): got both axis={axis!r} and dim={dim!r}; pass one")
-        axis = dim
-    if keepdim is not None:
-        if keepdims is not None:
-            raise TypeError(f"{what}(): got both keepdims and keepdim; pass one")
-        keepdims = keepdim
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    return axis, bool(keepdims)
 
 
 def one_axis(what: str, axis: Axis) -> int | None:
@@ -56,7 +35,7 @@ def one_axis(what: str, axis: Axis) -> int | None:
     return axis
 
 
-class TensorReductions:
+class TensorReductions(TensorSelection):
     """Reductions; each applies one op (or gives constant indices)."""
 
     __slots__ = ()
@@ -99,44 +78,6 @@ class TensorReductions:
             Tensor(3.)
         """
         return self._apply(ops.Mean(*resolve("mean", axis, keepdims, dim, keepdim)), self)
-
-    def max(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        """Largest value over ``axis``; tied maxima share the gradient equally (as
-        ``torch.amax``; for the positions use :meth:`argmax`).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0, 5.0, 2.0]).max()
-            Tensor(5.)
-        """
-        return self._apply(ops.Max(*resolve("max", axis, keepdims, dim, keepdim)), self)
-
-    def min(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        """Smallest value over ``axis``; tied minima share the gradient equally.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0, 5.0, 2.0]).min()
-            Tensor(1.)
-        """
-        return self._apply(ops.Min(*resolve("min", axis, keepdims, dim, keepdim)), self)
-
-    amax = max
-    amin = min
 
     def prod(
         self,
@@ -332,48 +273,3 @@ class TensorReductions:
         chosen, keep = resolve("all", axis, keepdims, dim, keepdim)
         self._checked("all", chosen)
         return self._wrap(np.asarray(np.all(self.array, axis=chosen, keepdims=keep)))
-
-    def sort(self, dim: int = -1, descending: bool = False) -> tuple[Tensor, Tensor]:
-        """``(values, indices)`` sorted along ``dim``; the values are differentiable.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> values, indices = tg.tensor([3.0, 1.0, 2.0]).sort()
-            >>> values.tolist(), indices.tolist()
-            ([1.0, 2.0, 3.0], [1, 2, 0])
-        """
-        self._checked("sort", dim)
-        values = to_numpy(self.array)
-        order = np.argsort(-values if descending else values, axis=dim, kind="stable")
-        return self._take(order, dim), self._wrap(like(order, self.array))
-
-    def topk(
-        self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
-    ) -> tuple[Tensor, Tensor]:
-        """The ``k`` largest (or smallest) values along ``dim`` and their indices.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> values, indices = tg.tensor([1.0, 4.0, 2.0, 3.0]).topk(2)
-            >>> values.tolist(), indices.tolist()
-            ([4.0, 3.0], [1, 3])
-        """
-        self._checked("topk", dim)
-        size = self.array.shape[dim] if self.array.ndim else 1
-        if not 0 <= k <= size:
-            raise ValueError(f"topk: k={k} is out of range for {size} values along dim {dim}")
-        values = to_numpy(self.array)
-        order = np.argsort(-values if largest else values, axis=dim, kind="stable")
-        top = np.take(order, np.arange(k), axis=dim)
-        return self._take(top, dim), self._wrap(like(top, self.array))
-
-    def _checked(self, what: str, axis: Axis) -> None:
-        """Each of ``axis``'s axes is in range, or a DimensionError names ``what``."""
-        normalize_axes(axis, self.array.ndim, what)
-
-    def _take(self, indices: np.ndarray, dim: int) -> Tensor:
-        """The values at ``indices`` along ``dim`` (as ``take_along_axis``), differentiable."""
-        axis = dim % max(self.array.ndim, 1)
-        grid = np.indices(indices.shape, sparse=True)
-        index = tuple(indices if a == axis else grid[a] for a in range(indices.ndim))
-        return self[index] if self.array.ndim else self[()]

@@ -22,6 +22,7 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.errors import wrap_dim
 from tinygrad_nn.namespace.array_api import library_index
+from tinygrad_nn.tensor_torch import TensorTorch
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -41,7 +42,7 @@ class Size(int):
         return self.shape if dim is None else self.shape[dim]
 
 
-class TensorShaping:
+class TensorShaping(TensorTorch):
     """Reshaping, reordering, repeating, splitting and indexing; each applies ops."""
 
     __slots__ = ()
@@ -60,44 +61,54 @@ class TensorShaping:
         """
         return self._apply(ops.Reshape(shape_argument("reshape", shape)), self)
 
-    def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute the axes (reverse them when none are given), as NumPy's ``transpose``.
+    def transpose(self, *dims: Any) -> Tensor:
+        """Swap two axes, as ``torch.Tensor.transpose(dim0, dim1)`` (``x.transpose(0, 1)``
+        of a matrix is its transpose).
 
-        ``torch.transpose(x, 0, 1)`` swaps two axes instead: that is :meth:`swapaxes`
-        here (the same for a matrix; for more axes, a permutation of two is refused with
-        an error that says so).
+        A permutation of every axis is :meth:`permute` (or ``x.T`` to reverse them all);
+        ``np.transpose(x)`` and ``np.transpose(x, axes)``, which call ``x.transpose(axes)``,
+        still permute as NumPy does.
 
         Examples:
             >>> import tinygrad_nn as tg
-            >>> tg.Tensor([[1.0, 2.0]]).transpose().shape
-            (2, 1)
+            >>> tg.zeros(2, 3, 4).transpose(0, 2).shape
+            (4, 3, 2)
         """
-        order = shape_argument("transpose", axes) if axes else None
-        if order is not None and len(order) == 2 and self.array.ndim > 2:
-            raise ValueError(
-                f"transpose{order}: NumPy's transpose permutes all {self.array.ndim} axes; to "
-                f"swap two axes as torch.transpose does, use x.swapaxes{order}"
-            )
-        return self._apply(ops.Transpose(order), self)
+        if len(dims) == 2:
+            return self._swap("transpose", *dims)
+        if len(dims) == 1 and (dims[0] is None or isinstance(dims[0], (tuple, list))):
+            return self._apply(ops.Transpose(dims[0]), self)  # NumPy's np.transpose(x, axes)
+        raise TypeError(
+            f"transpose() takes two dims to swap (dim0, dim1), as torch.Tensor.transpose; "
+            f"got {len(dims)} argument(s) {dims}. For an order of all axes use "
+            f"x.permute(...), to reverse them x.T"
+        )
 
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """Swap two axes (``torch.transpose(x, axis1, axis2)``, NumPy's ``swapaxes``).
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Swap two axes (``torch.transpose(x, axis0, axis1)``, NumPy's ``swapaxes``).
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.zeros(2, 3, 4).swapaxes(0, -1).shape
             (4, 3, 2)
         """
+        return self._swap("swapaxes", axis0, axis1)
+
+    def _swap(self, what: str, axis0: Any, axis1: Any) -> Tensor:
         ndim = self.array.ndim
+        a, b = (_axis(what, d, max(ndim, 1)) for d in shape_argument(what, (axis0, axis1)))
+        if ndim == 0:  # as PyTorch: a 0-d tensor swaps dim 0 (or -1) with itself
+            return self._apply(ops.Transpose(()), self)
         order = list(range(ndim))
-        a, b = _axis("swapaxes", axis1, ndim), _axis("swapaxes", axis2, ndim)
         order[a], order[b] = order[b], order[a]
         return self._apply(ops.Transpose(tuple(order)), self)
+
+    swapdims = swapaxes  # PyTorch's other name
 
     @property
     def T(self) -> Tensor:
         """The transpose: axes reversed, as ``numpy.ndarray.T``."""
-        return self.transpose()
+        return self._apply(ops.Transpose(None), self)
 
     def __getitem__(self, index: Any) -> Tensor:
         """Basic slicing and integer-array indexing, as in NumPy.
@@ -116,16 +127,6 @@ class TensorShaping:
         if type(self.array) is not np.ndarray:  # another array library's: its own index arrays
             index = library_index(index, self.array)
         return self._apply(ops.GetItem(index), self)
-
-    def numel(self) -> int:
-        """The number of elements (``size`` in NumPy's spelling).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.zeros(2, 3).numel()
-            6
-        """
-        return int(math.prod(self.array.shape))
 
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):  # type: ignore[arg-type]

@@ -12,12 +12,26 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
-from tinygrad_nn.ops.base import Grads, Op
+from tinygrad_nn.ops.base import Grads, Op, quiet
 
 # ---------------------------------------------------------------- two inputs
+
+NOTHING = contextlib.nullcontext()  # (for a rule whose arithmetic cannot warn)
+
+
+def _nonzero_number(y: object) -> bool:
+    """True for a Python number divisor other than 0: ``x / y`` cannot divide by zero."""
+    return isinstance(y, (int, float)) and y != 0
+
+
+def _whole_number(y: object) -> bool:
+    """True for a Python number exponent 0, 1, 2...: ``x ** y`` (and ``x ** (y - 1)``
+    once ``y >= 1``) cannot divide by zero or take a root of a negative number."""
+    return isinstance(y, (int, float)) and y >= 0 and float(y).is_integer()
 
 
 class Add(Op):
@@ -72,11 +86,14 @@ class Div(Op):
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
-        return x / y
+        # x / 0 is inf (or nan) without NumPy's warning, as in PyTorch; x / 2.0 cannot warn
+        with NOTHING if _nonzero_number(y) else quiet():
+            return x / y
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
         need_x, need_y = self.needs_input_grad  # x / 2.0: no product for the number
-        gx = g / y
+        with NOTHING if _nonzero_number(y) else quiet():
+            gx = g / y
         return gx if need_x else None, -gx * z if need_y else None
 
 
@@ -91,7 +108,9 @@ class Pow(Op):
     input_names = ("x", "y")
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
-        return x**y
+        # 0 ** -1 is inf and (-1) ** 0.5 nan, silently as in PyTorch; x ** 2 cannot warn
+        with NOTHING if _whole_number(y) else quiet():
+            return x**y
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, y: Array, z: Array) -> Grads:
         # As PyTorch: d/dx x**0 = 0 and d/dy 0**y = 0 for y >= 0, also at x = 0, where the
@@ -99,17 +118,19 @@ class Pow(Op):
         # base or exponent (2 ** y, x ** 2) takes the formula as written.
         need_x, need_y = self.needs_input_grad
         gx = gy = None
-        if need_x and isinstance(y, (int, float)):  # a number exponent: x ** 2, x ** 0.5
-            gx = g * y * x ** (y - 1) if y != 0 else g * 0.0
-        elif need_x:
-            flat = (y == 0) & (x == 0)
-            gx = xp.where(flat, 0.0, g * y * x ** (xp.where(flat, 1.0, y) - 1))
-        if need_y and isinstance(x, (int, float)):
-            log_x = math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
-            gy = g * z * log_x if x != 0 else xp.where(y >= 0, 0.0, g * z * log_x)
-        elif need_y:  # only when the exponent needs it
-            flat = (x == 0) & (y >= 0)
-            gy = xp.where(flat, 0.0, g * z * xp.log(xp.where(flat, 1.0, x)))
+        # 0 ** -0.5 and log(0) are inf silently, as in PyTorch; x ** 2's 2 * x cannot warn
+        with NOTHING if _whole_number(y) and not need_y else quiet():
+            if need_x and isinstance(y, (int, float)):  # a number exponent: x ** 2, x ** 0.5
+                gx = g * y * x ** (y - 1) if y != 0 else g * 0.0
+            elif need_x:
+                flat = (y == 0) & (x == 0)
+                gx = xp.where(flat, 0.0, g * y * x ** (xp.where(flat, 1.0, y) - 1))
+            if need_y and isinstance(x, (int, float)):
+                log_x = math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+                gy = g * z * log_x if x != 0 else xp.where(y >= 0, 0.0, g * z * log_x)
+            elif need_y:  # only when the exponent needs it
+                flat = (x == 0) & (y >= 0)
+                gy = xp.where(flat, 0.0, g * z * xp.log(xp.where(flat, 1.0, x)))
         return gx, gy
 
 
@@ -216,10 +237,12 @@ class Log(Op):
     saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.log(x)
+        with quiet():
+            return xp.log(x)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g / x,)
+        with quiet():
+            return (g / x,)
 
 
 class Log1p(Op):
@@ -229,10 +252,12 @@ class Log1p(Op):
     saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.log1p(x)
+        with quiet():
+            return xp.log1p(x)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g / (1 + x),)
+        with quiet():
+            return (g / (1 + x),)
 
 
 class Sqrt(Op):
@@ -242,10 +267,12 @@ class Sqrt(Op):
     saves = ("z",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.sqrt(x)
+        with quiet():
+            return xp.sqrt(x)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g / (2 * z),)
+        with quiet():
+            return (g / (2 * z),)
 
 
 class Abs(Op):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
-from tinygrad_nn.ops.base import Grads, Op
+from tinygrad_nn.ops.base import Grads, Op, quiet
 
 
 class Sin(Op):
@@ -129,10 +129,12 @@ class Log2(Op):
     saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.log2(x)
+        with quiet():
+            return xp.log2(x)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g / (x * math.log(2)),)
+        with quiet():
+            return (g / (x * math.log(2)),)
 
 
 class Log10(Op):
@@ -142,10 +144,12 @@ class Log10(Op):
     saves = ("x",)
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.log10(x)
+        with quiet():
+            return xp.log10(x)
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g / (x * math.log(10)),)
+        with quiet():
+            return (g / (x * math.log(10)),)
 
 
 class Remainder(Op):

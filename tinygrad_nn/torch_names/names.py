@@ -10,9 +10,7 @@ docs/pytorch.md shows it as such. The table is made from this mapping
 (:func:`table`), and a test checks the page against it.
 
 Left out on purpose, because tinygrad_nn's name of the same spelling means something
-else today: ``torch.max``/``torch.min`` with ``dim`` (PyTorch gives ``(values,
-indices)``), ``torch.transpose`` (PyTorch swaps two axes), ``torch.compile`` (PyTorch's
-returns a module), ``torch.nn.init``'s in-place initialisers and ``torch.Size``.
+else today: ``torch.compile`` (PyTorch's returns a module) and ``torch.Size``.
 
 Examples:
     >>> PYTORCH["torch.nn"]["Linear"]
@@ -47,7 +45,7 @@ PYTORCH: dict[str, dict[str, str]] = {
             "zeros_like ones_like full_like rand_like randn_like cat concatenate stack where "
             "einsum tensordot outer dot diag trace maximum minimum no_grad enable_grad "
             "set_grad_enabled is_grad_enabled manual_seed save load float32 float64 "
-            "multinomial randperm roll unique meshgrid normal histogram from_numpy "
+            "multinomial randperm unique meshgrid normal histogram histc bernoulli from_numpy "
             "as_tensor Generator inference_mode",
         ),
         **_same(  # PyTorch's functions that are Tensor methods in tinygrad_nn
@@ -57,7 +55,8 @@ PYTORCH: dict[str, dict[str, str]] = {
             "reciprocal pow add sub mul div matmul sum mean prod std var logsumexp "
             "cumsum cumprod argmax argmin amax amin all any sort topk softmax log_softmax "
             "reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
-            "masked_fill clamp isnan isinf isfinite numel",
+            "masked_fill clamp isnan isinf isfinite numel transpose swapaxes swapdims max min "
+            "roll median kthvalue",
         ),
         "clip": f"{TENSOR}.clamp",  # PyTorch's alias of clamp
         "float": "numpy:float32",  # PyTorch's torch.float is float32 (ours defaults to 64)
