@@ -13,7 +13,7 @@ def test_readme_python_examples_run() -> None:
     for block in runnable:
         namespace: dict = {}
         exec(compile(block, str(README), "exec"), namespace)
-    predictions = namespace["model"](namespace["tg"].Tensor(namespace["X"])).numpy()
+    predictions = namespace["model"](namespace["tg"].Tensor(namespace["X"])).detach().numpy()
     assert ((predictions > 0.5) == (namespace["y"] > 0.5)).all()
 
 
