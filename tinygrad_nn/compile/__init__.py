@@ -35,19 +35,27 @@ training step: the code then holds the forward, the backward and the optimizer's
 returns; see :mod:`~tinygrad_nn.compile.step`.
 
 The compiler works in passes, one module each (as torch.fx keeps its tracer, graph,
-namer and code writer apart):
+namer and code writer apart); :mod:`~tinygrad_nn.compile.pipeline` runs them in order:
 
-1. :mod:`~tinygrad_nn.compile.trace` runs the function once, recording its graph;
-2. :mod:`~tinygrad_nn.compile.source` interprets every op's forward rule with symbolic
+1. :mod:`~tinygrad_nn.compile.trace` runs the function once, recording its graph of
+   tensors (and a training step's ``backward()`` and ``optimizer.step()`` calls);
+2. :mod:`~tinygrad_nn.compile.evaluate` interprets every op's forward rule with symbolic
    values (:mod:`~tinygrad_nn.compile.symbolic_xp`), then drives the engine's own
-   backward loop with them;
-3. :mod:`~tinygrad_nn.compile.program` shares and simplifies the values as they are built;
-4. :mod:`~tinygrad_nn.compile.names` and :mod:`~tinygrad_nn.compile.literals` name values
-   and constants;
-5. :mod:`~tinygrad_nn.compile.writer` writes the lines;
-6. :mod:`~tinygrad_nn.compile.function` is the callable, with its cache of traces;
-7. :mod:`~tinygrad_nn.compile.step` writes a training step's updates and stores what
-   it returns.
+   backward loop with them; :mod:`~tinygrad_nn.compile.step` plays a training step's
+   calls, the optimizer's update rule interpreted the same way. The values form a
+   :class:`~tinygrad_nn.compile.graph.Graph`, the intermediate form (``loss.graph``
+   prints it), built by :mod:`~tinygrad_nn.compile.program` (:mod:`~tinygrad_nn.compile.values`
+   are its nodes);
+3. :mod:`~tinygrad_nn.compile.rewrites` simplify each value as it joins the graph, one
+   function per pass: dtype handling (weak scalars), constant folding, identities,
+   sharing (common subexpressions);
+4. :mod:`~tinygrad_nn.compile.inplace` writes a parameter's update into its own array;
+5. :mod:`~tinygrad_nn.compile.naming` decides which values get a line and names them
+   (by the rules of :mod:`~tinygrad_nn.compile.names`; constants by
+   :mod:`~tinygrad_nn.compile.literals`);
+6. :mod:`~tinygrad_nn.compile.writer` writes the source from the named graph, changing
+   nothing in it;
+7. :mod:`~tinygrad_nn.compile.function` is the callable, with its cache of traces.
 
 The trace is cached per input signature (shapes, dtypes, which inputs require grad, and
 the values of integer inputs, except those named in ``compile(dynamic=[...])``, which
@@ -68,7 +76,7 @@ of the trace: changing it (freezing a weight) traces again.
 """
 
 from tinygrad_nn.compile.function import MAX_TRACES, CompiledFunction, compile
-from tinygrad_nn.compile.source import generate
+from tinygrad_nn.compile.pipeline import generate
 from tinygrad_nn.errors import TracingError
 
 __all__ = ["MAX_TRACES", "CompiledFunction", "TracingError", "compile", "generate"]

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.backprop import add_to_grad
-from tinygrad_nn.compile.trace import Trace, parameter_names, trace
+from tinygrad_nn.compile.pipeline import Trace, build_trace
+from tinygrad_nn.compile.trace import parameter_names
 from tinygrad_nn.display import Text
 from tinygrad_nn.dtypes import as_array, is_floating
 from tinygrad_nn.namespace.array_api import library_name, to_numpy
@@ -64,12 +65,34 @@ class CompiledFunction:
             raise RuntimeError(f"{self.name} has not been called yet, so it has no source")
         return Text(self.last.source)
 
+    @property
+    def graph(self) -> Text:
+        """The graph the most recent signature's source was written from: one
+        ``name = op(args)`` line per value, forward, backward and update (the
+        :class:`~tinygrad_nn.compile.graph.Graph` itself is ``.last.graph``).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> square = tg.compile(lambda w: (w * w).sum())
+            >>> _ = square(tg.Tensor([3.0], requires_grad=True))
+            >>> print(square.graph)
+            graph compiled(w):
+                %1 = w * w                      # (1,) float64
+                loss = %1.sum()                 # () float64
+                # backward
+                d_w = w + w                     # (1,) float64
+                return loss, (d_w,)
+        """
+        if self.last is None:
+            raise RuntimeError(f"{self.name} has not been called yet, so it has no graph")
+        return Text(self.last.printed_graph())
+
     def __call__(self, *args: Any) -> Any:
         tensors = [a if isinstance(a, Tensor) else Tensor._wrap(as_array(a)) for a in args]
         key = tuple([_signature(t, i in self.dynamic) for i, t in enumerate(tensors)])
         entry = self.traces.get(key)
         if entry is None or not entry.captured_still_fit():
-            entry = self.traces[key] = trace(self.fn, tensors, self.name, self.dynamic)
+            entry = self.traces[key] = build_trace(self.fn, tensors, self.name, self.dynamic)
             if len(self.traces) > MAX_TRACES:
                 self._drop_oldest_trace()
         self.last = entry

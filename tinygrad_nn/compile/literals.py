@@ -29,6 +29,15 @@ class Literals:
         self.constants: dict[str, Any] = {}  # name -> array, for the function's globals
         self.constant_names: dict[int, str] = {}  # id(array) -> its name in the source
         self.outside_labels: dict[int, str] = {}  # id(object) -> the caller's name for it
+        self.sealed = False  # no new names: every array constant was named beforehand
+
+    def copy(self, namer: Namer) -> Literals:
+        """An independent copy that names new constants with ``namer`` (the naming pass's)."""
+        other = Literals(namer, self.array_api)
+        other.constants = dict(self.constants)
+        other.constant_names = dict(self.constant_names)
+        other.outside_labels = self.outside_labels  # read only from here on
+        return other
 
     def literal(self, value: Any) -> str:
         """Python source for a constant argument: numbers, tuples, dtypes, arrays."""
@@ -58,6 +67,11 @@ class Literals:
         """Name an array constant: the caller's own name for it when known, else ``_cN``."""
         name = self.constant_names.get(id(array))
         if name is None:
+            if self.sealed:  # the writer met a constant that the naming pass did not
+                raise AssertionError(
+                    f"compile: an array constant of shape {array.shape} "
+                    "was not named before writing"
+                )
             label = self.outside_labels.get(id(array))
             name = self.namer.fresh(label) if label else self.namer.temporary("_c")
             self.constant_names[id(array)] = name

@@ -22,7 +22,6 @@ Examples:
 
 from __future__ import annotations
 
-import itertools
 import keyword
 import unicodedata
 
@@ -34,8 +33,17 @@ class Namer:
 
     def __init__(self) -> None:
         self.taken: set[str] = set(RESERVED)
-        self.temporaries = itertools.count(1)
+        self.last_temporary = 0  # t1, t2... (and _c1...) share one count
         self.next_number: dict[str, int] = {}  # per base: where to look for a free suffix
+
+    def copy(self) -> Namer:
+        """An independent namer with the same names taken: the naming pass names a
+        finished graph with one, so naming it again gives the same names."""
+        other = Namer()
+        other.taken = set(self.taken)
+        other.last_temporary = self.last_temporary
+        other.next_number = dict(self.next_number)
+        return other
 
     def fresh(self, base: str) -> str:
         """A new identifier made from ``base`` (see the rules above)."""
@@ -54,8 +62,10 @@ class Namer:
 
     def temporary(self, prefix: str) -> str:
         """The next free numbered name: ``t1``, ``t2``... (or ``_c1``... for constants)."""
-        name = f"{prefix}{next(self.temporaries)}"
-        while name in self.taken:
-            name = f"{prefix}{next(self.temporaries)}"
+        while True:
+            self.last_temporary += 1
+            name = f"{prefix}{self.last_temporary}"
+            if name not in self.taken:
+                break
         self.taken.add(name)
         return name

@@ -1,17 +1,9 @@
-"""Symbolic evaluation: building a program's values, sharing and simplifying as they come.
+"""The graph's builder: every value a rule computes becomes a node here.
 
 The symbolic interpreter (:mod:`tinygrad_nn.compile.symbolic_xp`) asks a
-:class:`Program` for every value a rule computes. Three simplifications happen here, as
-each value is built:
-
-- *sharing*: asking twice for the same expression of the same operands gives the same
-  value (common subexpressions are computed once);
-- *constant folding*: an expression of constants is a constant;
-- *identities*: ``x * 1``, ``x + 0``, ``x - 0``, ``x / 1``, ``x ** 1`` are ``x``, and a
-  ``where`` whose condition is known at trace time is the branch it picks;
-
-and one rule keeps NumPy's result dtypes: a Python number is a *weak* scalar that takes
-the other operand's dtype (``float32 * 2.0`` stays float32), see :meth:`Program.weaken`.
+:class:`Program` for every value a rule computes. Each new node goes through the rewrite
+passes of :mod:`tinygrad_nn.compile.rewrites` as it joins (dtype handling, constant
+folding, identities, sharing), so the rules only ever see simplified values.
 
 Examples:
     >>> import numpy as np
@@ -24,14 +16,14 @@ Examples:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.compile import rewrites
 from tinygrad_nn.compile.literals import Literals
 from tinygrad_nn.compile.names import Namer
-from tinygrad_nn.compile.values import ATOM, BINARY, NUMPY_BINARY, WRITTEN_AS_NUMBERS, Sym
+from tinygrad_nn.compile.values import ATOM, BINARY, NUMPY_BINARY, Sym
 
 # NumPy's names whose array API standard name differs (the rest are ``xp.`` + the name).
 STANDARD_SPELLING = {
@@ -81,12 +73,9 @@ class Program:
     ) -> Sym:
         """A new value (or the identical one made before: common subexpressions are shared)."""
         key = (template, *map(id, children))
-        found = self.table.get(key)
-        if found is not None:
-            return found
-        sym = Sym(self, template, children, np.asarray(value), precedence)
-        self.table[key] = sym
-        return sym
+        return rewrites.share(
+            self.table, key, lambda: Sym(self, template, children, np.asarray(value), precedence)
+        )
 
     def constant(self, value: Any, weak: bool = False) -> Sym:
         """A value known when tracing: written as a literal, or as a named array.
@@ -95,7 +84,7 @@ class Program:
         number take the other operand's dtype (``float32 * 2.0`` stays float32), while a
         0-d array keeps its own (float64). Weak constants are written as plain numbers,
         the others with their dtype, ``np.float64(2.0)``, unless that makes no difference
-        (see :meth:`weaken`).
+        (see :func:`~tinygrad_nn.compile.rewrites.weaken`).
         """
         value = np.asarray(value)
         if value.ndim == 0:  # the same scalar is the same constant
@@ -115,85 +104,33 @@ class Program:
             return value
         return self.constant(value, weak=type(value) in (int, float, bool))
 
-    def weaken(
-        self, operands: tuple[Sym, ...], function: Callable[..., Any]
-    ) -> tuple[tuple[Sym, ...], np.ndarray]:
-        """The operands to write for ``function(*operands)``, and its value as NumPy gives it.
-
-        0-d constants that may be written as plain numbers without changing the result's
-        dtype become weak: ``x * 2.0`` reads better than ``x * np.float64(2.0)``, and for
-        a float64 ``x`` it is the same. For a float32 ``x`` it is not, so that one stays.
-        """
-        value = function(*[o.value.item() if o.weak else o.value for o in operands])
-        value = np.asarray(value)
-        strong = [
-            o.is_constant and o.ndim == 0 and not o.weak and o.dtype.name in WRITTEN_AS_NUMBERS
-            for o in operands
-        ]
-        if any(strong):
-            as_numbers = [
-                o.value.item() if o.weak or s else o.value for o, s in zip(operands, strong)
-            ]
-            with np.errstate(all="ignore"):
-                if np.asarray(function(*as_numbers)).dtype == value.dtype:
-                    operands = tuple(
-                        self.constant(o.value, weak=True) if s else o
-                        for o, s in zip(operands, strong)
-                    )
-        return operands, value
-
     def binary(self, op: str, left: Any, right: Any) -> Sym:
+        """``left op right``, through the rewrite passes."""
         a, b = self.lift(left), self.lift(right)
         if op != "@" and not (a.is_constant and b.is_constant):
             # elementwise: a uniform constant array can be written as a number
             shape = np.broadcast_shapes(a.shape, b.shape)
-            a, b = self._as_scalar(a, b, shape), self._as_scalar(b, a, shape)
-        (a, b), value = self.weaken((a, b), NUMPY_BINARY[op])
-        if a.is_constant and b.is_constant:
-            return self.constant(value, weak=a.weak and b.weak)
-        if op in ("*", "&") and a.dtype == b.dtype == np.bool_ and (_is_false(a) or _is_false(b)):
-            return self.constant(value)  # "and" with False: known at trace time
-        simpler = self._identity(op, a, b)
+            a, b = (
+                rewrites.uniform_as_scalar(self, a, b, shape),
+                rewrites.uniform_as_scalar(self, b, a, shape),
+            )
+        (a, b), value = rewrites.weaken(self, (a, b), NUMPY_BINARY[op])
+        simpler = rewrites.fold((a, b), value, self, weak=a.weak and b.weak)
+        if simpler is None:
+            simpler = rewrites.fold_false_and(op, a, b, value, self)
+        if simpler is not None:
+            return simpler
+        simpler = rewrites.identity(op, a, b)
         if simpler is not None and (simpler.shape, simpler.dtype) == (value.shape, value.dtype):
             return simpler
-        precedence = BINARY[op]
-        template = "{0} " + op + " {1}"
-        return self.make(template, (a, b), value, precedence)
-
-    def _as_scalar(self, sym: Sym, other: Sym, shape: tuple[int, ...]) -> Sym:
-        """A constant array whose values are all equal becomes a scalar when that suffices
-        (when ``other`` alone already has the result's ``shape``)."""
-        if not sym.is_constant or sym.ndim == 0 or sym.size == 0:
-            return sym
-        first = sym.value.flat[0]
-        if other.shape == shape and np.all(sym.value == first):
-            return self.constant(np.asarray(first, dtype=sym.dtype))
-        return sym
-
-    @staticmethod
-    def _identity(op: str, a: Sym, b: Sym) -> Sym | None:
-        """x * 1, 1 * x, x / 1, x + 0, 0 + x, x - 0, x ** 1: the other operand itself."""
-
-        def is_scalar(sym: Sym, number: float) -> bool:
-            return sym.is_constant and sym.ndim == 0 and sym.value == number
-
-        if op == "*":
-            return b if is_scalar(a, 1) else a if is_scalar(b, 1) else None
-        if op == "/":
-            return a if is_scalar(b, 1) else None
-        if op == "+":
-            return b if is_scalar(a, 0) else a if is_scalar(b, 0) else None
-        if op == "-":
-            return a if is_scalar(b, 0) else None
-        if op == "**":
-            return a if is_scalar(b, 1) else None
-        return None
+        return self.make("{0} " + op + " {1}", (a, b), value, BINARY[op])
 
     def call(self, function: str, *args: Any, value: Any, **keywords: Any) -> Sym:
         """``function(arg, ..., key=value)``: operands are Syms, keywords are literals."""
         operands = tuple(self.lift(a) for a in args)
-        if all(o.is_constant for o in operands):
-            return self.constant(value)
+        folded = rewrites.fold(operands, value, self)
+        if folded is not None:
+            return folded
         slots = ", ".join(f"{{{i}}}" for i in range(len(operands)))
         extra = "".join(
             f", {k}={self.literals.literal(v)}" for k, v in keywords.items() if v is not None
@@ -203,8 +140,9 @@ class Program:
     def method(self, receiver: Sym, name: str, *args: Any, value: Any, **keywords: Any) -> Sym:
         """``receiver.name(args, key=value)``, with literal arguments (for another array
         library, the standard's function: ``xp.name(receiver, args, key=value)``)."""
-        if receiver.is_constant:
-            return self.constant(value)
+        folded = rewrites.fold((receiver,), value, self)
+        if folded is not None:
+            return folded
         parts = [self.literals.literal(a) for a in args]
         parts += [
             f"{k}={self.literals.literal(v)}"
@@ -215,7 +153,3 @@ class Program:
             function = STANDARD_SPELLING.get(name, "xp." + name)
             return self.make(f"{function}({', '.join(['{0}', *parts])})", (receiver,), value)
         return self.make(f"{{0}}.{name}({', '.join(parts)})", (receiver,), value)
-
-
-def _is_false(sym: Sym) -> bool:
-    return sym.is_constant and sym.ndim == 0 and not sym.value

@@ -3,7 +3,7 @@
 A function that calls ``loss.backward()`` while :func:`~tinygrad_nn.compile` traces it
 is a training step. The trace notes the training calls instead of running them
 (``zero_grad()``, ``backward()``, ``optimizer.step()``, in order, see
-:mod:`tinygrad_nn.recording`); :func:`write_step` then writes them out: the forward,
+:mod:`tinygrad_nn.recording`); :func:`step_graph` then plays them into the graph: the forward,
 the backward (the engine's own loop over the rules, symbolically), and for every
 parameter the optimizer's own ``update`` rule interpreted with symbolic values. The
 update rules are written once, against ``xp``: eagerly they compute, here they write
@@ -46,9 +46,10 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.backprop import node_of, seed_error
-from tinygrad_nn.compile.source import GraphProgram, Traced, tuple_source
+from tinygrad_nn.compile import inplace
+from tinygrad_nn.compile.evaluate import Evaluation, Traced
+from tinygrad_nn.compile.graph import Graph, Returned
 from tinygrad_nn.compile.values import Sym
-from tinygrad_nn.compile.writer import SourceWriter
 from tinygrad_nn.dtypes import dtype_name
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
@@ -162,11 +163,11 @@ def check_events(events: Sequence[tuple[Any, ...]], name: str) -> Tensor:
     return root
 
 
-def write_step(
+def step_graph(
     result: Any, root: Tensor, events: Sequence[tuple[Any, ...]], traced: Traced
-) -> tuple[str, dict[str, Any], list[Tensor], StepPlan]:
-    """Write a traced training step: forward, backward, updates. Returns the source, its
-    constants, the graph's trainable leaves (arguments read at every call) and the plan.
+) -> tuple[Graph, list[Tensor], StepPlan]:
+    """The graph of a traced training step: forward, backward, updates. Returns it, the
+    graph's trainable leaves (arguments read at every call) and the plan.
     ``root`` is the tensor ``backward()`` was called on (see :func:`check_events`)."""
     name = traced.name
     if result is not None and not (isinstance(result, Tensor) and result.requires_grad):
@@ -176,7 +177,7 @@ def write_step(
             f"{type(result).__name__}{' without a graph' if isinstance(result, Tensor) else ''}"
         )
     roots = [root] if result is None or result is root else [root, result]
-    graph = GraphProgram(roots, traced)
+    graph = Evaluation(roots, traced)
     optimizers = list({id(e[1]): e[1] for e in events if e[0] == "step"}.values())
     plan = StepPlan(optimizers)
     steps = [e[-1] for e in events if e[0] == "step"]
@@ -196,13 +197,13 @@ def write_step(
             writing.backward(root)
         else:
             writing.step(event[1])
-    return writing.write(result, traced.local_names)
+    return writing.graph_of_step(result, traced.local_names)
 
 
 class _StepWriter:
-    """The events of one training step, played on a :class:`GraphProgram`."""
+    """The events of one training step, played on a :class:`Evaluation`."""
 
-    def __init__(self, graph: GraphProgram, plan: StepPlan, name: str) -> None:
+    def __init__(self, graph: Evaluation, plan: StepPlan, name: str) -> None:
         self.graph, self.plan, self.name = graph, plan, name
         self.present: dict[Tensor, Sym | None] = {}  # each tensor's .grad, as the code has it
         self.incoming: dict[Tensor, Sym] = {}  # .grad values the code takes as arguments
@@ -304,9 +305,9 @@ class _StepWriter:
         template = "xp.asarray({0}, copy=True)" if program.array_api else "{0}.copy()"
         return program.make(template, (sym,), sym.value.copy())
 
-    def write(
+    def graph_of_step(
         self, result: Tensor | None, local_names: dict[int, str]
-    ) -> tuple[str, dict[str, Any], list[Tensor], StepPlan]:
+    ) -> tuple[Graph, list[Tensor], StepPlan]:
         graph, plan = self.graph, self.plan
         outputs: dict[int, str] = {}
         loss = None
@@ -323,63 +324,23 @@ class _StepWriter:
                 outputs.setdefault(id(grads[-1]), "d_" + self.label(t))
         for sym, label in self.state_outputs:
             outputs.setdefault(id(sym), label)
-        labels, forced, gradient_of = graph.names(local_names, outputs)
-        forms = [_in_place_form(param, new) for param, new in self.updates if new is not param]
-        roots = [*([loss] if loss is not None else []), *grads]
-        roots += [sym for sym, _ in self.state_outputs] + [form[2] for form in forms]
-        sections = [(graph.backward_from, "# backward")]
+        states = tuple(sym for sym, _ in self.state_outputs)
+        returns = [
+            Returned((loss,)),
+            Returned(tuple(grads), grouped=True, fresh=True),
+            Returned(states, grouped=True),
+        ]
+        step = graph.graph(self.name, returns, graph.hints(local_names, outputs))
         if self.update_from is not None:
-            sections.append((self.update_from, "# update"))
-        writer = SourceWriter(graph.program)
-        writer.write(roots, labels, forced, sections, gradient_of)
-        writer.lines += _in_place(writer, forms)
-        states = [writer.render(sym) for sym, _ in self.state_outputs]
-        returned = "None" if loss is None else writer.render(loss)
-        grads_text = tuple_source([graph.returned(writer, g) for g in grads])
-        body = [*writer.lines, f"return {returned}, {grads_text}, {tuple_source(states)}"]
-        source = graph.function(self.name, body)
-        return source, graph.program.literals.constants, graph.captured, plan
-
-
-def _in_place(writer: SourceWriter, forms: list[tuple[Sym, str, Sym, Sym]]) -> list[str]:
-    """``W1 -= d_W1``: each parameter's update, written into its own array. When an update
-    would read a parameter already updated above it, every new value is first computed
-    into a line of its own (``W1_new = ...``), then copied in."""
-    done: set[int] = set()
-    clash = False
-    for param, _, amount, _ in forms:
-        clash = clash or bool(_inline_arguments(amount) & done)
-        done.add(id(param))
-    if not clash:
-        return [f"{param.name} {op} {writer.render(amount)}" for param, op, amount, _ in forms]
-    namer = writer.program.namer
-    names = [writer.assign(new, namer.fresh(f"{param.name}_new")) for param, _, _, new in forms]
-    return [f"{param.name}[...] = {name}" for (param, *_), name in zip(forms, names)]
-
-
-def _in_place_form(param: Sym, new: Sym) -> tuple[Sym, str, Sym, Sym]:
-    """How to write ``param``'s ``new`` value in place: ``-=`` an amount, or ``[...] =``
-    the value; returns the parameter, the operator, what it is given, and ``new``."""
-    if new.template == "{0} - {1}" and new.children[0] is param:
-        return param, "-=", new.children[1], new
-    return param, "[...] =", new, new
-
-
-def _inline_arguments(sym: Sym) -> set[int]:
-    """The arguments an expression reads where it is written (through inlined values)."""
-    found: set[int] = set()
-    stack = list(sym.children)
-    while stack:
-        child = stack.pop()
-        if not child.children and child.name is not None:
-            found.add(id(child))
-        elif child.name is None:
-            stack += child.children
-    return found
+            step.sections.append((self.update_from, "# update"))
+        step.updates = [
+            inplace.update(param, new) for param, new in self.updates if new is not param
+        ]
+        return step, graph.captured, plan
 
 
 def _reader(t: Tensor, what: str) -> Callable[[], Any]:
-    """Reads ``t.array`` or ``t.grad.array`` (the slots) at each call (``.grad``'s slot: no property)."""
+    """Reads ``t.array`` or ``t.grad.array`` at each call (the slots: no property)."""
 
     def read() -> Any:
         return t.array if what == "data" or t._grad is None else t._grad.array

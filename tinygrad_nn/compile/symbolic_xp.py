@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.compile import rewrites
 from tinygrad_nn.compile.program import Program
 from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.namespace import numpy_xp
@@ -114,14 +115,13 @@ class SymbolicNamespace:
         return self._unary("sigmoid", x, numpy_xp.sigmoid)
 
     def where(self, condition: Any, a: Any, b: Any) -> Sym:
-        operands, value = self.p.weaken(tuple(self.p.lift(v) for v in (condition, a, b)), np.where)
-        mask, chosen = operands[0], None
-        if mask.is_constant and mask.size and np.all(mask.value == mask.value.flat[0]):
-            chosen = operands[1] if mask.value.flat[0] else operands[2]  # decided at trace
-        if chosen is not None and chosen.is_constant:
-            return self.p.constant(value)
-        if chosen is not None and (chosen.shape, chosen.dtype) == (value.shape, value.dtype):
+        operands, value = rewrites.weaken(
+            self.p, tuple(self.p.lift(v) for v in (condition, a, b)), np.where
+        )
+        chosen = rewrites.known_branch(operands, value, self.p)  # decided at trace time
+        if chosen is not None:
             return chosen
+        mask = operands[0]
         if self.p.array_api and mask.weak:  # the standard wants an array condition
             mask = self.p.constant(np.asarray(mask.value, dtype=bool))
             operands = (mask, *operands[1:])
@@ -134,11 +134,11 @@ class SymbolicNamespace:
         return self.p.call("np.where", *operands, value=value)
 
     def maximum(self, a: Any, b: Any) -> Sym:
-        operands, value = self.p.weaken((self.p.lift(a), self.p.lift(b)), np.maximum)
+        operands, value = rewrites.weaken(self.p, (self.p.lift(a), self.p.lift(b)), np.maximum)
         return self.p.call("np.maximum", *operands, value=value)
 
     def minimum(self, a: Any, b: Any) -> Sym:
-        operands, value = self.p.weaken((self.p.lift(a), self.p.lift(b)), np.minimum)
+        operands, value = rewrites.weaken(self.p, (self.p.lift(a), self.p.lift(b)), np.minimum)
         return self.p.call("np.minimum", *operands, value=value)
 
     def clip(self, x: Any, lo: Any = None, hi: Any = None) -> Sym:
@@ -188,7 +188,7 @@ class SymbolicNamespace:
     def reshape(self, x: Any, shape: Sequence[int]) -> Sym:
         x = self.p.lift(x)
         value = x.value.reshape(tuple(shape))
-        if value.shape == x.shape:
+        if rewrites.unchanged(x, value):
             return x
         return self.p.method(x, "reshape", tuple(int(n) for n in shape), value=value)
 
@@ -206,7 +206,7 @@ class SymbolicNamespace:
     def broadcast_to(self, x: Any, shape: Sequence[int]) -> Sym:
         x = self.p.lift(x)
         value = np.broadcast_to(x.value, tuple(shape))
-        if value.shape == x.shape:
+        if rewrites.unchanged(x, value):
             return x
         if x.is_constant:
             return self.p.constant(np.array(value))
@@ -216,9 +216,10 @@ class SymbolicNamespace:
 
     def astype(self, x: Any, dtype: Any) -> Sym:
         x = self.p.lift(x)
-        if x.dtype == np.dtype(dtype):
+        value = x.value.astype(dtype)
+        if rewrites.unchanged(x, value):
             return x
-        return self.p.method(x, "astype", np.dtype(dtype), value=x.value.astype(dtype))
+        return self.p.method(x, "astype", np.dtype(dtype), value=value)
 
     def concat(self, xs: Sequence[Any], axis: int = 0) -> Sym:
         parts = tuple(self.p.lift(x) for x in xs)
@@ -254,8 +255,8 @@ class SymbolicNamespace:
         return self.p.call("class_mask", t, value=value, classes=classes, ignore_index=ignore_index)
 
     def scatter_add(self, shape: tuple[int, ...], index: Any, g: Any) -> Sym:
-        (g,), value = self.p.weaken(
-            (self.p.lift(g),), lambda g: numpy_xp.scatter_add(shape, index, g)
+        (g,), value = rewrites.weaken(
+            self.p, (self.p.lift(g),), lambda g: numpy_xp.scatter_add(shape, index, g)
         )
         if g.weak and self.p.array_api:  # another library needs an array to add
             g = self.p.constant(np.asarray(g.value, dtype=value.dtype))

@@ -56,20 +56,13 @@ class Sym:
     ``template`` is the expression with ``{0}``, ``{1}``... standing for the operands
     (``children``); ``precedence`` decides parentheses. The value is computed with NumPy
     as the expression is built, so shapes are always known and the generated code can be
-    checked against the trace.
+    checked against the trace. A Sym is a node of the graph and does not change once
+    made: ``name`` is set only for an argument of the function (when it is made); the
+    other values are named by the naming pass (:mod:`~tinygrad_nn.compile.naming`),
+    which keeps its names to itself.
     """
 
-    __slots__ = (
-        "children",
-        "index",
-        "name",
-        "precedence",
-        "program",
-        "template",
-        "uses",
-        "value",
-        "weak",
-    )
+    __slots__ = ("children", "index", "name", "precedence", "program", "template", "value", "weak")
     __array_ufunc__ = None
     __hash__ = object.__hash__
 
@@ -83,8 +76,7 @@ class Sym:
     ) -> None:
         self.program, self.template, self.children = program, template, children
         self.value, self.precedence = value, precedence
-        self.name: str | None = None
-        self.uses = 0
+        self.name: str | None = None  # an argument's name; None for every other value
         self.weak = False  # a constant written as a Python number (NumPy: a "weak" scalar)
         self.index = next(program.created)  # creation order is a dependency order
 

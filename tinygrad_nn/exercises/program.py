@@ -33,7 +33,7 @@ import numpy as np
 
 from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.compile import CompiledFunction
-from tinygrad_nn.compile.trace import Trace, trace
+from tinygrad_nn.compile.pipeline import Trace, build_trace
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.exercises.truth import Truth
 from tinygrad_nn.grad_mode import enable_grad
@@ -59,7 +59,8 @@ class StepCode:
     """The source of one compiled step, as lines, and a way to run them.
 
     Args:
-        entry: the trace of the step (what :func:`~tinygrad_nn.compile.trace.trace` returns).
+        entry: the trace of the step (what
+            :func:`~tinygrad_nn.compile.pipeline.build_trace` returns).
         inputs: the step's explicit inputs, as tensors.
         name: the step's name.
     """
@@ -94,7 +95,7 @@ class StepCode:
         """Trace ``step`` on ``inputs`` (nothing is trained: a trace notes ``backward()``
         and ``optimizer.step()`` without running them)."""
         tensors = [a if isinstance(a, Tensor) else Tensor._wrap(as_array(a)) for a in inputs]
-        entry = trace(step.fn, tensors, step.name, step.dynamic)
+        entry = build_trace(step.fn, tensors, step.name, step.dynamic)
         return cls(entry, tensors, step.name)
 
     def arguments(self) -> dict[str, Any]:

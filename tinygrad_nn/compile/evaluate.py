@@ -1,21 +1,17 @@
-"""From a recorded graph to source: the rules interpreted symbolically, then written out.
+"""Symbolic evaluation: a recorded graph of tensors becomes a :class:`~.graph.Graph`.
 
-:func:`write_program` evaluates every op's forward rule on symbolic values, then drives
+:class:`Evaluation` interprets every op's forward rule on symbolic values, then drives
 the engine's own backward loop (:func:`tinygrad_nn.backprop.run_backward`) with the
-symbolic interpreter, so the backward rules write their code too. The values are then
-named and written as one straight-line function.
+symbolic interpreter, so the backward rules build their values too. :func:`function_graph`
+makes the graph of a function that returns a loss (:mod:`~tinygrad_nn.compile.step`
+makes a training step's).
 
 Examples:
     >>> import tinygrad_nn as tg
-    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
-    >>> print(generate((x * x.exp()).sum(), {id(x): "x"}))
-    def forward_and_backward(x):
-        exp_out = np.exp(x)
-        mul_out = x * exp_out
-        loss = mul_out.sum()
-        # backward
-        d_x = exp_out + mul_out
-        return loss, (d_x,)
+    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    >>> graph, captured = function_graph((x * x).sum(), Traced([], [], {}, {id(x): "x"}, "f"), [])
+    >>> [a.name for a in graph.arguments], [s.template for s in graph.nodes()]
+    (['x'], ['{0} * {1}', '{0}.sum()', '{0} + {1}'])
 """
 
 from __future__ import annotations
@@ -26,18 +22,18 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_nodes, node_of, run_backward, topological_order
+from tinygrad_nn.backprop import node_of, run_backward, topological_order
+from tinygrad_nn.compile.graph import Graph, Returned
 from tinygrad_nn.compile.program import Program
 from tinygrad_nn.compile.symbolic_xp import SymbolicNamespace
 from tinygrad_nn.compile.values import Sym
-from tinygrad_nn.compile.writer import SourceWriter
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import Node
 from tinygrad_nn.tensor import Tensor
 
 
 class SymbolicValues:
-    """The backward interpreter of :func:`write_program`: rules see symbolic values."""
+    """The interpreter of :class:`Evaluation`: rules see symbolic values."""
 
     records = False
 
@@ -57,29 +53,6 @@ class SymbolicValues:
         return (*self.inputs(op), self.sym_of[op])
 
 
-def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backward") -> str:
-    """The straight-line NumPy for an existing graph (``names``: id(leaf) -> name).
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
-        >>> print(generate((w * w).sum(), {id(w): "w"}))
-        def forward_and_backward(w):
-            loss = (w * w).sum()
-            # backward
-            d_w = w + w
-            return loss, (d_w,)
-    """
-    outside = dict(names)
-    named_values = {}
-    for node in graph_nodes(root):
-        if id(node) in names:
-            outside[id(node.array)] = names[id(node)]
-        if isinstance(node, Op) and node.label:  # values the user named get their own line
-            named_values[id(node)] = node.label
-    return write_program(root, Traced([], [], named_values, outside, name), [])[0]
-
-
 @dataclass
 class Traced:
     """What a trace gives the writers besides the graph: the function's explicit inputs
@@ -96,8 +69,8 @@ class Traced:
     dynamic: Collection[int] = ()
 
 
-class GraphProgram:
-    """A recorded graph on its way to source: its arguments, and every value symbolically.
+class Evaluation:
+    """A recorded graph evaluated symbolically: its arguments, and every value.
 
     Built from the graph of ``roots``: the traced function's leaves become the first
     arguments, named after its parameters; the integer ones are constants (their values
@@ -150,7 +123,7 @@ class GraphProgram:
         )
         return [results.get(t) for t in wanted]
 
-    def names(
+    def hints(
         self, local_names: dict[int, str], outputs: dict[int, str]
     ) -> tuple[dict[int, str], set[int], dict[int, Sym]]:
         """Labels for the values: what the function called them, ``d_<name>`` for their
@@ -181,45 +154,31 @@ class GraphProgram:
             forced.add(key)
         return labels, forced, gradient_of
 
-    def returned(self, writer: SourceWriter, output: Sym | None) -> str:
-        """How ``return`` writes an output: its name, or a fresh array for a constant."""
-        if output is None:
-            return "None"
-        if output.is_constant:  # e.g. the gradient of a sum: a fresh array each call
-            return self.program.literals.constant_array_source(output.value)
-        return writer.render(output)
-
-    def function(self, name: str, body: Sequence[str]) -> str:
-        """``def name(arguments):`` and the body, indented."""
-        parameters = ", ".join(str(a.name) for a in self.arguments)
-        return f"def {name}({parameters}):\n" + "\n".join("    " + line for line in body)
+    def graph(self, name: str, returns: list[Returned], labels: tuple[Any, ...]) -> Graph:
+        """The graph, with ``labels`` (what :meth:`hints` gives) and the backward's section."""
+        names, forced, gradient_of = labels
+        sections = [(self.backward_from, "# backward")]
+        return Graph(
+            name, self.program, self.arguments, returns, names, forced, gradient_of, sections
+        )
 
 
-def tuple_source(items: Sequence[str]) -> str:
-    """``(a, b)``, and ``(a,)`` for one item."""
-    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-
-
-def write_program(
+def function_graph(
     result: Tensor, traced: Traced, wants_grad: Sequence[bool]
-) -> tuple[str, dict[str, Any], list[Tensor]]:
-    """Write the graph of ``result`` as one function returning ``(loss, gradients)``, the
-    gradients of the leaves in ``wants_grad`` and of the captured tensors; returns its
-    source, its constants, and the outside tensors it takes as extra arguments. With
-    ``traced.array_api`` the source calls the standard's functions through ``xp``."""
-    graph = GraphProgram([result], traced)
+) -> tuple[Graph, list[Tensor]]:
+    """The graph of a function returning ``(loss, gradients)`` for the graph of ``result``:
+    the gradients of the leaves in ``wants_grad`` and of the captured tensors, the outside
+    tensors it takes as extra arguments (returned too). With ``traced.array_api`` its
+    values call the standard's functions through ``xp``."""
+    evaluation = Evaluation([result], traced)
     leaves, local_names = traced.leaves, traced.local_names
-    wanted = [leaf for leaf, wants in zip(leaves, wants_grad) if wants] + graph.captured
-    outputs = graph.backward(result, wanted)
-    loss = graph.sym_of[node_of(result)]
+    wanted = [leaf for leaf, wants in zip(leaves, wants_grad) if wants] + evaluation.captured
+    outputs = evaluation.backward(result, wanted)
+    loss = evaluation.sym_of[node_of(result)]
     returned = {id(loss): local_names.get(id(node_of(result)), "loss")}
     for t, output in zip(wanted, outputs):
         if output is not None:
-            returned.setdefault(id(output), "d_" + (graph.sym_of[t].name or "x"))
-    labels, forced, gradient_of = graph.names(local_names, returned)
-    live = [g for g in outputs if g is not None]
-    writer = SourceWriter(graph.program)
-    writer.write([loss, *live], labels, forced, [(graph.backward_from, "# backward")], gradient_of)
-    grads = tuple_source([graph.returned(writer, output) for output in outputs])
-    body = [*writer.lines, f"return {writer.render(loss)}, {grads}"]
-    return graph.function(traced.name, body), graph.program.literals.constants, graph.captured
+            returned.setdefault(id(output), "d_" + (evaluation.sym_of[t].name or "x"))
+    returns = [Returned((loss,)), Returned(tuple(outputs), grouped=True, fresh=True)]
+    graph = evaluation.graph(traced.name, returns, evaluation.hints(local_names, returned))
+    return graph, evaluation.captured
