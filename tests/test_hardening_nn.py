@@ -34,7 +34,9 @@ def reference_mha(module, query, key, value, blocked=None, added=None):
     heads = module.num_heads
 
     def project(layer, x):
-        return x @ layer.weight.numpy().T + layer.bias.numpy()  # Linear: (out, in)
+        return (
+            x @ layer.weight.detach().numpy().T + layer.bias.detach().numpy()
+        )  # Linear: (out, in)
 
     def split(x):
         n, length, e = x.shape
@@ -67,9 +69,11 @@ def test_multihead_attention_boolean_attn_mask_is_true_where_masked_out() -> Non
     blocked = np.array([[False, True, False, True]] * 3)  # (L, S): True = not attended
     out, weights = attention(tg.tensor(q), tg.tensor(k), tg.tensor(v), attn_mask=blocked)
     want_out, want_weights = reference_mha(attention, q, k, v, blocked=blocked)
-    np.testing.assert_allclose(out.numpy(), want_out, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(weights.numpy(), want_weights.mean(1), rtol=1e-10, atol=1e-12)
-    assert np.all(weights.numpy()[..., blocked[0]] == 0)
+    np.testing.assert_allclose(out.detach().numpy(), want_out, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        weights.detach().numpy(), want_weights.mean(1), rtol=1e-10, atol=1e-12
+    )
+    assert np.all(weights.detach().numpy()[..., blocked[0]] == 0)
 
 
 def test_multihead_attention_float_and_per_head_masks_are_added() -> None:
@@ -81,8 +85,8 @@ def test_multihead_attention_float_and_per_head_masks_are_added() -> None:
         tg.tensor(q), tg.tensor(k), tg.tensor(v), attn_mask=added, average_attn_weights=False
     )
     want_out, want_weights = reference_mha(attention, q, k, v, added=added.reshape(2, 2, 3, 4))
-    np.testing.assert_allclose(out.numpy(), want_out, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(weights.numpy(), want_weights, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), want_out, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weights.detach().numpy(), want_weights, rtol=1e-10, atol=1e-12)
 
 
 def test_multihead_attention_key_padding_mask_ignores_padded_keys() -> None:
@@ -93,18 +97,24 @@ def test_multihead_attention_key_padding_mask_ignores_padded_keys() -> None:
     as_seq = [tg.tensor(a.transpose(1, 0, 2)) for a in (q, k, v)]
     out, weights = attention(*as_seq, key_padding_mask=padding)
     want_out, want_weights = reference_mha(attention, q, k, v, blocked=padding[:, None, None])
-    np.testing.assert_allclose(out.numpy(), want_out.transpose(1, 0, 2), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(weights.numpy(), want_weights.mean(1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        out.detach().numpy(), want_out.transpose(1, 0, 2), rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        weights.detach().numpy(), want_weights.mean(1), rtol=1e-10, atol=1e-12
+    )
     # positional, in PyTorch's order: query, key, value, key_padding_mask, need_weights
     out2, none = attention(*as_seq, padding, False)
     assert none is None
-    np.testing.assert_allclose(out2.numpy(), out.numpy())
+    np.testing.assert_allclose(out2.detach().numpy(), out.detach().numpy())
     # a float key padding mask is added, and combines with a boolean attn_mask
     added = RNG.normal(size=(2, 4))
     blocked = np.tril(np.ones((3, 4), dtype=bool), 1) == 0
     out3, _ = attention(*as_seq, key_padding_mask=added, attn_mask=blocked)
     want3, _ = reference_mha(attention, q, k, v, blocked=blocked, added=added[:, None, None])
-    np.testing.assert_allclose(out3.numpy(), want3.transpose(1, 0, 2), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        out3.detach().numpy(), want3.transpose(1, 0, 2), rtol=1e-10, atol=1e-12
+    )
 
 
 def test_multihead_attention_unbatched_input_as_pytorch() -> None:
@@ -117,8 +127,8 @@ def test_multihead_attention_unbatched_input_as_pytorch() -> None:
         attention, q[None], k[None], v[None], blocked=padding[None, None, None]
     )
     assert out.shape == (3, 4) and weights.shape == (3, 4)
-    np.testing.assert_allclose(out.numpy(), want_out[0], rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(weights.numpy(), want_weights[0].mean(0), rtol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), want_out[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weights.detach().numpy(), want_weights[0].mean(0), rtol=1e-10)
 
 
 def test_multihead_attention_refuses_masks_of_the_wrong_shape_or_dtype() -> None:
@@ -144,8 +154,8 @@ def test_multihead_attention_uses_attn_mask_when_is_causal_is_a_hint() -> None:
     with_hint, _ = attention(x, x, x, attn_mask=causal, is_causal=True)
     without, _ = attention(x, x, x, attn_mask=causal)
     alone, _ = attention(x, x, x, is_causal=True)  # here is_causal alone makes the mask
-    np.testing.assert_allclose(with_hint.numpy(), without.numpy())
-    np.testing.assert_allclose(alone.numpy(), without.numpy())
+    np.testing.assert_allclose(with_hint.detach().numpy(), without.detach().numpy())
+    np.testing.assert_allclose(alone.detach().numpy(), without.detach().numpy())
 
 
 def test_transformer_encoder_layer_masks_as_pytorch() -> None:
@@ -154,20 +164,20 @@ def test_transformer_encoder_layer_masks_as_pytorch() -> None:
     x = RNG.normal(size=(2, 4, 4))
     causal_bool = np.triu(np.ones((4, 4), dtype=bool), 1)
     causal_float = np.where(causal_bool, -np.inf, 0.0)  # generate_square_subsequent_mask
-    by_bool = layer(tg.tensor(x), src_mask=causal_bool).numpy()
-    np.testing.assert_allclose(by_bool, layer(tg.tensor(x), src_mask=causal_float).numpy())
-    np.testing.assert_allclose(by_bool, layer(tg.tensor(x), is_causal=True).numpy())
+    by_bool = layer(tg.tensor(x), src_mask=causal_bool).detach().numpy()
+    np.testing.assert_allclose(by_bool, layer(tg.tensor(x), src_mask=causal_float).detach().numpy())
+    np.testing.assert_allclose(by_bool, layer(tg.tensor(x), is_causal=True).detach().numpy())
     # a causal mask: changing the last position leaves the earlier ones alone
     moved = x.copy()
     moved[:, -1] += 1.0
-    np.testing.assert_allclose(layer(tg.tensor(moved), src_mask=causal_bool).numpy()[:, :-1],
-                               by_bool[:, :-1])  # fmt: skip
+    causal_moved = layer(tg.tensor(moved), src_mask=causal_bool).detach().numpy()
+    np.testing.assert_allclose(causal_moved[:, :-1], by_bool[:, :-1])
     # a padded key changes only its own position's output
     padding = np.array([[False, False, False, True]] * 2)
-    padded = layer(tg.tensor(x), src_key_padding_mask=padding).numpy()
-    moved_padded = layer(tg.tensor(moved), src_key_padding_mask=padding).numpy()
+    padded = layer(tg.tensor(x), src_key_padding_mask=padding).detach().numpy()
+    moved_padded = layer(tg.tensor(moved), src_key_padding_mask=padding).detach().numpy()
     np.testing.assert_allclose(moved_padded[:, :-1], padded[:, :-1], rtol=1e-12, atol=1e-12)
-    assert not np.allclose(padded[:, :-1], layer(tg.tensor(x)).numpy()[:, :-1])
+    assert not np.allclose(padded[:, :-1], layer(tg.tensor(x)).detach().numpy()[:, :-1])
 
 
 # ---------------------------------------------------------------- 2. mask gradient, dead rows
@@ -207,9 +217,9 @@ def test_sdpa_fully_masked_row_gives_zeros_and_finite_gradients() -> None:
     q, k, v = (leaf(RNG.normal(size=(3, 2))) for _ in range(3))
     allowed = np.array([[True, False, True], [False, False, False], [True, True, True]])
     out = F.scaled_dot_product_attention(q, k, v, allowed)
-    assert np.all(np.isfinite(out.numpy())) and np.all(out.numpy()[1] == 0)
+    assert np.all(np.isfinite(out.detach().numpy())) and np.all(out.detach().numpy()[1] == 0)
     partial = F.scaled_dot_product_attention(q[[0, 2]], k, v, allowed[[0, 2]])
-    np.testing.assert_allclose(out.numpy()[[0, 2]], partial.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy()[[0, 2]], partial.detach().numpy(), rtol=1e-12)
     out.sum().backward()
     for t in (q, k, v):
         assert np.all(np.isfinite(t.grad.numpy()))
@@ -221,8 +231,8 @@ def test_sdpa_fully_masked_row_gives_zeros_and_finite_gradients() -> None:
     )
     # a float mask of -inf across a row is fully masked too
     minus_inf = np.where(allowed, 0.0, -np.inf)
-    by_float = F.scaled_dot_product_attention(q, k, v, minus_inf).numpy()
-    np.testing.assert_allclose(by_float, out.numpy(), rtol=1e-12)
+    by_float = F.scaled_dot_product_attention(q, k, v, minus_inf).detach().numpy()
+    np.testing.assert_allclose(by_float, out.detach().numpy(), rtol=1e-12)
 
 
 def test_multihead_attention_fully_padded_sequence_gives_no_nan() -> None:
@@ -231,8 +241,10 @@ def test_multihead_attention_fully_padded_sequence_gives_no_nan() -> None:
     x = leaf(RNG.normal(size=(2, 3, 4)))
     padding = np.array([[False, False, True], [True, True, True]])  # sequence 1: all padding
     out, weights = attention(x, x, x, key_padding_mask=padding)
-    assert np.all(np.isfinite(out.numpy())) and np.all(weights.numpy()[1] == 0)
-    np.testing.assert_allclose(out.numpy()[1], np.tile(attention.out_proj.bias.numpy(), (3, 1)))
+    assert np.all(np.isfinite(out.detach().numpy())) and np.all(weights.detach().numpy()[1] == 0)
+    np.testing.assert_allclose(
+        out.detach().numpy()[1], np.tile(attention.out_proj.bias.detach().numpy(), (3, 1))
+    )
     out.sum().backward()
     assert all(np.all(np.isfinite(p.grad.numpy())) for p in attention.parameters())
 
@@ -286,7 +298,7 @@ def test_cross_entropy_probability_targets_gradient_on_images() -> None:
     )
     # the gradient PyTorch's formula gives: (softmax - smoothed target) / count, unweighted
     got = tg.grad(F.cross_entropy(logits, target), [logits])[0].numpy()
-    p = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True)
+    p = np.exp(logits.detach().numpy()) / np.exp(logits.detach().numpy()).sum(1, keepdims=True)
     np.testing.assert_allclose(got, (p - target) / 8, rtol=1e-10, atol=1e-14)
 
 
@@ -409,11 +421,11 @@ def test_every_loss_trains_on_array_api_strict_as_on_numpy(name, dtype) -> None:
         model = sigmoid_model(dtype).to(library)
         loss = make()(model(tg.tensor(x, dtype=dtype).to(library)), tg.tensor(target).to(library))
         loss.backward()
-        assert tg.namespace.array_api.library_name(loss.data) == (
+        assert tg.namespace.array_api.library_name(loss.array) == (
             "numpy" if library == "numpy" else "array_api_strict"
         )
         assert tg.dtypes.dtype_name(loss.data) == np.dtype(dtype).name
-        results.append([loss.numpy(), *(p.grad.numpy() for p in model.parameters())])
+        results.append([loss.detach().numpy(), *(p.grad.numpy() for p in model.parameters())])
     for got, want in zip(results[1], results[0]):
         np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-12)
 
