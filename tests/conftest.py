@@ -19,3 +19,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# tests/programs/ holds PyTorch-style scripts that `import torch`: they are run by
+# tests/test_as_torch.py under install_as_torch(), never imported by pytest's doctest search.
+collect_ignore_glob = ["programs/*"]
