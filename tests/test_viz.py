@@ -105,7 +105,7 @@ def test_module_calls_are_clusters_and_can_collapse() -> None:
     collapsed = viz.build_graph(loss, collapse=(nn.Linear,))
     titles = sorted(op.title for op in collapsed.ops.values())
     assert titles == ["Linear(3->4)", "Linear(4->1)", "sigmoid", "sigmoid", "sse"]
-    assert "0.weight" in collapsed.tensors and "matmul_out" in collapsed.tensors
+    assert "0.weight" in collapsed.tensors and "linear_out" in collapsed.tensors
 
 
 def test_backward_steps_show_fan_out_as_a_sum() -> None:
@@ -182,11 +182,11 @@ def drawn(model, X, layer1, loss):
 def test_drawings_work_after_backward_freed_the_graph() -> None:
     model, X, layer1, loss = train_then_keep_the_last_graph(retain=False)
     graph, freed_steps, text = drawn(model, X, layer1, loss)
-    assert "matmul_out = matmul(X, W1)  shape (4, 4)  value not kept (no backward rule" in text
-    assert "layer1 = sigmoid(matmul_out)  shape (4, 4)  value min" in text  # held: alive
+    assert "linear_out = linear(X, W1)  shape (4, 4)  value not kept (no backward rule" in text
+    assert "layer1 = sigmoid(linear_out)  shape (4, 4)  value min" in text  # held: alive
     W1 = model[0].weight
     np.testing.assert_array_equal(graph.tensors["W1"].grad, W1.grad.data)  # leaves' .grad
-    assert graph.tensors["matmul_out"].tensor.array is None
+    assert graph.tensors["linear_out"].tensor.array is None
     # the same structure, steps and formulas as a graph drawn before it was freed
     kept_graph, kept_steps, _ = drawn(*train_then_keep_the_last_graph(retain=True))
     assert sorted(graph.tensors) == sorted(kept_graph.tensors)
@@ -380,10 +380,10 @@ def test_drawings_use_the_callers_variable_names_and_put_them_in_formulas() -> N
     assert {"X", "W1", "layer1", "loss"} <= set(graph.tensors)
     assert graph.tensors["W1"].kind == "parameter"  # named by the user, owned by a module
     labels = {(e.source, e.label) for e in graph.edges}
-    assert ("W1", "dL/dW1 = X.T @ g") in labels  # the formula with the inputs' names
+    assert ("W1", "dL/dW1 = g.T @ X") in labels  # the formula with the inputs' names
     assert ("X", "") in labels  # X needs no gradient: no derivative on its edge
     dot = viz.to_dot(loss)
-    assert "dL/dW1 = X.T @ g" in dot and "layer1" in dot
+    assert "dL/dW1 = g.T @ X" in dot and "layer1" in dot
 
     def inside_a_function():
         hidden = (W1 * 2.0).sum()
@@ -528,13 +528,13 @@ def test_a_value_no_rule_reads_is_drawn_as_not_kept() -> None:
     model = tutorial.build_model(*tutorial.initial_weights(0))
     loss = nn.SSE()(model(tg.Tensor(tutorial.X)), tutorial.y)
     lines = {line.split(" = ")[0].strip("│├└─ "): line for line in viz.to_text(loss).splitlines()}
-    assert "value not kept (no backward rule reads it)" in lines["matmul_out"]  # x @ w
+    assert "value not kept (no backward rule reads it)" in lines["linear_out"]  # x @ W.T
     assert "value min 0.5007" in lines["sigmoid_out"]  # sigmoid keeps z, matmul its input
-    assert "grad min -0.01137" in lines["matmul_out"]  # gradients are computed all the same
+    assert "grad min -0.01137" in lines["linear_out"]  # gradients are computed all the same
     loss.backward()
     lines = {line.split(" = ")[0].strip("│├└─ "): line for line in viz.to_text(loss).splitlines()}
     assert "value freed by backward()" in lines["sigmoid_out"]
-    assert "value not kept (no backward rule reads it)" in lines["matmul_out"]
+    assert "value not kept (no backward rule reads it)" in lines["linear_out"]
 
 
 # ---------------------------------------------------------------- drawing details (issue 27)
@@ -560,7 +560,7 @@ def test_an_input_that_needs_no_gradient_gets_no_derivative_on_its_edge() -> Non
     _, graph, drawing = seed_graph_drawn_from_a_notebook()
     labels = {e.source: e.label for e in graph.edges if e.source in graph.tensors}
     assert labels["X"] == "" and labels["y"] == ""  # data: no gradient is computed for them
-    assert labels["0.weight"] == "dL/dy = x.T @ g" and labels["output"].startswith("dz/doutput")
+    assert labels["0.weight"] == "dL/dW = g.T @ x" and labels["output"].startswith("dz/doutput")
     assert "dL/dX" not in drawing.source and "dz/dy = -2" not in drawing.source
     assert graph.tensors["X"].grad is None
 
@@ -644,7 +644,7 @@ def test_a_drawings_text_fallback_is_its_text_tree() -> None:
     drawing = viz.draw_graph(f)
     assert repr(drawing) == viz.to_text(f) and "drawing_class" not in repr(drawing)
     collapsed = seed_graph_drawn_from_a_notebook(collapse=True)[2]
-    assert "matmul_out = Linear(3->4)(X, 0.weight)" in repr(
+    assert "linear_out = Linear(3->4)(X, 0.weight)" in repr(
         collapsed
     )  # a module box is written by its title
 

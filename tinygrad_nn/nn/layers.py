@@ -15,11 +15,12 @@ import math
 
 import numpy as np
 
+from tinygrad_nn import ops
 from tinygrad_nn.dtypes import DTypeLike
 from tinygrad_nn.nn import init as initializers
 from tinygrad_nn.nn.containers import ModuleList
 from tinygrad_nn.nn.module import Module, Parameter
-from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.tensor import Tensor, apply
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -35,7 +36,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> linear(tg.tensor([[1.0, 1.0, 1.0]]), w, tg.tensor([0.5])).tolist()
         [[3.5]]
     """
-    if weight.ndim != 2 or input.ndim < 1 or input.shape[-1] != weight.shape[-1]:
+    try:  # one op, z = x @ W.T: one step per layer in drawings, no transpose node
+        out = apply(ops.Linear(), input, weight)
+    except ValueError:
         rows = math.prod(input.shape[:-1]) if input.ndim else 1
         features = input.shape[-1] if input.ndim else 1
         transposed = "x".join(map(str, weight.shape[::-1]))
@@ -43,8 +46,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{features} and {transposed}): "
             f"linear takes an input of shape (*, in_features) and a weight of shape "
             f"(out_features, in_features), as PyTorch; got {input.shape} and {weight.shape}"
-        )
-    out = input @ weight.T
+        ) from None
     return out if bias is None else out + bias
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.nn.module import Parameter
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.collapse import collapse_calls, fold_repeats
@@ -174,8 +175,8 @@ def build_graph(
         if kind == "parameter":
             scopes = [c.scope for c in consumers.get(t, [])]
             cluster = _owner(t, scopes[0]) if scopes else ()
-            if not cluster and id(t) not in parameter_names:
-                kind = "leaf"  # requires grad, but no module owns it
+            if not cluster and id(t) not in parameter_names and not isinstance(t, Parameter):
+                kind = "leaf"  # requires grad, but no module owns it and it is no Parameter
         node = TensorNode(keys[t], t, kind, grads.get(op or t), cluster)
         graph.tensors[node.key] = node
     graph.root = keys[root]
