@@ -67,15 +67,17 @@ def test_the_torch_modules_are_tinygrad_nns_own_objects(torch) -> None:
 
 def test_a_name_tinygrad_nn_lacks_is_refused_by_name(torch) -> None:
     with pytest.raises(
-        AttributeError, match=r"torch\.nn\.LazyLinear is not supported by tinygrad_nn"
+        AttributeError, match=r"torch\.nn\.Bilinear is not supported by tinygrad_nn"
     ):
-        torch.nn.LazyLinear(4)
-    with pytest.raises(AttributeError, match=r"torch\.nn\.init\.normal_ is not supported"):
-        _ = torch.nn.init.normal_
+        torch.nn.Bilinear(4, 4, 2)
+    with pytest.raises(
+        AttributeError, match=r"torch\.nn\.functional\.interpolate is not supported"
+    ):
+        _ = torch.nn.functional.interpolate
     with pytest.raises(ModuleNotFoundError, match=r"torch\.distributed is not supported"):
         import torch.distributed
-    with pytest.raises(ImportError, match=r"cannot import name 'LazyLinear' from 'torch\.nn'"):
-        from torch.nn import LazyLinear  # noqa: F401
+    with pytest.raises(ImportError, match=r"cannot import name 'Bilinear' from 'torch\.nn'"):
+        from torch.nn import Bilinear  # noqa: F401
     # names whose tinygrad_nn namesake means something else are not answered at all
     assert not hasattr(torch, "compile")
     # (transpose and max mean PyTorch's now: tests/test_torch_tensor_surface.py)

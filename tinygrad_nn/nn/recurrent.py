@@ -73,9 +73,9 @@ class _Weights(Module):
 
     def _draw(self, name: str, shape: tuple[int, ...], dtype: DTypeLike) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
-        # Drawn as (input, gates * hidden) and transposed: a seed gives the same network
-        # as before the layout became PyTorch's (the examples' results stay as they were).
-        values = initializers.uniform(-bound, bound)(shape[::-1], default_generator()).T
+        # nn.init's factories draw a 2-d weight as (input, gates * hidden) and transpose
+        # it: a seed gives the same network as before the layout became PyTorch's.
+        values = initializers.uniform(-bound, bound)(shape, default_generator())
         setattr(self, name, Parameter(np.ascontiguousarray(values, dtype=dtype or np.float64)))
 
     def _make(self, suffix: str, input_size: int, bias: bool, dtype: DTypeLike) -> None:
