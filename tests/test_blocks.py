@@ -24,7 +24,9 @@ def compiled_equals_eager(fn, *inputs) -> None:
     eager_loss = fn(*inputs)
     eager = tg.grad(eager_loss, list(inputs))
     loss, grads = tg.compile(fn)(*[tg.Tensor(t.data, requires_grad=True) for t in inputs])
-    np.testing.assert_allclose(loss.numpy(), eager_loss.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        loss.detach().numpy(), eager_loss.detach().numpy(), rtol=1e-12, atol=1e-12
+    )
     for got, want in zip(grads, eager):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
 
@@ -69,8 +71,8 @@ def test_layer_norm_gradients_first_and_second_order(data) -> None:
 
 def test_layer_norm_normalises_and_checks_its_shape() -> None:
     out = nn.LayerNorm(3)(tg.tensor([[1.0, 2.0, 6.0]]))
-    np.testing.assert_allclose(out.numpy().mean(-1), 0.0, atol=1e-12)
-    np.testing.assert_allclose(out.numpy().var(-1), 1.0, rtol=1e-4)
+    np.testing.assert_allclose(out.detach().numpy().mean(-1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy().var(-1), 1.0, rtol=1e-4)
     with pytest.raises(ValueError, match=r"normalized_shape \(4,\) must be the last axes"):
         F.layer_norm(tg.ones(2, 3), 4)
 
@@ -79,15 +81,15 @@ def test_dropout_keeps_the_expected_value_and_is_seeded() -> None:
     x = tg.ones(200, 50, requires_grad=True)
     tg.manual_seed(0)
     y = F.dropout(x, 0.25)
-    kept = y.numpy() != 0
+    kept = y.detach().numpy() != 0
     assert 0.7 < kept.mean() < 0.8
-    np.testing.assert_allclose(y.numpy()[kept], 1 / 0.75)
+    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / 0.75)
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), kept / 0.75)  # the same mask, backward
     tg.manual_seed(0)
-    np.testing.assert_array_equal(F.dropout(x, 0.25).numpy(), y.numpy())
+    np.testing.assert_array_equal(F.dropout(x, 0.25).detach().numpy(), y.detach().numpy())
     layer = nn.Dropout(0.5)
-    assert layer.eval()(x) is x and F.dropout(x, 1.0).numpy().sum() == 0
+    assert layer.eval()(x) is x and F.dropout(x, 1.0).detach().numpy().sum() == 0
     with pytest.raises(ValueError, match="must be in"):
         F.dropout(x, 1.5)
 
@@ -142,8 +144,8 @@ def test_multihead_attention_gradients_and_shapes(batch_first) -> None:
     x = leaf(np.random.default_rng(0).normal(size=shape))
     out, weights = attention(x, x, x, is_causal=True)
     assert out.shape == shape and weights.shape == (2, 3, 3)
-    np.testing.assert_allclose(weights.numpy().sum(-1), 1.0)
-    assert np.all(np.triu(weights.numpy()[0], 1) == 0)
+    np.testing.assert_allclose(weights.detach().numpy().sum(-1), 1.0)
+    assert np.all(np.triu(weights.detach().numpy()[0], 1) == 0)
 
     def loss(x):
         return attention(x, x, x, is_causal=True)[0].sum()
@@ -256,15 +258,17 @@ def test_batch_norm_gradients_and_running_statistics(shape) -> None:
     layer = (nn.BatchNorm1d if len(shape) < 4 else nn.BatchNorm2d)(3, momentum=0.5)
     layer(x)
     axes = tuple(i for i in range(len(shape)) if i != 1)
-    np.testing.assert_allclose(layer.running_mean.numpy(), 0.5 * x.numpy().mean(axis=axes))
-    unbiased = x.numpy().var(axis=axes, ddof=1)
+    np.testing.assert_allclose(
+        layer.running_mean.detach().numpy(), 0.5 * x.detach().numpy().mean(axis=axes)
+    )
+    unbiased = x.detach().numpy().var(axis=axes, ddof=1)
     np.testing.assert_allclose(layer.running_var.numpy(), 0.5 + 0.5 * unbiased)
     assert {"running_mean", "running_var"} <= set(layer.state_dict())
     assert len(list(layer.parameters())) == 2  # buffers are not trained
-    evaluated = layer.eval()(x).numpy()
+    evaluated = layer.eval()(x).detach().numpy()
     moved = layer.running_mean.numpy().reshape((1, 3) + (1,) * (len(shape) - 2))
     scale = np.sqrt(layer.running_var.numpy().reshape(moved.shape) + 1e-5)
-    np.testing.assert_allclose(evaluated, (x.numpy() - moved) / scale, rtol=1e-12)
+    np.testing.assert_allclose(evaluated, (x.detach().numpy() - moved) / scale, rtol=1e-12)
     with pytest.raises(ValueError, match="channels on axis 1"):
         layer(tg.ones(2, 4))
 

@@ -166,7 +166,7 @@ def test_bce_is_finite_at_zero_and_one_like_pytorch() -> None:
     loss = nn.BCE()(p, [1.0, 0.0])
     assert loss.item() == pytest.approx(100.0)  # each log clamped at -100
     loss.backward()
-    assert np.all(np.isfinite(p.grad.data))
+    assert np.all(np.isfinite(p.grad.numpy()))
 
 
 def test_cross_entropy_gradient_is_softmax_minus_one_hot() -> None:
