@@ -154,12 +154,19 @@ class Evaluation:
             forced.add(key)
         return labels, forced, gradient_of
 
-    def graph(self, name: str, returns: list[Returned], labels: tuple[Any, ...]) -> Graph:
-        """The graph, with ``labels`` (what :meth:`hints` gives) and the backward's section."""
-        names, forced, gradient_of = labels
+    def graph(
+        self,
+        name: str,
+        returns: list[Returned],
+        local_names: dict[int, str],
+        outputs: dict[int, str],
+    ) -> Graph:
+        """The graph that returns ``returns``, with the naming :meth:`hints` and the
+        backward's section (``outputs``: id of a returned value -> its label)."""
+        labels, forced, gradient_of = self.hints(local_names, outputs)
         sections = [(self.backward_from, "# backward")]
         return Graph(
-            name, self.program, self.arguments, returns, names, forced, gradient_of, sections
+            name, self.program, self.arguments, returns, labels, forced, gradient_of, sections
         )
 
 
@@ -180,5 +187,4 @@ def function_graph(
         if output is not None:
             returned.setdefault(id(output), "d_" + (evaluation.sym_of[t].name or "x"))
     returns = [Returned((loss,)), Returned(tuple(outputs), grouped=True, fresh=True)]
-    graph = evaluation.graph(traced.name, returns, evaluation.hints(local_names, returned))
-    return graph, evaluation.captured
+    return evaluation.graph(traced.name, returns, local_names, returned), evaluation.captured

@@ -177,18 +177,18 @@ def step_graph(
             f"{type(result).__name__}{' without a graph' if isinstance(result, Tensor) else ''}"
         )
     roots = [root] if result is None or result is root else [root, result]
-    graph = Evaluation(roots, traced)
+    evaluation = Evaluation(roots, traced)
     optimizers = list({id(e[1]): e[1] for e in events if e[0] == "step"}.values())
     plan = StepPlan(optimizers)
     steps = [e[-1] for e in events if e[0] == "step"]
-    late = [node for node in graph.nodes if steps and node._seq > min(steps)]
+    late = [node for node in evaluation.nodes if steps and node._seq > min(steps)]
     if late:
         raise TracingError(
             f"compile: {name} computes with tensors after optimizer.step() (op "
             f"{late[0].name}); a compiled training step ends "
             "with the step: compute the next loss in the next call"
         )
-    writing = _StepWriter(graph, plan, name)
+    writing = _StepWriter(evaluation, plan, name)
     for event in events:
         if event[0] == "zero_grad":
             for t in event[1]:
@@ -201,21 +201,21 @@ def step_graph(
 
 
 class _StepWriter:
-    """The events of one training step, played on a :class:`Evaluation`."""
+    """The events of one training step, played on an :class:`Evaluation`."""
 
-    def __init__(self, graph: Evaluation, plan: StepPlan, name: str) -> None:
-        self.graph, self.plan, self.name = graph, plan, name
+    def __init__(self, evaluation: Evaluation, plan: StepPlan, name: str) -> None:
+        self.evaluation, self.plan, self.name = evaluation, plan, name
         self.present: dict[Tensor, Sym | None] = {}  # each tensor's .grad, as the code has it
         self.incoming: dict[Tensor, Sym] = {}  # .grad values the code takes as arguments
         self.updates: list[tuple[Sym, Sym]] = []  # (parameter, its new value)
         self.state_outputs: list[tuple[Sym, str]] = []
         self.update_from: int | None = None
-        self.arguments = {id(a) for a in graph.arguments}
+        self.arguments = {id(a) for a in evaluation.arguments}
 
     def extra(self, label: str, value: Any, reader: Callable[[], Any]) -> Sym:
         """A new argument read by ``reader`` at every call."""
         self.plan.readers.append(reader)
-        sym = self.graph.argument(label, value)
+        sym = self.evaluation.argument(label, value)
         self.arguments.add(id(sym))
         return sym
 
@@ -233,13 +233,13 @@ class _StepWriter:
         return sym
 
     def label(self, t: Tensor) -> str:
-        sym = self.graph.sym_of.get(t)
-        return sym.name if sym is not None and sym.name else self.graph.label_of_leaf(t)
+        sym = self.evaluation.sym_of.get(t)
+        return sym.name if sym is not None and sym.name else self.evaluation.label_of_leaf(t)
 
     def backward(self, root: Tensor) -> None:
-        wanted = self.graph.captured
-        xp = self.graph.interpreter.xp
-        for t, g in zip(wanted, self.graph.backward(root, wanted)):
+        wanted = self.evaluation.captured
+        xp = self.evaluation.interpreter.xp
+        for t, g in zip(wanted, self.evaluation.backward(root, wanted)):
             if g is not None:
                 g = xp.astype(g, t.array.dtype)  # as backward() stores it: in t's dtype
                 old = self.grad(t)
@@ -248,17 +248,17 @@ class _StepWriter:
     def step(self, optimizer: Any) -> None:
         """The optimizer's rule for each of its parameters that has a gradient."""
         if self.update_from is None:
-            self.update_from = next(self.graph.program.created)
-        xp = self.graph.interpreter.xp
+            self.update_from = next(self.evaluation.program.created)
+        xp = self.evaluation.interpreter.xp
         for group in optimizer.param_groups:
             for p in group["params"]:
                 g = self.grad(p)
                 if g is None:
                     continue
-                param = self.graph.sym_of.get(p)
+                param = self.evaluation.sym_of.get(p)
                 if param is None:  # outside the graph, with a gradient from before
                     param = self.extra(self.label(p), to_numpy(p.array), _reader(p, "data"))
-                    self.graph.sym_of[p] = param
+                    self.evaluation.sym_of[p] = param
                 if any(old is param for old, _ in self.updates):
                     raise TracingError(
                         f"compile: {self.name} updates a parameter twice in one step "
@@ -301,18 +301,18 @@ class _StepWriter:
         which the in-place updates may change)."""
         if id(sym) not in self.arguments:
             return sym
-        program = self.graph.program
+        program = self.evaluation.program
         template = "xp.asarray({0}, copy=True)" if program.array_api else "{0}.copy()"
         return program.make(template, (sym,), sym.value.copy())
 
     def graph_of_step(
         self, result: Tensor | None, local_names: dict[int, str]
     ) -> tuple[Graph, list[Tensor], StepPlan]:
-        graph, plan = self.graph, self.plan
+        evaluation, plan = self.evaluation, self.plan
         outputs: dict[int, str] = {}
         loss = None
         if result is not None:
-            loss = self.owned(graph.sym_of[node_of(result)])
+            loss = self.owned(evaluation.sym_of[node_of(result)])
             outputs[id(loss)] = local_names.get(id(node_of(result)), "loss")
         grads = []
         for t, g in self.present.items():
@@ -330,13 +330,13 @@ class _StepWriter:
             Returned(tuple(grads), grouped=True, fresh=True),
             Returned(states, grouped=True),
         ]
-        step = graph.graph(self.name, returns, graph.hints(local_names, outputs))
+        step = evaluation.graph(self.name, returns, local_names, outputs)
         if self.update_from is not None:
             step.sections.append((self.update_from, "# update"))
         step.updates = [
             inplace.update(param, new) for param, new in self.updates if new is not param
         ]
-        return step, graph.captured, plan
+        return step, evaluation.captured, plan
 
 
 def _reader(t: Tensor, what: str) -> Callable[[], Any]:
