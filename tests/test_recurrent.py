@@ -50,8 +50,10 @@ def test_backprop_through_time_matches_finite_differences(
     assert tg.gradcheck(loss, [x, h0])
     eager_loss = loss(x, h0)
     eager = tg.grad(eager_loss, [x, h0])
-    compiled_loss, compiled = tg.compile(loss)(leaf(x.numpy()), leaf(h0.numpy()))
-    np.testing.assert_allclose(compiled_loss.numpy(), eager_loss.numpy(), rtol=1e-12)
+    compiled_loss, compiled = tg.compile(loss)(leaf(x.detach().numpy()), leaf(h0.detach().numpy()))
+    np.testing.assert_allclose(
+        compiled_loss.detach().numpy(), eager_loss.detach().numpy(), rtol=1e-12
+    )
     for got, want in zip(compiled, eager):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10, atol=1e-12)
 
@@ -61,7 +63,9 @@ def test_shapes_unbatched_and_stacked() -> None:
     assert out.shape == (5, 4) and h_n.shape == (3, 4)
     out, (h_n, c_n) = nn.LSTM(2, 4, batch_first=True)(tg.ones(6, 5, 2))
     assert out.shape == (6, 5, 4) and h_n.shape == c_n.shape == (1, 6, 4)
-    np.testing.assert_allclose(out.numpy()[:, -1], h_n.numpy()[0])  # the last step is h_n
+    np.testing.assert_allclose(
+        out.detach().numpy()[:, -1], h_n.detach().numpy()[0]
+    )  # the last step is h_n
     names = [name for name, _ in nn.LSTM(2, 4, num_layers=2).named_parameters()]
     assert names[:4] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
     with pytest.raises(ValueError, match=r"input must be \(L, N, 2\)"):
@@ -123,7 +127,7 @@ def numpy_layers(kind, module, x, layer_inputs_zeroed=()):
     last = []
     for k in range(module.num_layers):
         w = [
-            getattr(module, f"{n}_l{k}").numpy()
+            getattr(module, f"{n}_l{k}").detach().numpy()
             for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         ]
         if k in layer_inputs_zeroed:
@@ -151,8 +155,10 @@ def test_layers_compute_pytorchs_equations(kind) -> None:
     out, last = module(tg.tensor(x))
     h_n = last[0] if kind == "lstm" else last
     want_out, want_h = numpy_layers(kind, module, x.swapaxes(0, 1))
-    np.testing.assert_allclose(out.numpy(), want_out.swapaxes(0, 1), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(h_n.numpy(), want_h, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        out.detach().numpy(), want_out.swapaxes(0, 1), rtol=1e-12, atol=1e-14
+    )
+    np.testing.assert_allclose(h_n.detach().numpy(), want_h, rtol=1e-12, atol=1e-14)
 
 
 def test_parameters_have_pytorchs_names_and_shapes() -> None:
@@ -183,7 +189,7 @@ def test_parameters_have_pytorchs_names_and_shapes() -> None:
         5,
     )
     bound = 1 / np.sqrt(5)
-    assert all(np.abs(p.numpy()).max() <= bound for p in gru.values())
+    assert all(np.abs(p.detach().numpy()).max() <= bound for p in gru.values())
 
 
 @pytest.mark.parametrize("cell", ["RNNCell", "LSTMCell", "GRUCell"])
@@ -193,14 +199,17 @@ def test_cells_match_numpy_and_finite_differences(cell) -> None:
     kind = {"RNNCell": "tanh", "LSTMCell": "lstm", "GRUCell": "gru"}[cell]
     rng = np.random.default_rng(3)
     x, h0, c0 = rng.normal(size=(2, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
-    w = [getattr(module, n).numpy() for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    w = [
+        getattr(module, n).detach().numpy()
+        for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    ]
     want_h, want_c = numpy_step(kind, x, h0, c0, *w)
     state = (tg.tensor(h0), tg.tensor(c0)) if kind == "lstm" else tg.tensor(h0)
     got = module(tg.tensor(x), state)
     got_h = got[0] if kind == "lstm" else got
-    np.testing.assert_allclose(got_h.numpy(), want_h, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got_h.detach().numpy(), want_h, rtol=1e-12, atol=1e-14)
     if kind == "lstm":
-        np.testing.assert_allclose(got[1].numpy(), want_c, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(got[1].detach().numpy(), want_c, rtol=1e-12, atol=1e-14)
     unbatched = module(tg.tensor(x[0]))  # (input,) with the zero state
     assert (unbatched[0] if kind == "lstm" else unbatched).shape == (4,)
 
@@ -231,11 +240,13 @@ def test_dropout_between_layers_in_training_only() -> None:
     x = np.random.default_rng(5).normal(size=(4, 1, 2))
     out, h_n = gru(tg.tensor(x))
     want_out, want_h = numpy_layers("gru", gru, x, layer_inputs_zeroed=(1,))
-    np.testing.assert_allclose(out.numpy(), want_out, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(h_n.numpy(), want_h, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), want_out, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h_n.detach().numpy(), want_h, rtol=1e-12, atol=1e-14)
     gru.eval()
     want_out, _ = numpy_layers("gru", gru, x)
-    np.testing.assert_allclose(gru(tg.tensor(x))[0].numpy(), want_out, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(
+        gru(tg.tensor(x))[0].detach().numpy(), want_out, rtol=1e-12, atol=1e-14
+    )
     lstm = nn.LSTM(2, 3, num_layers=3, dropout=0.5)
     assert lstm.dropout == 0.5 and "dropout=0.5" in repr(lstm)
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
