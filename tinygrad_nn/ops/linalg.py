@@ -89,11 +89,10 @@ class Linear(Op):
         if not need_w:
             return gx, None
         if x.ndim == 1:  # one input row: the weight's gradient is an outer product
-            rows, g2 = xp.reshape(x, (1, x.shape[0])), xp.reshape(g, (1, g.shape[0]))
-        else:  # every leading axis is a batch axis, summed by the product over rows
-            rows = xp.reshape(x, (-1, x.shape[-1]))
-            g2 = xp.reshape(g, (-1, g.shape[-1]))
-        return gx, xp.matmul(xp.matrix_transpose(g2), rows)
+            x, g = xp.reshape(x, (1, x.shape[0])), xp.reshape(g, (1, g.shape[0]))
+        elif x.ndim > 2:  # every leading axis is a batch axis, summed by the product
+            x, g = xp.reshape(x, (-1, x.shape[-1])), xp.reshape(g, (-1, g.shape[-1]))
+        return gx, xp.matmul(xp.matrix_transpose(g), x)
 
 
 def matmul_mismatch(x_shape: Shape, y_shape: Shape) -> str:

@@ -124,11 +124,12 @@ class Optimizer:
             >>> opt.zero_grad(set_to_none=False); w.grad is g, g.tolist()
             (True, [0.0])
         """
+        params = self.params
         if set_to_none:
-            if note(("zero_grad", self.params)):  # compile traces a training step
+            if note(("zero_grad", params)):  # compile traces a training step
                 return
-            for p in self.params:
-                p.grad = None
+            for p in params:
+                p._grad = None  # the slot: parameters are leaves, nothing to warn about
             return
         if recording.events is not None:
             raise TracingError(
@@ -136,8 +137,8 @@ class Optimizer:
                 "not supported (the compiled code sets the gradients it computes); call "
                 "zero_grad() there"
             )
-        for p in self.params:
-            grad = p.grad
+        for p in params:
+            grad = p._grad
             if grad is not None:
                 grad.array = grad.array * 0  # the same array type, device and dtype
                 grad.requires_grad = False  # PyTorch detaches it from any graph too
@@ -152,7 +153,7 @@ class Optimizer:
             return
         for group in self.param_groups:
             for p in group["params"]:
-                grad = p.grad
+                grad = p._grad  # the slot (parameters are leaves: the property only warns)
                 if grad is not None:
                     data = p.array
                     xp = numpy_xp if type(data) is np.ndarray else array_namespace([data])
