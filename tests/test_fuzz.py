@@ -42,7 +42,9 @@ def call(name: str, t: tg.Tensor) -> tg.Tensor:
 
 
 def snapshot(*tensors: tg.Tensor) -> list:
-    return [(t.array.copy(), None if t.grad is None else t.grad.array.copy(), t.op) for t in tensors]
+    return [
+        (t.array.copy(), None if t.grad is None else t.grad.array.copy(), t.op) for t in tensors
+    ]
 
 
 def assert_unchanged(tensors, before) -> None:

@@ -82,7 +82,9 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
             raise ValueError("TensorDataset: give at least one array")
-        self.arrays = [as_array(a.numpy() if isinstance(a, Tensor) else a) for a in tensors]
+        self.arrays = [
+            as_array(a.detach().numpy() if isinstance(a, Tensor) else a) for a in tensors
+        ]
         lengths = [len(a) if a.ndim else -1 for a in self.arrays]
         if len(set(lengths)) != 1 or lengths[0] < 0:
             shapes = [a.shape for a in self.arrays]

@@ -213,7 +213,9 @@ def batch_norm(
             unbiased = variance.detach() * (count / max(count - 1, 1))
             batch_mean = mean.detach().reshape(-1)
             running_mean.array = ((1 - momentum) * running_mean + momentum * batch_mean).array
-            running_var.array = ((1 - momentum) * running_var + momentum * unbiased.reshape(-1)).array
+            running_var.array = (
+                (1 - momentum) * running_var + momentum * unbiased.reshape(-1)
+            ).array
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation needs running_mean and running_var")

@@ -312,7 +312,9 @@ def cross_entropy(
     log_p = input.log_softmax(-1)
     classes = input.shape[-1]
     dtype = dtype_name(input.array)
-    weights = None if weight is None else Tensor._wrap(like(host_values(weight, dtype), input.array))
+    weights = (
+        None if weight is None else Tensor._wrap(like(host_values(weight, dtype), input.array))
+    )
     nll = nll_loss(log_p, target, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return nll

@@ -37,7 +37,9 @@ def allclose(
                 f"allclose(): argument '{position}' must be Tensor, not {type(value).__name__}"
             )
     try:
-        return bool(np.allclose(input.detach().numpy(), other.detach().numpy(), rtol, atol, equal_nan))
+        return bool(
+            np.allclose(input.detach().numpy(), other.detach().numpy(), rtol, atol, equal_nan)
+        )
     except ValueError:
         raise RuntimeError(
             f"allclose(): the shapes {input.shape} and {other.shape} do not broadcast"
