@@ -163,15 +163,15 @@ def mlp() -> dict:
     x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
     pred = model(tg.Tensor(x))  # one call: the drawings' paths are "0.weight", "2.bias"
     loss = nn.MSE()(pred, y)
-    h = np.tanh(x @ model[0].weight.data + model[0].bias.data)
-    dpred = 2 * (pred.data - y) / pred.data.size
-    dz = (dpred @ model[2].weight.data.T) * (1 - h**2)
+    h = np.tanh(x @ model[0].weight.array.T + model[0].bias.array)  # weight: (out, in)
+    dpred = 2 * (pred.array - y) / pred.array.size
+    dz = (dpred @ model[2].weight.array) * (1 - h**2)
     return {"model": model, "loss": loss, "x": x, "dpred": dpred, "dz": dz}
 
 
 def test_an_mlp_with_biases_by_module_paths(mlp: dict) -> None:
     loss, x, dz, dpred = mlp["loss"], mlp["x"], mlp["dz"], mlp["dpred"]
-    answers = {"0.weight": x.T @ dz, "0.bias": dz.sum(axis=0), "2.bias": dpred.sum(axis=0)}
+    answers = {"0.weight": dz.T @ x, "0.bias": dz.sum(axis=0), "2.bias": dpred.sum(axis=0)}
     result = grade(loss, answers)
     assert result.ok, str(result)
     assert result["0.bias"].target == "0.bias"
