@@ -192,7 +192,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = No
     Examples:
         >>> from tinygrad_nn import nn
         >>> w = nn.init.uniform_(nn.Parameter(np.zeros(3)), -1.0, 1.0)
-        >>> bool((abs(w.numpy()) <= 1).all())
+        >>> bool((abs(w.detach().numpy()) <= 1).all())
         True
     """
     _target("uniform_", tensor, random=True)
@@ -228,7 +228,7 @@ def trunc_normal_(
     Examples:
         >>> from tinygrad_nn import nn
         >>> w = nn.init.trunc_normal_(nn.Parameter(np.zeros(1000)), std=1.0, a=-0.5, b=0.5)
-        >>> bool((abs(w.numpy()) <= 0.5).all())
+        >>> bool((abs(w.detach().numpy()) <= 0.5).all())
         True
     """
     _target("trunc_normal_", tensor, random=True)
@@ -322,7 +322,7 @@ def kaiming_uniform_(
     Examples:
         >>> from tinygrad_nn import nn
         >>> w = nn.init.kaiming_uniform_(nn.Parameter(np.zeros((4, 3))), a=math.sqrt(5))
-        >>> bool((abs(w.numpy()) <= 1 / math.sqrt(3)).all())
+        >>> bool((abs(w.detach().numpy()) <= 1 / math.sqrt(3)).all())
         True
     """
     std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
@@ -350,7 +350,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
 
     Examples:
         >>> from tinygrad_nn import nn
-        >>> q = nn.init.orthogonal_(nn.Parameter(np.zeros((3, 5)))).numpy()
+        >>> q = nn.init.orthogonal_(nn.Parameter(np.zeros((3, 5)))).detach().numpy()
         >>> bool(np.allclose(q @ q.T, np.eye(3)))
         True
     """

@@ -219,7 +219,7 @@ class Module:
         Examples:
             >>> from tinygrad_nn import nn
             >>> [p.shape for p in nn.Linear(2, 3).parameters()]
-            [(2, 3), (3,)]
+            [(3, 2), (3,)]
         """
         for _, parameter in self.named_parameters():
             yield parameter
