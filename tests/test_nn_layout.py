@@ -16,11 +16,11 @@ from tinygrad_nn.nn import functional as F
 def test_linear_weight_is_out_by_in_and_computes_x_times_w_transposed() -> None:
     layer = nn.Linear(3, 4, rng=0)
     assert layer.weight.shape == (4, 3) and layer.bias is not None and layer.bias.shape == (4,)
-    w, b = layer.weight.numpy(), layer.bias.numpy()
+    w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     x = np.random.default_rng(1).normal(size=(5, 3))
-    np.testing.assert_allclose(layer(tg.tensor(x)).numpy(), x @ w.T + b, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(layer(tg.tensor(x)).detach().numpy(), x @ w.T + b, rtol=0, atol=1e-15)
     batched = np.random.default_rng(2).normal(size=(2, 5, 3))  # (*, in_features)
-    np.testing.assert_allclose(layer(tg.tensor(batched)).numpy(), batched @ w.T + b, atol=1e-15)
+    np.testing.assert_allclose(layer(tg.tensor(batched)).detach().numpy(), batched @ w.T + b, atol=1e-15)
     assert [p.shape for p in nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1)).parameters()] == [
         (4, 3), (4,), (1, 4), (1,)
     ]  # fmt: skip
@@ -35,15 +35,15 @@ def test_default_initialisation_is_pytorch_kaiming_uniform_sqrt5_on_out_in() -> 
     rng = np.random.default_rng(7)
     before = rng.uniform(-1 / 4, 1 / 4, size=(16, 5))  # what Linear(16, 5, rng=7) held before
     bias = rng.uniform(-1 / 4, 1 / 4, size=(5,))
-    np.testing.assert_array_equal(layer.weight.numpy(), before.T)
-    np.testing.assert_array_equal(layer.bias.numpy(), bias)  # type: ignore[union-attr]
-    assert layer.weight.numpy().flags.c_contiguous
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), before.T)
+    np.testing.assert_array_equal(layer.bias.detach().numpy(), bias)  # type: ignore[union-attr]
+    assert layer.weight.detach().numpy().flags.c_contiguous
     x = np.random.default_rng(0).normal(size=(3, 16))
-    np.testing.assert_allclose(layer(tg.tensor(x)).numpy(), x @ before + bias, atol=1e-15)
+    np.testing.assert_allclose(layer(tg.tensor(x)).detach().numpy(), x @ before + bias, atol=1e-15)
     gain = math.sqrt(2 / (1 + 5))  # leaky_relu's gain with slope sqrt(5)
     assert math.isclose(gain * math.sqrt(3 / 16), 1 / 4)
     seeded = nn.Linear(3, 4, bias=False, init=nn.init.uniform(0, 1), rng=np.random.default_rng(7))
-    np.testing.assert_array_equal(seeded.weight.numpy(), np.random.default_rng(7).random((3, 4)).T)
+    np.testing.assert_array_equal(seeded.weight.detach().numpy(), np.random.default_rng(7).random((3, 4)).T)
 
 
 def test_weight_tying_with_an_embedding_shares_one_parameter_and_sums_its_gradient() -> None:
@@ -53,8 +53,8 @@ def test_weight_tying_with_an_embedding_shares_one_parameter_and_sums_its_gradie
     lm_head.weight = wte.weight  # the GPT habit: (num_embeddings, dim) is (out, in)
     idx = np.array([[1, 4, 4], [9, 0, 2]])
     logits = lm_head(wte(tg.tensor(idx)))
-    table = wte.weight.numpy()
-    np.testing.assert_allclose(logits.numpy(), table[idx] @ table.T, atol=1e-15)
+    table = wte.weight.detach().numpy()
+    np.testing.assert_allclose(logits.detach().numpy(), table[idx] @ table.T, atol=1e-15)
     logits.sum().backward()
     # d/dE sum(E[idx] @ E.T) = (row counts of idx) * column sums ... written out in NumPy:
     grad = np.zeros_like(table)
@@ -69,15 +69,15 @@ def test_weight_column_j_is_what_input_feature_j_feeds_to_every_output() -> None
     layer = nn.Linear(3, 2, rng=0)
     x = np.array([[1.0, 2.0, 3.0]])
     moved = x + np.array([[0.0, 0.5, 0.0]])  # only feature 1 changes
-    change = layer(tg.tensor(moved)).numpy() - layer(tg.tensor(x)).numpy()
-    np.testing.assert_allclose(change[0], 0.5 * layer.weight[:, 1].numpy(), atol=1e-15)
+    change = layer(tg.tensor(moved)).detach().numpy() - layer(tg.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(change[0], 0.5 * layer.weight[:, 1].detach().numpy(), atol=1e-15)
     assert layer.weight[0].shape == (3,)  # row 0: output 0's coefficients
 
 
 def test_functional_linear_matches_numpy_and_its_gradients_match_finite_differences() -> None:
     rng = np.random.default_rng(3)
     x, w, b = rng.normal(size=(2, 4, 3)), rng.normal(size=(5, 3)), rng.normal(size=5)
-    np.testing.assert_allclose(F.linear(tg.tensor(x), tg.tensor(w)).numpy(), x @ w.T, atol=1e-14)
+    np.testing.assert_allclose(F.linear(tg.tensor(x), tg.tensor(w)).detach().numpy(), x @ w.T, atol=1e-14)
     inputs = [tg.tensor(v, requires_grad=True) for v in (x, w, b)]
     assert tg.gradcheck(F.linear, inputs)
     assert tg.gradcheck(lambda x, w: F.linear(x, w), inputs[:2])
@@ -124,7 +124,7 @@ def test_transpose_linear_weights_converts_an_old_state_dict_once() -> None:
     model.load_state_dict(new)
     x = rng.normal(size=(5, 3))
     hand = (1 / (1 + np.exp(-(x @ w1 + b1)))) @ w2  # what the old model computed
-    np.testing.assert_allclose(model(tg.tensor(x)).numpy(), hand, atol=1e-14)
+    np.testing.assert_allclose(model(tg.tensor(x)).detach().numpy(), hand, atol=1e-14)
     with pytest.raises(ValueError, match="already converted"):
         nn.utils.transpose_linear_weights(new, model)
 
@@ -162,7 +162,7 @@ def test_a_format_2_checkpoint_is_refused_with_how_to_convert_it(tmp_path) -> No
     np.testing.assert_array_equal(loaded["0.weight"], w1.T)
     x = rng.normal(size=(2, 3))
     hand = (1 / (1 + np.exp(-(x @ w1 + b1)))) @ w2
-    np.testing.assert_allclose(model(tg.tensor(x)).numpy(), hand, atol=1e-14)
+    np.testing.assert_allclose(model(tg.tensor(x)).detach().numpy(), hand, atol=1e-14)
 
 
 def test_save_marks_the_new_layout_in_the_metadata(tmp_path) -> None:

@@ -32,7 +32,7 @@ def test_apply_initialises_weights_the_pytorch_way() -> None:
 
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).apply(init_weights)
     rng = np.random.default_rng(0)
-    np.testing.assert_array_equal(model[0].weight.numpy(), rng.normal(0, 0.02, (4, 3)))
+    np.testing.assert_array_equal(model[0].weight.detach().numpy(), rng.normal(0, 0.02, (4, 3)))
     assert model[0].bias.tolist() == [0.0] * 4 and model[2].bias.tolist() == [0.0] * 2
 
 
@@ -125,17 +125,17 @@ def test_init_fills_the_tensor_in_place_and_returns_it(call, reference) -> None:
     result = call(p, np.random.default_rng(3))
     assert result is p and p.shape == (4, 5) and p.dtype == np.float64
     assert p.requires_grad and p.is_leaf
-    np.testing.assert_allclose(p.numpy(), reference(np.random.default_rng(3), (4, 5)), rtol=1e-15)
+    np.testing.assert_allclose(p.detach().numpy(), reference(np.random.default_rng(3), (4, 5)), rtol=1e-15)
 
 
 def test_init_keeps_the_dtype_and_uses_the_seeded_generator_by_default() -> None:
     p = nn.Parameter(np.zeros((3, 2)), dtype=np.float32)
     nn.init.uniform_(p)
-    assert p.dtype == np.float32 and ((p.numpy() >= 0) & (p.numpy() < 1)).all()
+    assert p.dtype == np.float32 and ((p.detach().numpy() >= 0) & (p.detach().numpy() < 1)).all()
     tg.manual_seed(5)
-    a = nn.init.normal_(parameter(3)).numpy()
+    a = nn.init.normal_(parameter(3)).detach().numpy()
     tg.manual_seed(5)
-    np.testing.assert_array_equal(nn.init.normal_(parameter(3)).numpy(), a)
+    np.testing.assert_array_equal(nn.init.normal_(parameter(3)).detach().numpy(), a)
 
 
 def test_init_does_not_touch_a_graph_already_built_and_is_not_recorded() -> None:
@@ -144,17 +144,17 @@ def test_init_does_not_touch_a_graph_already_built_and_is_not_recorded() -> None
     nn.init.zeros_(w)
     loss.backward()
     np.testing.assert_array_equal(w.grad.numpy(), np.full((2, 2), 14.0))  # 2 * the old 7
-    assert w.is_leaf and w.numpy().sum() == 0
+    assert w.is_leaf and w.detach().numpy().sum() == 0
 
 
 def test_trunc_normal_and_orthogonal() -> None:
     p = nn.init.trunc_normal_(parameter(20_000), mean=0.5, std=1.0, a=0.0, b=1.0)
-    values = p.numpy()
+    values = p.detach().numpy()
     assert values.min() >= 0.0 and values.max() <= 1.0
     assert abs(values.mean() - 0.5) < 0.01  # symmetric around the mean: the mean stays
-    q = nn.init.orthogonal_(parameter(3, 5), gain=2.0).numpy()
+    q = nn.init.orthogonal_(parameter(3, 5), gain=2.0).detach().numpy()
     np.testing.assert_allclose(q @ q.T, 4 * np.eye(3), atol=1e-12)
-    tall = nn.init.orthogonal_(parameter(6, 2, 2)).numpy().reshape(6, 4)  # (rows, rest)
+    tall = nn.init.orthogonal_(parameter(6, 2, 2)).detach().numpy().reshape(6, 4)  # (rows, rest)
     np.testing.assert_allclose(tall.T @ tall, np.eye(4), atol=1e-12)
 
 
@@ -217,7 +217,7 @@ def numpy_layer_norm(x, w, b, eps=1e-5):
 
 def numpy_encoder_layer(layer: nn.TransformerEncoderLayer, x, mask, padding, heads):
     """PyTorch's post-norm encoder layer, written out in NumPy (batch_first, eval mode)."""
-    params = {name: p.numpy() for name, p in layer.named_parameters()}
+    params = {name: p.detach().numpy() for name, p in layer.named_parameters()}
 
     def lin(v, name):
         return v @ params[f"{name}.weight"].T + params[f"{name}.bias"]
@@ -249,7 +249,7 @@ def test_transformer_encoder_is_num_layers_layers_then_norm_against_numpy() -> N
     assert len(encoder.layers) == 3 and encoder.num_layers == 3
     for copy in encoder.layers:  # copies: PyTorch's clones all start from the same weights
         assert copy is not layer
-        np.testing.assert_array_equal(copy.linear1.weight.numpy(), layer.linear1.weight.numpy())
+        np.testing.assert_array_equal(copy.linear1.weight.detach().numpy(), layer.linear1.weight.detach().numpy())
     assert len({id(p) for p in encoder.parameters()}) == 3 * len(list(layer.parameters())) + 2
     for i, copy in enumerate(encoder.layers):  # now make them differ
         nn.init.normal_(copy.linear2.weight, std=0.3, generator=np.random.default_rng(i))
@@ -262,8 +262,8 @@ def test_transformer_encoder_is_num_layers_layers_then_norm_against_numpy() -> N
     for copy in encoder.layers:
         expected = numpy_encoder_layer(copy, expected, causal, padding, heads=2)
     norm = encoder.norm
-    expected = numpy_layer_norm(expected, norm.weight.numpy(), norm.bias.numpy())
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
+    expected = numpy_layer_norm(expected, norm.weight.detach().numpy(), norm.bias.detach().numpy())
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_transformer_encoder_gradients_match_finite_differences() -> None:
@@ -279,11 +279,11 @@ def test_transformer_encoder_gradients_match_finite_differences() -> None:
     def with_weight(w: tg.Tensor) -> tg.Tensor:  # the encoder as a function of one weight
         second.weight = w
         try:
-            return encoder(tg.tensor(x.numpy()), is_causal=True)
+            return encoder(tg.tensor(x.detach().numpy()), is_causal=True)
         finally:
             second.weight = weight
 
-    assert tg.gradcheck(with_weight, [tg.tensor(weight.numpy(), requires_grad=True)])
+    assert tg.gradcheck(with_weight, [tg.tensor(weight.detach().numpy(), requires_grad=True)])
 
 
 def test_transformer_encoder_errors() -> None:
@@ -308,16 +308,16 @@ def test_lazy_linear_infers_in_features_and_becomes_a_linear() -> None:
     assert type(layer) is nn.Linear and layer.in_features == 3
     assert list(layer.parameters()) == before and layer.weight.shape == (4, 3)
     same = nn.Linear(3, 4, rng=0)  # drawn exactly as a Linear with the same seed
-    np.testing.assert_array_equal(layer.weight.numpy(), same.weight.numpy())
-    np.testing.assert_array_equal(layer.bias.numpy(), same.bias.numpy())  # type: ignore[union-attr]
-    w, b = layer.weight.numpy().copy(), layer.bias.numpy().copy()  # type: ignore[union-attr]
-    np.testing.assert_allclose(out.numpy(), x @ w.T + b, atol=1e-15)
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), same.weight.detach().numpy())
+    np.testing.assert_array_equal(layer.bias.detach().numpy(), same.bias.detach().numpy())  # type: ignore[union-attr]
+    w, b = layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy()  # type: ignore[union-attr]
+    np.testing.assert_allclose(out.detach().numpy(), x @ w.T + b, atol=1e-15)
     out.sum().backward()
     optimizer.step()  # the optimizer steps the materialised parameters
     np.testing.assert_allclose(
-        layer.weight.numpy(), w - 0.1 * np.tile(x.sum(0), (4, 1)), atol=1e-14
+        layer.weight.detach().numpy(), w - 0.1 * np.tile(x.sum(0), (4, 1)), atol=1e-14
     )
-    np.testing.assert_allclose(layer.bias.numpy(), b - 0.1 * 5, atol=1e-14)  # type: ignore[union-attr]
+    np.testing.assert_allclose(layer.bias.detach().numpy(), b - 0.1 * 5, atol=1e-14)  # type: ignore[union-attr]
 
 
 def test_lazy_linear_without_bias_and_its_errors() -> None:
