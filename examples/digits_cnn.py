@@ -55,7 +55,7 @@ def pictures(network: nn.Module, images: np.ndarray, labels: np.ndarray, out: Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    filters = network[0].weight.numpy()[:, 0]
+    filters = network[0].weight.detach().numpy()[:, 0]
     fig, axes = plt.subplots(2, 8, figsize=(8, 2.4), dpi=150)
     for ax, f in zip(axes.flat, filters):
         ax.imshow(f, cmap="gray")

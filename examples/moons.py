@@ -47,7 +47,7 @@ def train(
 
 @tg.no_grad()
 def accuracy(model: nn.Module, points: np.ndarray, labels: np.ndarray) -> float:
-    predicted = model(tg.Tensor(points)).data.argmax(axis=1)
+    predicted = model(tg.Tensor(points)).numpy().argmax(axis=1)
     return float((predicted == labels).mean())
 
 
@@ -63,7 +63,7 @@ def plot_decision_boundary(
     low, high = points.min(axis=0) - 0.5, points.max(axis=0) + 0.5
     xs, ys = np.meshgrid(np.linspace(low[0], high[0], 200), np.linspace(low[1], high[1], 200))
     grid = np.stack([xs.ravel(), ys.ravel()], axis=1)
-    probability = model(tg.Tensor(grid)).softmax(axis=1).data[:, 1].reshape(xs.shape)
+    probability = model(tg.Tensor(grid)).softmax(axis=1).numpy()[:, 1].reshape(xs.shape)
     figure, axes = plt.subplots(figsize=(6, 4.5))
     axes.contourf(xs, ys, probability, levels=20, cmap="RdBu_r", alpha=0.6)
     axes.contour(xs, ys, probability, levels=[0.5], colors="k", linewidths=1)

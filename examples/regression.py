@@ -45,7 +45,8 @@ def plot_fit(model: nn.Module, x: np.ndarray, y: np.ndarray, path: Path) -> None
     figure, axes = plt.subplots(figsize=(6, 4))
     axes.scatter(x[:, 0], y[:, 0], s=10, color="gray", label="noisy samples")
     axes.plot(grid[:, 0], np.sin(grid[:, 0]), "--", color="black", label="sin(x)")
-    axes.plot(grid[:, 0], model(tg.Tensor(grid)).data[:, 0], color="C3", label="MLP fit")
+    fit = model(tg.Tensor(grid)).detach().numpy()[:, 0]
+    axes.plot(grid[:, 0], fit, color="C3", label="MLP fit")
     axes.legend()
     axes.set_title("Fitting a noisy sine with MSE and Adam")
     figure.tight_layout()

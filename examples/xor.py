@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     model, losses = train(args.steps, args.seed)
     with tg.no_grad():
-        predicted = model(tg.Tensor(X)).data[:, 0]
+        predicted = model(tg.Tensor(X)).numpy()[:, 0]
     print(f"loss after {args.steps} steps: {losses[-1]:.5f}")
     for row, p, target in zip(X, predicted, Y[:, 0]):
         print(f"{row.astype(int)} -> {p:.3f} (want {target:.0f})")
