@@ -62,7 +62,7 @@ def test_batch_norm_one_value_per_channel_is_refused_and_state_kept(shape, momen
             np.testing.assert_array_equal(value, before[key])
     else:
         out = layer(x)
-        assert out.shape == shape and np.all(np.isfinite(out.numpy()))
+        assert out.shape == shape and np.all(np.isfinite(out.detach().numpy()))
 
 
 @SETTINGS
@@ -75,7 +75,7 @@ def test_batch_norm_one_value_per_channel_is_refused_and_state_kept(shape, momen
 )
 def test_multihead_attention_refuses_badly_shaped_masks(batch, length, source, wrong, data):
     attention = nn.MultiheadAttention(4, 2, batch_first=True)
-    before = [p.numpy().copy() for p in attention.parameters()]
+    before = [p.detach().numpy().copy() for p in attention.parameters()]
     q = tg.ones(batch, length, 4)
     kv = tg.ones(batch, source, 4)
     bump = data.draw(st.integers(1, 2))
@@ -90,7 +90,7 @@ def test_multihead_attention_refuses_badly_shaped_masks(batch, length, source, w
     with pytest.raises(kind, match=r"MultiheadAttention: .*(attn_mask|key_padding_mask)"):
         attention(q, kv, kv, **kwargs)
     for p, b in zip(attention.parameters(), before):
-        np.testing.assert_array_equal(p.numpy(), b)
+        np.testing.assert_array_equal(p.detach().numpy(), b)
 
 
 def safe_attention(q, k, v, allowed):
@@ -111,7 +111,7 @@ def test_sdpa_any_boolean_mask_gives_finite_values_and_gradients(data, length, s
     allowed = data.draw(arrays((2, length, source), st.booleans(), dtype=bool))
     leaves = [tg.tensor(a, requires_grad=True) for a in (q, k, v)]
     out = F.scaled_dot_product_attention(*leaves, allowed)
-    np.testing.assert_allclose(out.numpy(), safe_attention(q, k, v, allowed), atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), safe_attention(q, k, v, allowed), atol=1e-12)
     out.sum().backward()
     for leaf in leaves:
         assert np.all(np.isfinite(leaf.grad.numpy()))
