@@ -22,7 +22,7 @@ AXIS_METHODS = {
     "sum": lambda t, a: t.sum(a),
     "mean": lambda t, a: t.mean(dim=a),
     "max": lambda t, a: t.max(a),
-    "min": lambda t, a: t.min((a,)),
+    "min": lambda t, a: t.min(axis=(a,)),  # a tuple: NumPy's keyword (dim= is one int)
     "prod": lambda t, a: t.prod(a),
     "logsumexp": lambda t, a: t.logsumexp(a),
     "var": lambda t, a: t.var(a, correction=0),
@@ -51,7 +51,7 @@ NEW_AXIS_METHODS = {
 )
 def test_every_axis_is_checked_with_one_error(shape, axis, name) -> None:
     x = tg.tensor(np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape), requires_grad=True)
-    before = x.numpy().copy()
+    before = x.detach().numpy().copy()
     method = AXIS_METHODS.get(name) or NEW_AXIS_METHODS[name]
     ndim = len(shape) + (name in NEW_AXIS_METHODS)
     if name == "concatenate" and not shape:
@@ -66,7 +66,7 @@ def test_every_axis_is_checked_with_one_error(shape, axis, name) -> None:
     assert isinstance(caught.value, IndexError)
     assert f"[{-bound}, {bound - 1}], but got {axis})" in message, message
     assert message.startswith(name), message
-    assert np.array_equal(x.numpy(), before) and x.grad is None
+    assert np.array_equal(x.detach().numpy(), before) and x.grad is None
 
 
 @settings(max_examples=50, deadline=None)
@@ -80,12 +80,12 @@ def test_an_extremum_with_nans_sends_each_slice_its_gradient(data, method) -> No
     x = tg.tensor(values, requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = getattr(x, method)(axis)
+        out = getattr(x, method)(axis=axis)  # NumPy's keyword: values only
         upstream = data.draw(arrays(out.shape, st.floats(0.5, 2.0)), label="upstream")
         out.backward(tg.tensor(upstream))
     grad = x.grad.numpy()
     assert np.isfinite(grad).all()
-    kept = out.numpy() if axis is None else np.expand_dims(out.numpy(), axis)
+    kept = out.detach().numpy() if axis is None else np.expand_dims(out.detach().numpy(), axis)
     total = grad.sum(axis=axis, keepdims=axis is not None)
     np.testing.assert_allclose(total.reshape(np.shape(upstream)), upstream, rtol=1e-12)
     nan_slice = np.broadcast_to(np.isnan(kept), shape)
