@@ -174,11 +174,11 @@ def compare(array: np.ndarray, ours, theirs) -> None:
     out = ours(x)
     t = torch.tensor(array, requires_grad=True)
     expected = theirs(t)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(out.array, expected.detach().numpy(), rtol=1e-8, atol=1e-10)
     weights = RNG.normal(size=out.shape)
     (out * weights).sum().backward()
     (expected * torch.tensor(weights)).sum().backward()
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(x.grad.array, t.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -279,7 +279,7 @@ def trajectories(make_ours, make_theirs, schedule=None, steps=12):
                 schedules[0].get_last_lr(), schedules[1].get_last_lr(), rtol=1e-12
             )
         for a, b in zip(ours, theirs):
-            np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
@@ -303,7 +303,7 @@ def test_gradient_clipping_follows_pytorch() -> None:
         expected = torch.nn.utils.clip_grad_norm_(theirs, 0.5, norm_type)
         np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-12)
         for p, q in zip(ours, theirs):
-            np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-12)
 
 
 def test_linear_algebra_matches_pytorch() -> None:
