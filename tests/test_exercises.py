@@ -45,9 +45,9 @@ def seed() -> dict:
     layer1 = z1.sigmoid()
     out = (layer1 @ W2).sigmoid()
     loss = nn.SSE()(out, SEED_Y)
-    L1, Out = layer1.data, out.data
+    L1, Out = layer1.array, out.array
     delta = 2 * (Out - SEED_Y) * Out * (1 - Out)
-    dlayer1 = delta @ W2.data.T
+    dlayer1 = delta @ W2.array.T
     dz1 = dlayer1 * L1 * (1 - L1)
     return {
         "loss": loss, "X": X, "W1": W1, "W2": W2, "z1": z1, "layer1": layer1, "out": out,
@@ -67,16 +67,16 @@ def test_the_seed_by_hand_is_right(seed: dict) -> None:
     again = grade(loss, dW1=seed["dW1"])  # the graph is kept: check again...
     assert again.ok
     loss.backward()  # ...and train on
-    np.testing.assert_allclose(W1.grad.data, seed["dW1"], rtol=1e-12)
+    np.testing.assert_allclose(W1.grad.array, seed["dW1"], rtol=1e-12)
     del z1, layer1
 
 
 def test_the_seeds_own_sign_is_recognised_kindly(seed: dict) -> None:
     """The seed computes 2 (y - output): its d_weights are minus the gradient."""
     loss, W1, W2, layer1 = seed["loss"], seed["W1"], seed["W2"], seed["layer1"]
-    Out, L1 = seed["out"].data, layer1.data
+    Out, L1 = seed["out"].array, layer1.array
     d_weights2 = L1.T @ (2 * (SEED_Y - Out) * Out * (1 - Out))
-    d_weights1 = SEED_X.T @ (((2 * (SEED_Y - Out) * Out * (1 - Out)) @ W2.data.T) * L1 * (1 - L1))
+    d_weights1 = SEED_X.T @ (((2 * (SEED_Y - Out) * Out * (1 - Out)) @ W2.array.T) * L1 * (1 - L1))
     result = grade(loss, dW1=d_weights1, dW2=d_weights2)
     for name in ("dW1", "dW2"):
         assert result[name].status == "wrong"
@@ -88,8 +88,8 @@ def test_the_seeds_own_sign_is_recognised_kindly(seed: dict) -> None:
 
 def corrupted(seed: dict, kind: str) -> tuple[str, np.ndarray]:
     """A learner's wrong answer of each kind, for the seed, written by hand."""
-    X, L1, Out, Z1 = SEED_X, seed["layer1"].data, seed["out"].data, seed["z1"].data
-    W2, dlayer1, delta = seed["W2"].data, seed["dlayer1"], seed["delta"]
+    X, L1, Out, Z1 = SEED_X, seed["layer1"].array, seed["out"].array, seed["z1"].array
+    W2, dlayer1, delta = seed["W2"].array, seed["dlayer1"], seed["delta"]
     answers = {
         "transposed": ("dW1", seed["dW1"].T),
         "constant factor": ("dW2", L1.T @ ((Out - SEED_Y) * Out * (1 - Out))),  # the 2 dropped
@@ -145,7 +145,7 @@ def test_the_messages_name_the_learners_values(seed: dict) -> None:
 
 def test_a_mistake_plus_the_seeds_sign_is_still_named(seed: dict) -> None:
     loss, W1, W2, layer1, out = (seed[k] for k in ("loss", "W1", "W2", "layer1", "out"))
-    L1, Out = layer1.data, out.data
+    L1, Out = layer1.array, out.array
     verdict = grade(loss, dW2=L1.T @ (-(Out * (1 - Out))))["dW2"]
     assert verdict.diagnosis == "upstream gradient left out"
     assert verdict.message.endswith("and the sign is flipped as well")
@@ -204,8 +204,8 @@ def test_a_fan_out_contribution_missing() -> None:
     a = (x * w).tanh()
     b = x**2
     loss = (a * 3.0 + b).sum()
-    through_a = 3.0 * (1 - a.data**2) * w.data
-    through_b = 2 * x.data
+    through_a = 3.0 * (1 - a.array**2) * w.array
+    through_b = 2 * x.array
     assert grade(loss, dx=through_a + through_b).ok
     only_a = grade(loss, dx=through_a)["dx"]
     assert only_a.diagnosis == "fan-out contribution missing"
@@ -223,11 +223,11 @@ def test_intermediate_values_logits_and_scores() -> None:
     scores = q @ k.T / 2.0
     weights = scores.softmax(axis=-1)
     loss = (weights * tg.Tensor(rng.normal(size=(3, 3)))).sum()
-    truth = tg.grad(loss, [scores], retain_graph=True)[0].data
+    truth = tg.grad(loss, [scores], retain_graph=True)[0].array
     assert grade(loss, dscores=truth)["dscores"].status == "exact"
     assert grade(loss, dscores=truth.T)["dscores"].diagnosis == "transposed"  # square
     assert grade(loss, dscores=2 * truth)["dscores"].diagnosis == "constant factor"
-    dq = truth @ k.data / 2.0
+    dq = truth @ k.array / 2.0
     assert grade(loss, dq=dq).ok
     del weights
 
@@ -237,8 +237,8 @@ def test_a_derivative_that_reads_its_input_taken_at_the_output() -> None:
     x = tg.Tensor([2.0, 3.0, 5.0], requires_grad=True)
     y = x.log()
     loss = (y * y).sum()
-    assert grade(loss, dx=2 * y.data / x.data).ok
-    verdict = grade(loss, dx=2 * y.data / y.data)["dx"]
+    assert grade(loss, dx=2 * y.array / x.array).ok
+    verdict = grade(loss, dx=2 * y.array / y.array)["dx"]
     assert verdict.diagnosis == "activation derivative at the wrong value"
     assert "evaluated at its input x = x, and your answer matches it evaluated at its output y" in (
         verdict.message
@@ -253,7 +253,7 @@ def test_an_attention_softmax_taken_elementwise() -> None:
     weights = scores.softmax(axis=-1)
     target = rng.normal(size=(3, 3))
     loss = (weights * tg.Tensor(target)).sum()
-    s = weights.data
+    s = weights.array
     right = s * (target - (target * s).sum(axis=-1, keepdims=True))
     assert grade(loss, dscores=right).ok
     verdict = grade(loss, dscores=target * s * (1 - s))["dscores"]
@@ -288,7 +288,7 @@ def test_a_conv_layer_and_an_attention_head(model_kind: str) -> None:
         bias = "q_proj.bias"
     named = dict(model.named_parameters())
     truth = tg.grad(loss, list(named.values()), retain_graph=True)
-    right = {name: g.data for name, g in zip(named, truth)}
+    right = {name: g.array for name, g in zip(named, truth)}
     assert grade(loss, right).ok
     first = next(iter(right))
     assert grade(loss, {first: -right[first]})[first].diagnosis == "sign flipped"
@@ -374,8 +374,8 @@ def test_a_right_derivation_is_always_exact_or_close(n: int, d: int, k: int, see
     z = tg.Tensor(x) @ W + b
     s = z.sigmoid()
     loss = (s**2).mean()
-    ds = 2 * s.data / s.data.size
-    dz = ds * s.data * (1 - s.data)
+    ds = 2 * s.array / s.array.size
+    dz = ds * s.array * (1 - s.array)
     result = grade(loss, dW=x.T @ dz, db=dz.sum(axis=0), dz=dz, ds=ds)
     assert result.ok, str(result)
 
