@@ -29,7 +29,7 @@ def test_a_chain_of_100k_ops_backprops_at_the_default_recursion_limit() -> None:
     x = tg.Tensor(np.full(4, 0.5), requires_grad=True)
     y, _ = chain(x, DEPTH)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.full(4, 1.00001 ** (DEPTH // 2)), rtol=1e-9)
+    np.testing.assert_allclose(x.grad.array, np.full(4, 1.00001 ** (DEPTH // 2)), rtol=1e-9)
 
 
 def numpy_bytes() -> int:
@@ -71,7 +71,7 @@ def test_retain_graph_keeps_the_saved_arrays() -> None:
     assert middle.saved is not None
     loss.backward()
     assert middle.saved is None and middle.freed
-    np.testing.assert_allclose(x.grad.data, 2 * np.full(3, 1.00001**5))
+    np.testing.assert_allclose(x.grad.array, 2 * np.full(3, 1.00001**5))
 
 
 def test_dropping_a_100k_graph_without_backward_does_not_crash() -> None:
@@ -109,4 +109,4 @@ def test_a_pre_activation_is_freed_during_forward() -> None:
     kept = out.op.parents[0].saved[:2]  # matmul keeps x and w themselves
     assert out.op.saved[0] is None and kept[0] is x.array and kept[1] is w.array
     out.sum().backward()
-    np.testing.assert_allclose(w.grad.data, x.data.T @ (out.data * (1 - out.data)))
+    np.testing.assert_allclose(w.grad.array, x.array.T @ (out.array * (1 - out.array)))

@@ -38,7 +38,7 @@ def test_backward_and_grad_agree(expr: Expression) -> None:
         if g is None:
             assert leaf.grad is None
         else:
-            np.testing.assert_array_equal(leaf.grad.data, g.data)
+            np.testing.assert_array_equal(leaf.grad.array, g.array)
 
 
 class WrongSquare(ops.Op):

@@ -73,7 +73,7 @@ def test_seed_shows_blanks_and_grades_without_training() -> None:
         "d_W1": "activation derivative at the wrong value",
     }
     for p, old in zip(params, before):  # traced and graded, never stepped
-        np.testing.assert_array_equal(p.data, old)
+        np.testing.assert_array_equal(p.array, old)
         assert p.grad is None
 
 
