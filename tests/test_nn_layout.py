@@ -18,9 +18,13 @@ def test_linear_weight_is_out_by_in_and_computes_x_times_w_transposed() -> None:
     assert layer.weight.shape == (4, 3) and layer.bias is not None and layer.bias.shape == (4,)
     w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     x = np.random.default_rng(1).normal(size=(5, 3))
-    np.testing.assert_allclose(layer(tg.tensor(x)).detach().numpy(), x @ w.T + b, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(
+        layer(tg.tensor(x)).detach().numpy(), x @ w.T + b, rtol=0, atol=1e-15
+    )
     batched = np.random.default_rng(2).normal(size=(2, 5, 3))  # (*, in_features)
-    np.testing.assert_allclose(layer(tg.tensor(batched)).detach().numpy(), batched @ w.T + b, atol=1e-15)
+    np.testing.assert_allclose(
+        layer(tg.tensor(batched)).detach().numpy(), batched @ w.T + b, atol=1e-15
+    )
     assert [p.shape for p in nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1)).parameters()] == [
         (4, 3), (4,), (1, 4), (1,)
     ]  # fmt: skip
@@ -43,7 +47,9 @@ def test_default_initialisation_is_pytorch_kaiming_uniform_sqrt5_on_out_in() -> 
     gain = math.sqrt(2 / (1 + 5))  # leaky_relu's gain with slope sqrt(5)
     assert math.isclose(gain * math.sqrt(3 / 16), 1 / 4)
     seeded = nn.Linear(3, 4, bias=False, init=nn.init.uniform(0, 1), rng=np.random.default_rng(7))
-    np.testing.assert_array_equal(seeded.weight.detach().numpy(), np.random.default_rng(7).random((3, 4)).T)
+    np.testing.assert_array_equal(
+        seeded.weight.detach().numpy(), np.random.default_rng(7).random((3, 4)).T
+    )
 
 
 def test_weight_tying_with_an_embedding_shares_one_parameter_and_sums_its_gradient() -> None:
@@ -77,7 +83,9 @@ def test_weight_column_j_is_what_input_feature_j_feeds_to_every_output() -> None
 def test_functional_linear_matches_numpy_and_its_gradients_match_finite_differences() -> None:
     rng = np.random.default_rng(3)
     x, w, b = rng.normal(size=(2, 4, 3)), rng.normal(size=(5, 3)), rng.normal(size=5)
-    np.testing.assert_allclose(F.linear(tg.tensor(x), tg.tensor(w)).detach().numpy(), x @ w.T, atol=1e-14)
+    np.testing.assert_allclose(
+        F.linear(tg.tensor(x), tg.tensor(w)).detach().numpy(), x @ w.T, atol=1e-14
+    )
     inputs = [tg.tensor(v, requires_grad=True) for v in (x, w, b)]
     assert tg.gradcheck(F.linear, inputs)
     assert tg.gradcheck(lambda x, w: F.linear(x, w), inputs[:2])

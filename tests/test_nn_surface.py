@@ -125,7 +125,9 @@ def test_init_fills_the_tensor_in_place_and_returns_it(call, reference) -> None:
     result = call(p, np.random.default_rng(3))
     assert result is p and p.shape == (4, 5) and p.dtype == np.float64
     assert p.requires_grad and p.is_leaf
-    np.testing.assert_allclose(p.detach().numpy(), reference(np.random.default_rng(3), (4, 5)), rtol=1e-15)
+    np.testing.assert_allclose(
+        p.detach().numpy(), reference(np.random.default_rng(3), (4, 5)), rtol=1e-15
+    )
 
 
 def test_init_keeps_the_dtype_and_uses_the_seeded_generator_by_default() -> None:
@@ -249,7 +251,9 @@ def test_transformer_encoder_is_num_layers_layers_then_norm_against_numpy() -> N
     assert len(encoder.layers) == 3 and encoder.num_layers == 3
     for copy in encoder.layers:  # copies: PyTorch's clones all start from the same weights
         assert copy is not layer
-        np.testing.assert_array_equal(copy.linear1.weight.detach().numpy(), layer.linear1.weight.detach().numpy())
+        np.testing.assert_array_equal(
+            copy.linear1.weight.detach().numpy(), layer.linear1.weight.detach().numpy()
+        )
     assert len({id(p) for p in encoder.parameters()}) == 3 * len(list(layer.parameters())) + 2
     for i, copy in enumerate(encoder.layers):  # now make them differ
         nn.init.normal_(copy.linear2.weight, std=0.3, generator=np.random.default_rng(i))
