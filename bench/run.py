@@ -188,12 +188,14 @@ def mlp_tinygrad(X: np.ndarray, Y: np.ndarray, params: list[np.ndarray], steps: 
 
 
 def mlp_model(params: list[np.ndarray]) -> nn.Sequential:
-    """The mlp from nn.Linear and nn.Sigmoid, with ``params`` loaded."""
+    """The mlp from nn.Linear and nn.Sigmoid, with ``params`` loaded (the hand-written
+    step's weights are (in, out), for ``x @ w``; nn.Linear's are (out, in): transposed)."""
     layers: list[nn.Module] = []
     for fan_in, fan_out in itertools.pairwise(MLP_SIZES):
         layers += [nn.Linear(fan_in, fan_out), nn.Sigmoid()]
     model = nn.Sequential(*layers)
-    model.load_state_dict(dict(zip([name for name, _ in model.named_parameters()], params)))
+    names = [name for name, _ in model.named_parameters()]
+    model.load_state_dict({k: p.T if p.ndim == 2 else p for k, p in zip(names, params)})
     return model
 
 
