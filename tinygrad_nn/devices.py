@@ -46,15 +46,25 @@ def is_device(value: Any) -> bool:
     return False
 
 
-def cuda_available() -> bool:
-    """True when CuPy is installed and sees a GPU (what ``"cuda"`` needs here)."""
+def cuda_device_count() -> int:
+    """How many GPUs CuPy sees: 0 without CuPy or without a working driver.
+
+    Examples:
+        >>> cuda_device_count() >= 0
+        True
+    """
     if importlib.util.find_spec("cupy") is None:
-        return False
+        return 0
     try:
         cupy = importlib.import_module("cupy")
-        return int(cupy.cuda.runtime.getDeviceCount()) > 0
+        return int(cupy.cuda.runtime.getDeviceCount())
     except Exception:  # CuPy installed without a working driver: no GPU to use
-        return False
+        return 0
+
+
+def cuda_available() -> bool:
+    """True when CuPy is installed and sees a GPU (what ``"cuda"`` needs here)."""
+    return cuda_device_count() > 0
 
 
 def library_for(device: Any, what: str = "device") -> tuple[str, int | None]:

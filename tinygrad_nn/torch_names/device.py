@@ -14,12 +14,11 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-__all__ = ["device", "device_count", "is_available", "manual_seed", "manual_seed_all"]
+from tinygrad_nn.devices import TYPES, cuda_available, cuda_device_count
 
-TYPES = ("cpu", "cuda")
+__all__ = ["device", "device_count", "is_available", "manual_seed", "manual_seed_all"]
 
 
 class device:
@@ -90,13 +89,6 @@ class device:
         return hash((self.type, self.index))
 
 
-def _cupy() -> Any:
-    try:
-        return importlib.import_module("cupy")
-    except ImportError:
-        return None
-
-
 def device_count() -> int:
     """How many GPUs CuPy sees (0 without CuPy), as ``torch.cuda.device_count``.
 
@@ -104,13 +96,7 @@ def device_count() -> int:
         >>> device_count() >= 0
         True
     """
-    cupy = _cupy()
-    if cupy is None:
-        return 0
-    try:
-        return int(cupy.cuda.runtime.getDeviceCount())
-    except Exception:  # CuPy installed without a working driver: no GPU to use
-        return 0
+    return cuda_device_count()
 
 
 def is_available() -> bool:
@@ -120,7 +106,7 @@ def is_available() -> bool:
         >>> is_available() in (True, False)
         True
     """
-    return device_count() > 0
+    return cuda_available()
 
 
 def manual_seed(seed: int) -> None:
