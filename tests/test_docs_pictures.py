@@ -83,7 +83,8 @@ def measure_page(page: Path, chromium: str) -> dict:
 
 def node_text_px(site: Path, src: str, width: float, natural: float) -> float | None:
     """The rendered height of a graph picture's smallest node text; None for a picture
-    that is not a graph drawing (a plot, or a slide whose text size is not recorded)."""
+    that is not a graph drawing (a plot, or a slide whose text size is not recorded).
+    ``src`` is relative to the site's root (a course page's ``../generated/`` resolved)."""
     path = site / src
     if not src.startswith("generated/") or not path.exists():
         return None
@@ -98,17 +99,21 @@ def node_text_px(site: Path, src: str, width: float, natural: float) -> float | 
 def measure_site(site: Path, chromium: str) -> dict[str, dict]:
     """Per page: its graph pictures' node text in px, and its formulas' boxes."""
     results = {}
-    for page in sorted(site.glob("*.html")):
+    for page in sorted([*site.glob("*.html"), *site.glob("course/*.html")]):  # pages
         html = page.read_text()
         if "generated/" not in html and "<math" not in html:
             continue
         measured = measure_page(page, chromium)
         pictures = {}
         for src, width, _, natural in measured["images"]:
-            px = node_text_px(site, src, width, natural)
+            from_root = (page.parent / src).resolve().relative_to(site.resolve()).as_posix()
+            px = node_text_px(site, from_root, width, natural)
             if px is not None:
-                pictures[src] = round(px, 1)
-        results[page.name] = {"pictures": pictures, "math": measured["math"]}
+                pictures[from_root] = round(px, 1)
+        results[page.relative_to(site).as_posix()] = {
+            "pictures": pictures,
+            "math": measured["math"],
+        }
     return results
 
 

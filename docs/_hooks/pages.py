@@ -97,6 +97,8 @@ def picture_scale(src: str) -> tuple[float | None, float] | None:
     """For a graph picture: (node text height per pixel of rendered width, natural width in
     CSS pixels); the first is None for a slide of unknown text (shown at its own size).
     None for other images: plots fit the column as they are."""
+    while src.startswith("../"):  # a page in a folder (the course) links up to generated/
+        src = src.removeprefix("../")
     if not src.startswith("generated/"):
         return None
     path = GENERATED / src.removeprefix("generated/")
