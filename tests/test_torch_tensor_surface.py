@@ -387,3 +387,11 @@ def test_transpose_is_numpys_swapaxes_for_any_shape(case) -> None:
     np.testing.assert_array_equal(
         tg.tensor(values).transpose(a, b).numpy(), np.swapaxes(values, a, b)
     )
+
+
+def test_item_of_many_elements_is_pytorchs_runtime_error() -> None:
+    with pytest.raises(RuntimeError, match="a Tensor with 6 elements cannot be converted to Scalar"):
+        tg.zeros(2, 3).item()
+    with pytest.raises(RuntimeError, match="a Tensor with 0 elements"):
+        tg.zeros(0).item()
+    assert tg.tensor([[2.5]]).item() == 2.5

@@ -178,11 +178,8 @@ class TensorOperators:
             2.5
         """
         self._check_not_tracing("item()")
-        if math.prod(self.array.shape) != 1:
-            raise ValueError(
-                f"item(): only one-element tensors can be converted to a Python number; "
-                f"this one has shape {self.array.shape}"
-            )
+        if (size := math.prod(self.array.shape)) != 1:  # PyTorch's error and wording
+            raise RuntimeError(f"a Tensor with {size} elements cannot be converted to Scalar")
         return to_numpy(self.array).item()
 
     def tolist(self) -> Any:
