@@ -261,7 +261,10 @@ SCHEDULES = {
 
 
 def trajectories(make_ours, make_theirs, schedule=None, steps=12):
-    start = [RNG.normal(size=(3, 2)), RNG.normal(size=2)]
+    # One fixed start whatever ran before: from some starts (the shared RNG's, in some test
+    # orders) SGD with momentum diverges, PyTorch too, and NaN == NaN would pass unseen.
+    start_rng = np.random.default_rng(0)
+    start = [start_rng.normal(size=(3, 2)), start_rng.normal(size=2)]
     ours = [tg.nn.Parameter(a) for a in start]
     theirs = [torch.tensor(a, requires_grad=True) for a in start]
     opt_ours, opt_theirs = make_ours(ours), make_theirs(theirs)
@@ -280,6 +283,7 @@ def trajectories(make_ours, make_theirs, schedule=None, steps=12):
             )
         for a, b in zip(ours, theirs):
             np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert np.isfinite(loss.item()), "the trajectory diverged: nothing was compared"
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))

@@ -88,6 +88,8 @@ def test_install_is_explicit_and_restores_what_was_there() -> None:
     code = "import sys, tinygrad_nn; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+    # A real PyTorch this process imported (the oracle's) is set aside and put back after.
+    kept = {k: sys.modules.pop(k) for k in list(sys.modules) if k.split(".")[0] == "torch"}
     real = types.ModuleType("torch")  # stands for a real PyTorch imported before
     sys.modules["torch"] = real
     try:
@@ -98,6 +100,7 @@ def test_install_is_explicit_and_restores_what_was_there() -> None:
         assert sys.modules["torch"] is real and "torch.nn" not in sys.modules
     finally:
         sys.modules.pop("torch", None)
+        sys.modules.update(kept)
 
 
 def test_device_cpu_is_numpy_and_cuda_needs_cupy() -> None:
