@@ -86,7 +86,7 @@ def test_properties_and_conversions() -> None:
     assert tg.Tensor([[4.0]]).item() == 4.0
     assert len(x) == 2 and [row.shape for row in x] == [(3,), (3,)]
     assert "name='x'" in repr(x)
-    with pytest.raises(ValueError, match=r"item\(\).*shape \(2, 3\)"):
+    with pytest.raises(RuntimeError, match="a Tensor with 6 elements cannot be converted"):
         x.item()
     with pytest.raises(RuntimeError, match="ambiguous"):
         bool(x)
