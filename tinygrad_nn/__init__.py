@@ -11,7 +11,7 @@ Examples:
 
 from numpy import float32, float64
 
-from tinygrad_nn import data, exercises, func, nn, optim
+from tinygrad_nn import data, exercises, foreign, func, nn, optim
 from tinygrad_nn.anomaly import detect_anomaly
 from tinygrad_nn.autograd import grad
 from tinygrad_nn.compile import compile
@@ -61,6 +61,8 @@ from tinygrad_nn.seeding import Generator, initial_seed, manual_seed
 from tinygrad_nn.serialization import load, save
 from tinygrad_nn.tensor import Tensor, apply
 from tinygrad_nn.torch_names import install_as_torch
+
+foreign.install()  # arrays of other libraries (PyTorch, CuPy...) attach to the engine
 
 cat = concatenate  # PyTorch's name
 

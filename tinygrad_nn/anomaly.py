@@ -5,7 +5,7 @@ output is checked when it is computed, and every gradient an op's backward rule 
 the first one holding a NaN or an infinity raises :class:`AnomalyError` naming the op,
 its formula, its inputs' shapes and value ranges, and the line of your code that made
 it. The line is only recorded in this mode: outside it, the engine does no extra work
-but one flag test per op.
+but one test per op of whether anything observes it.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import linecache
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import ContextDecorator
 from pathlib import Path
 from typing import Any
@@ -30,20 +30,37 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.errors import AnomalyError
+from tinygrad_nn.node import Mode, Observer, hooks
 from tinygrad_nn.ops.base import ArrayFacts, Op
 
 PACKAGE = str(Path(__file__).resolve().parent)
 
 
-# On or off for the whole process, as PyTorch's anomaly mode. A plain module variable: the
-# engine reads it once per op (a module attribute costs ~30 instructions to read, an
-# object's or a thread-local's several hundred: the 2,000-op chain measured 1% slower).
-enabled = False
+class Anomalies(Observer):
+    """The engine's observer in anomaly mode: checks each op's output as it is made (and
+    notes the user's line that made it), and each gradient share sent back."""
+
+    def applied(self, op: Op, arrays: Sequence[Any], out: Any) -> None:
+        check_forward(op, arrays, out)
+        op.made_at = caller_line()
+
+    def sent(self, node: Any, g: Any, shares: list[tuple[int, Any, Any, Any]]) -> None:
+        for position, _, share, _ in shares:
+            bad = _bad(share)
+            if bad is not None:
+                where = f"made {bad} in its backward, in the gradient for "
+                where += node.input_name(node.parent_positions()[position])
+                inputs = node.saved[:-1] if node.saved is not None else ()
+                raise AnomalyError(_message(node, where, inputs, node.made_at))
+
+
+ANOMALIES = Anomalies()
 
 
 class detect_anomaly(ContextDecorator):
     """Check every op's output and gradients for NaN and infinity (a ``with`` block or a
-    decorator), as ``torch.autograd.detect_anomaly``.
+    decorator), as ``torch.autograd.detect_anomaly``. On or off for the whole process, as
+    PyTorch's; while on, :data:`ANOMALIES` observes the engine.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -58,14 +75,20 @@ class detect_anomaly(ContextDecorator):
         self.previous: list[bool] = []
 
     def __enter__(self) -> detect_anomaly:
-        global enabled
-        self.previous.append(enabled)
-        enabled = True
+        self.previous.append(Mode.anomaly)
+        _switch(True)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        global enabled
-        enabled = self.previous.pop()
+        _switch(self.previous.pop())
+
+
+def _switch(on: bool) -> None:
+    Mode.anomaly = on  # the class: every thread's mode
+    if on and ANOMALIES not in hooks.observers:
+        hooks.observers.insert(0, ANOMALIES)
+    elif not on and ANOMALIES in hooks.observers:
+        hooks.observers.remove(ANOMALIES)
 
 
 def caller_line() -> str:
@@ -114,24 +137,6 @@ def check_forward(op: Op, arrays: Sequence[Any], out: np.ndarray) -> None:
     bad = _bad(out)
     if bad is not None:
         raise AnomalyError(_message(op, f"made {bad} in its output", arrays, caller_line()))
-
-
-def watching(observer: Callable[..., None] | None) -> Callable[..., None]:
-    """A backward observer that raises at the first share holding NaN or infinity (and
-    then tells ``observer``, if any): how the backward pass is checked in anomaly mode."""
-
-    def watch(op: Any, g: Any, sent: list[tuple[int, Any, Any, Any]]) -> None:
-        for position, _, share, _ in sent:
-            bad = _bad(share)
-            if bad is not None:
-                where = f"made {bad} in its backward, in the gradient for "
-                where += op.input_name(op.parent_positions()[position])
-                inputs = op.saved[:-1] if op.saved is not None else ()
-                raise AnomalyError(_message(op, where, inputs, op.made_at))
-        if observer is not None:
-            observer(op, g, sent)
-
-    return watch
 
 
 def _message(op: Op, what: str, inputs: Sequence[Any], made_at: str) -> str:

@@ -35,15 +35,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from tinygrad_nn import anomaly
-from tinygrad_nn.dtypes import as_array, dtype_name, preview
+from tinygrad_nn.dtypes import as_array, preview
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.namespace import numpy_xp
-from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.namespace.declared import ArrayNamespace
-from tinygrad_nn.ops.base import ArrayFacts, Node, Op
+from tinygrad_nn.node import Node, hooks
 from tinygrad_nn.tensor_grad import is_gradient
-from tinygrad_nn.tensor_inplace import MODIFIED_LEAF
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -65,7 +62,7 @@ class Interpreter(Protocol):
     @property
     def xp(self) -> ArrayNamespace: ...  # the namespace the rules are evaluated with
 
-    def arguments(self, op: Op) -> tuple[Any, ...]: ...  # what op.backward gets after g
+    def arguments(self, node: Any, /) -> tuple[Any, ...]: ...  # what its rule gets after g
 
 
 def node_of(t: Tensor) -> Node:
@@ -76,7 +73,7 @@ def node_of(t: Tensor) -> Node:
 def topological_order(roots: Sequence[Tensor]) -> list[Node]:
     """Every node that requires grad and leads to ``roots``, each after all its inputs.
 
-    The graph's nodes are ops (computed values) and leaf tensors. A plain search (with an
+    The graph's nodes are leaf tensors and ops (computed values). A plain search (with an
     explicit stack: no recursion, whatever the depth) collects them; sorting them by
     creation number then puts every input before its uses, because a value is always
     made after the values it is computed from.
@@ -93,11 +90,10 @@ def topological_order(roots: Sequence[Tensor]) -> list[Node]:
     stack = list(starts)
     while stack:
         node = stack.pop()
-        if not isinstance(node, Op):
-            continue
-        if node.saved is None:
+        parents = node.parents  # none for a leaf
+        if parents and node.saved is None:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
-        for parent in node.parents:
+        for parent in parents:
             if parent.requires_grad and parent not in found:
                 found.add(parent)
                 stack.append(parent)
@@ -121,7 +117,7 @@ def graph_nodes(root: Tensor) -> list[Node]:
     stack = [start]
     while stack:
         node = stack.pop()
-        for parent in node.parents if isinstance(node, Op) else ():
+        for parent in node.parents:
             if parent not in found:
                 found.add(parent)
                 stack.append(parent)
@@ -132,7 +128,7 @@ def graph_nodes(root: Tensor) -> list[Node]:
 # it made), its upstream gradient, and for each input that receives a gradient: (its
 # position among the op's parents, the input's node, the share this op sends it, the
 # input's gradient accumulated so far including that share).
-Observer = Callable[[Any, Any, list[tuple[int, Any, Any, Any]]], None]
+Observer = Callable[[Any, Any, list[tuple[int, Any, Any, Any]]], None]  # (an op's node, ...)
 
 
 def run_backward(
@@ -149,7 +145,7 @@ def run_backward(
     Returns the final gradient of every leaf that requires grad (plus every tensor that
     called ``retain_grad``), or of exactly ``inputs`` when given, as values of the
     interpreter's kind. Nothing is written to any ``.grad`` here. ``observer``, when given,
-    is told about every chain-rule step (see :data:`Observer`).
+    is told about every chain-rule step (see :data:`Observer`), after ``hooks.observers``.
     """
     order = topological_order(roots)
     wanted = None if inputs is None else {node_of(t): t for t in inputs}
@@ -161,8 +157,8 @@ def run_backward(
                     f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it"
                 )
-    if anomaly.enabled:  # detect_anomaly(): every share sent back is checked
-        observer = anomaly.watching(observer)
+    if hooks.observers:  # anomaly mode checks every share sent back (see node.Hooks)
+        observer = _telling(hooks.observers, observer)
     pending: dict[Node, Any] = {}
     for root, seed in zip(roots, seeds):  # the same root twice: its seeds add up
         node = node_of(root)
@@ -176,27 +172,39 @@ def run_backward(
             # freed here, during backward, not all at once at the end.
             node = order.pop()
             g = pending.pop(node, None)
-            is_op = isinstance(node, Op)
+            computed = node.parents  # a leaf has none
             if g is not None:
                 if wanted is not None:  # grad(): exactly the requested inputs
                     if node in wanted:
                         results[wanted[node]] = g
-                elif not is_op:  # backward(): the leaves (none an in-place op made computed)...
-                    if node._ctx is None:
-                        results[node] = g
+                elif not computed:  # backward(): the leaves (none an in-place op made computed)...
+                    if node._ctx is None:  # type: ignore[attr-defined]
+                        results[node] = g  # type: ignore[index]
                 elif node.retained is not None:  # ...and values that asked to keep it
                     kept = node.retained()
                     if kept is not None:
                         results[kept] = g
-                if is_op:
+                if computed:
                     _chain_rule_step(node, g, pending, interpreter, observer)
-            if is_op and not retain_graph:
-                node.saved = None  # its arrays go; the structure stays for drawings
+            if computed and not retain_graph:
+                node.saved = None  # type: ignore[misc]  # its arrays go; the structure stays
     return results
 
 
+def _telling(observers: list[Any], also: Observer | None) -> Observer:
+    """One observer that tells ``hooks.observers`` of a step, then ``also``."""
+
+    def tell(node: Node, g: Any, sent: list[tuple[int, Node, Any, Any]]) -> None:
+        for o in observers:
+            o.sent(node, g, sent)
+        if also is not None:
+            also(node, g, sent)
+
+    return tell
+
+
 def _chain_rule_step(
-    op: Op,
+    op: Any,
     g: Any,
     pending: dict[Node, Any],
     interpreter: Interpreter,
@@ -222,7 +230,7 @@ def _chain_rule_step(
     for position, (parent, share) in enumerate(zip(parents, shares)):
         if share is None or not parent.requires_grad:
             continue
-        shape = parent.out_shape if isinstance(parent, Op) else parent.array.shape
+        shape = parent.out_shape
         if share.shape != shape:
             share = xp.unbroadcast(share, shape)
         previous = pending.get(parent)
@@ -237,99 +245,47 @@ def _chain_rule_step(
 
 
 class SavedArrays:
-    """The plain backward pass: rules run on the arrays saved at forward time.
+    """The plain backward pass: rules run on the NumPy arrays saved at forward time.
 
     Args:
         wrap: makes a Tensor around a gradient array (``Tensor._wrap``).
-        xp: the namespace of the arrays' library (NumPy's unless another is given).
+        xp: the namespace the rules are evaluated with.
     """
 
     records = False
 
-    def __init__(self, wrap: Callable[[np.ndarray], Tensor], xp: ArrayNamespace = numpy_xp) -> None:
+    def __init__(self, wrap: Callable[[Any], Tensor], xp: ArrayNamespace = numpy_xp) -> None:
         self.wrap, self.xp = wrap, xp
 
     def for_graph(self, root: Tensor) -> SavedArrays:
         """The interpreter for ``root``'s graph. An op never mixes array libraries, so a
-        whole graph lives in its root's library: NumPy (this interpreter) or another."""
+        whole graph lives in its root's: NumPy's (this one), or another's (``hooks``)."""
         if type(root.array) is np.ndarray:
             return self
-        return SavedArrays(self.wrap, array_namespace([root.array]))
+        return hooks.interpreter(self, root)
 
-    def arguments(self, op: Op) -> tuple[Any, ...]:
-        return op.saved  # type: ignore[return-value]
+    def arguments(self, node: Node) -> tuple[Any, ...]:
+        return node.saved  # type: ignore[return-value]
 
     def seed(self, root: Tensor, grad: Any) -> Any:
-        data = root.array
-        if type(data) is not np.ndarray:  # another library's array: the seed is moved there
-            host = np.ones(data.shape) if grad is None else to_numpy(getattr(grad, "array", grad))
-            return like(host.astype(dtype_name(data)), data)
         if grad is None:  # dL/dL = 1
-            return np.array(1, data.dtype).reshape(data.shape)
-        return as_array(grad).astype(data.dtype)  # a copy: the caller keeps their array
+            return np.array(1, root.array.dtype).reshape(root.array.shape)
+        return as_array(grad).astype(root.array.dtype)  # a copy: the caller keeps their array
 
-    def result(self, tensor: Tensor, g: np.ndarray, handed_out: set[int]) -> Tensor:
+    def result(self, tensor: Tensor, g: Any, handed_out: set[int]) -> Tensor:
         """The gradient as a Tensor in ``tensor``'s dtype, owning its memory.
 
         An op may have passed the same array to two inputs (``x + y``) or returned a
         view, so those are copied.
         """
-        dtype = tensor.array.dtype
         if isinstance(g, np.generic):  # NumPy gives scalars for 0-d results
             g = np.asarray(g)
-        elif type(g) is not np.ndarray:  # another library's array: astype copies it
-            return self.wrap(array_namespace([g]).astype(g, dtype))
-        if g.dtype != dtype:
-            g = g.astype(dtype)
+        if g.dtype != tensor.array.dtype:
+            g = g.astype(tensor.array.dtype)
         if g.base is not None or id(g) in handed_out:
             g = g.copy()
         handed_out.add(id(g))
         return self.wrap(g)
-
-
-class RecordedValues:
-    """``create_graph=True``: rules run on Tensors, so the backward pass is recorded too.
-
-    Args:
-        xp: the Tensor interpreter of the rules.
-        tensor_type: the Tensor class (its ``_wrap`` makes a Tensor around an array).
-    """
-
-    records = True
-
-    def __init__(self, xp: ArrayNamespace, tensor_type: type[Tensor]) -> None:
-        self.xp, self.tensor_type = xp, tensor_type
-        self.arrays = SavedArrays(tensor_type._wrap)
-
-    def for_graph(self, root: Tensor) -> RecordedValues:
-        return self  # Tensors: each op finds its library's namespace itself
-
-    def arguments(self, op: Op) -> tuple[Any, ...]:
-        """The saved arrays as Tensors of the graph (PyTorch unpacks its saved tensors
-        the same way): a leaf as itself, a computed value as a new Tensor on the same
-        node, so the gradient's own graph leads back through it."""
-        assert op.saved is not None
-        wrap = self.tensor_type._wrap
-        inputs: list[Any] = op.with_constants(op.parents)
-        values = []
-        for node, array in zip((*inputs, op), op.saved):
-            if array is None or isinstance(array, ArrayFacts) or node is array:
-                values.append(array)  # not kept, or a number given to the op
-            elif isinstance(node, Op):
-                values.append(wrap(array, True, node))
-            elif node.array is not array:  # a leaf changed in place since forward
-                raise RuntimeError(MODIFIED_LEAF.format(node.shape, node.dtype, op.name))
-            else:
-                values.append(node)
-        return tuple(values)
-
-    def seed(self, root: Tensor, grad: Any) -> Tensor:
-        if isinstance(grad, self.tensor_type):  # kept: if it requires grad, so do the results
-            return grad if grad.dtype == root.dtype else grad.astype(root.dtype)
-        return self.tensor_type._wrap(self.arrays.seed(root, grad))
-
-    def result(self, tensor: Tensor, g: Tensor, handed_out: set[int]) -> Tensor:
-        return g if g.dtype == tensor.dtype else g.astype(tensor.dtype)
 
 
 def seed_error(root: Tensor, grad: Any, index: int) -> Exception:
@@ -361,7 +317,7 @@ def seed_error(root: Tensor, grad: Any, index: int) -> Exception:
 def gradients(
     outputs: Sequence[Tensor],
     grads: Sequence[Any],
-    interpreter: SavedArrays | RecordedValues,
+    interpreter: Any,
     retain_graph: bool,
     inputs: Sequence[Tensor] | None = None,
     allow_unused: bool = True,
@@ -374,6 +330,7 @@ def gradients(
     ``accumulate`` (what ``backward()`` does) each is also added to its ``.grad``. Every
     check happens before any work, so a bad call changes nothing.
     """
+    interpreter = interpreter.for_graph(outputs[0])
     seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
         if grad is None:
@@ -383,7 +340,6 @@ def gradients(
         if bad:
             raise seed_error(root, grad, i)
         seeds.append(interpreter.seed(root, grad))
-    interpreter = interpreter.for_graph(outputs[0])
     results = run_backward(outputs, seeds, interpreter, retain_graph, inputs, allow_unused)
     handed_out: set[int] = set()
     for t, g in results.items():

@@ -18,20 +18,12 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
+from tinygrad_nn.node import mode as _state  # the engine's switches: grad mode is per thread
+
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _GradState(threading.local):
-    """Per-thread switch, as in PyTorch: one thread's ``no_grad`` does not affect another."""
-
-    enabled: bool = True
-
-
-_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
@@ -41,7 +33,7 @@ def is_grad_enabled() -> bool:
         >>> is_grad_enabled()
         True
     """
-    return _state.enabled
+    return _state.grad_enabled
 
 
 class _GradMode:
@@ -53,11 +45,11 @@ class _GradMode:
         self.previous: list[bool] = []
 
     def __enter__(self) -> None:
-        self.previous.append(_state.enabled)
-        _state.enabled = self.mode
+        self.previous.append(_state.grad_enabled)
+        _state.grad_enabled = self.mode
 
     def __exit__(self, *exc: Any) -> None:
-        _state.enabled = self.previous.pop()
+        _state.grad_enabled = self.previous.pop()
 
     def clone(self) -> _GradMode:
         return type(self)()
@@ -135,8 +127,8 @@ class set_grad_enabled(_GradMode):
     def __init__(self, mode: bool) -> None:
         super().__init__()
         self.mode = bool(mode)
-        self.previous.append(_state.enabled)
-        _state.enabled = self.mode  # the call itself switches, as in PyTorch
+        self.previous.append(_state.grad_enabled)
+        _state.grad_enabled = self.mode  # the call itself switches, as in PyTorch
 
     def __enter__(self) -> None:
         pass  # already switched by __init__
@@ -147,5 +139,5 @@ class set_grad_enabled(_GradMode):
         return mode
 
     def __call__(self, function: F) -> F:
-        _state.enabled = self.previous[-1]  # as a decorator: switch only inside calls
+        _state.grad_enabled = self.previous[-1]  # as a decorator: switch only inside calls
         return super().__call__(function)

@@ -1,20 +1,13 @@
-"""What ``apply`` notes beside each op, apart from grad mode: module calls, and tracing.
+"""Tracing a training step: the calls the step makes, noted instead of run.
 
-Three pieces of per-thread state that higher layers set and the engine reads:
+While :func:`tinygrad_nn.compile` traces a training step (and while an exercise checks
+one), :func:`noting_events` collects the step's ``backward()``, ``optimizer.step()`` and
+``zero_grad()`` calls in ``mode.events``, in order, each with a creation number: the
+compiler writes them into the code. ``backward()`` is noted by an observer of the engine
+(:data:`tinygrad_nn.node.hooks`); the optimizers and modules call :func:`note` themselves.
 
-- ``scope``: the ``nn.Module`` calls in progress, outermost first, as ``(module, call
-  number)`` pairs: a module called twice (a block repeated in a ``Sequential``) makes
-  two calls. ``Module.__call__`` pushes its call (numbered by :data:`calls`); every op
-  recorded meanwhile remembers the scope, so drawings can group
-  ops into one box per module call.
-- ``tracing``: true while :func:`tinygrad_nn.compile` runs a function once to trace it.
-  Reading a tensor's value then (``.item()``, ``bool(t)``) raises ``TracingError``.
-- ``events``: while tracing, the training-step calls the function made —
-  ``backward()``, ``optimizer.step()``, ``zero_grad()`` — noted (by :func:`note`) in
-  order instead of run: the compiler writes them into the code.
-
-Every tensor takes a number from :data:`creation` when it is made, so a tensor is always
-numbered after the tensors it was computed from (and events are numbered with them).
+The switches live in :data:`tinygrad_nn.node.mode` (``state`` here is the same object):
+``scope`` (the ``nn.Module`` calls in progress), ``tracing`` and ``events``.
 
 Examples:
     >>> state.tracing, state.scope, state.events
@@ -26,27 +19,47 @@ Examples:
 from __future__ import annotations
 
 import itertools
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from tinygrad_nn.node import Observer, creation, hooks, mode
 
-class RecordingState(threading.local):
-    """Per-thread, like grad mode: one thread's module calls do not leak into another's."""
-
-    tracing: bool = False
-    scope: tuple[Any, ...] = ()
-    events: list[tuple[Any, ...]] | None = None
-
-
-state = RecordingState()
-creation = itertools.count()  # tensors' creation numbers (see the module docs)
+state = mode  # the engine's one mode object (module calls, tracing, events)
 calls = itertools.count()  # module calls' numbers
+
+__all__ = ["calls", "creation", "note", "noting_events", "state"]
 
 
 def note(event: tuple[Any, ...]) -> bool:
     """While a training step is traced, note ``event`` (with its creation number) and
     return True: the caller then does not run it. Otherwise False."""
-    if state.events is None:
+    if mode.events is None:
         return False
-    state.events.append((*event, next(creation)))
+    mode.events.append((*event, next(creation)))
     return True
+
+
+class NoteBackward(Observer):
+    """Notes ``backward()`` calls (instead of running them) while events are noted."""
+
+    def backward(self, root: Any, grad: Any, create_graph: bool) -> bool:
+        return note(("backward", root, grad, create_graph))
+
+
+NOTE_BACKWARD = NoteBackward()
+
+
+@contextmanager
+def noting_events(tracing: bool = False) -> Iterator[list[tuple[Any, ...]]]:
+    """Note the training-step calls made inside the block in the list it gives; with
+    ``tracing``, reading a tensor's value is an error meanwhile (compile traces)."""
+    previous = mode.tracing, mode.events
+    events: list[tuple[Any, ...]] = []
+    mode.tracing, mode.events = tracing or mode.tracing, events
+    hooks.observers.append(NOTE_BACKWARD)
+    try:
+        yield events
+    finally:
+        hooks.observers.remove(NOTE_BACKWARD)
+        mode.tracing, mode.events = previous

@@ -16,34 +16,29 @@ Examples:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from tinygrad_nn import anomaly, backprop
-from tinygrad_nn.display import tensor_html
+from tinygrad_nn import backprop
 from tinygrad_nn.dtypes import DTypeLike, as_array
-from tinygrad_nn.grad_mode import _state as grad_state
+from tinygrad_nn.higher_order import RecordedValues
 from tinygrad_nn.namespace import ArrayNamespace, numpy_xp
-from tinygrad_nn.namespace.array_api import array_namespace, compat, is_array
 from tinygrad_nn.namespace.recorded import RecordedNamespace
+from tinygrad_nn.node import Node, creation, hooks, mode
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import forward_error
-from tinygrad_nn.recording import creation, note
-from tinygrad_nn.recording import state as recording
+from tinygrad_nn.tensor_array import TensorArray
 from tinygrad_nn.tensor_grad import TensorGrad
 from tinygrad_nn.tensor_math import TensorMath
 from tinygrad_nn.tensor_methods import TensorMethods
 from tinygrad_nn.tensor_operators import Operand, TensorOperators
 from tinygrad_nn.tensor_reductions import TensorReductions
 from tinygrad_nn.tensor_setitem import TensorSetItem
-from tinygrad_nn.tensor_shaping import Size, TensorShaping
+from tinygrad_nn.tensor_shaping import TensorShaping
 
-# Every tensor gets the next number of recording.creation when it is made. A result is
-# always made after its inputs, so sorting a graph's tensors by this number lists every
-# input before its uses: a topological order for free.
+observers = hooks.observers  # (the list itself: observers are appended and removed)
 
 
 def apply(op: Op, *inputs: Any) -> Tensor:
@@ -70,7 +65,7 @@ def apply(op: Op, *inputs: Any) -> Tensor:
     xp: ArrayNamespace = numpy_xp
     for array in arrays:
         if type(array) is not np.ndarray:  # another array library's: its own namespace
-            xp = array_namespace(arrays, op.name)
+            xp = hooks.namespace(arrays, op)
             break
     for position, value in op.constants:  # numbers given to the op go back in their places
         arrays.insert(position, value)
@@ -80,10 +75,10 @@ def apply(op: Op, *inputs: Any) -> Tensor:
         raise forward_error(op, arrays, error) from None
     if type(out) is not np.ndarray and xp is numpy_xp:  # NumPy returns scalars for 0-d results
         out = np.asarray(out)
-    if anomaly.enabled:  # detect_anomaly(): check the value, note the user's line
-        anomaly.check_forward(op, arrays, out)
-        op.made_at = anomaly.caller_line()
-    if grad_state.enabled:
+    if observers:  # anomaly mode checks the value (see node.Hooks)
+        for observer in observers:
+            observer.applied(op, arrays, out)
+    if mode.grad_enabled:
         for t in inputs:
             if t.requires_grad:  # record the op: a node linked to its inputs' nodes
                 parents = []
@@ -91,7 +86,7 @@ def apply(op: Op, *inputs: Any) -> Tensor:
                     parents.append(i._ctx or i)  # a leaf as itself, else the op that made it
                 op.parents = tuple(parents)
                 op.saved = op.save(arrays, out)  # only what its rule reads
-                op.scope = recording.scope  # inside which module calls (for drawing)
+                op.scope = mode.scope  # inside which module calls (for drawing)
                 op.out_shape, op.out_dtype = out.shape, out.dtype
                 result = Tensor._wrap(out, True, op)
                 op._seq = result._seq
@@ -112,12 +107,14 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
 
 class Tensor(  # TensorGrad first: its .grad property over the others' annotations (mypy)
     TensorGrad,
+    TensorArray,
     TensorSetItem,
     TensorOperators,
     TensorMethods,
     TensorMath,
     TensorShaping,
     TensorReductions,
+    Node,  # a leaf tensor is its own graph node
 ):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -218,58 +215,10 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
             self.array = value.array
         elif isinstance(value, (np.ndarray, np.generic)):
             self.array = np.asarray(value)
-        elif is_array(value):  # another array library's
+        elif hooks.is_array(value):  # another array library's
             self.array = value
         else:  # PyTorch's words
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
-
-    # ------------------------------------------------------------ array facts
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The array's shape, as in NumPy."""
-        return self.array.shape
-
-    @property
-    def ndim(self) -> int:
-        """The number of axes."""
-        return self.array.ndim
-
-    @property
-    def size(self) -> Size:
-        """The number of elements, as NumPy's ``size``; called, the shape, as PyTorch's.
-
-        ``x.size`` is an int (it compares and computes as one); ``x.size()`` gives the
-        shape and ``x.size(0)`` one axis' length, so both habits work.
-
-        Examples:
-            >>> t = Tensor([[1.0, 2.0, 3.0]])
-            >>> t.size, t.size(), t.size(1)
-            (3, (1, 3), 3)
-        """
-        return Size(math.prod(self.array.shape), tuple(self.array.shape))
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The NumPy dtype of the data."""
-        return self.array.dtype
-
-    @property
-    def device(self) -> Any:
-        """Where the data lives: ``"cpu"`` for NumPy, else the array library's device.
-
-        Examples:
-            >>> Tensor([1.0]).device
-            'cpu'
-        """
-        if type(self.array) is np.ndarray:
-            return "cpu"
-        return compat().device(self.array)
-
-    def _repr_html_(self) -> str:
-        """Jupyter's view: a table (name, shape, dtype, the op that made it, its grad) and
-        the values, escaped (see :mod:`tinygrad_nn.display`)."""
-        return tensor_html(self)
 
     @property
     def name(self) -> str | None:
@@ -283,6 +232,21 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
             self._name = name
         else:
             self._ctx.label = name
+
+    @property
+    def label(self) -> str | None:
+        """As a graph node (a leaf): the value's name."""
+        return self.name
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """As a graph node (a leaf): the value's shape."""
+        return self.array.shape
+
+    @property
+    def out_dtype(self) -> Any:
+        """As a graph node (a leaf): the value's dtype."""
+        return self.array.dtype
 
     @property
     def op(self) -> Op | None:
@@ -335,8 +299,9 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
             >>> x.grad
             Tensor(6.)
         """
-        if note(("backward", self, grad, create_graph)):  # compile traces a training step
-            return
+        for observer in observers:  # compile's tracing notes the call instead (node.Hooks)
+            if observer.backward(self, grad, create_graph):
+                return
         retain = create_graph if retain_graph is None else retain_graph
         backprop.gradients([self], [grad], INTERPRETERS[create_graph], retain, accumulate=True)
 
@@ -354,9 +319,9 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
 
 tensor_xp = RecordedNamespace(apply, Tensor)
 SAVED_ARRAYS = backprop.SavedArrays(Tensor._wrap)
-RECORDED_TENSORS = backprop.RecordedValues(tensor_xp, Tensor)
+RECORDED_TENSORS = RecordedValues(tensor_xp, Tensor)
 
-INTERPRETERS: dict[bool, backprop.SavedArrays | backprop.RecordedValues] = {
+INTERPRETERS: dict[bool, backprop.SavedArrays | RecordedValues] = {
     False: SAVED_ARRAYS,  # by create_graph
     True: RECORDED_TENSORS,
 }

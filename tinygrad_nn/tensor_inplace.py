@@ -39,8 +39,8 @@ import numpy as np
 
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import dtype_name, is_floating
-from tinygrad_nn.grad_mode import _state as grad_state
 from tinygrad_nn.namespace.array_api import like, to_numpy
+from tinygrad_nn.node import mode
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -96,7 +96,7 @@ class TensorInPlace:
     # ------------------------------------------------------------ the machinery
 
     def _check_in_place(self) -> None:
-        if grad_state.enabled and self.requires_grad and self._ctx is None:
+        if mode.grad_enabled and self.requires_grad and self._ctx is None:
             raise RuntimeError(LEAF_IN_PLACE)
 
     def _take_over(self, result: Tensor, name: str, cast: bool = False) -> Tensor:
@@ -118,7 +118,7 @@ class TensorInPlace:
                     f"desired output type {_torch_name(self.array.dtype)}"
                 )
             result = result.astype(self.array.dtype)
-        if grad_state.enabled and self.requires_grad and result._ctx is None:
+        if mode.grad_enabled and self.requires_grad and result._ctx is None:
             # The new value does not depend on the old one (zero_, fill_, copy_ of a
             # constant) but this tensor stays part of the graph, with a zero gradient
             # for what it was: as PyTorch, where it still requires grad.

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
-from tinygrad_nn.grad_mode import _state as grad_state
 from tinygrad_nn.namespace.array_api import array_namespace, library_index, like
+from tinygrad_nn.node import mode
 from tinygrad_nn.tensor_inplace import TensorInPlace
 from tinygrad_nn.tensor_shaping import plain_index
 
@@ -59,7 +59,7 @@ class TensorSetItem(TensorInPlace):
         """
         self._check_in_place()
         index = plain_index(index)
-        records = grad_state.enabled and (
+        records = mode.grad_enabled and (
             self.requires_grad or (isinstance(value, TensorInPlace) and value.requires_grad)
         )
         if not records:

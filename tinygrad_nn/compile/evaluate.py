@@ -27,8 +27,8 @@ from tinygrad_nn.compile.graph import Graph, Returned
 from tinygrad_nn.compile.program import Program
 from tinygrad_nn.compile.symbolic_xp import SymbolicNamespace
 from tinygrad_nn.compile.values import Sym
+from tinygrad_nn.node import Node
 from tinygrad_nn.ops import Op
-from tinygrad_nn.ops.base import Node
 from tinygrad_nn.tensor import Tensor
 
 
@@ -44,10 +44,13 @@ class SymbolicValues:
     def value(self, node: Node) -> Sym:
         """The symbolic value of a node of the graph (a constant if it is not tracked)."""
         sym = self.sym_of.get(node)
-        return sym if sym is not None else self.program.constant(node.array)
+        if sym is not None:
+            return sym
+        assert isinstance(node, Tensor)  # an untracked leaf: a constant
+        return self.program.constant(node.array)
 
     def inputs(self, op: Op) -> list[Any]:
-        return op.with_constants(self.value(p) for p in op.parents)
+        return op.with_constants([self.value(p) for p in op.parents])
 
     def arguments(self, op: Op) -> tuple[Any, ...]:
         return (*self.inputs(op), self.sym_of[op])
@@ -92,7 +95,7 @@ class Evaluation:
             else:  # an integer input: its value is part of the signature, so a constant
                 program.literals.outside_labels[id(leaf.array)] = label
         order = topological_order(roots)
-        self.captured = [n for n in order if not isinstance(n, Op) and n not in self.sym_of]
+        self.captured = [n for n in order if isinstance(n, Tensor) and n not in self.sym_of]
         for t in self.captured:  # all require grad
             self.sym_of[t] = self.argument(self.label_of_leaf(t), t.array)
         self.nodes: list[Op] = [n for n in order if isinstance(n, Op)]

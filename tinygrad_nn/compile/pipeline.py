@@ -45,7 +45,6 @@ from tinygrad_nn.compile.writer import format_graph, write_source
 from tinygrad_nn.dtypes import is_floating
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace.array_api import array_namespace, compat, like, to_numpy
-from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
 
 
@@ -113,9 +112,9 @@ def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backw
     outside = dict(names)
     named_values = {}
     for node in graph_nodes(root):
-        if id(node) in names:
+        if id(node) in names and isinstance(node, Tensor):
             outside[id(node.array)] = names[id(node)]
-        if isinstance(node, Op) and node.label:  # values the user named get their own line
+        if node.parents and node.label:  # values the user named get their own line
             named_values[id(node)] = node.label
     graph, _ = function_graph(root, Traced([], [], named_values, outside, name), [])
     return write_source(graph, name_values(graph))

@@ -34,7 +34,7 @@ from tinygrad_nn.backprop import node_of
 from tinygrad_nn.dtypes import is_floating
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.namespace.array_api import to_numpy
-from tinygrad_nn.recording import state as recording
+from tinygrad_nn.recording import noting_events
 from tinygrad_nn.tensor import Tensor
 
 
@@ -59,14 +59,8 @@ def record(
     # Every float input is tracked (requires grad inside the trace) so that every op that
     # depends on it is recorded; the caller's gradients are only for those that asked.
     leaves = [Tensor._wrap(a, a.dtype.kind == "f") for a in map(to_numpy, arrays)]
-    previous = recording.tracing, recording.events
-    recording.tracing, recording.events = True, []
-    try:
-        with enable_grad():
-            result, local_names = _call_recording_locals(fn, leaves)
-        events = recording.events
-    finally:
-        recording.tracing, recording.events = previous
+    with noting_events(tracing=True) as events, enable_grad():
+        result, local_names = _call_recording_locals(fn, leaves)
     return Recording(result, leaves, events, local_names, {id(leaves[i]) for i in dynamic})
 
 

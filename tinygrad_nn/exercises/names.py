@@ -79,7 +79,7 @@ def graph_names(loss: Tensor, variables: dict[str, Any]) -> dict[str, list[Targe
     nodes = graph_nodes(loss)
     in_graph = set(nodes)
     held: dict[Any, Tensor] = {node_of(loss): loss}
-    by_array = {id(n.array): n for n in nodes if not isinstance(n, Op)}
+    by_array = {id(n.array): n for n in nodes if isinstance(n, Tensor)}
     names: dict[str, list[Any]] = {}
 
     def add(name: str | None, node: Any) -> None:
@@ -94,13 +94,13 @@ def graph_names(loss: Tensor, variables: dict[str, Any]) -> dict[str, list[Targe
         elif id(value) in by_array:  # the array a leaf was made from (``tg.Tensor(X)``)
             add(name, by_array[id(value)])
     for node in nodes:
-        add(node.label if isinstance(node, Op) else node.name, node)
-        if isinstance(node, Op) and node.scope:  # dotted paths from the outermost module
+        add(node.label, node)
+        if node.scope:  # dotted paths from the outermost module
             for path, parameter in node.scope[0][0].named_parameters():
                 if parameter in in_graph:
                     add(path, parameter)
     for node in nodes:
-        if not isinstance(node, Op):
+        if isinstance(node, Tensor):  # a leaf: the node is the tensor
             held.setdefault(node, node)
     return {name: [Target(name, n, held.get(n)) for n in found] for name, found in names.items()}
 

@@ -38,7 +38,7 @@ from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.exercises.truth import Truth
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.ops import Op
-from tinygrad_nn.recording import state as recording
+from tinygrad_nn.recording import noting_events
 from tinygrad_nn.tensor import Tensor
 
 ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*) = (.+)$")
@@ -133,14 +133,8 @@ def eager_graph(step: CompiledFunction, inputs: Sequence[Tensor]) -> Tensor:
     """Run the step's function eagerly and return the tensor it calls ``backward()`` on
     (or the loss it returns). Training calls are only noted, as when compiling: no
     parameter, ``.grad`` or optimizer state changes, and the graph is kept."""
-    previous = recording.events
-    recording.events = []
-    try:
-        with enable_grad():
-            result = step.fn(*inputs)
-        events = recording.events
-    finally:
-        recording.events = previous
+    with noting_events() as events, enable_grad():
+        result = step.fn(*inputs)
     roots = [event[1] for event in events if event[0] == "backward"]
     root = roots[0] if roots else result
     if not isinstance(root, Tensor):

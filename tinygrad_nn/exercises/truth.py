@@ -150,7 +150,7 @@ class Truth:
             if missing:
                 pending.extend(missing)
                 continue
-            inputs = [self._values[p] if isinstance(p, Op) else p.array for p in op.parents]
+            inputs = [p.array if isinstance(p, Tensor) else self._values[p] for p in op.parents]
             self._values[op] = np.asarray(op.forward(numpy_xp, *op.with_constants(inputs)))
             pending.pop()
         return self._values[node]

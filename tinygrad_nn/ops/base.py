@@ -1,4 +1,4 @@
-"""``Op``: one differentiable operation — its rule, its formula, and (once applied) its node.
+"""``Op``: one differentiable operation — its rule and formula; once applied, a graph node.
 
 Writing an op is writing one class:
 
@@ -35,20 +35,16 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from tinygrad_nn.errors import DimensionError, wrap_dim
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace, Axis, Shape
-
-if TYPE_CHECKING:
-    from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.node import Node
 
 Grads = tuple[Array | None, ...]
-Node = Any  # a node of the graph: an Op (a computed value) or a leaf Tensor
 
 
 class ArrayFacts:
@@ -84,25 +80,18 @@ def _keep(array: Any, how: int) -> Any:
     return ArrayFacts(array) if how == FACTS else None
 
 
-class Op:
-    """One differentiable operation, and (once recorded by ``apply``) its node in the graph.
+class Op(Node):
+    """One differentiable operation: its rule (the class) and, once ``apply`` records it,
+    the graph node of the value it computed (a :class:`~tinygrad_nn.node.Node`).
 
-    The graph is made of ops, as PyTorch's is of ``grad_fn`` nodes: an op links to the ops
-    that made its inputs, not to the input tensors, so a tensor the user no longer holds
-    is freed with every array no rule reads (a pre-activation ``x @ w`` under a sigmoid).
-    After :func:`tinygrad_nn.apply` records an op, it holds:
-
-    - ``parents``: its input nodes: a leaf tensor as itself, a computed value as the op
-      that made it;
-    - ``constants``: ``(position, value)`` for each input given as a Python number
-      (``x * 2.0``): a parameter of the op, not a node of the graph;
-    - ``saved``: what its rule reads (``saves``): the inputs' arrays (numbers in place)
-      and the output's, None for the others; None once backward released it;
-    - ``out_shape``, ``out_dtype``, ``label`` (the output's name, if given one) and
-      ``_seq`` (its creation number): the output's facts, which outlive its array;
-    - ``scope``: the ``nn.Module`` calls it was made in, ``(module, call number)``
-      pairs (drawn as clusters);
-    - ``made_at``: in anomaly mode, the line of the user's code that made it.
+    The two parts are kept apart. The rule is the class: ``name``, ``formula``,
+    ``derivatives``, ``saves``, ``forward`` and ``backward``, and the parameters it was
+    made with (``axis``...). The node is what ``apply`` sets on the instance: ``parents``
+    (the input nodes: a leaf tensor as itself, a computed value as the op that made it),
+    ``constants``, ``saved``, ``out_shape``, ``out_dtype``, ``label``, ``scope`` and
+    ``_seq`` (see :class:`~tinygrad_nn.node.Node`). The graph links ops to ops, as
+    PyTorch's links ``grad_fn`` nodes, so a tensor the user no longer holds is freed with
+    every array no rule reads (a pre-activation ``x @ w`` under a sigmoid).
     """
 
     name: ClassVar[str] = "op"
@@ -139,17 +128,18 @@ class Op:
             KEEP if name in saves else FACTS if f"{name}.shape" in saves else DROP for name in names
         )
 
-    parents: tuple[Node, ...] = ()
-    constants: tuple[tuple[int, Any], ...] = ()
-    saved: tuple[Any, ...] | None = None
+    # the node's facts, before apply sets them (see Node)
     out_shape: Shape = ()
     out_dtype: Any = None
     label: str | None = None
-    retained: Callable[[], Tensor | None] | None = None  # the output, if it retain_grad()
-    requires_grad: ClassVar[bool] = True  # as a node: a recorded value always wants one
+    requires_grad: bool = True  # as a node: a recorded value always wants one
     _seq: int = 0
-    scope: tuple[Any, ...] = ()
-    made_at: str = "(not recorded: made outside detect_anomaly)"
+    made_at: str = "(not recorded: made outside detect_anomaly)"  # set in anomaly mode
+
+    @property
+    def rule(self) -> Op:
+        """The rule that computed this node's value: the op itself."""
+        return self
 
     def forward(self, xp: ArrayNamespace, *inputs: Array) -> Array:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
@@ -229,19 +219,6 @@ class Op:
         self.constants = tuple(sorted((*self.constants, (position, value))))
         return self
 
-    def with_constants(self, values: Any) -> list[Any]:
-        """``values`` (one per parent) with the op's number inputs put back in their places."""
-        merged = list(values)
-        for position, value in self.constants:
-            merged.insert(position, value)
-        return merged
-
-    def parent_positions(self) -> list[int]:
-        """The position among all inputs of each parent (constants take the others)."""
-        taken = {position for position, _ in self.constants}
-        count = len(self.parents) + len(taken)
-        return [i for i in range(count) if i not in taken]
-
     @property
     def params(self) -> dict[str, Any]:
         """The op's fixed arguments (axis, shape...), by name."""
@@ -263,12 +240,6 @@ class Op:
         for position, _ in self.constants:
             needs.insert(position, False)  # a constant wants no gradient
         return tuple(needs)
-
-    @property
-    def freed(self) -> bool:
-        """True once a backward pass released this node's saved arrays (the structure
-        stays, with the outputs' names, shapes and dtypes, for drawings after training)."""
-        return self.saved is None and bool(self.parents)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())

@@ -39,9 +39,9 @@ import numpy as np
 from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.errors import TracingError
-from tinygrad_nn.grad_mode import _state as grad_state
 from tinygrad_nn.grad_mode import no_grad
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
+from tinygrad_nn.node import mode
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import DROP, KEEP, Grads
 from tinygrad_nn.ops.base import OUTPUT as OUTPUT_POSITION
@@ -194,7 +194,7 @@ class FunctionOp(Op, FunctionCtx):
         if not isinstance(grad, Tensor):
             grad = Tensor._wrap(as_array(grad))
         parent = self.parents[self.parent_positions().index(i)]
-        shape = tuple(parent.out_shape if isinstance(parent, Op) else parent.shape)
+        shape = tuple(parent.out_shape)
         if grad.shape != shape and not _expands_to(shape, grad.shape):
             raise RuntimeError(
                 f"Function {self.name}Backward returned an invalid gradient at index {i} "
@@ -263,9 +263,7 @@ class Function:
         """Run ``forward`` on ``args`` and record the call in the graph (as PyTorch's)."""
         if recording.tracing:
             raise TracingError(_not_compiled(cls))
-        needs = tuple(
-            isinstance(a, Tensor) and a.requires_grad and grad_state.enabled for a in args
-        )
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad and mode.grad_enabled for a in args)
         if not any(isinstance(a, Tensor) for a in args):
             raise TypeError(f"{cls.__name__}.apply: no argument is a Tensor")
         # PyTorch's newer form: forward(*args) without ctx, then setup_context(ctx, ...)
