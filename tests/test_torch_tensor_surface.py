@@ -390,7 +390,9 @@ def test_transpose_is_numpys_swapaxes_for_any_shape(case) -> None:
 
 
 def test_item_of_many_elements_is_pytorchs_runtime_error() -> None:
-    with pytest.raises(RuntimeError, match="a Tensor with 6 elements cannot be converted to Scalar"):
+    with pytest.raises(
+        RuntimeError, match="a Tensor with 6 elements cannot be converted to Scalar"
+    ):
         tg.zeros(2, 3).item()
     with pytest.raises(RuntimeError, match="a Tensor with 0 elements"):
         tg.zeros(0).item()

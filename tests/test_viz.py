@@ -136,7 +136,7 @@ def test_explain_reconstructs_the_seeds_hand_derived_steps() -> None:
     assert "step 3: matmul_out_2 = layer1 @ weights2      [z = layer1 @ weights2]" in text
     assert "[z = 1 / (1 + exp(-x)), with x = matmul_out]" in text  # not the user's name
     # reverse mode's memory cost: every array a rule reads, each counted once
-    from tinygrad_nn.backprop import graph_nodes
+    from tinygrad_nn.graph_nodes import graph_nodes
 
     held = {
         id(a): a.nbytes

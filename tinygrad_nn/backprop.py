@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from tinygrad_nn.dtypes import as_array, preview
+from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.declared import ArrayNamespace
 from tinygrad_nn.node import Node, hooks
-from tinygrad_nn.tensor_grad import is_gradient
+from tinygrad_nn.tensor_grad import is_gradient, seed_error
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -95,30 +95,6 @@ def topological_order(roots: Sequence[Tensor]) -> list[Node]:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
         for parent in parents:
             if parent.requires_grad and parent not in found:
-                found.add(parent)
-                stack.append(parent)
-    return sorted(found, key=creation_number)
-
-
-def graph_nodes(root: Tensor) -> list[Node]:
-    """Every node ``root`` was computed from — constants included — in creation order.
-
-    Unlike :func:`topological_order` (which the engine uses), this also lists inputs that
-    do not require grad: drawings and generated code show them too.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> a = tg.Tensor(1.0, requires_grad=True, name="a")
-        >>> [n.name for n in graph_nodes(a * tg.Tensor(2.0, name="two"))]
-        ['a', 'two', 'mul']
-    """
-    start = node_of(root)
-    found = {start}
-    stack = [start]
-    while stack:
-        node = stack.pop()
-        for parent in node.parents:
-            if parent not in found:
                 found.add(parent)
                 stack.append(parent)
     return sorted(found, key=creation_number)
@@ -286,32 +262,6 @@ class SavedArrays:
             g = g.copy()
         handed_out.add(id(g))
         return self.wrap(g)
-
-
-def seed_error(root: Tensor, grad: Any, index: int) -> Exception:
-    """Why ``grad`` cannot start a backward pass from ``root``: it is no gradient at all
-    ("abc": PyTorch's TypeError), no graph, no grad for a non-scalar root, or a grad of
-    the wrong shape."""
-    if grad is not None and not is_gradient(grad):
-        return TypeError(
-            f"gradients can be either Tensors or None, but got {type(grad).__name__}: "
-            f"{preview(grad)} was given as the gradient of output {index} (shape "
-            f"{root.shape}); a gradient is a Tensor, or numbers shaped like its output"
-        )
-    if not root.requires_grad:
-        return RuntimeError(
-            f"backward: output {index} does not require grad and has no graph — none of the "
-            "tensors it was computed from has requires_grad=True (or it was computed under "
-            "no_grad)"
-        )
-    if grad is None:
-        return RuntimeError(
-            f"backward: grad can be implicitly created only for scalar outputs, but "
-            f"output {index} has shape {root.shape}; pass grad= with that shape"
-        )
-    return ValueError(
-        f"backward: grad has shape {np.shape(grad)} but output {index} has shape {root.shape}"
-    )
 
 
 def gradients(

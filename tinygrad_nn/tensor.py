@@ -190,37 +190,6 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
     _apply = staticmethod(apply)
 
     @property
-    def data(self) -> Tensor:
-        """This tensor's values as a Tensor outside the graph, as PyTorch's ``.data``.
-
-        It shares the array (no copy), does not require grad and records nothing; an
-        in-place method on it (``p.data.add_(...)``, ``p.data[0] = 1``, ``-=``) changes
-        this tensor too. Setting ``p.data = x`` (a Tensor or an array) replaces the
-        values; the shape and dtype may change, as in PyTorch. ``.numpy()`` gives the
-        array itself.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
-            >>> w.data.requires_grad, w.data.mul_(3) is not w, w
-            (False, True, Tensor([3., 6.], requires_grad=True))
-        """
-        alias = Tensor._wrap(self.array)
-        alias._owner = self
-        return alias
-
-    @data.setter
-    def data(self, value: Any) -> None:
-        if isinstance(value, Tensor):
-            self.array = value.array
-        elif isinstance(value, (np.ndarray, np.generic)):
-            self.array = np.asarray(value)
-        elif hooks.is_array(value):  # another array library's
-            self.array = value
-        else:  # PyTorch's words
-            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
-
-    @property
     def name(self) -> str | None:
         """A label for drawings, explanations and generated code. A computed tensor's
         name is kept by its op, so the graph still has it once the tensor is freed."""
@@ -304,17 +273,6 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
                 return
         retain = create_graph if retain_graph is None else retain_graph
         backprop.gradients([self], [grad], INTERPRETERS[create_graph], retain, accumulate=True)
-
-    def detach(self) -> Tensor:
-        """A tensor with the same data (shared) that is cut off from the graph: in-place
-        methods on it change this tensor too, as in PyTorch (see :attr:`data`).
-
-        Examples:
-            >>> w = Tensor([1.0], requires_grad=True)
-            >>> (w * 2).detach().requires_grad
-            False
-        """
-        return self.data  # an alias, as PyTorch's: in-place changes to it reach this tensor
 
 
 tensor_xp = RecordedNamespace(apply, Tensor)

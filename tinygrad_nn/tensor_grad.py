@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import warnings
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from tinygrad_nn.dtypes import NUMERIC_KINDS, is_floating
+from tinygrad_nn.dtypes import NUMERIC_KINDS, is_floating, preview
 from tinygrad_nn.namespace.array_api import array_namespace, is_array
+from tinygrad_nn.node import hooks
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -66,8 +68,35 @@ def is_gradient(grad: Any) -> bool:
         return False
 
 
+def seed_error(root: Tensor, grad: Any, index: int) -> Exception:
+    """Why ``grad`` cannot start a backward pass from ``root``: it is no gradient at all
+    ("abc": PyTorch's TypeError), no graph, no grad for a non-scalar root, or a grad of
+    the wrong shape."""
+    if grad is not None and not is_gradient(grad):
+        return TypeError(
+            f"gradients can be either Tensors or None, but got {type(grad).__name__}: "
+            f"{preview(grad)} was given as the gradient of output {index} (shape "
+            f"{root.shape}); a gradient is a Tensor, or numbers shaped like its output"
+        )
+    if not root.requires_grad:
+        return RuntimeError(
+            f"backward: output {index} does not require grad and has no graph — none of the "
+            "tensors it was computed from has requires_grad=True (or it was computed under "
+            "no_grad)"
+        )
+    if grad is None:
+        return RuntimeError(
+            f"backward: grad can be implicitly created only for scalar outputs, but "
+            f"output {index} has shape {root.shape}; pass grad= with that shape"
+        )
+    return ValueError(
+        f"backward: grad has shape {np.shape(grad)} but output {index} has shape {root.shape}"
+    )
+
+
 class TensorGrad:
-    """``.grad`` and the methods that change what a tensor records or keeps."""
+    """``.grad``, the methods that change what a tensor records or keeps, and its values
+    outside the graph (``.data``, ``detach()``)."""
 
     __slots__ = ()
 
@@ -75,6 +104,7 @@ class TensorGrad:
     requires_grad: bool
     _ctx: Any
     _grad: Any  # a Tensor or None (the slot is Tensor's)
+    _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
 
     @property
     def grad(self) -> Tensor | None:
@@ -147,3 +177,48 @@ class TensorGrad:
             True
         """
         self._grad = None
+
+    # ------------------------------------------------------------ outside the graph
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a Tensor outside the graph, as PyTorch's ``.data``.
+
+        It shares the array (no copy), does not require grad and records nothing; an
+        in-place method on it (``p.data.add_(...)``, ``p.data[0] = 1``, ``-=``) changes
+        this tensor too. Setting ``p.data = x`` (a Tensor or an array) replaces the
+        values; the shape and dtype may change, as in PyTorch. ``.numpy()`` gives the
+        array itself.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+            >>> w.data.requires_grad, w.data.mul_(3) is not w, w
+            (False, True, Tensor([3., 6.], requires_grad=True))
+        """
+        alias = self._wrap(self.array)
+        alias._owner = self  # type: ignore[assignment]  # (self is a Tensor)
+        return alias
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if isinstance(value, TensorGrad):
+            self.array = value.array
+        elif isinstance(value, (np.ndarray, np.generic)):
+            self.array = np.asarray(value)
+        elif hooks.is_array(value):  # another array library's
+            self.array = value
+        else:  # PyTorch's words
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+
+    def detach(self) -> Tensor:
+        """A tensor with the same data (shared) that is cut off from the graph: in-place
+        methods on it change this tensor too, as in PyTorch (see :attr:`data`).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> w = tg.Tensor([1.0], requires_grad=True)
+            >>> (w * 2).detach().requires_grad
+            False
+        """
+        return self.data  # an alias, as PyTorch's: in-place changes to it reach this tensor

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tinygrad_nn import nn, optim
-from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.compile import CompiledFunction, compile
 from tinygrad_nn.grad_mode import no_grad
+from tinygrad_nn.graph_nodes import graph_nodes
 from tinygrad_nn.progress import ProgressBar
 from tinygrad_nn.tensor import Tensor
 

@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.compile import trace as tracing
 from tinygrad_nn.compile.evaluate import Traced, function_graph
 from tinygrad_nn.compile.graph import Graph
@@ -44,6 +43,7 @@ from tinygrad_nn.compile.step import StepPlan, check_events, step_graph
 from tinygrad_nn.compile.writer import format_graph, write_source
 from tinygrad_nn.dtypes import is_floating
 from tinygrad_nn.errors import TracingError
+from tinygrad_nn.graph_nodes import graph_nodes
 from tinygrad_nn.namespace.array_api import array_namespace, compat, like, to_numpy
 from tinygrad_nn.tensor import Tensor
 

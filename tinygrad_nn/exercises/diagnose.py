@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.exercises.shapes import Close, Diagnosis, by_shape, close_to, swapped
 from tinygrad_nn.exercises.truth import Truth, Use, shape_of
+from tinygrad_nn.graph_nodes import graph_nodes
 from tinygrad_nn.ops import Op, Softmax
 from tinygrad_nn.ops.base import KEEP, OUTPUT
 

@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.compile import CompiledFunction
 from tinygrad_nn.display import Text
 from tinygrad_nn.exercises.check import judge, labeller
@@ -52,6 +51,7 @@ from tinygrad_nn.exercises.names import Target
 from tinygrad_nn.exercises.program import StepCode, eager_graph, match_nodes
 from tinygrad_nn.exercises.report import WRONG, CheckResult, Verdict
 from tinygrad_nn.exercises.truth import Truth
+from tinygrad_nn.graph_nodes import graph_nodes
 from tinygrad_nn.ops import Op
 
 BLANK = "____"

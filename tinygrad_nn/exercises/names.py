@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_nodes, node_of
+from tinygrad_nn.backprop import node_of
+from tinygrad_nn.graph_nodes import graph_nodes
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
 

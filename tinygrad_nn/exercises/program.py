@@ -31,12 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import graph_nodes
 from tinygrad_nn.compile import CompiledFunction
 from tinygrad_nn.compile.pipeline import Trace, build_trace
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.exercises.truth import Truth
 from tinygrad_nn.grad_mode import enable_grad
+from tinygrad_nn.graph_nodes import graph_nodes
 from tinygrad_nn.ops import Op
 from tinygrad_nn.recording import noting_events
 from tinygrad_nn.tensor import Tensor

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import FREED_GRAPH_MESSAGE, graph_nodes, node_of, run_backward
+from tinygrad_nn.backprop import FREED_GRAPH_MESSAGE, node_of, run_backward
+from tinygrad_nn.graph_nodes import graph_nodes
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.array_api import to_numpy
 from tinygrad_nn.ops import Op

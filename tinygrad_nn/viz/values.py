@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinygrad_nn.backprop import creation_number, graph_nodes, node_of
+from tinygrad_nn.backprop import creation_number, node_of
+from tinygrad_nn.graph_nodes import graph_nodes
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import KEEP, OUTPUT, ArrayFacts
 from tinygrad_nn.tensor import Tensor
