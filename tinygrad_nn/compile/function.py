@@ -145,7 +145,7 @@ def _store_gradients(
     handed_out: set[int] = set()
     stored: list[Tensor | None] = []
     for tensor, g in zip(receivers, grads):
-        grad = None if g is None else SAVED_ARRAYS.result(tensor, g, handed_out)
+        grad = None if g is None else SAVED_ARRAYS.for_graph(tensor).result(tensor, g, handed_out)
         if grad is not None:
             add_to_grad(tensor, grad)
         stored.append(grad)
