@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.errors import AnomalyError
-from tinygrad_nn.node import Mode, Observer, hooks
+from tinygrad_nn.hooks import Mode, Observer, hooks
 from tinygrad_nn.ops.base import ArrayFacts, Op
 
 PACKAGE = str(Path(__file__).resolve().parent)

@@ -37,9 +37,10 @@ import numpy as np
 
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.grad_mode import enable_grad
+from tinygrad_nn.hooks import hooks
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.declared import ArrayNamespace
-from tinygrad_nn.node import Node, hooks
+from tinygrad_nn.node import Node
 from tinygrad_nn.tensor_grad import is_gradient, seed_error
 
 if TYPE_CHECKING:
@@ -133,8 +134,9 @@ def run_backward(
                     f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                     "pass allow_unused=True to get None for it"
                 )
-    if hooks.observers:  # anomaly mode checks every share sent back (see node.Hooks)
-        observer = _telling(hooks.observers, observer)
+    watchers: list[Observer] = [o.sent for o in hooks.observers]  # anomaly mode: checks
+    if observer is not None:
+        watchers.append(observer)
     pending: dict[Node, Any] = {}
     for root, seed in zip(roots, seeds):  # the same root twice: its seeds add up
         node = node_of(root)
@@ -161,22 +163,10 @@ def run_backward(
                     if kept is not None:
                         results[kept] = g
                 if computed:
-                    _chain_rule_step(node, g, pending, interpreter, observer)
+                    _chain_rule_step(node, g, pending, interpreter, watchers)
             if computed and not retain_graph:
                 node.saved = None  # type: ignore[misc]  # its arrays go; the structure stays
     return results
-
-
-def _telling(observers: list[Any], also: Observer | None) -> Observer:
-    """One observer that tells ``hooks.observers`` of a step, then ``also``."""
-
-    def tell(node: Node, g: Any, sent: list[tuple[int, Node, Any, Any]]) -> None:
-        for o in observers:
-            o.sent(node, g, sent)
-        if also is not None:
-            also(node, g, sent)
-
-    return tell
 
 
 def _chain_rule_step(
@@ -184,7 +174,7 @@ def _chain_rule_step(
     g: Any,
     pending: dict[Node, Any],
     interpreter: Interpreter,
-    observer: Observer | None,
+    watchers: list[Observer],
 ) -> None:
     """Send ``g`` back through ``op`` and add each input's share to its pending gradient.
 
@@ -211,10 +201,10 @@ def _chain_rule_step(
             share = xp.unbroadcast(share, shape)
         previous = pending.get(parent)
         pending[parent] = share if previous is None else previous + share
-        if observer is not None:
+        if watchers:
             sent.append((position, parent, share, pending[parent]))
-    if observer is not None:
-        observer(op, g, sent)
+    for watch in watchers:
+        watch(op, g, sent)
 
 
 # ---------------------------------------------------------------- the two eager interpreters

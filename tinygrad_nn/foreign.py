@@ -1,5 +1,5 @@
 """Arrays of other libraries than NumPy (PyTorch, CuPy, array-api-strict...), attached to
-the engine through :data:`tinygrad_nn.node.hooks`.
+the engine through :data:`tinygrad_nn.hooks.hooks`.
 
 The core computes on NumPy arrays. When an op meets another library's array, the hook
 here gives it that library's namespace (through array-api-compat), and a backward pass
@@ -9,7 +9,7 @@ the hooks; NumPy-only programs never call them.
 
 Examples:
     >>> import numpy as np
-    >>> from tinygrad_nn.node import hooks
+    >>> from tinygrad_nn.hooks import hooks
     >>> hooks.is_array(np.ones(2)), hooks.is_array([1.0])   # NumPy's: not foreign
     (False, False)
 """
@@ -22,8 +22,8 @@ import numpy as np
 
 from tinygrad_nn.backprop import SavedArrays
 from tinygrad_nn.dtypes import dtype_name
+from tinygrad_nn.hooks import hooks
 from tinygrad_nn.namespace.array_api import array_namespace, is_array, like, to_numpy
-from tinygrad_nn.node import hooks
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor

@@ -21,7 +21,7 @@ import inspect
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
-from tinygrad_nn.node import mode as _state  # the engine's switches: grad mode is per thread
+from tinygrad_nn.hooks import mode as _state  # the engine's switches: grad mode is per thread
 
 F = TypeVar("F", bound=Callable[..., Any])
 

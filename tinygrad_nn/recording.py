@@ -4,9 +4,9 @@ While :func:`tinygrad_nn.compile` traces a training step (and while an exercise 
 one), :func:`noting_events` collects the step's ``backward()``, ``optimizer.step()`` and
 ``zero_grad()`` calls in ``mode.events``, in order, each with a creation number: the
 compiler writes them into the code. ``backward()`` is noted by an observer of the engine
-(:data:`tinygrad_nn.node.hooks`); the optimizers and modules call :func:`note` themselves.
+(:data:`tinygrad_nn.hooks.hooks`); the optimizers and modules call :func:`note` themselves.
 
-The switches live in :data:`tinygrad_nn.node.mode` (``state`` here is the same object):
+The switches live in :data:`tinygrad_nn.hooks.mode` (``state`` here is the same object):
 ``scope`` (the ``nn.Module`` calls in progress), ``tracing`` and ``events``.
 
 Examples:
@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tinygrad_nn.node import Observer, creation, hooks, mode
+from tinygrad_nn.hooks import Observer, hooks, mode
+from tinygrad_nn.node import creation
 
 state = mode  # the engine's one mode object (module calls, tracing, events)
 calls = itertools.count()  # module calls' numbers

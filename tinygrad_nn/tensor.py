@@ -24,9 +24,10 @@ import numpy as np
 from tinygrad_nn import backprop
 from tinygrad_nn.dtypes import DTypeLike, as_array
 from tinygrad_nn.higher_order import RecordedValues
+from tinygrad_nn.hooks import hooks, mode
 from tinygrad_nn.namespace import ArrayNamespace, numpy_xp
 from tinygrad_nn.namespace.recorded import RecordedNamespace
-from tinygrad_nn.node import Node, creation, hooks, mode
+from tinygrad_nn.node import Node, creation
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import forward_error
 from tinygrad_nn.tensor_array import TensorArray
@@ -75,7 +76,7 @@ def apply(op: Op, *inputs: Any) -> Tensor:
         raise forward_error(op, arrays, error) from None
     if type(out) is not np.ndarray and xp is numpy_xp:  # NumPy returns scalars for 0-d results
         out = np.asarray(out)
-    if observers:  # anomaly mode checks the value (see node.Hooks)
+    if observers:  # anomaly mode checks the value (see tinygrad_nn.hooks)
         for observer in observers:
             observer.applied(op, arrays, out)
     if mode.grad_enabled:
@@ -216,30 +217,6 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
     def out_dtype(self) -> Any:
         """As a graph node (a leaf): the value's dtype."""
         return self.array.dtype
-
-    @property
-    def op(self) -> Op | None:
-        """The operation that made this tensor (None for a leaf): its node in the graph.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> a = tg.Tensor(2.0, requires_grad=True)
-            >>> (a * 3).op
-            Mul()
-        """
-        return self._ctx
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for tensors made by the user rather than by a recorded operation.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> a = tg.Tensor(2.0, requires_grad=True)
-            >>> a.is_leaf, (a * 3).is_leaf
-            (True, False)
-        """
-        return self._ctx is None
 
     # ------------------------------------------------------------ autograd
 

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from tinygrad_nn.dtypes import NUMERIC_KINDS, is_floating, preview
+from tinygrad_nn.hooks import hooks
 from tinygrad_nn.namespace.array_api import array_namespace, is_array
-from tinygrad_nn.node import hooks
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -177,6 +177,32 @@ class TensorGrad:
             True
         """
         self._grad = None
+
+    # ------------------------------------------------------------ the graph
+
+    @property
+    def op(self) -> Any:
+        """The operation that made this tensor (None for a leaf): its node in the graph.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> a = tg.Tensor(2.0, requires_grad=True)
+            >>> (a * 3).op
+            Mul()
+        """
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by a recorded operation.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> a = tg.Tensor(2.0, requires_grad=True)
+            >>> a.is_leaf, (a * 3).is_leaf
+            (True, False)
+        """
+        return self._ctx is None
 
     # ------------------------------------------------------------ outside the graph
 

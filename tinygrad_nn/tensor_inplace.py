@@ -39,8 +39,8 @@ import numpy as np
 
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import dtype_name, is_floating
+from tinygrad_nn.hooks import mode
 from tinygrad_nn.namespace.array_api import like, to_numpy
-from tinygrad_nn.node import mode
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.hooks import mode
 from tinygrad_nn.namespace.array_api import array_namespace, library_index, like
-from tinygrad_nn.node import mode
 from tinygrad_nn.tensor_inplace import TensorInPlace
 from tinygrad_nn.tensor_shaping import plain_index
 

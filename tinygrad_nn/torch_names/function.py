@@ -40,8 +40,8 @@ from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.grad_mode import no_grad
+from tinygrad_nn.hooks import mode
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
-from tinygrad_nn.node import mode
 from tinygrad_nn.ops import Op
 from tinygrad_nn.ops.base import DROP, KEEP, Grads
 from tinygrad_nn.ops.base import OUTPUT as OUTPUT_POSITION
