@@ -62,10 +62,16 @@ def grad(
     for i, t in enumerate(ins):
         if not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
+    if not allow_unused:
+        reached = set(backprop.topological_order(outs))
+        for i, t in enumerate(ins):
+            if backprop.node_of(t) not in reached:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
     retain = create_graph if retain_graph is None else retain_graph
-    results = backprop.gradients(
-        outs, upstream, INTERPRETERS[create_graph], retain, ins, allow_unused
-    )
+    results = backprop.gradients(outs, upstream, INTERPRETERS[create_graph], retain, ins)
     return tuple(results.get(t) for t in ins)
 
 

@@ -8,14 +8,11 @@ For every node, from the output back to the leaves:
 4. add it to that input's pending gradient (fan-out means several contributions).
 
 This is the only backward loop in the project. *How* a rule is evaluated is up to an
-:class:`Interpreter`: on the arrays saved at forward time (a plain ``backward()``), on
+:class:`Interpreter`: on the arrays saved at forward time (:class:`SavedArrays`), on
 Tensors so that the pass is itself recorded (``create_graph=True``), or on the symbolic
-values with which :mod:`tinygrad_nn.compile` writes source code.
-
-The order comes from collecting the graph with an explicit stack and sorting it by
-creation number, so graphs of any depth work at Python's default recursion limit.
-Unless ``retain_graph`` is set, each node's links and saved arrays are released right
-after it is used, so intermediate values are freed during the pass.
+values with which :mod:`tinygrad_nn.compile` writes source code. Unless ``retain_graph``
+is set, each node's saved arrays are released right after it is used, so intermediate
+values are freed during the pass.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -27,7 +24,6 @@ Examples:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from operator import attrgetter
@@ -36,21 +32,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from tinygrad_nn.dtypes import as_array
+from tinygrad_nn.errors import FREED_GRAPH_MESSAGE
 from tinygrad_nn.grad_mode import enable_grad
 from tinygrad_nn.hooks import hooks
 from tinygrad_nn.namespace import numpy_xp
 from tinygrad_nn.namespace.declared import ArrayNamespace
 from tinygrad_nn.node import Node
-from tinygrad_nn.tensor_grad import is_gradient, seed_error
+from tinygrad_nn.tensor_grad import check_seed
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
-
-FREED_GRAPH_MESSAGE = (
-    "trying to backward through the graph a second time: its saved arrays were released "
-    "after the first backward. Pass retain_graph=True to the first backward (or tg.grad) "
-    "if you need to go through the graph again"
-)
 
 creation_number = attrgetter("_seq")  # every tensor is made after the tensors it comes from
 
@@ -74,10 +65,9 @@ def node_of(t: Tensor) -> Node:
 def topological_order(roots: Sequence[Tensor]) -> list[Node]:
     """Every node that requires grad and leads to ``roots``, each after all its inputs.
 
-    The graph's nodes are leaf tensors and ops (computed values). A plain search (with an
-    explicit stack: no recursion, whatever the depth) collects them; sorting them by
-    creation number then puts every input before its uses, because a value is always
-    made after the values it is computed from.
+    A search with an explicit stack (no recursion: any depth works) collects them; sorting
+    by creation number puts every input before its uses, as a value is always made after
+    the values it is computed from.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -101,10 +91,8 @@ def topological_order(roots: Sequence[Tensor]) -> list[Node]:
     return sorted(found, key=creation_number)
 
 
-# An observer is called once per op during backward with the op (the node of the value
-# it made), its upstream gradient, and for each input that receives a gradient: (its
-# position among the op's parents, the input's node, the share this op sends it, the
-# input's gradient accumulated so far including that share).
+# Told of each chain-rule step: the op's node, its gradient, and for each input given a
+# share: (its position among the parents, its node, the share, its gradient so far).
 Observer = Callable[[Any, Any, list[tuple[int, Any, Any, Any]]], None]  # (an op's node, ...)
 
 
@@ -114,7 +102,6 @@ def run_backward(
     interpreter: Interpreter,
     retain_graph: bool = False,
     inputs: Sequence[Tensor] | None = None,
-    allow_unused: bool = True,
     observer: Observer | None = None,
 ) -> dict[Tensor, Any]:
     """Backpropagate ``seeds`` (one starting gradient per root) through the graph.
@@ -126,14 +113,6 @@ def run_backward(
     """
     order = topological_order(roots)
     wanted = None if inputs is None else {node_of(t): t for t in inputs}
-    if wanted is not None and not allow_unused:
-        reached = set(order)
-        for i, t in enumerate(inputs or ()):
-            if node_of(t) not in reached:
-                raise RuntimeError(
-                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
-                    "pass allow_unused=True to get None for it"
-                )
     watchers: list[Observer] = [o.sent for o in hooks.observers]  # anomaly mode: checks
     if observer is not None:
         watchers.append(observer)
@@ -260,7 +239,6 @@ def gradients(
     interpreter: Any,
     retain_graph: bool,
     inputs: Sequence[Tensor] | None = None,
-    allow_unused: bool = True,
     accumulate: bool = False,
 ) -> dict[Tensor, Tensor]:
     """Run the backward pass from ``outputs`` (seeded with ``grads``, None meaning 1).
@@ -271,16 +249,10 @@ def gradients(
     check happens before any work, so a bad call changes nothing.
     """
     interpreter = interpreter.for_graph(outputs[0])
-    seeds = []
     for i, (root, grad) in enumerate(zip(outputs, grads)):
-        if grad is None:
-            bad = not root.requires_grad or math.prod(root.array.shape) != 1
-        else:  # "abc" has a shape too (0-d): its type first
-            bad = not is_gradient(grad) or not root.requires_grad or np.shape(grad) != root.shape
-        if bad:
-            raise seed_error(root, grad, i)
-        seeds.append(interpreter.seed(root, grad))
-    results = run_backward(outputs, seeds, interpreter, retain_graph, inputs, allow_unused)
+        check_seed(root, grad, i)  # all before any work
+    seeds = [interpreter.seed(root, grad) for root, grad in zip(outputs, grads)]
+    results = run_backward(outputs, seeds, interpreter, retain_graph, inputs)
     handed_out: set[int] = set()
     for t, g in results.items():
         results[t] = final = interpreter.result(t, g, handed_out)

@@ -75,3 +75,10 @@ def wrap_dim(what: str, dim: int, ndim: int) -> int:
     if not -bound <= dim < bound:
         raise DimensionError(what, dim, ndim)
     return int(dim) % bound
+
+
+FREED_GRAPH_MESSAGE = (
+    "trying to backward through the graph a second time: its saved arrays were released "
+    "after the first backward. Pass retain_graph=True to the first backward (or tg.grad) "
+    "if you need to go through the graph again"
+)

@@ -24,10 +24,9 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.autograd import grad as autograd_grad
-from tinygrad_nn.backprop import seed_error
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.tensor import Tensor
-from tinygrad_nn.tensor_grad import is_gradient
+from tinygrad_nn.tensor_grad import is_gradient, seed_error
 
 Function = Callable[..., Tensor]
 

@@ -245,7 +245,9 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
             >>> x.grad
             Tensor(6.)
         """
-        for observer in observers:  # compile's tracing notes the call instead (node.Hooks)
+        for (
+            observer
+        ) in observers:  # compile's tracing notes the call instead (see tinygrad_nn.hooks)
             if observer.backward(self, grad, create_graph):
                 return
         retain = create_graph if retain_graph is None else retain_graph

@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 import warnings
 import weakref
 from collections.abc import Callable
@@ -66,6 +67,16 @@ def is_gradient(grad: Any) -> bool:
         return np.asarray(data).dtype.kind in NUMERIC_KINDS
     except (ValueError, TypeError):  # ragged lists
         return False
+
+
+def check_seed(root: Tensor, grad: Any, index: int) -> None:
+    """Raise :func:`seed_error` if ``grad`` cannot start a backward pass from ``root``."""
+    if grad is None:
+        bad = not root.requires_grad or math.prod(root.array.shape) != 1
+    else:  # "abc" has a shape too (0-d): its type first
+        bad = not is_gradient(grad) or not root.requires_grad or np.shape(grad) != root.shape
+    if bad:
+        raise seed_error(root, grad, index)
 
 
 def seed_error(root: Tensor, grad: Any, index: int) -> Exception:

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.backprop import node_of, seed_error
+from tinygrad_nn.backprop import node_of
 from tinygrad_nn.compile import inplace
 from tinygrad_nn.compile.evaluate import Evaluation, Traced
 from tinygrad_nn.compile.graph import Graph, Returned
@@ -54,6 +54,7 @@ from tinygrad_nn.dtypes import dtype_name
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace.array_api import array_namespace, like, to_numpy
 from tinygrad_nn.tensor import Tensor
+from tinygrad_nn.tensor_grad import seed_error
 
 NUMBERS = (int, float)  # optimizer state kept as Python numbers (Adam's step count)
 

@@ -97,7 +97,7 @@ class Truth:
         wanted = [tensor_on(node_of(t) if isinstance(t, Tensor) else t) for t in targets]
         try:
             found = run_backward(
-                [tensor_on(r) for r in roots], seeds, interpreter, True, wanted, True, observer
+                [tensor_on(r) for r in roots], seeds, interpreter, True, wanted, observer
             )
         except RuntimeError as error:
             if str(error) != FREED_GRAPH_MESSAGE:
