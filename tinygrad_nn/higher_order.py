@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinygrad_nn.backprop import SavedArrays
 from tinygrad_nn.namespace.declared import ArrayNamespace
-from tinygrad_nn.node import Node
-from tinygrad_nn.ops.base import ArrayFacts
+from tinygrad_nn.ops.base import ArrayFacts, Op
 from tinygrad_nn.tensor_inplace import MODIFIED_LEAF
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class RecordedValues:
     def for_graph(self, root: Tensor) -> RecordedValues:
         return self  # Tensors: each op finds its library's namespace itself
 
-    def arguments(self, node: Node) -> tuple[Any, ...]:
+    def arguments(self, node: Op) -> tuple[Any, ...]:
         """The saved arrays as Tensors of the graph (PyTorch unpacks its saved tensors
         the same way): a leaf as itself, a computed value as a new Tensor on the same
         node, so the gradient's own graph leads back through it."""

@@ -17,7 +17,7 @@ Examples:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 Shape = tuple[int, ...]
@@ -67,20 +67,3 @@ class Node:
     def label(self) -> str | None:
         """The value's name, if it was given one."""
         raise NotImplementedError
-
-    def with_constants(self, values: Sequence[Any]) -> list[Any]:
-        """``values`` (one per parent) with the numbers given to the op in their places."""
-        merged = list(values)
-        for position, value in self.constants:
-            merged.insert(position, value)
-        return merged
-
-    def parent_positions(self) -> list[int]:
-        """The position among all inputs of each parent (the constants take the others)."""
-        taken = {position for position, _ in self.constants}
-        return [i for i in range(len(self.parents) + len(taken)) if i not in taken]
-
-    @property
-    def freed(self) -> bool:
-        """True once backward released the saved arrays (the facts stay, for drawings)."""
-        return self.saved is None and bool(self.parents)

@@ -1,15 +1,14 @@
 """``Tensor``: a NumPy array that remembers how it was computed, so it can be differentiated.
 
 The engine is :func:`apply`: it runs an op's forward rule on its inputs' arrays and, when
-an input requires grad, records the op as the result's link to its inputs. Following
-those links backwards from a result is the computation graph that
-:meth:`Tensor.backward` walks (:mod:`tinygrad_nn.backprop`).
+an input requires grad, records the op as the result's node, linked to its inputs' nodes
+(:mod:`tinygrad_nn.node`). :meth:`Tensor.backward` walks those links back
+(:mod:`tinygrad_nn.backprop`). The methods (``x.exp()``, ``x @ y``...) come from mix-ins.
 
 Examples:
     >>> import tinygrad_nn as tg
     >>> x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
-    >>> y = (x * x).sum()
-    >>> y.backward()
+    >>> (x * x).sum().backward()
     >>> x.grad
     Tensor([2., 4., 6.])
 """
@@ -46,16 +45,13 @@ def apply(op: Op, *inputs: Any) -> Tensor:
     """Run ``op`` forward on the inputs' data and, when needed, record it in the graph.
 
     Inputs are Tensors or Python numbers; a number is a constant of the op (``x * 2.0``),
-    kept in ``op.constants``, not a node of the graph. The op is recorded only if
-    gradient recording is on and some input requires grad. If the forward fails
-    (mismatched shapes, bad axis...), the error names the op and the shapes, and nothing
-    is recorded.
+    kept in ``op.constants``, not a node. The op is recorded only if grad mode is on and
+    some input requires grad. A failed forward (mismatched shapes, bad axis...) raises an
+    error naming the op and the shapes, and records nothing.
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> from tinygrad_nn import ops
-        >>> tg.apply(ops.Mul(), tg.Tensor(2.0), tg.Tensor(4.0))
-        Tensor(8.)
         >>> tg.apply(ops.Mul(), tg.Tensor(2.0, requires_grad=True), 3.0).op.constants
         ((1, 3.0),)
     """
@@ -221,10 +217,7 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
     # ------------------------------------------------------------ autograd
 
     def backward(
-        self,
-        grad: Operand = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
+        self, grad: Operand = None, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires grad.
 

@@ -219,6 +219,25 @@ class Op(Node):
         self.constants = tuple(sorted((*self.constants, (position, value))))
         return self
 
+    # ------------------------------------------------------------ the node's inputs
+
+    def with_constants(self, values: Any) -> list[Any]:
+        """``values`` (one per parent) with the numbers given to the op in their places."""
+        merged = list(values)
+        for position, value in self.constants:
+            merged.insert(position, value)
+        return merged
+
+    def parent_positions(self) -> list[int]:
+        """The position among all inputs of each parent (the constants take the others)."""
+        taken = {position for position, _ in self.constants}
+        return [i for i in range(len(self.parents) + len(taken)) if i not in taken]
+
+    @property
+    def freed(self) -> bool:
+        """True once backward released the saved arrays (the facts stay, for drawings)."""
+        return self.saved is None and bool(self.parents)
+
     @property
     def params(self) -> dict[str, Any]:
         """The op's fixed arguments (axis, shape...), by name."""
