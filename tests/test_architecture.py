@@ -1,0 +1,58 @@
+"""The engine a learner reads in one sitting (issue 24): three files, at most 600 lines,
+nothing but the engine in them, listed with their line counts in docs/architecture.md."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ("tinygrad_nn/node.py", "tinygrad_nn/tensor.py", "tinygrad_nn/backprop.py")
+PAGE = ROOT / "docs" / "architecture.md"
+# What attaches through tinygrad_nn/hooks.py instead of living in the engine.
+OUTSIDE = ("compile", "viz", "anomaly", "foreign", "recording", "namespace.array_api")
+
+
+def line_counts() -> dict[str, int]:
+    return {name: len((ROOT / name).read_text().splitlines()) for name in ENGINE}
+
+
+def test_the_engine_is_three_files_of_at_most_600_lines() -> None:
+    counts = line_counts()
+    for name, lines in counts.items():
+        print(f"{name:28} {lines:4}")
+    print(f"{'total':28} {sum(counts.values()):4}")
+    assert len(counts) <= 3 and sum(counts.values()) <= 600
+
+
+def test_the_engine_imports_nothing_that_attaches_from_outside() -> None:
+    for name in ENGINE:
+        tree = ast.parse((ROOT / name).read_text())
+        imported = [
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        ] + [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        ]
+        for module in imported:
+            assert not any(
+                module == f"tinygrad_nn.{o}" or module.startswith(f"tinygrad_nn.{o}.")
+                for o in OUTSIDE
+            ), (name, module)
+        text = (ROOT / name).read_text()
+        assert "isinstance(parent, Op)" not in text and "Node = Any" not in text
+
+
+def test_the_docs_list_the_engine_files_with_their_line_counts() -> None:
+    page = PAGE.read_text()
+    table = page.split("<!-- engine-files")[1].split("<!-- /engine-files -->")[0]
+    listed = dict(re.findall(r"\| `(tinygrad_nn/[\w/]+\.py)` \| (\d+) \|", table))
+    counts = line_counts()
+    assert list(listed) == list(ENGINE), "docs/architecture.md: the engine's files, in order"
+    assert {k: int(v) for k, v in listed.items()} == counts, (
+        f"docs/architecture.md 'Read the engine': the line counts are now {counts}"
+    )
+    assert f"**{sum(counts.values())}**" in table
