@@ -82,7 +82,7 @@ def apply(op: Op, *inputs: Any) -> Tensor:
                 for i in inputs:
                     parents.append(i._ctx or i)  # a leaf as itself, else the op that made it
                 op.parents = tuple(parents)
-                op.saved = op.save(arrays, out)  # only what its rule reads
+                op.saved = op.saved_of(arrays, out)  # only what its rule reads
                 op.scope = mode.scope  # inside which module calls (for drawing)
                 op.out_shape, op.out_dtype = out.shape, out.dtype
                 result = Tensor._wrap(out, True, op)

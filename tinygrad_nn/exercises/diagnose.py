@@ -227,7 +227,7 @@ def _rewritten_rules(truth: Truth, op: Op, label: Label) -> Iterator[tuple[str, 
     if is_activation(op) and op.saved is not None:
         x, z = truth.value(op.parents[0]), truth.value(op)
         inp = label(op.parents[0])
-        reads_output = op.keeps_at(OUTPUT) == KEEP
+        reads_output = op.saves_at(OUTPUT) == KEEP
         if reads_output:
             yield (
                 WRONG_VALUE,
@@ -236,7 +236,7 @@ def _rewritten_rules(truth: Truth, op: Op, label: Label) -> Iterator[tuple[str, 
                 f"{inp} (the pre-activation)",
                 truth.shares_of(op, g, (x, x)),
             )
-        if op.keeps_at(0) == KEEP:
+        if op.saves_at(0) == KEEP:
             yield (
                 WRONG_VALUE,
                 f"the {op.name}'s derivative taken at the wrong value: {formula} is "

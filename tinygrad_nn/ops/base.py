@@ -35,6 +35,7 @@ Examples:
 from __future__ import annotations
 
 import math
+import warnings
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -71,7 +72,7 @@ class ArrayFacts:
 
 
 DROP, KEEP, FACTS = 0, 1, 2  # what an op keeps of each array for its backward rule
-OUTPUT = -1  # the output's position, for Op.keeps_at
+OUTPUT = -1  # the output's position, for Op.saves_at
 
 
 def _keep(array: Any, how: int) -> Any:
@@ -101,25 +102,25 @@ class Op(Node):
     param_names: ClassVar[tuple[str, ...]] = ()
     saves: ClassVar[tuple[str, ...] | None] = None
     # ``saves`` as one of DROP, KEEP, FACTS per input name and the output (set per class)
-    keeps: ClassVar[tuple[int, ...] | None] = None
+    _saves_plan: ClassVar[tuple[int, ...] | None] = None
 
-    # For a fixed-arity op, keeps as one C call picking from (*inputs, output, None), then
+    # For a fixed-arity op, the plan as one C call picking from (*inputs, output, None), then
     # the shapes: 0.1 us instead of 0.5 us per op (eager instructions: chain -10%, tutorial -5%).
-    pick: ClassVar[Any] = None  # an operator.itemgetter
-    shapes_only: ClassVar[tuple[int, ...]] = ()  # where keeps is FACTS
+    _saves_pick: ClassVar[Any] = None  # an operator.itemgetter
+    _saves_shapes: ClassVar[tuple[int, ...]] = ()  # where the plan is FACTS
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "saves" in cls.__dict__ or "input_names" in cls.__dict__:
-            keeps = cls.keeps = None if cls.saves is None else cls._keeps(cls.saves)
-            cls.pick = None
-            if keeps is not None:
-                none = len(keeps)  # the position of the None after the output
-                cls.pick = itemgetter(*[i if k else none for i, k in enumerate(keeps)])
-                cls.shapes_only = tuple(i for i, k in enumerate(keeps) if k == FACTS)
+            plan = cls._saves_plan = None if cls.saves is None else cls._plan(cls.saves)
+            cls._saves_pick = None
+            if plan is not None:
+                none = len(plan)  # the position of the None after the output
+                cls._saves_pick = itemgetter(*[i if k else none for i, k in enumerate(plan)])
+                cls._saves_shapes = tuple(i for i, k in enumerate(plan) if k == FACTS)
 
     @classmethod
-    def _keeps(cls, saves: tuple[str, ...]) -> tuple[int, ...]:
+    def _plan(cls, saves: tuple[str, ...]) -> tuple[int, ...]:
         names = (*cls.input_names, "z")
         unknown = [s for s in saves if s.removesuffix(".shape") not in names]
         if unknown:
@@ -165,45 +166,45 @@ class Op(Node):
         names = self.input_names
         return names[position] if position < len(names) else f"{names[-1]}_{position}"
 
-    def save(self, arrays: list[Any], out: Array) -> tuple[Any, ...]:
+    def saved_of(self, arrays: list[Any], out: Array) -> tuple[Any, ...]:
         """What this op keeps for its backward rule, in its arguments' order: the inputs'
         arrays and the output named in ``saves``, None in place of the others.
 
         Examples:
             >>> from tinygrad_nn import ops
-            >>> ops.Sigmoid().save([np.zeros(2)], np.full(2, 0.5))   # z (1 - z): z alone
+            >>> ops.Sigmoid().saved_of([np.zeros(2)], np.full(2, 0.5))   # z (1 - z): z alone
             (None, array([0.5, 0.5]))
         """
-        keeps = self.keeps
-        if keeps is None:
+        plan = self._saves_plan
+        if plan is None:
             return (*arrays, out)
-        if len(arrays) + 1 == len(keeps):
-            saved = self.pick((*arrays, out, None))
-            if not self.shapes_only:
+        if len(arrays) + 1 == len(plan):
+            saved = self._saves_pick((*arrays, out, None))
+            if not self._saves_shapes:
                 return saved
             facts = list(saved)
-            for i in self.shapes_only:
+            for i in self._saves_shapes:
                 facts[i] = _keep(facts[i], FACTS)
             return tuple(facts)
-        saved = [_keep(a, self.keeps_at(i)) for i, a in enumerate(arrays)]
-        saved.append(_keep(out, self.keeps_at(OUTPUT)))
+        saved = [_keep(a, self.saves_at(i)) for i, a in enumerate(arrays)]
+        saved.append(_keep(out, self.saves_at(OUTPUT)))
         return tuple(saved)
 
-    def keeps_at(self, position: int) -> int:
+    def saves_at(self, position: int) -> int:
         """What this op keeps of input ``position`` for its rule (``OUTPUT``: of its
         output): ``KEEP``, ``FACTS`` (the shape) or ``DROP``, by its ``saves``.
 
         Examples:
             >>> from tinygrad_nn import ops
-            >>> ops.Sigmoid().keeps_at(0) == DROP, ops.Sigmoid().keeps_at(OUTPUT) == KEEP
+            >>> ops.Sigmoid().saves_at(0) == DROP, ops.Sigmoid().saves_at(OUTPUT) == KEEP
             (True, True)
         """
-        keeps = self.keeps
-        if keeps is None:
+        plan = self._saves_plan
+        if plan is None:
             return KEEP
         if position == OUTPUT:
-            return keeps[-1]
-        return keeps[min(position, len(keeps) - 2)]  # a variadic op's inputs: its last name
+            return plan[-1]
+        return plan[min(position, len(plan) - 2)]  # a variadic op's inputs: its last name
 
     # ------------------------------------------------------------ inputs and constants
 
@@ -259,6 +260,16 @@ class Op(Node):
         for position, _ in self.constants:
             needs.insert(position, False)  # a constant wants no gradient
         return tuple(needs)
+
+    def save(self, arrays: list[Any], out: Array) -> tuple[Any, ...]:
+        """Deprecated: :meth:`saved_of` (one name for what a rule reads: ``saves``)."""
+        warnings.warn("Op.save() is now Op.saved_of()", DeprecationWarning, stacklevel=2)
+        return self.saved_of(arrays, out)
+
+    def keeps_at(self, position: int) -> int:
+        """Deprecated: :meth:`saves_at`."""
+        warnings.warn("Op.keeps_at() is now Op.saves_at()", DeprecationWarning, stacklevel=2)
+        return self.saves_at(position)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())

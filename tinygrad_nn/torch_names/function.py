@@ -148,15 +148,15 @@ class FunctionOp(Op, FunctionCtx):
                         where = (INPUT, i)
             marked.append(where)
         self._saved = tuple(marked)
-        self._inputs = []  # the wrapped inputs go: save() keeps only what was named
+        self._inputs = []  # the wrapped inputs go: saved_of() keeps only what was named
 
-    def save(self, arrays: list[Any], out: Array) -> tuple[Any, ...]:
+    def saved_of(self, arrays: list[Any], out: Array) -> tuple[Any, ...]:
         wanted_inputs = {i for kind, i in self._saved if kind == INPUT}
         kept = [a if i in wanted_inputs else None for i, a in enumerate(arrays)]
         kept.append(out if any(kind == OUTPUT for kind, _ in self._saved) else None)
         return tuple(kept)
 
-    def keeps_at(self, position: int) -> int:
+    def saves_at(self, position: int) -> int:
         if position == OUTPUT_POSITION:
             return KEEP if any(kind == OUTPUT for kind, _ in self._saved) else DROP
         return KEEP if (INPUT, position) in self._saved else DROP

@@ -128,9 +128,9 @@ def kept_for_rule(step: BackwardStep) -> list[str]:
     """
     op = step.op
     numbers = {position for position, _ in op.constants}
-    places = [(name, op.keeps_at(i)) for i, name in enumerate(step.inputs) if i not in numbers]
+    places = [(name, op.saves_at(i)) for i, name in enumerate(step.inputs) if i not in numbers]
     kept = []
-    for name, how in [*places, (step.node, op.keeps_at(OUTPUT))]:
+    for name, how in [*places, (step.node, op.saves_at(OUTPUT))]:
         if how != DROP:
             kept.append(name if how == KEEP else f"{name}'s shape")
     return kept

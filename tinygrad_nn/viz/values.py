@@ -68,10 +68,10 @@ def read_by_rules(ops: list[Op]) -> set[int]:
     declarations (so known after backward freed the arrays too)."""
     read: set[int] = set()
     for op in ops:
-        if op.keeps_at(OUTPUT) == KEEP:
+        if op.saves_at(OUTPUT) == KEEP:
             read.add(id(op))
         for node, position in zip(op.parents, op.parent_positions()):
-            if op.keeps_at(position) == KEEP:
+            if op.saves_at(position) == KEEP:
                 read.add(id(node))
     return read
 
