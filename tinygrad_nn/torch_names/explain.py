@@ -30,7 +30,7 @@ from typing import Any
 
 from tinygrad_nn import viz
 from tinygrad_nn.files import write_atomic
-from tinygrad_nn.recording import state as recording
+from tinygrad_nn.hooks import Observer, hooks, mode
 from tinygrad_nn.tensor import Tensor
 
 __all__ = ["ExplainFirstBackward", "write_explanation"]
@@ -66,29 +66,26 @@ def write_explanation(loss: Tensor, out: Path) -> tuple[list[Path], list[str]]:
     return written, notes
 
 
-class ExplainFirstBackward:
+class ExplainFirstBackward(Observer):
     """While active, the first ``backward()`` of a one-element tensor is explained into
-    ``out`` (see the module docs); ``written`` and ``notes`` say what happened."""
+    ``out`` (see the module docs); ``written`` and ``notes`` say what happened. It is an
+    observer of the engine (:mod:`tinygrad_nn.hooks`): nothing of the Tensor is patched.
+    """
 
     def __init__(self, out: str | Path, quiet: bool = False) -> None:
         self.out, self.quiet = Path(out), quiet
         self.written: list[Path] = []
         self.notes: list[str] = []
-        self.original: Any = None
 
     def __enter__(self) -> ExplainFirstBackward:
-        self.original = original = Tensor.backward
-        explainer = self
-
-        def backward(tensor: Tensor, *args: Any, **kwargs: Any) -> None:
-            if tensor.requires_grad and tensor.numel() == 1 and not recording.tracing:
-                explainer.restore()  # only the first: the rest of the program runs as usual
-                explainer.explain(tensor)
-            return original(tensor, *args, **kwargs)
-
-        backward.__doc__ = original.__doc__
-        setattr(Tensor, "backward", backward)  # noqa: B010 (assigning to a method)
+        hooks.observers.append(self)
         return self
+
+    def backward(self, root: Any, grad: Any, create_graph: bool) -> bool:
+        if root.requires_grad and root.numel() == 1 and not mode.tracing:
+            self.restore()  # only the first: the rest of the program runs as usual
+            self.explain(root)
+        return False  # the backward pass itself runs as usual
 
     def explain(self, loss: Tensor) -> None:
         self.written, self.notes = write_explanation(loss, self.out)
@@ -99,11 +96,10 @@ class ExplainFirstBackward:
                 print(f"tinygrad_nn: note: {note}", file=sys.stderr)
 
     def restore(self) -> None:
-        if self.original is not None:
-            setattr(Tensor, "backward", self.original)  # noqa: B010
-            self.original = None
+        if self in hooks.observers:
+            hooks.observers.remove(self)
 
     def __exit__(self, *exc: Any) -> None:
-        if self.original is not None and not self.written and not self.quiet:
+        if self in hooks.observers and not self.written and not self.quiet:
             print("tinygrad_nn: note: the program never called backward()", file=sys.stderr)
         self.restore()
