@@ -186,7 +186,7 @@ def test_drawings_work_after_backward_freed_the_graph() -> None:
     assert "layer1 = sigmoid(linear_out)  shape (4, 4)  value min" in text  # held: alive
     W1 = model[0].weight
     np.testing.assert_array_equal(graph.tensors["W1"].grad, W1.grad.data)  # leaves' .grad
-    assert graph.tensors["linear_out"].tensor.array is None
+    assert graph.tensors["linear_out"].array is None
     # the same structure, steps and formulas as a graph drawn before it was freed
     kept_graph, kept_steps, _ = drawn(*train_then_keep_the_last_graph(retain=True))
     assert sorted(graph.tensors) == sorted(kept_graph.tensors)

@@ -162,15 +162,15 @@ def animate_backward(
             f"animate_backward: this graph has {len(steps)} backward steps, more than "
             f"max_frames={max_frames}; pass a larger max_frames, or animate a smaller graph"
         )
-    by_name = {key: node.tensor for key, node in graph.tensors.items()}
+    by_name = {key: node.node for key, node in graph.tensors.items()}
     made_by = {op.output: key for key, op in graph.ops.items()}
-    known: dict[Any, np.ndarray | None] = {root: np.ones(root.shape, root.dtype)}
+    known: dict[Any, np.ndarray | None] = {root._ctx or root: np.ones(root.shape, root.dtype)}
     frames, captions = [], []
     for step in steps:
         for c in step.contributions:
             known[by_name[c.to]] = c.accumulated
         for node in graph.tensors.values():
-            node.grad = known.get(node.tensor)
+            node.grad = known.get(node.node)
         op_key = made_by[step.node]
         highlight = {step.node, op_key, *(c.to for c in step.contributions)}
         svg = draw(graph, True, True, rankdir, max_elements, False, highlight).pipe(

@@ -131,7 +131,7 @@ def _signature(graph: Graph, members: dict[Path, set[str]], path: Path) -> tuple
     inside = members[path]
     ops = [(len(op.cluster), op.title) for k, op in graph.ops.items() if k in inside]
     values = [
-        (len(node.cluster), node.kind, node.tensor.shape)
+        (len(node.cluster), node.kind, node.node.out_shape)
         for k, node in graph.tensors.items()
         if k in inside and node.kind != "parameter"
     ]

@@ -167,14 +167,14 @@ def tensor_lines(
     """The text of a tensor node: its name (``made``: `` = the op that made it``) and
     shape on one line (the dtype too, unless it is the default float64), then its value
     and gradient."""
-    t = node.tensor
+    n = node.node
     if node.kind == "constant":
         lines = [f"constant {node.key}"]
     else:
-        dtype = "" if str(t.dtype) == "float64" else f" {t.dtype}"
-        lines = [f"{node.key}{made} {shape_text(t.shape)}{dtype}"]
+        dtype = "" if str(n.out_dtype) == "float64" else f" {n.out_dtype}"
+        lines = [f"{node.key}{made} {shape_text(n.out_shape)}{dtype}"]
         if show_data:
-            lines.append("value " + value_text(t, max_elements))
+            lines.append("value " + value_text(node, max_elements))
     if show_grad and node.grad is not None:
         lines.append("grad " + summary(node.grad, max_elements))
     return lines
@@ -194,9 +194,9 @@ def shape_text(shape: tuple[int, ...]) -> str:
 def tooltip(node: TensorNode, title: str) -> str:
     """What hovering over a node shows: its title, shape and dtype, then its full value
     and gradient (up to numpy's 1,000 elements; past that, summarised with ``...``)."""
-    t = node.tensor
-    lines = [title, f"shape {tuple(t.shape)}, dtype {t.dtype}"]
-    value = t.missing if t.array is None else array_text(t.array)
+    n = node.node
+    lines = [title, f"shape {tuple(n.out_shape)}, dtype {n.out_dtype}"]
+    value = node.missing if node.array is None else array_text(node.array)
     lines += ["value:", str(value)]
     if node.grad is not None:
         lines += ["grad:", array_text(node.grad)]

@@ -18,42 +18,38 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.nn.module import Parameter
-from tinygrad_nn.ops import Op
+from tinygrad_nn.node import Node
 from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.viz.collapse import collapse_calls, fold_repeats
 from tinygrad_nn.viz.naming import caller_tensors, input_names, named_formula
 from tinygrad_nn.viz.nodes import Edge, Graph, OpNode, TensorNode, input_labels
-from tinygrad_nn.viz.values import FREED, graph_values, inputs_of, value_of_node
+from tinygrad_nn.viz.values import FREED, NodeValue, node_values
 
 
 def collect(
     root: Tensor, max_nodes: int | None = None, alive: dict[int, Tensor] | None = None
-) -> tuple[list[Any], int]:
-    """All values that lead to ``root`` (constants too), in creation order.
-
-    Computed values are the tensors in ``alive`` (``id(op) -> the tensor it made``, e.g.
-    held by the caller's variables), else :class:`ComputedValue` stand-ins (shape and
-    dtype, and the array if an op kept it for backward). With ``max_nodes``, only the most
-    recently made values are kept (those nearest the output in a long chain); the
-    number left out is returned as well.
+) -> tuple[list[NodeValue], int]:
+    """What is known of every node that leads to ``root`` (constants too), in creation
+    order (see :func:`~tinygrad_nn.viz.values.node_values`). With ``max_nodes``, only the
+    most recently made are kept (those nearest the output in a long chain); the number
+    left out is returned as well.
     """
-    ordered = graph_values(root, alive or {})
+    ordered = node_values(root, alive or {})
     if max_nodes is not None and len(ordered) > max_nodes:
         return ordered[-max_nodes:], len(ordered) - max_nodes
     return ordered, 0
 
 
-def _parameter_names(tensors: list[Tensor]) -> tuple[dict[int, str], dict[int, int]]:
+def _parameter_names(nodes: list[Node]) -> tuple[dict[int, str], dict[int, int]]:
     """Names of module parameters, from the modules whose calls made the graph's ops
     (dotted paths from the outermost module: ``0.weight``), and the id of that module."""
     names: dict[int, str] = {}
     model_of: dict[int, int] = {}
     seen: set[int] = set()
-    for t in tensors:
-        op = t._ctx
-        if op is None or not op.scope or id(op.scope[0][0]) in seen:
+    for node in nodes:
+        if not node.scope or id(node.scope[0][0]) in seen:
             continue
-        model = op.scope[0][0]
+        model = node.scope[0][0]
         seen.add(id(model))
         for name, parameter in model.named_parameters():
             if id(parameter) not in names:
@@ -63,7 +59,7 @@ def _parameter_names(tensors: list[Tensor]) -> tuple[dict[int, str], dict[int, i
 
 
 def _unnamed_parameters(
-    tensors: list[Tensor], variables: dict[int, str], model_of: dict[int, int]
+    nodes: list[Node], variables: dict[int, str], model_of: dict[int, int]
 ) -> set[int]:
     """The parameters whose caller's variable name is not used: per model, all or none.
 
@@ -73,9 +69,9 @@ def _unnamed_parameters(
     that model without a ``name=`` is held by one; otherwise all keep their module paths.
     """
     by_model: dict[int, list[int]] = {}
-    for t in tensors:
-        if id(t) in model_of and not t.name:
-            by_model.setdefault(model_of[id(t)], []).append(id(t))
+    for node in nodes:
+        if id(node) in model_of and not node.label:
+            by_model.setdefault(model_of[id(node)], []).append(id(node))
     unnamed: set[int] = set()
     for ids in by_model.values():
         if not all(i in variables for i in ids):
@@ -83,7 +79,7 @@ def _unnamed_parameters(
     return unnamed
 
 
-def _owner(parameter: Tensor, scope: tuple[Any, ...]) -> tuple[Any, ...]:
+def _owner(parameter: Node, scope: tuple[Any, ...]) -> tuple[Any, ...]:
     """The part of ``scope`` down to the module that owns ``parameter``."""
     for depth in range(len(scope), 0, -1):
         if any(p is parameter for p in scope[depth - 1][0]._parameters.values()):
@@ -93,7 +89,7 @@ def _owner(parameter: Tensor, scope: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def build_graph(
     root: Tensor,
-    grads: dict[Tensor, np.ndarray] | None = None,
+    grads: dict[Any, np.ndarray] | None = None,
     max_nodes: int | None = 400,
     collapse: bool | tuple[type, ...] = False,
 ) -> Graph:
@@ -117,18 +113,22 @@ def build_graph(
     held = caller_tensors()  # the caller's variables: the user's own names for tensors
     variables = {id(t): name for name, t in reversed(held.items())}  # first name wins
     alive = {id(t._ctx): t for t in held.values() if getattr(t, "_ctx", None) is not None}
-    tensors, omitted = collect(root, max_nodes, alive)
-    kept = set(tensors)
-    value_of = value_of_node(tensors)
-    grads = grads or {t: t._grad.array for t in tensors if t._grad is not None}
+    values, omitted = collect(root, max_nodes, alive)
+    nodes = [node for node, _, _, _ in values]
+    kept = set(nodes)
+    grads = grads or {
+        n: t._grad.array for n, t, _, _ in values if t is not None and t._grad is not None
+    }
     grads = {getattr(k, "_ctx", None) or k: v for k, v in grads.items()}  # by graph node
-    parameter_names, model_of = _parameter_names(tensors)
-    for t in tensors:  # a leaf made from the user's array is named after its variable
-        if t._ctx is None and id(t.array) in variables:
-            variables.setdefault(id(t), variables[id(t.array)])
-    unnamed = _unnamed_parameters(tensors, variables, model_of)
+    parameter_names, model_of = _parameter_names(nodes)
+    for node, held_tensor, _, _ in values:  # a value is named after the caller's variable
+        if held_tensor is not None and id(held_tensor) in variables:
+            variables.setdefault(id(node), variables[id(held_tensor)])
+        elif isinstance(node, Tensor) and id(node.array) in variables:  # tg.Tensor(X)
+            variables.setdefault(id(node), variables[id(node.array)])
+    unnamed = _unnamed_parameters(nodes, variables, model_of)
     graph = Graph(root="", omitted=omitted)
-    keys: dict[Tensor, str] = {}
+    keys: dict[Node, str] = {}
     used: set[str] = set()
     next_number: dict[str, int] = {}  # per base name: where to look for a free suffix
 
@@ -142,59 +142,60 @@ def build_graph(
         used.add(key)
         return key
 
-    consumers: dict[Any, list[Op]] = {}
-    for t in tensors:
-        if t._ctx is not None:
-            for parent in inputs_of(t._ctx, value_of):
-                consumers.setdefault(parent, []).append(t._ctx)
+    consumers: dict[Node, list[Node]] = {}
+    for node in nodes:
+        for parent in node.parents:
+            consumers.setdefault(parent, []).append(node)
 
-    for t in tensors:
-        op = t._ctx
-        if t is root:
+    root_node = root._ctx or root
+    for node, held_tensor, array, missing in values:
+        op = node.rule
+        if node is root_node:
             kind = "output"
         elif op is not None:
             kind = "intermediate"
-        elif t.requires_grad:
+        elif node.requires_grad:
             kind = "parameter"
-        elif t.ndim == 0:
+        elif len(node.out_shape) == 0:
             kind = "constant"
         else:
             kind = "input"
-        if t.name or (id(t) in variables and id(t) not in unnamed):
-            base = t.name or variables[id(t)]
-        elif id(t) in parameter_names:
-            base = parameter_names[id(t)]
+        if node.label or (id(node) in variables and id(node) not in unnamed):
+            base = node.label or variables[id(node)]
+        elif id(node) in parameter_names:
+            base = parameter_names[id(node)]
         elif op is not None:
             base = f"{op.name}_out"
         elif kind == "constant":
-            base = f"{t.array.item():g}"
+            base = f"{array.item():g}"
         else:
             base = "input"
-        keys[t] = fresh(base)
-        cluster: tuple[Any, ...] = op.scope if op is not None else ()
+        keys[node] = fresh(base)
+        cluster: tuple[Any, ...] = node.scope
         if kind == "parameter":
-            scopes = [c.scope for c in consumers.get(t, [])]
-            cluster = _owner(t, scopes[0]) if scopes else ()
-            if not cluster and id(t) not in parameter_names and not isinstance(t, Parameter):
+            scopes = [c.scope for c in consumers.get(node, [])]
+            cluster = _owner(node, scopes[0]) if scopes else ()
+            if not cluster and id(node) not in parameter_names and not isinstance(node, Parameter):
                 kind = "leaf"  # requires grad, but no module owns it and it is no Parameter
-        node = TensorNode(keys[t], t, kind, grads.get(op or t), cluster)
-        graph.tensors[node.key] = node
-    graph.root = keys[root]
+        graph.tensors[keys[node]] = TensorNode(
+            keys[node], node, kind, grads.get(node), cluster, held_tensor, array, missing
+        )
+    graph.root = keys[root_node]
 
-    for t in tensors:
-        op = t._ctx
+    for node in nodes:
+        op = node.rule
         if op is None:
             continue
         op_key = fresh(op.name)
-        graph.ops[op_key] = OpNode(op_key, op, keys[t], op.scope, op.name)
-        positions = list(zip(inputs_of(op, value_of), op.parent_positions()))
+        graph.ops[op_key] = OpNode(op_key, op, keys[node], op.scope, op.name)
+        positions = list(zip(op.parents, op.parent_positions()))
         own = input_names(op, input_labels(op, [keys.get(p, "?") for p, _ in positions]))
         for parent, position in positions:
             if parent in kept:  # a value that wants no gradient (X) gets no derivative
                 wanted = parent.requires_grad
                 label = named_formula(op.derivative_for(position), own) if wanted else ""
                 graph.edges.append(Edge(keys[parent], op_key, label))
-        graph.edges.append(Edge(op_key, keys[t]))
+        graph.edges.append(Edge(op_key, keys[node]))
     if collapse:
         collapse_calls(graph, collapse)
         if collapse is True:
@@ -202,9 +203,9 @@ def build_graph(
     return graph
 
 
-def value_text(t: Any, max_elements: int) -> str:
+def value_text(node: TensorNode, max_elements: int) -> str:
     """A node's value as drawn: its summary, or why it has none (not kept, or freed)."""
-    return str(t.missing) if t.array is None else summary(t.array, max_elements)
+    return node.missing if node.array is None else summary(node.array, max_elements)
 
 
 def known(values: np.ndarray | None, max_elements: int) -> str:

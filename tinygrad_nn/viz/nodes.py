@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.node import Node
 from tinygrad_nn.ops import Op
 
 # A leaf that requires grad is a "parameter" when a module owns it, else a "leaf" (with
@@ -27,10 +28,18 @@ KIND_LABELS = {"leaf": "leaf with grad"}  # how a kind is written in legends and
 @dataclass
 class TensorNode:
     key: str  # unique, also the title shown: the tensor's name, or one made up
-    tensor: Any  # a Tensor, or a ComputedValue standing in for one not held
+    node: Node  # the graph's node: a leaf tensor, or the op that made the value
     kind: str  # one of KINDS
     grad: np.ndarray | None = None
     cluster: tuple[Any, ...] = ()  # the module calls it belongs to, outermost first
+    held: Any = None  # the tensor itself, when the caller holds it (a leaf is its own)
+    array: Any = None  # its value, when known (held, or kept by an op for backward)
+    missing: str = ""  # why there is no value (not kept, or freed by backward)
+
+    @property
+    def tensor(self) -> Any:
+        """The tensor the caller holds (None for a computed value no one holds)."""
+        return self.held
 
 
 @dataclass

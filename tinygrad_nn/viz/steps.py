@@ -79,7 +79,7 @@ def backward_steps(root: Tensor, graph: Graph | None = None) -> list[BackwardSte
     graph = graph or build_graph(root, max_nodes=None)
     if root._ctx is not None and root._ctx.freed:
         return _freed_steps(graph)
-    names = {node_of(node.tensor): key for key, node in graph.tensors.items()}
+    names = {node.node: key for key, node in graph.tensors.items()}
     received: dict[Any, int] = {}
     steps: list[BackwardStep] = []
 
@@ -172,7 +172,7 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
     but each leaf's final gradient (its ``.grad``), shown at its last share."""
     made = sorted(
         (op for op in graph.ops.values() if op.op is not None),
-        key=lambda op: -graph.tensors[op.output].tensor._seq,  # outputs last made first
+        key=lambda op: -graph.tensors[op.output].node._seq,  # outputs last made first
     )
     inputs_of = graph.op_inputs()
     uses: dict[str, int] = {}
@@ -191,13 +191,14 @@ def _freed_steps(graph: Graph) -> list[BackwardStep]:
         positions = op.parent_positions()
         own = input_names(op, inputs)
         if node.output == graph.root:  # dL/dL = 1 needs no saved value
-            step.upstream = np.ones(graph.tensors[graph.root].tensor.shape)
+            step.upstream = np.ones(graph.tensors[graph.root].node.out_shape)
         for index, source in enumerate(inputs_of.get(node.key, [])):
-            if not graph.tensors[source].tensor.requires_grad:
+            if not graph.tensors[source].node.requires_grad:
                 continue  # as backward: no share for a value that wants no gradient
             earlier = received.get(source, 0)
             received[source] = earlier + 1
-            grad = graph.tensors[source].tensor._grad  # the slot: .grad warns for computed values
+            held = graph.tensors[source].held
+            grad = held._grad if held is not None else None  # the slot: .grad warns
             final = grad.array if grad is not None and received[source] == uses[source] else None
             formula = named_formula(op.derivative_for(positions[index]), own)
             step.contributions.append(Contribution(source, formula, None, None, final, earlier))
@@ -326,7 +327,7 @@ def definition_parts(step: BackwardStep) -> tuple[str, str]:
 
 def composed_backward(root: Tensor, graph: Graph) -> list[str]:
     """The whole forward and backward as straight-line NumPy, with the graph's names."""
-    names = {id(node.tensor): key for key, node in graph.tensors.items()}
+    names = {id(node.node): key for key, node in graph.tensors.items()}
     try:
         return generate(root, names).splitlines()
     except TracingError as error:  # an op whose rules are Python code (autograd.Function)

@@ -31,7 +31,6 @@ def graph_text(
 
     def describe(key: str) -> str:
         node = graph.tensors[key]
-        t = node.tensor
         op = made_by.get(key)
         if op is not None and op.op is not None:
             inputs = input_labels(op.op, inputs_of.get(op.key, []))
@@ -40,9 +39,9 @@ def graph_text(
             parts = [f"{key} = {op.title}({', '.join(inputs_of.get(op.key, []))})"]
         else:
             parts = [f"{key}   {KIND_LABELS.get(node.kind, node.kind)}"]
-        parts.append(f"shape {t.shape}")
+        parts.append(f"shape {tuple(node.node.out_shape)}")
         if show_data:
-            parts.append("value " + value_text(t, max_elements))
+            parts.append("value " + value_text(node, max_elements))
         if show_grad and node.grad is not None:
             parts.append("grad " + summary(node.grad, max_elements))
         return "  ".join(parts)
