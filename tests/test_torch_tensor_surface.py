@@ -390,8 +390,19 @@ def test_transpose_is_numpys_swapaxes_for_any_shape(case) -> None:
 
 
 def test_item_of_many_elements_is_pytorchs_runtime_error() -> None:
-    with pytest.raises(RuntimeError, match="a Tensor with 6 elements cannot be converted to Scalar"):
+    message = "a Tensor with 6 elements cannot be converted to Scalar"
+    with pytest.raises(RuntimeError, match=message):
         tg.zeros(2, 3).item()
     with pytest.raises(RuntimeError, match="a Tensor with 0 elements"):
         tg.zeros(0).item()
     assert tg.tensor([[2.5]]).item() == 2.5
+
+
+def test_t_transposes_a_matrix_and_keeps_a_vector_as_pytorch() -> None:
+    x = leaf(2, 3)
+    assert x.t().tolist() == x.transpose(0, 1).tolist() and x.t().shape == (3, 2)
+    assert tg.zeros(3).t().shape == (3,) and tg.tensor(2.0).t().shape == ()
+    with pytest.raises(RuntimeError, match=r"t\(\) expects a tensor with <= 2 dimensions, but"):
+        tg.zeros(2, 3, 4).t()
+    gradients_check(lambda a: (a.t() * a.t()).sum(), x)
+    assert x.nelement() == x.numel() == 6  # PyTorch's other spelling

@@ -77,6 +77,8 @@ class TensorTorch:
         """
         return int(math.prod(self.array.shape))
 
+    nelement = numel  # PyTorch's older spelling (makemore's `p.nelement()`)
+
     def element_size(self) -> int:
         """Bytes per element, as ``torch.Tensor.element_size``.
 
@@ -160,6 +162,22 @@ class TensorTorch:
                 f"Got {self.array.ndim}-D tensor."
             )
         return self._swap("mT", -2, -1)
+
+    def t(self) -> Tensor:
+        """A matrix transposed; a 0-d or 1-d tensor as it is (``torch.Tensor.t``).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.zeros(2, 3).t().shape, tg.zeros(3).t().shape
+            ((3, 2), (3,))
+        """
+        if self.array.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.array.ndim}D"
+            )
+        if self.array.ndim < 2:
+            return self._swap("t", 0, -1)
+        return self._swap("t", 0, 1)
 
     # ------------------------------------------------------------ reordering
 
