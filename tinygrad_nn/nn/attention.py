@@ -1,5 +1,5 @@
-"""Attention: ``softmax(q @ k.T / sqrt(d) + mask) @ v``, multi-head attention, and the
-Transformer's encoder layer.
+"""Attention: ``softmax(q @ k.T / sqrt(d) + mask) @ v`` and multi-head attention (the
+Transformer's layers, built on it, are in :mod:`tinygrad_nn.nn.transformer_layers`).
 
 Built from the engine's ops (matmul, softmax, where), so its backward is the chain rule
 through them. The softmax's backward needs only its output ``p``:
@@ -20,15 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn import ops
 from tinygrad_nn.dtypes import dtype_name
 from tinygrad_nn.functions import where
 from tinygrad_nn.namespace.array_api import like
-from tinygrad_nn.nn.blocks import LayerNorm, dropout
+from tinygrad_nn.nn.blocks import dropout
 from tinygrad_nn.nn.layers import Linear
 from tinygrad_nn.nn.loss_functions import host_values
 from tinygrad_nn.nn.module import Module
-from tinygrad_nn.tensor import Tensor, apply
+from tinygrad_nn.tensor import Tensor
 
 Mask = Any  # a boolean or float mask: a Tensor, another library's array, or plain data
 
@@ -306,69 +305,3 @@ class MultiheadAttention(Module):
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
-
-
-class TransformerEncoderLayer(Module):
-    """Self-attention then a feed-forward network, each with a residual connection and
-    layer norm, as ``torch.nn.TransformerEncoderLayer``. Post-norm by default
-    (``x = norm(x + block(x))``, the original Transformer's); ``norm_first=True`` is
-    pre-norm (``x = x + block(norm(x))``, which trains more easily when deep).
-    ``src_mask`` and ``src_key_padding_mask`` are :class:`MultiheadAttention`'s
-    ``attn_mask`` and ``key_padding_mask`` (boolean True: masked out).
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> layer = TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
-        >>> layer(tg.ones(3, 5, 8), is_causal=True).shape
-        (3, 5, 8)
-    """
-
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: str = "relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-    ) -> None:
-        super().__init__()
-        if activation not in ("relu", "gelu"):
-            raise ValueError(
-                f"TransformerEncoderLayer: activation must be 'relu' or 'gelu', got {activation!r}"
-            )
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout, batch_first=batch_first)
-        self.linear1 = Linear(d_model, dim_feedforward)
-        self.linear2 = Linear(dim_feedforward, d_model)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps)
-        self.dropout, self.activation, self.norm_first = dropout, activation, norm_first
-
-    def forward(
-        self,
-        src: Tensor,
-        src_mask: Mask = None,
-        src_key_padding_mask: Mask = None,
-        is_causal: bool = False,
-    ) -> Tensor:
-        masks = (src_mask, src_key_padding_mask, is_causal)
-        x = src
-        if self.norm_first:
-            x = x + self._attend(self.norm1(x), *masks)
-            return x + self._feed_forward(self.norm2(x))
-        x = self.norm1(x + self._attend(x, *masks))
-        return self.norm2(x + self._feed_forward(x))
-
-    def _attend(self, x: Tensor, mask: Mask, padding: Mask, is_causal: bool) -> Tensor:
-        out, _ = self.self_attn(
-            x, x, x, padding, need_weights=False, attn_mask=mask, is_causal=is_causal
-        )
-        return dropout(out, self.dropout, self.training)
-
-    def _feed_forward(self, x: Tensor) -> Tensor:
-        hidden = self.linear1(x)
-        hidden = hidden.relu() if self.activation == "relu" else apply(ops.Gelu(), hidden)
-        hidden = dropout(hidden, self.dropout, self.training)
-        return dropout(self.linear2(hidden), self.dropout, self.training)
