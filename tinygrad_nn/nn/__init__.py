@@ -21,6 +21,7 @@ from tinygrad_nn.nn.convolution import (
     MaxPool2d,
 )
 from tinygrad_nn.nn.layers import LazyLinear, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from tinygrad_nn.nn.lazy import LazyConv1d, LazyConv2d
 from tinygrad_nn.nn.losses import (
     BCE,
     MSE,
@@ -69,6 +70,8 @@ __all__ = [
     "L1Loss",
     "LSTMCell",
     "LayerNorm",
+    "LazyConv1d",
+    "LazyConv2d",
     "LazyLinear",
     "LeakyReLU",
     "Linear",
