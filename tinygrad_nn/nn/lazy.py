@@ -78,7 +78,7 @@ class _LazyConv(Module):
         if self.bias is not None:
             self.bias.array = drawn.bias.array.astype(dtype)
         self.in_channels = in_channels
-        self.__class__ = self.becomes  # type: ignore[assignment]  # PyTorch's cls_to_become
+        self.__class__ = self.becomes  # PyTorch's cls_to_become
 
     def forward(self, input: Tensor) -> Tensor:
         channels_axis = -1 - self.spatial  # (N, C, ...) or unbatched (C, ...)
