@@ -330,3 +330,25 @@ def test_linear_algebra_matches_pytorch() -> None:
     ]
     for ours, theirs, array in cases:
         compare(array, ours, theirs)
+
+
+def test_round_decimals_and_devices_match_pytorch() -> None:
+    from tinygrad_nn.devices import device_of
+    from tinygrad_nn.tensor_torch import round_decimals
+
+    values = RNG.normal(size=500) * np.logspace(-3, 5, 500)
+    for decimals in (-3, -1, 1, 2, 5):  # the same floats: bit for bit
+        np.testing.assert_array_equal(
+            round_decimals(tg.tensor(values), decimals).numpy(),
+            torch.tensor(values).round(decimals=decimals).numpy(),
+        )
+    ours, theirs = device_of(np.zeros(1)), torch.zeros(1).device
+    assert (ours.type, ours.index, str(ours), repr(ours)) == (
+        theirs.type,
+        theirs.index,
+        str(theirs),
+        repr(theirs),
+    )
+    assert ours == tg.torch_names.device(theirs.type) and str(torch.device("cuda", 1)) == str(
+        tg.torch_names.device("cuda", 1)
+    )
