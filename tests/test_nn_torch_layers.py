@@ -371,3 +371,206 @@ def test_transformer_equals_pytorch(norm_first: bool) -> None:
     got = nn.Transformer.generate_square_subsequent_mask(5).detach().numpy()
     want = torch.nn.Transformer.generate_square_subsequent_mask(5, dtype=torch.float64).numpy()
     np.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------------------------------ lazy convolutions
+
+
+def test_lazy_conv2d_becomes_a_conv2d_and_trains() -> None:
+    tg.manual_seed(4)
+    conv = nn.LazyConv2d(3, (2, 3), stride=1, padding=1)
+    before = list(conv.parameters())
+    assert [p.shape for p in before] == [(0,), (0,)] and conv.in_channels == 0
+    optimizer = tg.optim.SGD(conv.parameters(), lr=0.1)  # built before the first call
+    x = tg.tensor(RNG.normal(size=(2, 4, 5, 6)))
+    out = conv(x)
+    assert type(conv) is nn.Conv2d and conv.weight.shape == (3, 4, 2, 3)
+    assert out.shape == (2, 3, 6, 6) and conv.bias is not None and conv.bias.shape == (3,)
+    assert [id(p) for p in conv.parameters()] == [id(p) for p in before]
+    bound = 1 / np.sqrt(4 * 2 * 3)  # Conv2d's default draw, fan_in = C * kh * kw
+    assert np.abs(conv.weight.detach().numpy()).max() <= bound
+    eager = nn.Conv2d(4, 3, (2, 3), padding=1)
+    eager.load_state_dict(conv.state_dict())
+    np.testing.assert_allclose(out.detach().numpy(), eager(x).detach().numpy(), rtol=1e-13)
+    start = conv.weight.detach().numpy().copy()
+    (conv(x) ** 2).sum().backward()
+    optimizer.step()
+    assert not np.allclose(conv.weight.detach().numpy(), start)
+    assert parameter_gradcheck(conv, lambda: (conv(x) ** 2).sum())
+    unbiased = nn.LazyConv2d(2, 3, bias=False)
+    assert unbiased(tg.ones(1, 1, 4, 4)).shape == (1, 2, 2, 2) and unbiased.bias is None
+
+
+def test_lazy_conv1d_and_errors() -> None:
+    conv = nn.LazyConv1d(4, 3, padding=1)
+    assert conv(tg.ones(2, 5, 7)).shape == (2, 4, 7) and type(conv) is nn.Conv1d
+    assert conv.weight.shape == (4, 5, 3)
+    single = nn.LazyConv2d(2, 3, dtype="float32")
+    single(tg.ones(1, 1, 3, 3))
+    assert single.weight.dtype == single.bias.dtype == np.float32  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match=r"LazyConv2d: cannot infer in_channels .*\(4, 4\)"):
+        nn.LazyConv2d(2, 3)(tg.ones(4, 4))
+    with pytest.raises(NotImplementedError, match="LazyConv2d: groups=2 is not supported"):
+        nn.LazyConv2d(2, 3, groups=2)
+    with pytest.raises(NotImplementedError, match="padding_mode='reflect' is not supported"):
+        nn.LazyConv1d(2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="LazyConv2d: out_channels must be a positive int"):
+        nn.LazyConv2d(0, 3)
+
+
+def test_lazy_conv2d_equals_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.LazyConv2d(3, 3, stride=2, padding=1, dtype=torch.float64)
+    ours = nn.LazyConv2d(3, 3, stride=2, padding=1)
+    x = RNG.normal(size=(2, 4, 7, 7))
+    with torch.no_grad():
+        theirs(torch.tensor(x))
+    ours(tg.tensor(x))
+    assert type(theirs).__name__ == type(ours).__name__ == "Conv2d"
+    copy_from_torch(ours, theirs)
+    run_both(ours, theirs, [x], RNG.normal(size=(2, 3, 4, 4)))
+
+
+# ------------------------------------------------------------------ bidirectional RNNs
+
+
+def make_recurrent(kind: str, *args: Any, **kwargs: Any) -> nn.Module:
+    if kind == "lstm":
+        return nn.LSTM(*args, **kwargs)
+    if kind == "gru":
+        return nn.GRU(*args, **kwargs)
+    return nn.RNN(*args, nonlinearity=kind, **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["tanh", "relu", "lstm", "gru"])
+def test_bidirectional_names_and_shapes(kind: str) -> None:
+    module = make_recurrent(kind, 3, 5, num_layers=2, bidirectional=True)
+    gates = {"lstm": 4, "gru": 3}.get(kind, 1) * 5
+    shapes = {k: v.shape for k, v in module.state_dict().items()}
+    want = {}
+    for layer, width in ((0, 3), (1, 10)):
+        for suffix in ("", "_reverse"):
+            want[f"weight_ih_l{layer}{suffix}"] = (gates, width)
+            want[f"weight_hh_l{layer}{suffix}"] = (gates, 5)
+            want[f"bias_ih_l{layer}{suffix}"] = (gates,)
+            want[f"bias_hh_l{layer}{suffix}"] = (gates,)
+    assert shapes == want and list(shapes) == list(want)  # PyTorch's order too
+    out, last = module(tg.ones(7, 4, 3))
+    h_n = last[0] if kind == "lstm" else last
+    assert out.shape == (7, 4, 10) and h_n.shape == (4, 4, 5)
+    if kind == "lstm":
+        assert last[1].shape == (4, 4, 5)
+    first = make_recurrent(kind, 3, 5, batch_first=True, bidirectional=True)
+    out, last = first(tg.ones(4, 7, 3))
+    assert out.shape == (4, 7, 10) and (last[0] if kind == "lstm" else last).shape == (2, 4, 5)
+    out, last = first(tg.ones(7, 3))  # unbatched
+    assert out.shape == (7, 10) and (last[0] if kind == "lstm" else last).shape == (2, 5)
+    assert "bidirectional=True" in repr(first)
+
+
+@pytest.mark.parametrize("kind", ["tanh", "lstm", "gru"])
+def test_bidirectional_is_the_reverse_direction_on_the_flipped_sequence(kind: str) -> None:
+    tg.manual_seed(5)
+    both = make_recurrent(kind, 2, 3, bidirectional=True)
+    forward, backward = make_recurrent(kind, 2, 3), make_recurrent(kind, 2, 3)
+    state = both.state_dict()
+    forward.load_state_dict({k: v for k, v in state.items() if not k.endswith("_reverse")})
+    backward.load_state_dict(
+        {k[: -len("_reverse")]: v for k, v in state.items() if k.endswith("_reverse")}
+    )
+    x = RNG.normal(size=(6, 2, 2))
+    h0 = RNG.normal(size=(2, 2, 3))
+    given: Any = (tg.tensor(h0), tg.tensor(-h0)) if kind == "lstm" else tg.tensor(h0)
+
+    def part(d: int) -> Any:
+        return tuple(s[d : d + 1] for s in given) if kind == "lstm" else given[d : d + 1]
+
+    out, last = both(tg.tensor(x), given)
+    ahead, ahead_last = forward(tg.tensor(x), part(0))
+    behind, behind_last = backward(tg.tensor(x[::-1].copy()), part(1))
+    out = out.detach().numpy()
+    np.testing.assert_allclose(out[..., :3], ahead.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(out[..., 3:], behind.detach().numpy()[::-1], rtol=1e-13)
+    states = (
+        zip(last, ahead_last, behind_last) if kind == "lstm" else [(last, ahead_last, behind_last)]
+    )
+    for both_s, ahead_s, behind_s in states:
+        np.testing.assert_allclose(both_s.detach().numpy()[0], ahead_s.detach().numpy()[0])
+        np.testing.assert_allclose(both_s.detach().numpy()[1], behind_s.detach().numpy()[0])
+
+
+@pytest.mark.parametrize("kind", ["tanh", "lstm", "gru"])
+def test_bidirectional_gradients_match_finite_differences(kind: str) -> None:
+    tg.manual_seed(6)
+    module = make_recurrent(kind, 2, 2, num_layers=2, bidirectional=True, batch_first=True)
+    x = leaf(RNG.normal(size=(2, 3, 2)))
+    upstream = RNG.normal(size=(2, 3, 4))
+
+    def loss(x: tg.Tensor) -> tg.Tensor:
+        out, last = module(x)
+        h_n = last[0] if kind == "lstm" else last
+        return (out * upstream).sum() + (h_n**2).sum()
+
+    assert tg.gradcheck(loss, [x], atol=1e-6, rtol=1e-5)
+    assert parameter_gradcheck(module, lambda: loss(x))
+
+
+@pytest.mark.parametrize("kind", ["tanh", "relu", "lstm", "gru"])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_bidirectional_equals_pytorch(kind: str, batch_first: bool) -> None:
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(7)
+    settings: dict[str, Any] = {"num_layers": 2, "bidirectional": True, "batch_first": batch_first}
+    if kind == "lstm":
+        theirs = torch.nn.LSTM(3, 4, dtype=torch.float64, **settings)
+    elif kind == "gru":
+        theirs = torch.nn.GRU(3, 4, dtype=torch.float64, **settings)
+    else:
+        theirs = torch.nn.RNN(3, 4, nonlinearity=kind, dtype=torch.float64, **settings)
+    ours = make_recurrent(kind, 3, 4, **settings)
+    copy_from_torch(ours, theirs)
+    x = RNG.normal(size=(2, 5, 3) if batch_first else (5, 2, 3))
+    h0, c0 = RNG.normal(size=(4, 2, 4)), RNG.normal(size=(4, 2, 4))
+    upstream, h_up = RNG.normal(size=(*x.shape[:2], 8)), RNG.normal(size=(4, 2, 4))
+
+    def total(module: Any, library: Any, x: Any, h0: Any, c0: Any) -> tuple[Any, Any]:
+        out, last = module(x, (h0, c0) if kind == "lstm" else h0)
+        h_n = last[0] if kind == "lstm" else last
+        loss = (out * library.tensor(upstream)).sum() + (h_n * library.tensor(h_up)).sum()
+        if kind == "lstm":
+            loss = loss + (last[1] ** 2).sum()
+        return out, loss
+
+    mine = [leaf(a) for a in (x, h0, c0)]
+    out, loss = total(ours, tg, *mine)
+    loss.backward()
+    t_inputs = [torch.tensor(a, requires_grad=True) for a in (x, h0, c0)]
+    t_out, t_loss = total(theirs, torch, *t_inputs)
+    t_loss.backward()
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-12)
+    for a, t in zip(mine, t_inputs):
+        if t.grad is not None:
+            np.testing.assert_allclose(
+                a.grad.detach().numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12
+            )
+    assert_same_gradients(ours, theirs)
+
+
+def test_bidirectional_dropout_between_layers_only_in_training() -> None:
+    tg.manual_seed(8)
+    module = nn.GRU(2, 3, num_layers=2, dropout=0.5, bidirectional=True)
+    x = tg.tensor(RNG.normal(size=(4, 2, 2)))
+    module.eval()
+    a, b = (module(x)[0].detach().numpy() for _ in range(2))
+    np.testing.assert_array_equal(a, b)
+    module.train()
+    c = module(x)[0].detach().numpy()
+    assert not np.allclose(a, c)
+    single = nn.GRU(2, 3, num_layers=1, bidirectional=True)
+    single.train()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no dropout, no warning, with one layer
+        np.testing.assert_array_equal(
+            single(x)[0].detach().numpy(), single.eval()(x)[0].detach().numpy()
+        )
