@@ -15,6 +15,7 @@ import pytest
 
 import tinygrad_nn as tg
 from tinygrad_nn import nn
+from tinygrad_nn.nn.attention import join_in_proj, split_in_proj
 
 RNG = np.random.default_rng(25)
 
@@ -46,41 +47,9 @@ def parameter_gradcheck(module: nn.Module, loss: Callable[[], tg.Tensor]) -> boo
 # ------------------------------------------------------------------ PyTorch's names
 
 
-def ours_from_torch_names(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """A PyTorch state dict in tinygrad_nn's names: MultiheadAttention's stacked
-    ``in_proj_weight`` (3 * E, E) / ``in_proj_bias`` become ``q_proj``, ``k_proj``,
-    ``v_proj`` (the one place where the names differ)."""
-    out: dict[str, np.ndarray] = {}
-    for key, value in state.items():
-        prefix, _, name = key.rpartition(".")
-        if name in ("in_proj_weight", "in_proj_bias"):
-            kind = "weight" if name == "in_proj_weight" else "bias"
-            for part, piece in zip("qkv", np.split(value, 3)):
-                out[f"{prefix}.{part}_proj.{kind}"] = piece
-        else:
-            out[key] = value
-    return out
-
-
-def torch_names(named: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The reverse of :func:`ours_from_torch_names` (for gradients)."""
-    out: dict[str, np.ndarray] = {}
-    for key, value in named.items():
-        prefix, _, name = key.rpartition(".")
-        owner, _, projection = prefix.rpartition(".")
-        if projection in ("q_proj", "k_proj", "v_proj"):
-            stacked = f"{owner}.in_proj_{name}"
-            if stacked not in out:
-                parts = [named[f"{owner}.{p}_proj.{name}"] for p in "qkv"]
-                out[stacked] = np.concatenate(parts)
-        else:
-            out[key] = value
-    return out
-
-
 def test_decoder_layer_parameters_are_pytorch_s() -> None:
     layer = nn.TransformerDecoderLayer(8, 2, dim_feedforward=12)
-    shapes = {k: v.shape for k, v in torch_names(layer.state_dict()).items()}
+    shapes = {k: v.shape for k, v in join_in_proj(layer.state_dict()).items()}
     assert shapes == {
         "self_attn.in_proj_weight": (24, 8),
         "self_attn.in_proj_bias": (24,),
@@ -106,7 +75,7 @@ def test_transformer_shapes_names_and_the_square_mask() -> None:
     )
     assert model(tg.ones(6, 2, 8), tg.ones(4, 2, 8)).shape == (4, 2, 8)
     assert model(tg.ones(6, 8), tg.ones(4, 8)).shape == (4, 8)  # unbatched
-    keys = list(torch_names(model.state_dict()))
+    keys = list(join_in_proj(model.state_dict()))
     assert keys.count("encoder.norm.weight") == keys.count("decoder.norm.bias") == 1
     assert len(model.encoder.layers) == 2 and len(model.decoder.layers) == 3
     assert "decoder.layers.2.multihead_attn.in_proj_weight" in keys
@@ -242,12 +211,12 @@ def test_transformer_gradients_match_finite_differences() -> None:
 def copy_from_torch(ours: nn.Module, theirs: Any) -> None:
     """Load the torch module's state dict (float64) into ours, names translated."""
     state = {k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()}
-    ours.load_state_dict(ours_from_torch_names(state))
+    ours.load_state_dict(split_in_proj(state))
 
 
 def assert_same_gradients(ours: nn.Module, theirs: Any, tol: float = 1e-10) -> None:
     """Every parameter's gradient equal to PyTorch's (relative to the largest entry)."""
-    got = torch_names({n: p.grad.detach().numpy() for n, p in ours.named_parameters()})
+    got = join_in_proj({n: p.grad.detach().numpy() for n, p in ours.named_parameters()})
     want = {n: p.grad.numpy() for n, p in theirs.named_parameters()}
     assert got.keys() == want.keys()
     for name, value in want.items():
@@ -349,10 +318,10 @@ def test_transformer_equals_pytorch(norm_first: bool) -> None:
     }
     theirs = torch.nn.Transformer(**settings, dtype=torch.float64)
     ours = nn.Transformer(**settings)
-    assert {k: v.shape for k, v in torch_names(ours.state_dict()).items()} == {
+    assert {k: v.shape for k, v in join_in_proj(ours.state_dict()).items()} == {
         k: tuple(v.shape) for k, v in theirs.state_dict().items()
     }
-    assert list(torch_names(ours.state_dict())) == list(theirs.state_dict())
+    assert list(join_in_proj(ours.state_dict())) == list(theirs.state_dict())
     copy_from_torch(ours, theirs)
     masks = {
         "src_mask": RNG.normal(size=(6, 6)),
@@ -407,7 +376,7 @@ def test_lazy_conv1d_and_errors() -> None:
     assert conv.weight.shape == (4, 5, 3)
     single = nn.LazyConv2d(2, 3, dtype="float32")
     single(tg.ones(1, 1, 3, 3))
-    assert single.weight.dtype == single.bias.dtype == np.float32  # type: ignore[union-attr]
+    assert single.weight.dtype == single.bias.dtype == np.float32
     with pytest.raises(ValueError, match=r"LazyConv2d: cannot infer in_channels .*\(4, 4\)"):
         nn.LazyConv2d(2, 3)(tg.ones(4, 4))
     with pytest.raises(NotImplementedError, match="LazyConv2d: groups=2 is not supported"):

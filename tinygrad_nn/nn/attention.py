@@ -186,7 +186,9 @@ class MultiheadAttention(Module):
 
     The projections are ``Linear`` layers, weights ``(out, in)`` as PyTorch's; PyTorch
     keeps the query, key and value weights stacked, in that order, in one
-    ``in_proj_weight`` of shape ``(3 * embed_dim, embed_dim)``.
+    ``in_proj_weight`` of shape ``(3 * embed_dim, embed_dim)``: :func:`split_in_proj`
+    reads a PyTorch state dict (of this layer or of a model holding it) into these names,
+    :func:`join_in_proj` writes PyTorch's.
 
     Examples:
         >>> import numpy as np
@@ -305,3 +307,52 @@ class MultiheadAttention(Module):
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
+
+
+def split_in_proj(state: dict[str, Any]) -> dict[str, Any]:
+    """A state dict in PyTorch's names for tinygrad_nn: every ``MultiheadAttention``'s
+    stacked ``in_proj_weight`` (3 * E, E) and ``in_proj_bias`` (3 * E,) become its
+    ``q_proj``, ``k_proj``, ``v_proj`` weights and biases (query, key, value, in that
+    order); the other entries are kept. ``join_in_proj`` goes back.
+
+    Examples:
+        >>> import numpy as np
+        >>> parts = split_in_proj({"attn.in_proj_bias": np.arange(6.0), "w": 1})
+        >>> list(parts), parts["attn.v_proj.bias"].tolist()
+        (['attn.q_proj.bias', 'attn.k_proj.bias', 'attn.v_proj.bias', 'w'], [4.0, 5.0])
+    """
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        prefix, dot, name = key.rpartition(".")
+        if name not in ("in_proj_weight", "in_proj_bias"):
+            out[key] = value
+            continue
+        kind = name[len("in_proj_") :]
+        for part, piece in zip("qkv", np.split(host_values(value), 3)):
+            out[f"{prefix}{dot}{part}_proj.{kind}"] = piece
+    return out
+
+
+def join_in_proj(state: dict[str, Any]) -> dict[str, Any]:
+    """A state dict in tinygrad_nn's names in PyTorch's: ``q_proj``, ``k_proj``,
+    ``v_proj`` of an attention joined into its ``in_proj_weight``/``in_proj_bias``
+    (the reverse of :func:`split_in_proj`; the other entries, in order, kept).
+
+    Examples:
+        >>> from tinygrad_nn import nn
+        >>> state = join_in_proj(nn.MultiheadAttention(4, 2).state_dict())
+        >>> {k: v.shape for k, v in state.items()}["in_proj_weight"], len(state)
+        ((12, 4), 4)
+    """
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        owner, _, name = key.rpartition(".")
+        outer, dot, projection = owner.rpartition(".")
+        if projection not in ("q_proj", "k_proj", "v_proj"):
+            out[key] = value
+            continue
+        stacked = f"{outer}{dot}in_proj_{name}"
+        if stacked not in out:
+            parts = [host_values(state[f"{outer}{dot}{p}_proj.{name}"]) for p in "qkv"]
+            out[stacked] = np.concatenate(parts)
+    return out

@@ -174,6 +174,10 @@ class RNN(_Recurrent):
         >>> out, h_n = RNN(2, 3)(tg.ones(5, 2))  # unbatched: (L, features)
         >>> out.shape, h_n.shape
         ((5, 3), (1, 3))
+        >>> both = RNN(2, 3, num_layers=2, bidirectional=True)
+        >>> out, h_n = both(tg.ones(5, 4, 2))  # (L, N, features)
+        >>> out.shape, h_n.shape, both.weight_ih_l1_reverse.shape  # layer 1 reads 2 * 3
+        ((5, 4, 6), (4, 4, 3), (3, 6))
     """
 
     def __init__(

@@ -34,7 +34,15 @@ Weights = tuple[Tensor, Tensor, Tensor | None, Tensor | None]  # W_ih.T, W_hh.T,
 
 
 def rnn_step(kind: str, gi: Tensor, gh: Tensor, state: State, n: int) -> State:
-    """The new state from ``gi = x @ W_ih.T (+ b)`` and ``gh = h @ W_hh.T (+ b_hh)``."""
+    """The new state (a tuple: ``(h,)``, or ``(h, c)`` for LSTM) of a step of ``kind``
+    (tanh, relu, lstm, gru) from ``gi = x @ W_ih.T (+ b)`` and ``gh = h @ W_hh.T (+ b_hh)``,
+    ``n`` the hidden size.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> rnn_step("tanh", tg.zeros(1, 2), tg.zeros(1, 2), (tg.zeros(1, 2),), 2)[0].tolist()
+        [[0.0, 0.0]]
+    """
     if kind == "lstm":  # i, f, g, o = split(gi + gh, 4)   (PyTorch's gate order)
         z = gi + gh
         i, f, g, o = (z[..., j * n : (j + 1) * n] for j in range(4))
@@ -50,14 +58,30 @@ def rnn_step(kind: str, gi: Tensor, gh: Tensor, state: State, n: int) -> State:
 
 
 def project(x: Tensor, h: Tensor, weights: Weights) -> tuple[Tensor, Tensor]:
+    """``(x @ W_ih.T + b_i, h @ W_hh.T + b_h)`` from ``weights = (W_ih.T, W_hh.T, b_i,
+    b_h)`` (a bias may be None).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> gi, gh = project(tg.ones(1, 2), tg.ones(1, 3), (tg.ones(2, 3), tg.ones(3, 3),
+        ...                  None, None))
+        >>> gi.tolist(), gh.tolist()
+        ([[2.0, 2.0, 2.0]], [[3.0, 3.0, 3.0]])
+    """
     w_ih_t, w_hh_t, b_i, b_h = weights
     gi, gh = x @ w_ih_t, h @ w_hh_t
     return (gi if b_i is None else gi + b_i), (gh if b_h is None else gh + b_h)
 
 
 class RecurrentWeights(Module):
-    """Parameters drawn as PyTorch's, read by a step of ``kind`` (tanh, relu, lstm, gru).
-    RNN and LSTM add their two biases once; GRU's stay apart (``b_hn`` is inside ``r *``)."""
+    """Parameters drawn as PyTorch's, read by a step of ``kind`` (tanh, relu, lstm, gru):
+    the base of the cells and of RNN, LSTM, GRU. RNN and LSTM add their two biases once;
+    GRU's stay apart (``b_hn`` is inside ``r *``).
+
+    Examples:
+        >>> issubclass(GRUCell, RecurrentWeights)
+        True
+    """
 
     kind = "tanh"
     hidden_size: int
