@@ -543,3 +543,51 @@ def test_bidirectional_dropout_between_layers_only_in_training() -> None:
         np.testing.assert_array_equal(
             single(x)[0].detach().numpy(), single.eval()(x)[0].detach().numpy()
         )
+
+
+# ------------------------------------------------------------------ modes, compile, errors
+
+
+def compiled_equals_eager(fn: Callable[..., tg.Tensor], *inputs: tg.Tensor) -> None:
+    eager_loss = fn(*inputs)
+    eager = tg.grad(eager_loss, list(inputs))
+    loss, grads = tg.compile(fn)(*[leaf(t.detach().numpy()) for t in inputs])
+    np.testing.assert_allclose(loss.item(), eager_loss.item(), rtol=1e-12)
+    for got, want in zip(grads, eager):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_compiled_steps_equal_eager() -> None:
+    tg.manual_seed(9)
+    model = nn.Transformer(4, 2, 1, 1, 8, dropout=0.0, batch_first=True)
+    mask = nn.Transformer.generate_square_subsequent_mask(2)
+    src, tgt = leaf(RNG.normal(size=(2, 3, 4))), leaf(RNG.normal(size=(2, 2, 4)))
+    compiled_equals_eager(lambda s, t: (model(s, t, tgt_mask=mask) ** 2).sum(), src, tgt)
+    lstm = nn.LSTM(2, 3, num_layers=2, bidirectional=True)
+    compiled_equals_eager(lambda x: (lstm(x)[0] ** 2).sum(), leaf(RNG.normal(size=(4, 2, 2))))
+
+
+def test_decoder_dropout_only_while_training_and_unbatched() -> None:
+    tg.manual_seed(10)
+    layer = nn.TransformerDecoderLayer(4, 2, 8, dropout=0.5)
+    tgt, memory = tg.tensor(RNG.normal(size=(3, 4))), tg.tensor(RNG.normal(size=(5, 4)))
+    assert layer(tgt, memory).shape == (3, 4)  # unbatched (T, E), (S, E)
+    first, second = (layer(tgt, memory).detach().numpy() for _ in range(2))
+    assert not np.allclose(first, second)
+    layer.eval()
+    first, second = (layer(tgt, memory).detach().numpy() for _ in range(2))
+    np.testing.assert_array_equal(first, second)
+    batched = layer(tgt.reshape(3, 1, 4), memory.reshape(5, 1, 4)).detach().numpy()
+    np.testing.assert_allclose(batched[:, 0], first, rtol=1e-13)
+
+
+def test_bidirectional_initial_state_shape_is_checked() -> None:
+    lstm = nn.LSTM(2, 3, num_layers=2, bidirectional=True)
+    h0 = tg.zeros(2, 1, 3)  # one direction's count: PyTorch wants 2 * num_layers
+    with pytest.raises(RuntimeError, match=r"Expected hidden size \(4, 1, 3\), got \[2, 1, 3\]"):
+        lstm(tg.ones(5, 1, 2), (h0, h0))
+    out, (h_n, c_n) = lstm(tg.ones(5, 1, 2), (tg.zeros(4, 1, 3), tg.zeros(4, 1, 3)))
+    assert out.shape == (5, 1, 6) and h_n.shape == c_n.shape == (4, 1, 3)
+    # the last forward step and the first reverse step are h_n's last layer's two states
+    np.testing.assert_allclose(out.detach().numpy()[-1, :, :3], h_n.detach().numpy()[2])
+    np.testing.assert_allclose(out.detach().numpy()[0, :, 3:], h_n.detach().numpy()[3])
