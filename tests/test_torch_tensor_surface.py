@@ -474,3 +474,43 @@ def test_round_method_takes_decimals() -> None:
     x = tg.tensor([1.23456, 2.5])
     assert x.round(decimals=2).tolist() == [1.23, 2.5] == np.round(x, 2).tolist()
     assert isinstance(np.round(x, 2), tg.Tensor) and x.round().tolist() == [1.0, 2.0]
+
+
+# ---------------------------------------------------------------- 7. torch.save / torch.load
+
+
+def test_save_and_load_take_binary_file_objects(tmp_path) -> None:
+    import io
+
+    model = tg.nn.Linear(2, 3)
+    buffer = io.BytesIO()
+    tg.save({"model": model.state_dict(), "step": 4}, buffer)
+    buffer.seek(0)
+    loaded = tg.load(buffer, weights_only=True)
+    assert loaded["step"] == 4 and loaded["model"]["weight"].shape == (3, 2)
+    with open(tmp_path / "m.pt", "wb") as f:
+        tg.save(model.state_dict(), f)
+    with open(tmp_path / "m.pt", "rb") as f:
+        assert sorted(tg.load(f)) == ["bias", "weight"]
+    with open(tmp_path / "m.pt", encoding="latin-1") as f, pytest.raises(ValueError, match="'rb'"):
+        tg.load(f)
+    with pytest.raises(ValueError, match=r"the file object.*shorter than the 8 bytes"):
+        tg.load(io.BytesIO(b"abc"))
+
+
+def test_a_saved_module_loads_as_its_state_dict_and_says_so(tmp_path) -> None:
+    model = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.Tanh())
+    tg.save(model, tmp_path / "whole.pt")  # PyTorch would pickle the module
+    loaded = tg.load(tmp_path / "whole.pt", weights_only=False)
+    assert isinstance(loaded, dict) and sorted(loaded) == ["0.bias", "0.weight"]
+    with pytest.raises(AttributeError, match=r"state_dict of a Sequential, not the module \("):
+        loaded.eval()
+    fresh = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.Tanh())
+    fresh.load_state_dict(loaded)
+    assert fresh[0].weight.tolist() == model[0].weight.tolist()
+    data = (tmp_path / "whole.pt").read_bytes()
+    flips = ((b"Sequential", b"Sequentiam"), (b"tinygrad_nn.module", b"tinygrad_nn.modulf"))
+    for old, new in flips:
+        (tmp_path / "bad.pt").write_bytes(data.replace(old, new))
+        with pytest.raises(ValueError, match=r"bad\.pt.* is corrupted: its m"):
+            tg.load(tmp_path / "bad.pt")
