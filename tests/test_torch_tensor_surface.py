@@ -514,3 +514,11 @@ def test_a_saved_module_loads_as_its_state_dict_and_says_so(tmp_path) -> None:
         (tmp_path / "bad.pt").write_bytes(data.replace(old, new))
         with pytest.raises(ValueError, match=r"bad\.pt.* is corrupted: its m"):
             tg.load(tmp_path / "bad.pt")
+
+
+def test_a_renamed_metadata_entry_is_corruption_not_a_smaller_checkpoint(tmp_path) -> None:
+    tg.save({"epoch": 3, "w": np.ones(2)}, tmp_path / "c.pt")
+    data = (tmp_path / "c.pt").read_bytes()  # the structure's entry renamed: "epoch" was lost
+    (tmp_path / "c.pt").write_bytes(data.replace(b'structure"', b'structurf"'))
+    with pytest.raises(ValueError, match="is corrupted: its metadata has unknown entries"):
+        tg.load(tmp_path / "c.pt")
