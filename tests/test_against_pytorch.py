@@ -330,3 +330,94 @@ def test_linear_algebra_matches_pytorch() -> None:
     ]
     for ours, theirs, array in cases:
         compare(array, ours, theirs)
+
+
+def test_round_decimals_and_devices_match_pytorch() -> None:
+    from tinygrad_nn.devices import device_of
+    from tinygrad_nn.tensor_torch import round_decimals
+
+    values = RNG.normal(size=500) * np.logspace(-3, 5, 500)
+    for decimals in (-3, -1, 1, 2, 5):  # the same floats: bit for bit
+        np.testing.assert_array_equal(
+            round_decimals(tg.tensor(values), decimals).numpy(),
+            torch.tensor(values).round(decimals=decimals).numpy(),
+        )
+    ours, theirs = device_of(np.zeros(1)), torch.zeros(1).device
+    assert (ours.type, ours.index, str(ours), repr(ours)) == (
+        theirs.type,
+        theirs.index,
+        str(theirs),
+        repr(theirs),
+    )
+    assert ours == tg.torch_names.device(theirs.type) and str(torch.device("cuda", 1)) == str(
+        tg.torch_names.device("cuda", 1)
+    )
+
+
+MORE_SCHEDULES = {  # name: (make(lr_scheduler module, optimizer), the metric per epoch or None)
+    "multistep": (lambda L, o: L.MultiStepLR(o, [3, 7, 8], 0.5), None),
+    "linear_warmup": (lambda L, o: L.LinearLR(o, start_factor=0.2, total_iters=6), None),
+    "constant": (lambda L, o: L.ConstantLR(o, factor=0.5, total_iters=4), None),
+    "onecycle": (lambda L, o: L.OneCycleLR(o, max_lr=0.5, total_steps=20), None),
+    "onecycle_3_linear": (
+        lambda L, o: L.OneCycleLR(
+            o, 0.5, epochs=4, steps_per_epoch=5, anneal_strategy="linear", three_phase=True
+        ),
+        None,
+    ),
+    "warm_restarts": (lambda L, o: L.CosineAnnealingWarmRestarts(o, 3, 2, 0.01), None),
+    "plateau_min": (lambda L, o: L.ReduceLROnPlateau(o, patience=1, cooldown=1), [3, 2] + [2] * 18),
+    "plateau_max_abs": (
+        lambda L, o: L.ReduceLROnPlateau(o, "max", 0.5, 2, 0.1, "abs", min_lr=0.01),
+        [1.0, 1.05, 1.3, 1.2] * 5,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_SCHEDULES))
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_more_schedules_follow_pytorch(name: str, kind: str) -> None:
+    """The learning rate, and OneCycleLR's momentum (beta1 for Adam), step for step."""
+    make, metrics = MORE_SCHEDULES[name]
+    rates = []
+    for lib in (tg, torch):
+        params = [lib.nn.Parameter(lib.tensor([1.0, -2.0], dtype=lib.float64))]
+        groups = [{"params": params}]
+        opt = (
+            lib.optim.SGD(groups, lr=0.1, momentum=0.9)
+            if kind == "sgd"
+            else lib.optim.Adam(groups, lr=0.1, betas=(0.9, 0.99))
+        )
+        schedule, seen = make(lib.optim.lr_scheduler, opt), []
+        for epoch in range(20):
+            opt.zero_grad()
+            (params[0] ** 2).sum().backward()
+            opt.step()
+            schedule.step(*([metrics[epoch]] if metrics else []))
+            group = opt.param_groups[0]
+            seen.append((group["lr"], group["momentum"] if kind == "sgd" else group["betas"][0]))
+        rates.append(np.array(seen))
+    np.testing.assert_allclose(rates[0], rates[1], rtol=1e-12)
+    assert len(np.unique(rates[1][:, 0])) > 1  # the schedule did change the rate
+
+
+def test_warm_restarts_take_fractional_epochs_and_schedules_checkpoint() -> None:
+    lrs = []
+    for lib in (tg, torch):
+        opt = lib.optim.SGD([lib.nn.Parameter(lib.zeros(1, dtype=lib.float64))], lr=1.0)
+        schedule = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+        lrs.append([])
+        for epoch in range(7):
+            for i in range(4):
+                schedule.step(epoch + i / 4)
+                lrs[-1].append(schedule.get_last_lr()[0])
+    np.testing.assert_allclose(lrs[0], lrs[1], rtol=1e-12)
+    opt = tg.optim.SGD([tg.nn.Parameter([1.0])], lr=1.0)
+    steps = tg.optim.lr_scheduler.MultiStepLR(opt, [2, 4])
+    for _ in range(3):
+        steps.step()
+    state = steps.state_dict()
+    assert state["last_epoch"] == 3 and "optimizer" not in state
+    fresh = tg.optim.lr_scheduler.MultiStepLR(tg.optim.SGD(opt.param_groups[0]["params"]), [9])
+    fresh.load_state_dict(state)
+    assert fresh.milestones == [2, 4] and fresh.last_epoch == 3

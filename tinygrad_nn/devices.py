@@ -1,10 +1,11 @@
 """Devices as PyTorch names them: ``"cpu"`` is NumPy, ``"cuda"`` (``"cuda:1"``) is CuPy.
 
 A PyTorch program says where values live with a device: a string, or a
-``torch.device`` (:class:`tinygrad_nn.torch_names.device`, whose ``str`` is the same
-string). Here a device is an array library and its device number: ``"cpu"`` means
-NumPy (nothing to move), ``"cuda"`` means CuPy on a GPU, the array library the backends
-use there (docs/backends.md); without CuPy and a GPU it is a ``RuntimeError`` saying so.
+:class:`device` (``torch.device``, whose ``str`` is the same string; ``Tensor.device``
+gives one, :func:`device_of`). Here a device is an array library and its device number:
+``"cpu"`` means NumPy (nothing to move), ``"cuda"`` means CuPy on a GPU, the array
+library the backends use there (docs/backends.md); without CuPy and a GPU it is a
+``RuntimeError`` saying so.
 Factory functions (``tg.zeros(..., device=)``) and ``Tensor.to`` read devices here.
 
 Examples:
@@ -22,7 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.namespace.array_api import LIBRARIES, as_dtype, is_library, library_name, move
+from tinygrad_nn.namespace.array_api import (
+    LIBRARIES,
+    as_dtype,
+    compat,
+    is_library,
+    library_name,
+    move,
+)
 
 TYPES = ("cpu", "cuda")
 
@@ -40,7 +48,7 @@ def is_device(value: Any) -> bool:
         >>> is_device("cpu"), is_device("cupy"), is_device(3)
         (True, False, False)
     """
-    if isinstance(value, str) or type(value).__name__ == "device":
+    if isinstance(value, (str, device)) or type(value).__name__ == "device":
         kind, number = _parts(value)
         return kind in TYPES and (not number or number.isdigit())
     return False
@@ -65,6 +73,100 @@ def cuda_device_count() -> int:
 def cuda_available() -> bool:
     """True when CuPy is installed and sees a GPU (what ``"cuda"`` needs here)."""
     return cuda_device_count() > 0
+
+
+class device:
+    """A device: ``device("cpu")``, ``device("cuda")``, ``device("cuda:1")``, ``device("cuda", 1)``,
+    as ``torch.device``; ``Tensor.device`` gives one (``device(type='cpu')`` for NumPy).
+
+    ``type`` is ``"cpu"`` or ``"cuda"``, ``index`` the GPU's number or None, and ``str``
+    gives PyTorch's spelling (``"cuda:1"``). It compares equal to another device of the same
+    type and index, and (unlike PyTorch's, a convenience kept from when ``Tensor.device``
+    was a string) to that spelling: ``t.device == "cpu"``; it hashes as the spelling too.
+
+    Examples:
+        >>> device("cuda:0") == device("cuda", 0), device("cpu") == "cpu", device("cpu").type
+        (True, True, 'cpu')
+        >>> device("mps")
+        Traceback (most recent call last):
+        ...
+        RuntimeError: torch.device('mps'): tinygrad_nn runs on 'cpu' (NumPy) and 'cuda' (CuPy) only
+    """
+
+    __slots__ = ("index", "type")
+
+    def __init__(self, type: Any, index: int | None = None) -> None:
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        text = str(type)
+        kind, _, number = text.partition(":")
+        if kind not in TYPES or (number and not number.isdigit()):
+            raise RuntimeError(
+                f"torch.device({text!r}): tinygrad_nn runs on 'cpu' (NumPy) and 'cuda' (CuPy) only"
+            )
+        if number and index is not None:
+            raise RuntimeError(
+                f"torch.device({text!r}, {index}): type (string) must not include an index "
+                "because index was passed explicitly"
+            )
+        self.type: str = kind
+        self.index: int | None = int(number) if number else index
+
+    def library(self) -> tuple[str, int | None]:
+        """The array library and its device number: what ``Tensor.to(library, device)`` takes.
+
+        Raises ``RuntimeError`` for ``"cuda"`` when CuPy or a GPU is missing.
+
+        Examples:
+            >>> device("cpu").library()
+            ('numpy', None)
+        """
+        if self.type == "cpu":
+            return "numpy", None
+        if not cuda_available():
+            raise RuntimeError(
+                f"torch.device({str(self)!r}): tinygrad_nn runs CUDA through CuPy, and CuPy "
+                "is not installed or sees no GPU (pip install cupy-cuda12x, and "
+                "'tinygrad-nn[backends]'); use 'cpu' (NumPy) instead"
+            )
+        return "cupy", self.index
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type={self.type!r})"
+        return f"device(type={self.type!r}, index={self.index})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return str(self) == other
+        if isinstance(other, device):
+            return (self.type, self.index) == (other.type, other.index)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))  # equal to its spelling, so hashed as it
+
+
+CPU = device("cpu")
+
+
+def device_of(array: Any) -> Any:
+    """Where ``array`` lives, as ``Tensor.device`` says it: ``device(type='cpu')`` for
+    NumPy, ``device(type='cuda', index=n)`` for CuPy on GPU ``n``; for another array
+    library (PyTorch's tensors, array-api-strict), that library's own device object.
+
+    Examples:
+        >>> device_of(np.zeros(2)), str(device_of(np.float64(1.0)))
+        (device(type='cpu'), 'cpu')
+    """
+    if isinstance(array, (np.ndarray, np.generic)):
+        return CPU
+    if library_name(array) == "cupy":
+        return device("cuda", int(array.device.id))
+    return compat().device(array)
 
 
 def library_for(device: Any, what: str = "device") -> tuple[str, int | None]:

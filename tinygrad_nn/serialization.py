@@ -54,7 +54,7 @@ from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.files import PathLike, write_atomic
 from tinygrad_nn.namespace.array_api import is_array, to_numpy
 from tinygrad_nn.nn.module import Module
-from tinygrad_nn.serialization_structure import BadStructure, decode, encode
+from tinygrad_nn.serialization_structure import BadStructure, ModuleState, decode, encode
 from tinygrad_nn.tensor import Tensor
 
 FORMAT = "tinygrad_nn"  # the metadata entry that marks our checkpoints, with the version
@@ -62,6 +62,8 @@ FORMAT_VERSION = 3  # 1 was an .npz archive; 2 stored nn.Linear weights (in, out
 CHECKSUMS = "tinygrad_nn.sha256"  # metadata entry: JSON {tensor name: SHA-256 of its bytes}
 STRUCTURE = "tinygrad_nn.structure"  # metadata entry: the JSON tree around the tensors
 STRUCTURE_CHECKSUM = "tinygrad_nn.structure.sha256"
+MODULE = "tinygrad_nn.module"  # metadata entry: the class of the module whose state it is
+MODULE_CHECKSUM = "tinygrad_nn.module.sha256"
 RESERVED = "__metadata__"  # the one name safetensors keeps for itself
 MAX_HEADER = 100_000_000  # bytes: safetensors' own limit on the JSON header
 # the NumPy dtypes safetensors stores (it has no float128; complex is not tensor data here)
@@ -78,6 +80,10 @@ def _safetensors() -> Any:
             "checkpoints need the safetensors package: pip install safetensors"
         ) from None
     return safetensors
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _digest(array: np.ndarray) -> str:
@@ -115,11 +121,13 @@ def _flat(state: Any) -> bool:
 
 
 def save(
-    obj: Any, f: PathLike, pickle_module: Any = None, pickle_protocol: int = 2, **_: Any
+    obj: Any, f: PathLike | Any, pickle_module: Any = None, pickle_protocol: int = 2, **_: Any
 ) -> None:
-    """Write ``obj`` to ``f`` (a path, exactly that name): a module's ``state_dict()``, a
-    state dict, or any structure of dicts, lists, tuples, str, numbers, None and tensors
-    (``pickle_module``/``pickle_protocol`` are accepted, as PyTorch's, and unused).
+    """Write ``obj`` to ``f`` (a path, exactly that name, or a binary file object such as
+    ``io.BytesIO``): a module's ``state_dict()`` (:func:`load` gives that dict back, not
+    the module PyTorch pickles), a state dict, or any structure of dicts, lists, tuples,
+    str, numbers, None and tensors (``pickle_module``/``pickle_protocol`` are accepted, as
+    PyTorch's, and unused).
 
     Every value is converted first (to C-ordered little-endian arrays, whatever their
     layout); only then is the file written (beside ``path``, then renamed into place), so
@@ -134,6 +142,9 @@ def save(
     """
     state = obj.state_dict() if isinstance(obj, Module) else obj
     metadata = {FORMAT: str(FORMAT_VERSION)}
+    if isinstance(obj, Module):
+        metadata[MODULE] = type(obj).__name__
+        metadata[MODULE_CHECKSUM] = _sha256(metadata[MODULE])
     if _flat(state):
         arrays: dict[str, np.ndarray] = {}
         for key, value in state.items():
@@ -147,7 +158,10 @@ def save(
         metadata[STRUCTURE_CHECKSUM] = hashlib.sha256(structure.encode()).hexdigest()
     metadata[CHECKSUMS] = json.dumps({key: _digest(array) for key, array in arrays.items()})
     data = _safetensors().numpy.save(arrays, metadata=metadata)
-    write_atomic(f, data)
+    if hasattr(f, "write"):  # an open file or io.BytesIO, as torch.save takes
+        f.write(data)
+    else:
+        write_atomic(f, data)
 
 
 class _BadFile(ValueError):
@@ -187,24 +201,36 @@ def _parse_json(text: bytes | str) -> Any:
         raise _BadFile(f"the header is not JSON ({error})") from None
 
 
-def _read(path: PathLike) -> tuple[bytes, Any]:
+def _header_length(prefix: bytes, size: int) -> int:
+    """The header's length that the first 8 bytes give, checked against the file's size."""
+    if len(prefix) < 8:
+        raise _BadFile("the file is shorter than the 8 bytes that give the header's length")
+    length = int.from_bytes(prefix, "little")
+    if length > MAX_HEADER:
+        raise _BadFile(f"it gives a header of {length} bytes, over the limit of {MAX_HEADER}")
+    if 8 + length > size:
+        raise _BadFile(f"it gives a header of {length} bytes, but the file has {size} bytes")
+    return length
+
+
+def _read(path: Any) -> tuple[bytes, Any]:
     """The file's bytes and its parsed header, reading no more than the first 8 bytes allow:
     the header's length is checked against the file's size and ``MAX_HEADER`` first, then
     exactly the file's bytes are read. A device such as /dev/zero (endless, size 0) is
     refused before any read."""
+    if hasattr(path, "read"):  # a binary file object (io.BytesIO, open(f, "rb")): all of it
+        data = path.read()
+        if not isinstance(data, bytes):
+            raise _BadFile("the file object gives text, not bytes (open it with 'rb')")
+        length = _header_length(data[:8], len(data))
+        return data, _parse_json(data[8 : 8 + length])
     with open(path, "rb") as file:
         facts = os.fstat(file.fileno())
         if not stat.S_ISREG(facts.st_mode):  # a device or pipe: no size to check against
             raise _BadFile("it is not a regular file")
         size = facts.st_size
         prefix = file.read(8)
-        if len(prefix) < 8:
-            raise _BadFile("the file is shorter than the 8 bytes that give the header's length")
-        length = int.from_bytes(prefix, "little")
-        if length > MAX_HEADER:
-            raise _BadFile(f"it gives a header of {length} bytes, over the limit of {MAX_HEADER}")
-        if 8 + length > size:
-            raise _BadFile(f"it gives a header of {length} bytes, but the file has {size} bytes")
+        length = _header_length(prefix, size)
         header = file.read(length)
         rest = file.read(size - 8 - length)
         if len(header) + len(rest) != size - 8:
@@ -213,7 +239,7 @@ def _read(path: PathLike) -> tuple[bytes, Any]:
 
 
 def load(
-    f: PathLike,
+    f: PathLike | Any,
     map_location: Any = None,
     pickle_module: Any = None,
     *,
@@ -221,7 +247,10 @@ def load(
     mmap: bool | None = None,
     **_: Any,
 ) -> Any:
-    """Read a checkpoint written by :func:`save`: the state dict, or the structure saved.
+    """Read a checkpoint written by :func:`save` (from a path or a binary file object): the
+    state dict, or the structure saved. A saved module comes back as its state dict
+    (:class:`~tinygrad_nn.serialization_structure.ModuleState`, which says so if used as
+    the module).
 
     The arguments are ``torch.load``'s. Nothing is unpickled whatever ``weights_only``
     says (so True and False load the same), ``pickle_module`` and ``mmap`` are unused;
@@ -241,7 +270,7 @@ def load(
         (array([1., 2.]), [0.5, 0.25])
     """
     path = f
-    name = repr(os.fspath(path))
+    name = repr(getattr(f, "name", "the file object") if hasattr(f, "read") else os.fspath(f))
     safetensors = _safetensors()
     try:
         data, header = _read(path)
@@ -267,6 +296,11 @@ def load(
             f"load: {name} says checkpoint format {metadata[FORMAT]!r}; this tinygrad_nn "
             f"reads format {FORMAT_VERSION}"
         )
+    module, digest = metadata.pop(MODULE, None), metadata.pop(MODULE_CHECKSUM, None)
+    if set(metadata) - {FORMAT, CHECKSUMS, STRUCTURE, STRUCTURE_CHECKSUM}:
+        raise ValueError(f"load: {name} is corrupted: its metadata has unknown entries")
+    if (module, digest) != (None, None) and digest != _sha256(str(module)):
+        raise ValueError(f"load: {name} is corrupted: its module name fails its checksum")
     try:
         checksums = _parse_json(metadata.get(CHECKSUMS, ""))
     except _BadFile as error:
@@ -281,7 +315,7 @@ def load(
     arrays = {key: np.array(array) for key, array in state.items()}  # writable copies
     structure = metadata.get(STRUCTURE)
     if structure is None:
-        return arrays
+        return arrays if module is None else ModuleState(arrays, str(module))
     try:
         if metadata.get(STRUCTURE_CHECKSUM) != hashlib.sha256(structure.encode()).hexdigest():
             raise BadStructure("its structure fails its checksum")

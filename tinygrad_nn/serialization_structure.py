@@ -184,3 +184,34 @@ def decode(tree: Any, arrays: Mapping[str, np.ndarray]) -> Any:
     if unused:
         raise BadStructure(f"it holds tensors its structure does not use: {sorted(unused)[:5]}")
     return obj
+
+
+class ModuleState(dict):
+    """What ``load`` gives for a file that ``save(module, f)`` wrote: the module's state
+    dict (a dict, for ``model.load_state_dict``), which says so when it is used as the
+    module itself. PyTorch pickles the whole module; a checkpoint here holds no code, so
+    ``torch.load(path, weights_only=False).eval()`` cannot give the module back.
+
+    Examples:
+        >>> state = ModuleState({"weight": 1}, module="Linear")
+        >>> state["weight"], state.saved_module
+        (1, 'Linear')
+        >>> state.eval()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        AttributeError: load: this file holds the state_dict of a Linear, not the module ...
+    """
+
+    def __init__(self, state: Mapping[str, Any], module: str) -> None:
+        super().__init__(state)
+        self.saved_module = module
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"load: this file holds the state_dict of a {self.saved_module}, not the module "
+            f"(.{name} is a module's): save(module) stores module.state_dict() (a checkpoint "
+            f"holds no code, unlike PyTorch's pickle); build the model, then "
+            f"model.load_state_dict(torch.load(path))"
+        )

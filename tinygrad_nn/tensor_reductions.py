@@ -3,7 +3,9 @@
 ``topk``: :mod:`tinygrad_nn.tensor_selection`)
 
 Every ``axis=``/``keepdims=`` is also accepted as ``dim=``/``keepdim=`` (giving both is a
-``TypeError``). A mix-in that :class:`tinygrad_nn.Tensor` inherits.
+``TypeError``), and NumPy's functions work on a Tensor (``np.sum(x)``, ``np.mean(x)``,
+``np.all(x)``, ``np.std(x)``: NumPy calls these methods with ``dtype=``/``out=None``; the
+answer is a Tensor). A mix-in that :class:`tinygrad_nn.Tensor` inherits.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tinygrad_nn import ops
+from tinygrad_nn.dtypes import DTypeLike
 from tinygrad_nn.namespace.declared import Axis
 from tinygrad_nn.ops.base import normalize_axes
 from tinygrad_nn.tensor_selection import TensorSelection, resolve
@@ -44,6 +47,7 @@ class TensorReductions(TensorSelection):
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
     __getitem__: Callable[..., Tensor]
+    astype: Callable[..., Tensor]
 
     def sum(
         self,
@@ -52,15 +56,23 @@ class TensorReductions(TensorSelection):
         *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        dtype: DTypeLike | None = None,
+        out: None = None,
     ) -> Tensor:
-        """Sum over ``axis`` (all axes when None).
+        """Sum over ``axis`` (all axes when None); with ``dtype``, of the values cast to it
+        first, as PyTorch. ``out`` is there for NumPy's ``np.sum(x)``, which passes
+        ``out=None``; any other ``out`` is a ``TypeError``.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
             Tensor([4., 6.])
+            >>> import numpy as np
+            >>> np.sum(tg.tensor([1, 2])), tg.tensor([1, 2]).sum(dtype=tg.float32).dtype
+            (Tensor(3), dtype('float32'))
         """
-        return self._apply(ops.Sum(*resolve("sum", axis, keepdims, dim, keepdim)), self)
+        x = self._numpy_call("sum", dtype, out)
+        return x._apply(ops.Sum(*resolve("sum", axis, keepdims, dim, keepdim)), x)
 
     def mean(
         self,
@@ -69,15 +81,18 @@ class TensorReductions(TensorSelection):
         *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        dtype: DTypeLike | None = None,
+        out: None = None,
     ) -> Tensor:
-        """Average over ``axis`` (all axes when None).
+        """Average over ``axis`` (all axes when None); ``dtype`` and ``out`` as :meth:`sum`'s.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.Tensor([1.0, 2.0, 6.0]).mean()
             Tensor(3.)
         """
-        return self._apply(ops.Mean(*resolve("mean", axis, keepdims, dim, keepdim)), self)
+        x = self._numpy_call("mean", dtype, out)
+        return x._apply(ops.Mean(*resolve("mean", axis, keepdims, dim, keepdim)), x)
 
     def prod(
         self,
@@ -86,15 +101,19 @@ class TensorReductions(TensorSelection):
         *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        dtype: DTypeLike | None = None,
+        out: None = None,
     ) -> Tensor:
         """Product over ``axis``; gradients are right with zeros among the factors too.
+        ``dtype`` and ``out`` as :meth:`sum`'s.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.tensor([2.0, 3.0, 4.0]).prod()
             Tensor(24.)
         """
-        return self._apply(ops.Prod(*resolve("prod", axis, keepdims, dim, keepdim)), self)
+        x = self._numpy_call("prod", dtype, out)
+        return x._apply(ops.Prod(*resolve("prod", axis, keepdims, dim, keepdim)), x)
 
     def logsumexp(
         self,
@@ -124,24 +143,28 @@ class TensorReductions(TensorSelection):
         correction: float | None = None,
         ddof: float | None = None,
         keepdims: bool | None = None,
+        dtype: DTypeLike | None = None,
+        out: None = None,
     ) -> Tensor:
         """Variance over ``axis``: sum((x - mean)**2) / (n - correction).
 
         The default ``correction=1`` is PyTorch's (the unbiased estimate); PyTorch's
         ``unbiased=False`` and NumPy's ``ddof=0`` are ``correction=0``. The positional
         order is PyTorch's: ``var(dim, unbiased, keepdim)``, and ``var(False)`` is
-        ``unbiased=False``.
+        ``unbiased=False``. ``np.var(x)`` passes ``ddof=0`` (NumPy's default), so it gives
+        NumPy's answer; ``dtype`` and ``out`` as :meth:`sum`'s.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.tensor([1.0, 2.0, 3.0, 4.0]).var(), tg.tensor([1.0, 3.0]).var(ddof=0)
             (Tensor(1.66666667), Tensor(1.))
         """
-        axis, keep, corrected = self._spread_args(
+        x = self._numpy_call("var", dtype, out)
+        axis, keep, corrected = x._spread_args(
             "var", axis, unbiased, keepdim, dim, correction, ddof, keepdims
         )
-        centred = self - self.mean(axis, keepdims=True)
-        count = math.prod(self.array.shape[a] for a in normalize_axes(axis, self.array.ndim))
+        centred = x - x.mean(axis, keepdims=True)
+        count = math.prod(x.array.shape[a] for a in normalize_axes(axis, x.array.ndim))
         return (centred * centred).sum(axis, keepdims=keep) / max(count - corrected, 0)
 
     def std(
@@ -154,6 +177,8 @@ class TensorReductions(TensorSelection):
         correction: float | None = None,
         ddof: float | None = None,
         keepdims: bool | None = None,
+        dtype: DTypeLike | None = None,
+        out: None = None,
     ) -> Tensor:
         """Standard deviation: the square root of :meth:`var` (same arguments), as one op
         whose gradient is 0 where the deviation is 0 (one value, or all equal), as PyTorch's.
@@ -163,8 +188,19 @@ class TensorReductions(TensorSelection):
             >>> tg.tensor([1.0, 3.0]).std(correction=0)
             Tensor(1.)
         """
-        args = self._spread_args("std", axis, unbiased, keepdim, dim, correction, ddof, keepdims)
-        return self._apply(ops.Std(*args), self)
+        x = self._numpy_call("std", dtype, out)
+        args = x._spread_args("std", axis, unbiased, keepdim, dim, correction, ddof, keepdims)
+        return x._apply(ops.Std(*args), x)
+
+    def _numpy_call(self, what: str, dtype: DTypeLike | None, out: object) -> Tensor:
+        """The tensor to reduce: cast to ``dtype`` when one is given. ``out`` must be None
+        (NumPy's ``np.sum(x)`` calls ``x.sum(axis=None, dtype=None, out=None)``)."""
+        if out is not None:
+            raise TypeError(
+                f"{what}(): out= is not supported: tinygrad_nn records each result as a new "
+                f"tensor; write y = x.{what}(...) instead"
+            )
+        return self.astype(dtype) if dtype is not None else self  # type: ignore[return-value]
 
     def _spread_args(
         self,
@@ -203,6 +239,7 @@ class TensorReductions(TensorSelection):
         *,
         dim: int | None = None,
         keepdim: bool | None = None,
+        out: None = None,
     ) -> Tensor:
         """Position of the largest value (over the flattened tensor when ``axis`` is None).
 
@@ -211,6 +248,7 @@ class TensorReductions(TensorSelection):
             >>> tg.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(dim=1).tolist()
             [1, 0]
         """
+        self._numpy_call("argmax", None, out)
         chosen, keep = resolve("argmax", axis, keepdims, dim, keepdim)
         chosen = one_axis("argmax", chosen)
         self._checked("argmax", chosen)
@@ -223,6 +261,7 @@ class TensorReductions(TensorSelection):
         *,
         dim: int | None = None,
         keepdim: bool | None = None,
+        out: None = None,
     ) -> Tensor:
         """Position of the smallest value (over the flattened tensor when ``axis`` is None).
 
@@ -231,6 +270,7 @@ class TensorReductions(TensorSelection):
             >>> tg.tensor([3.0, 1.0, 2.0]).argmin().item()
             1
         """
+        self._numpy_call("argmin", None, out)
         chosen, keep = resolve("argmin", axis, keepdims, dim, keepdim)
         chosen = one_axis("argmin", chosen)
         self._checked("argmin", chosen)
@@ -243,6 +283,7 @@ class TensorReductions(TensorSelection):
         *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        out: None = None,
     ) -> Tensor:
         """Whether any value is true (non-zero), as a constant bool tensor.
 
@@ -251,6 +292,7 @@ class TensorReductions(TensorSelection):
             >>> tg.tensor([0.0, 2.0]).any().item()
             True
         """
+        self._numpy_call("any", None, out)
         chosen, keep = resolve("any", axis, keepdims, dim, keepdim)
         self._checked("any", chosen)
         return self._wrap(np.asarray(np.any(self.array, axis=chosen, keepdims=keep)))
@@ -262,14 +304,16 @@ class TensorReductions(TensorSelection):
         *,
         dim: Axis = None,
         keepdim: bool | None = None,
+        out: None = None,
     ) -> Tensor:
         """Whether every value is true (non-zero), as a constant bool tensor.
 
         Examples:
             >>> import tinygrad_nn as tg
-            >>> tg.tensor([0.0, 2.0]).all().item()
-            False
+            >>> tg.tensor([0.0, 2.0]).all().item(), bool(np.all(tg.tensor([1, 2])))
+            (False, True)
         """
+        self._numpy_call("all", None, out)
         chosen, keep = resolve("all", axis, keepdims, dim, keepdim)
         self._checked("all", chosen)
         return self._wrap(np.asarray(np.all(self.array, axis=chosen, keepdims=keep)))

@@ -77,6 +77,8 @@ class TensorTorch:
         """
         return int(math.prod(self.array.shape))
 
+    nelement = numel  # PyTorch's older spelling (makemore's `p.nelement()`)
+
     def element_size(self) -> int:
         """Bytes per element, as ``torch.Tensor.element_size``.
 
@@ -160,6 +162,18 @@ class TensorTorch:
                 f"Got {self.array.ndim}-D tensor."
             )
         return self._swap("mT", -2, -1)
+
+    def t(self) -> Tensor:
+        """A matrix transposed; a 0-d or 1-d tensor as it is (``torch.Tensor.t``).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.zeros(2, 3).t().shape, tg.zeros(3).t().shape
+            ((3, 2), (3,))
+        """
+        if (ndim := self.array.ndim) > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {ndim}D")
+        return self._swap("t", 0, -1)
 
     # ------------------------------------------------------------ reordering
 
@@ -338,7 +352,7 @@ class TensorTorch:
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.zeros(1).cuda().device  # doctest: +SKIP
-            <CUDA Device 0>
+            device(type='cuda', index=0)
         """
         if device is None or is_device(device):
             return self.to("cuda" if device is None else device)
@@ -365,3 +379,22 @@ def _sizes(size: tuple[Any, ...]) -> tuple[int, ...]:
 
 def _wrap_axis(what: str, axis: int, ndim: int) -> int:
     return wrap_dim(what, axis, max(ndim, 1))  # (a 0-d tensor has dims 0 and -1)
+
+
+def round_decimals(x: Tensor, decimals: int, out: Any = None) -> Tensor:
+    """``x`` rounded to ``decimals`` places as ``torch.round(x, decimals=d)``: halves to even,
+    scaled as PyTorch scales, so the same floats come out; gradient 0. (``out``: None only.)
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> round_decimals(tg.tensor([0.125, 2.5]), 2), round_decimals(tg.tensor(1250.0), -2)
+        (Tensor([0.12, 2.5 ]), Tensor(1200.))
+    """
+    if out is not None:
+        raise TypeError("round(): out= is not supported: write y = x.round(decimals=...)")
+    if not (decimals := int(decimals)):
+        return x.round()
+    if getattr(x.array.dtype, "kind", "f") in "iub":  # PyTorch's refusal
+        raise NotImplementedError(f"round(decimals={decimals}): not implemented for integers")
+    scale = 10.0 ** abs(decimals)  # x * 10**d, or x / 10**-d for d < 0: PyTorch's floats
+    return (x * scale).round() / scale if decimals > 0 else (x / scale).round() * scale

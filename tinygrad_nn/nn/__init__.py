@@ -10,7 +10,7 @@ Examples:
 
 from tinygrad_nn.nn import functional, init, utils
 from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, SiLU, Softplus
-from tinygrad_nn.nn.attention import MultiheadAttention, TransformerEncoderLayer
+from tinygrad_nn.nn.attention import MultiheadAttention
 from tinygrad_nn.nn.blocks import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
 from tinygrad_nn.nn.containers import ModuleDict, ModuleList
 from tinygrad_nn.nn.convolution import (
@@ -21,6 +21,7 @@ from tinygrad_nn.nn.convolution import (
     MaxPool2d,
 )
 from tinygrad_nn.nn.layers import LazyLinear, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from tinygrad_nn.nn.lazy import LazyConv1d, LazyConv2d
 from tinygrad_nn.nn.losses import (
     BCE,
     MSE,
@@ -38,7 +39,8 @@ from tinygrad_nn.nn.losses import (
 )
 from tinygrad_nn.nn.module import Module, Parameter
 from tinygrad_nn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from tinygrad_nn.nn.transformer import TransformerEncoder
+from tinygrad_nn.nn.transformer import Transformer, TransformerDecoder, TransformerEncoder
+from tinygrad_nn.nn.transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
 
 __all__ = [
     "BCE",
@@ -68,6 +70,8 @@ __all__ = [
     "L1Loss",
     "LSTMCell",
     "LayerNorm",
+    "LazyConv1d",
+    "LazyConv2d",
     "LazyLinear",
     "LeakyReLU",
     "Linear",
@@ -89,6 +93,9 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "functional",

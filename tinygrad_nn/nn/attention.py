@@ -1,5 +1,5 @@
-"""Attention: ``softmax(q @ k.T / sqrt(d) + mask) @ v``, multi-head attention, and the
-Transformer's encoder layer.
+"""Attention: ``softmax(q @ k.T / sqrt(d) + mask) @ v`` and multi-head attention (the
+Transformer's layers, built on it, are in :mod:`tinygrad_nn.nn.transformer_layers`).
 
 Built from the engine's ops (matmul, softmax, where), so its backward is the chain rule
 through them. The softmax's backward needs only its output ``p``:
@@ -20,15 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn import ops
 from tinygrad_nn.dtypes import dtype_name
 from tinygrad_nn.functions import where
 from tinygrad_nn.namespace.array_api import like
-from tinygrad_nn.nn.blocks import LayerNorm, dropout
+from tinygrad_nn.nn.blocks import dropout
 from tinygrad_nn.nn.layers import Linear
 from tinygrad_nn.nn.loss_functions import host_values
 from tinygrad_nn.nn.module import Module
-from tinygrad_nn.tensor import Tensor, apply
+from tinygrad_nn.tensor import Tensor
 
 Mask = Any  # a boolean or float mask: a Tensor, another library's array, or plain data
 
@@ -187,7 +186,9 @@ class MultiheadAttention(Module):
 
     The projections are ``Linear`` layers, weights ``(out, in)`` as PyTorch's; PyTorch
     keeps the query, key and value weights stacked, in that order, in one
-    ``in_proj_weight`` of shape ``(3 * embed_dim, embed_dim)``.
+    ``in_proj_weight`` of shape ``(3 * embed_dim, embed_dim)``: :func:`split_in_proj`
+    reads a PyTorch state dict (of this layer or of a model holding it) into these names,
+    :func:`join_in_proj` writes PyTorch's.
 
     Examples:
         >>> import numpy as np
@@ -308,67 +309,50 @@ class MultiheadAttention(Module):
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
 
 
-class TransformerEncoderLayer(Module):
-    """Self-attention then a feed-forward network, each with a residual connection and
-    layer norm, as ``torch.nn.TransformerEncoderLayer``. Post-norm by default
-    (``x = norm(x + block(x))``, the original Transformer's); ``norm_first=True`` is
-    pre-norm (``x = x + block(norm(x))``, which trains more easily when deep).
-    ``src_mask`` and ``src_key_padding_mask`` are :class:`MultiheadAttention`'s
-    ``attn_mask`` and ``key_padding_mask`` (boolean True: masked out).
+def split_in_proj(state: dict[str, Any]) -> dict[str, Any]:
+    """A state dict in PyTorch's names for tinygrad_nn: every ``MultiheadAttention``'s
+    stacked ``in_proj_weight`` (3 * E, E) and ``in_proj_bias`` (3 * E,) become its
+    ``q_proj``, ``k_proj``, ``v_proj`` weights and biases (query, key, value, in that
+    order); the other entries are kept. ``join_in_proj`` goes back.
 
     Examples:
-        >>> import tinygrad_nn as tg
-        >>> layer = TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
-        >>> layer(tg.ones(3, 5, 8), is_causal=True).shape
-        (3, 5, 8)
+        >>> import numpy as np
+        >>> parts = split_in_proj({"attn.in_proj_bias": np.arange(6.0), "w": 1})
+        >>> list(parts), parts["attn.v_proj.bias"].tolist()
+        (['attn.q_proj.bias', 'attn.k_proj.bias', 'attn.v_proj.bias', 'w'], [4.0, 5.0])
     """
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        prefix, dot, name = key.rpartition(".")
+        if name not in ("in_proj_weight", "in_proj_bias"):
+            out[key] = value
+            continue
+        kind = name[len("in_proj_") :]
+        for part, piece in zip("qkv", np.split(host_values(value), 3)):
+            out[f"{prefix}{dot}{part}_proj.{kind}"] = piece
+    return out
 
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: str = "relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-    ) -> None:
-        super().__init__()
-        if activation not in ("relu", "gelu"):
-            raise ValueError(
-                f"TransformerEncoderLayer: activation must be 'relu' or 'gelu', got {activation!r}"
-            )
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout, batch_first=batch_first)
-        self.linear1 = Linear(d_model, dim_feedforward)
-        self.linear2 = Linear(dim_feedforward, d_model)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps)
-        self.dropout, self.activation, self.norm_first = dropout, activation, norm_first
 
-    def forward(
-        self,
-        src: Tensor,
-        src_mask: Mask = None,
-        src_key_padding_mask: Mask = None,
-        is_causal: bool = False,
-    ) -> Tensor:
-        masks = (src_mask, src_key_padding_mask, is_causal)
-        x = src
-        if self.norm_first:
-            x = x + self._attend(self.norm1(x), *masks)
-            return x + self._feed_forward(self.norm2(x))
-        x = self.norm1(x + self._attend(x, *masks))
-        return self.norm2(x + self._feed_forward(x))
+def join_in_proj(state: dict[str, Any]) -> dict[str, Any]:
+    """A state dict in tinygrad_nn's names in PyTorch's: ``q_proj``, ``k_proj``,
+    ``v_proj`` of an attention joined into its ``in_proj_weight``/``in_proj_bias``
+    (the reverse of :func:`split_in_proj`; the other entries, in order, kept).
 
-    def _attend(self, x: Tensor, mask: Mask, padding: Mask, is_causal: bool) -> Tensor:
-        out, _ = self.self_attn(
-            x, x, x, padding, need_weights=False, attn_mask=mask, is_causal=is_causal
-        )
-        return dropout(out, self.dropout, self.training)
-
-    def _feed_forward(self, x: Tensor) -> Tensor:
-        hidden = self.linear1(x)
-        hidden = hidden.relu() if self.activation == "relu" else apply(ops.Gelu(), hidden)
-        hidden = dropout(hidden, self.dropout, self.training)
-        return dropout(self.linear2(hidden), self.dropout, self.training)
+    Examples:
+        >>> from tinygrad_nn import nn
+        >>> state = join_in_proj(nn.MultiheadAttention(4, 2).state_dict())
+        >>> {k: v.shape for k, v in state.items()}["in_proj_weight"], len(state)
+        ((12, 4), 4)
+    """
+    out: dict[str, Any] = {}
+    for key, value in state.items():
+        owner, _, name = key.rpartition(".")
+        outer, dot, projection = owner.rpartition(".")
+        if projection not in ("q_proj", "k_proj", "v_proj"):
+            out[key] = value
+            continue
+        stacked = f"{outer}{dot}in_proj_{name}"
+        if stacked not in out:
+            parts = [host_values(state[f"{outer}{dot}{p}_proj.{name}"]) for p in "qkv"]
+            out[stacked] = np.concatenate(parts)
+    return out

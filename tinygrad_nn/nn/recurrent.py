@@ -1,5 +1,6 @@
 """Recurrent layers, as in PyTorch: ``RNN``, ``LSTM``, ``GRU`` (stacked layers, over a
-sequence) and their one-step cells ``RNNCell``, ``LSTMCell``, ``GRUCell``.
+sequence, one or both directions); their one-step cells ``RNNCell``, ``LSTMCell``,
+``GRUCell`` are in :mod:`tinygrad_nn.nn.recurrent_cells`.
 
 Backprop through time is the ordinary backward over the unrolled graph the time loop
 records: a gradient reaching step 0 from step T is multiplied by T Jacobians of the step
@@ -8,9 +9,12 @@ records: a gradient reaching step 0 from step T is multiplied by T Jacobians of 
 Parameters have PyTorch's names, shapes and gate order, so weights copy across as they
 are: layer ``k``'s ``weight_ih_l{k}`` is (gates * hidden, input) and ``weight_hh_l{k}`` is
 (gates * hidden, hidden), used as ``x @ W.T``; LSTM's gates are (input, forget, cell,
-output), GRU's (reset, update, new). A cell's are ``weight_ih``, ``weight_hh``,
-``bias_ih``, ``bias_hh``. Every weight starts uniform in ``(-1/sqrt(hidden),
-1/sqrt(hidden))``, as PyTorch's.
+output), GRU's (reset, update, new). With ``bidirectional=True`` each layer also runs
+backwards over the sequence, with its own ``weight_ih_l{k}_reverse``...; the two
+directions' outputs are joined on the last axis (2 * hidden, the next layer's input),
+and ``h_n`` holds layer ``k``'s forward state at ``2 * k``, its reverse one at
+``2 * k + 1``. Every weight starts uniform in ``(-1/sqrt(hidden), 1/sqrt(hidden))``, as
+PyTorch's.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -22,85 +26,25 @@ Examples:
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
-import numpy as np
-
-from tinygrad_nn.dtypes import DTypeLike, dtype_name
-from tinygrad_nn.functions import stack
-from tinygrad_nn.namespace.array_api import like
-from tinygrad_nn.nn import init as initializers
+from tinygrad_nn.dtypes import DTypeLike
+from tinygrad_nn.functions import concatenate, stack
 from tinygrad_nn.nn.blocks import dropout as drop
-from tinygrad_nn.nn.module import Module, Parameter
-from tinygrad_nn.seeding import default_generator
+from tinygrad_nn.nn.recurrent_cells import (
+    GRUCell,
+    LSTMCell,
+    RecurrentWeights,
+    RNNCell,
+    State,
+    project,
+    rnn_step,
+)
 from tinygrad_nn.tensor import Tensor
 
-State = tuple[Tensor, ...]  # (h,) or, for LSTM, (h, c)
-Weights = tuple[Tensor, Tensor, Tensor | None, Tensor | None]  # W_ih.T, W_hh.T, b_i, b_h
 
-
-def _rnn_step(kind: str, gi: Tensor, gh: Tensor, state: State, n: int) -> State:
-    """The new state from ``gi = x @ W_ih.T (+ b)`` and ``gh = h @ W_hh.T (+ b_hh)``."""
-    if kind == "lstm":  # i, f, g, o = split(gi + gh, 4)   (PyTorch's gate order)
-        z = gi + gh
-        i, f, g, o = (z[..., j * n : (j + 1) * n] for j in range(4))
-        c = f.sigmoid() * state[1] + i.sigmoid() * g.tanh()
-        return (o.sigmoid() * c.tanh(), c)
-    if kind == "gru":  # r, z from both; n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
-        r = (gi[..., :n] + gh[..., :n]).sigmoid()
-        update = (gi[..., n : 2 * n] + gh[..., n : 2 * n]).sigmoid()
-        new = (gi[..., 2 * n :] + r * gh[..., 2 * n :]).tanh()
-        return ((1.0 - update) * new + update * state[0],)
-    pre = gi + gh
-    return (pre.tanh() if kind == "tanh" else pre.relu(),)
-
-
-def _project(x: Tensor, h: Tensor, weights: Weights) -> tuple[Tensor, Tensor]:
-    w_ih_t, w_hh_t, b_i, b_h = weights
-    gi, gh = x @ w_ih_t, h @ w_hh_t
-    return (gi if b_i is None else gi + b_i), (gh if b_h is None else gh + b_h)
-
-
-class _Weights(Module):
-    """Parameters drawn as PyTorch's, read by a step of ``kind`` (tanh, relu, lstm, gru).
-    RNN and LSTM add their two biases once; GRU's stay apart (``b_hn`` is inside ``r *``)."""
-
-    kind = "tanh"
-    hidden_size: int
-    bias: bool
-
-    def _draw(self, name: str, shape: tuple[int, ...], dtype: DTypeLike) -> None:
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        # nn.init's factories draw a 2-d weight as (input, gates * hidden) and transpose
-        # it: a seed gives the same network as before the layout became PyTorch's.
-        values = initializers.uniform(-bound, bound)(shape, default_generator())
-        setattr(self, name, Parameter(np.ascontiguousarray(values, dtype=dtype or np.float64)))
-
-    def _make(self, suffix: str, input_size: int, bias: bool, dtype: DTypeLike) -> None:
-        width = {"lstm": 4, "gru": 3}.get(self.kind, 1) * self.hidden_size
-        self._draw(f"weight_ih{suffix}", (width, input_size), dtype)
-        self._draw(f"weight_hh{suffix}", (width, self.hidden_size), dtype)
-        if bias:
-            self._draw(f"bias_ih{suffix}", (width,), dtype)
-            self._draw(f"bias_hh{suffix}", (width,), dtype)
-
-    def _weights(self, suffix: str) -> Weights:
-        w_ih, w_hh = getattr(self, f"weight_ih{suffix}"), getattr(self, f"weight_hh{suffix}")
-        if not self.bias:
-            return w_ih.T, w_hh.T, None, None
-        b_ih, b_hh = getattr(self, f"bias_ih{suffix}"), getattr(self, f"bias_hh{suffix}")
-        if self.kind == "gru":
-            return w_ih.T, w_hh.T, b_ih, b_hh
-        return w_ih.T, w_hh.T, b_ih + b_hh, None
-
-    def _zeros(self, batch: tuple[int, ...], like_data: Any) -> Tensor:
-        zeros = np.zeros((*batch, self.hidden_size), dtype=dtype_name(like_data))
-        return Tensor._wrap(like(zeros, like_data))
-
-
-class _Recurrent(_Weights):
+class _Recurrent(RecurrentWeights):
     """What RNN, LSTM and GRU share: stacked layers, batch_first, dropout, the loops."""
 
     def __init__(
@@ -133,13 +77,17 @@ class _Recurrent(_Weights):
                 f"num_layers={num_layers}",
                 stacklevel=2,
             )
-        if bidirectional:
-            raise ValueError(f"{name}: bidirectional=True is not supported by tinygrad_nn")
         self.input_size, self.hidden_size = input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional = float(dropout), False
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        directions = 2 if bidirectional else 1
         for k in range(num_layers):
-            self._make(f"_l{k}", input_size if k == 0 else hidden_size, bias, dtype)
+            for suffix in self._suffixes(k):
+                self._make(suffix, input_size if k == 0 else directions * hidden_size, bias, dtype)
+
+    def _suffixes(self, layer: int) -> tuple[str, ...]:
+        """Layer ``layer``'s parameter suffixes: ``_l{k}`` and, both ways, ``_l{k}_reverse``."""
+        return (f"_l{layer}", f"_l{layer}_reverse") if self.bidirectional else (f"_l{layer}",)
 
     def _time_major(self, input: Tensor) -> tuple[Tensor, bool]:
         """``input`` as (L, N, features); and whether it came without a batch axis."""
@@ -154,46 +102,66 @@ class _Recurrent(_Weights):
         return (input.swapaxes(0, 1) if self.batch_first else input), False
 
     def _initial(self, hx: Any, x: Tensor, unbatched: bool) -> list[State]:
-        """Each layer's initial state: from ``hx`` (checked), or zeros."""
+        """Each layer and direction's initial state (index ``k * directions + d``, as
+        PyTorch's ``h_0``): from ``hx`` (checked), or zeros."""
         parts = 2 if self.kind == "lstm" else 1
+        count = self.num_layers * (2 if self.bidirectional else 1)
         if hx is None:
             zeros = self._zeros((x.shape[1],), x.array)
-            return [(zeros,) * parts] * self.num_layers
+            return [(zeros,) * parts] * count
         given = tuple(hx) if parts == 2 else (hx,)
-        want = (self.num_layers, *(() if unbatched else (x.shape[1],)), self.hidden_size)
+        want = (count, *(() if unbatched else (x.shape[1],)), self.hidden_size)
         for s in given:
             if tuple(s.shape) != want:
                 raise RuntimeError(f"Expected hidden size {want}, got {list(s.shape)}")
         if unbatched:
             given = tuple(s.reshape(s.shape[0], 1, s.shape[1]) for s in given)
-        return [tuple(s[k] for s in given) for k in range(self.num_layers)]
+        return [tuple(s[k] for s in given) for k in range(count)]
+
+    def _direction(
+        self, inputs: list[Tensor], suffix: str, state: State
+    ) -> tuple[list[Tensor], State]:
+        """One direction of one layer over ``inputs`` (in the order given): the h of each
+        step, and the last state."""
+        weights, outputs = self._weights(suffix), []
+        for x_t in inputs:
+            gi, gh = project(x_t, state[0], weights)
+            state = rnn_step(self.kind, gi, gh, state, self.hidden_size)
+            outputs.append(state[0])
+        return outputs, state
 
     def _run(self, input: Tensor, hx: Any) -> tuple[Tensor, State]:
-        """The stacked layers over the sequence: the last layer's outputs, and the
-        final state of every layer, stacked as (layers, N, hidden) per part."""
+        """The stacked layers over the sequence: the last layer's outputs (both
+        directions joined), and the final state of every layer and direction, stacked as
+        (layers * directions, N, hidden) per part."""
         x, unbatched = self._time_major(input)
         states = self._initial(hx, x, unbatched)
         layer_input = [x[t] for t in range(x.shape[0])]
+        finals: list[State] = []
         for k in range(self.num_layers):
             if k > 0 and self.training and self.dropout > 0:  # between layers, as PyTorch
                 layer_input = [drop(h, self.dropout) for h in layer_input]
-            weights, state, outputs = self._weights(f"_l{k}"), states[k], []
-            for x_t in layer_input:
-                gi, gh = _project(x_t, state[0], weights)
-                state = _rnn_step(self.kind, gi, gh, state, self.hidden_size)
-                outputs.append(state[0])
-            states[k], layer_input = state, outputs
-        out = stack(layer_input, axis=0)  # (L, N, hidden)
-        finals = tuple(stack([s[j] for s in states], axis=0) for j in range(len(states[0])))
+            forward, last = self._direction(layer_input, f"_l{k}", states[len(finals)])
+            finals.append(last)
+            if self.bidirectional:  # the reversed sequence, its outputs put back in order
+                backward, last = self._direction(
+                    layer_input[::-1], f"_l{k}_reverse", states[len(finals)]
+                )
+                finals.append(last)
+                forward = [concatenate(pair, axis=-1) for pair in zip(forward, backward[::-1])]
+            layer_input = forward
+        out = stack(layer_input, axis=0)  # (L, N, directions * hidden)
+        stacked = tuple(stack([s[j] for s in finals], axis=0) for j in range(len(finals[0])))
         if unbatched:
-            return out[:, 0], tuple(f[:, 0] for f in finals)
-        return (out.swapaxes(0, 1) if self.batch_first else out), finals
+            return out[:, 0], tuple(f[:, 0] for f in stacked)
+        return (out.swapaxes(0, 1) if self.batch_first else out), stacked
 
     def flatten_parameters(self) -> None:
         """Nothing to do (PyTorch packs the weights into one buffer for cuDNN): a no-op."""
 
     def extra_repr(self) -> str:
         extra = f", dropout={self.dropout}" if self.dropout else ""
+        extra += ", bidirectional=True" if self.bidirectional else ""
         return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}{extra}"
 
 
@@ -206,6 +174,10 @@ class RNN(_Recurrent):
         >>> out, h_n = RNN(2, 3)(tg.ones(5, 2))  # unbatched: (L, features)
         >>> out.shape, h_n.shape
         ((5, 3), (1, 3))
+        >>> both = RNN(2, 3, num_layers=2, bidirectional=True)
+        >>> out, h_n = both(tg.ones(5, 4, 2))  # (L, N, features)
+        >>> out.shape, h_n.shape, both.weight_ih_l1_reverse.shape  # layer 1 reads 2 * 3
+        ((5, 4, 6), (4, 4, 3), (3, 6))
     """
 
     def __init__(
@@ -295,105 +267,4 @@ class GRU(_Recurrent):
         return out, h_n
 
 
-class _Cell(_Weights):
-    """One time step, called by the user's own loop; input (N, input) or unbatched (input,)."""
-
-    def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype: DTypeLike = None
-    ) -> None:
-        super().__init__()
-        if hidden_size < 1:
-            raise ValueError(
-                f"{type(self).__name__}: hidden_size must be positive, got {hidden_size}"
-            )
-        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        self._make("", input_size, bias, dtype)
-
-    def _step(self, input: Tensor, state: Any) -> State:
-        name = type(self).__name__
-        if input.ndim not in (1, 2):
-            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead")
-        if input.shape[-1] != self.input_size:
-            raise RuntimeError(
-                f"{name}: input has inconsistent input_size: got {input.shape[-1]} "
-                f"expected {self.input_size}"
-            )
-        batch = input.shape[:-1]
-        parts = 2 if self.kind == "lstm" else 1
-        if state is None:
-            state = (self._zeros(batch, input.array),) * parts
-        else:
-            state = tuple(state) if parts == 2 else (state,)
-        for s in state:
-            if tuple(s.shape) != (*batch, self.hidden_size):
-                raise RuntimeError(
-                    f"{name}: hidden state has shape {list(s.shape)}, expected "
-                    f"{[*batch, self.hidden_size]} for input of shape {list(input.shape)}"
-                )
-        gi, gh = _project(input, state[0], self._weights(""))
-        return _rnn_step(self.kind, gi, gh, state, self.hidden_size)
-
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}"
-
-
-class RNNCell(_Cell):
-    """``h' = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)`` (or ``relu``); returns ``h'``.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> RNNCell(2, 3)(tg.ones(4, 2)).shape
-        (4, 3)
-    """
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        nonlinearity: str = "tanh",
-        dtype: DTypeLike = None,
-    ) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(
-                "Invalid nonlinearity selected for RNN. Can be either ``tanh`` or ``relu``. "
-                f"Got {nonlinearity!r}"
-            )
-        super().__init__(input_size, hidden_size, bias, dtype)
-        self.kind = self.nonlinearity = nonlinearity
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        return self._step(input, hx)[0]
-
-
-class LSTMCell(_Cell):
-    """One LSTM step (the equations of :class:`LSTM`); returns ``(h', c')``.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> h, c = LSTMCell(2, 3)(tg.ones(4, 2))
-        >>> h.shape, c.shape
-        ((4, 3), (4, 3))
-    """
-
-    kind = "lstm"
-
-    def forward(
-        self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
-    ) -> tuple[Tensor, Tensor]:
-        return self._step(input, hx)  # type: ignore[return-value]  # (h, c)
-
-
-class GRUCell(_Cell):
-    """One GRU step (the equations of :class:`GRU`); returns ``h'``.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> GRUCell(2, 3)(tg.ones(2)).shape  # unbatched
-        (3,)
-    """
-
-    kind = "gru"
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        return self._step(input, hx)[0]
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell"]

@@ -1,5 +1,8 @@
-"""Learning-rate schedules, as ``torch.optim.lr_scheduler``: ``StepLR``, ``ExponentialLR``,
-``CosineAnnealingLR``, ``LambdaLR``. Call ``scheduler.step()`` after ``optimizer.step()``.
+"""Learning-rate schedules, as ``torch.optim.lr_scheduler``: ``StepLR``, ``MultiStepLR``,
+``ExponentialLR``, ``CosineAnnealingLR``, ``LambdaLR``, ``ConstantLR``, ``LinearLR``
+(warm-up), ``CosineAnnealingWarmRestarts``, ``OneCycleLR`` (which cycles the momentum
+too) and ``ReduceLROnPlateau`` (``step(metric)``). Call ``scheduler.step()`` after
+``optimizer.step()``; ``state_dict()``/``load_state_dict()`` checkpoint a schedule.
 
 Examples:
     >>> from tinygrad_nn import nn, optim
@@ -13,8 +16,10 @@ Examples:
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from tinygrad_nn.optim.optimizer import Optimizer
 
@@ -44,6 +49,15 @@ class LRScheduler:
     def get_last_lr(self) -> list[float]:
         """The learning rates the last ``step()`` set, one per group."""
         return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The schedule's counters and settings (not the optimizer, nor a lambda), as
+        PyTorch's: ``torch.save`` it with the optimizer's to resume a run."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer" and not callable(v)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Take the counters and settings of :meth:`state_dict` back."""
+        self.__dict__.update(state_dict)
 
 
 class StepLR(LRScheduler):
@@ -122,3 +136,111 @@ class LambdaLR(LRScheduler):
 
     def lr_at(self, base_lr: float, epoch: int) -> float:
         return base_lr * self.lr_lambda(epoch)
+
+
+class MultiStepLR(LRScheduler):
+    """lr * gamma ** (how many of ``milestones`` the epoch has reached).
+
+    Examples:
+        >>> from tinygrad_nn import nn, optim
+        >>> opt = optim.SGD([nn.Parameter([1.0])], lr=1.0)
+        >>> schedule = MultiStepLR(opt, milestones=[1, 3], gamma=0.5)
+        >>> [schedule.step() or schedule.get_last_lr()[0] for _ in range(4)]
+        [0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Iterable[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ) -> None:
+        self.milestones, self.gamma = sorted(milestones), gamma
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * self.gamma ** bisect.bisect_right(self.milestones, epoch)
+
+
+class ConstantLR(LRScheduler):
+    """lr * factor for the first ``total_iters`` epochs, then lr.
+
+    Examples:
+        >>> from tinygrad_nn import nn, optim
+        >>> ConstantLR(optim.SGD([nn.Parameter([1.0])], lr=1.0), factor=0.5).get_last_lr()
+        [0.5]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        if not 0 <= factor <= 1:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        return base_lr * (self.factor if epoch < self.total_iters else 1.0)
+
+
+class LinearLR(LRScheduler):
+    """lr times a factor going linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` epochs (a warm-up), then ``end_factor``.
+
+    Examples:
+        >>> from tinygrad_nn import nn, optim
+        >>> opt = optim.SGD([nn.Parameter([1.0])], lr=1.0)
+        >>> schedule = LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> [schedule.get_last_lr()[0]] + [schedule.step() or schedule.get_last_lr()[0]]
+        [0.5, 0.75]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        if not 0 < start_factor <= 1:
+            raise ValueError(
+                "Starting multiplicative factor expected to be greater than 0 and less or "
+                "equal to 1."
+            )
+        if not 0 <= end_factor <= 1:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, base_lr: float, epoch: int) -> float:
+        done = min(epoch, self.total_iters) / self.total_iters
+        return base_lr * (self.start_factor + (self.end_factor - self.start_factor) * done)
+
+
+# The schedules with more state than an epoch count (they subclass LRScheduler above).
+from tinygrad_nn.optim.lr_scheduler_cycles import (  # noqa: E402
+    CosineAnnealingWarmRestarts,
+    OneCycleLR,
+    ReduceLROnPlateau,
+)
+
+__all__ = [
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+]
