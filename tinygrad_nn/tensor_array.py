@@ -4,7 +4,7 @@ Jupyter shows it. A mix-in of :class:`tinygrad_nn.Tensor`, kept apart from the e
 Examples:
     >>> import tinygrad_nn as tg
     >>> t = tg.Tensor([[1.0, 2.0, 3.0]])
-    >>> t.shape, t.ndim, t.dtype, t.device
+    >>> t.shape, t.ndim, t.dtype, str(t.device)
     ((1, 3), 2, dtype('float64'), 'cpu')
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.devices import device_of
 from tinygrad_nn.display import tensor_html
-from tinygrad_nn.namespace.array_api import compat
 from tinygrad_nn.tensor_shaping import Size
 
 
@@ -59,16 +59,15 @@ class TensorArray:
 
     @property
     def device(self) -> Any:
-        """Where the data lives: ``"cpu"`` for NumPy, else the array library's device.
+        """Where the data lives, as PyTorch's ``device``: ``device(type='cpu')`` for NumPy
+        (it equals ``"cpu"``), a GPU's for CuPy, else the array library's own device.
 
         Examples:
             >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0]).device
-            'cpu'
+            >>> tg.Tensor([1.0]).device, tg.Tensor([1.0]).device.type
+            (device(type='cpu'), 'cpu')
         """
-        if type(self.array) is np.ndarray:
-            return "cpu"
-        return compat().device(self.array)
+        return device_of(self.array)
 
     def _repr_html_(self) -> str:
         """Jupyter's view: a table (name, shape, dtype, the op that made it, its grad) and
