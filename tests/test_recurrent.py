@@ -253,8 +253,6 @@ def test_dropout_between_layers_in_training_only() -> None:
         nn.RNN(2, 3, dropout=0.2)
     with pytest.raises(ValueError, match=r"dropout should be a number in range \[0, 1\]"):
         nn.LSTM(2, 3, dropout=1.5)
-    with pytest.raises(ValueError, match="bidirectional=True is not supported by tinygrad_nn"):
-        nn.GRU(2, 3, bidirectional=True)
     assert lstm.flatten_parameters() is None  # PyTorch's cuDNN packing: nothing to do here
     with pytest.raises(RuntimeError, match=r"Expected hidden size \(3, 1, 3\), got \[1, 1, 3\]"):
         lstm(tg.tensor(x), (tg.zeros(1, 1, 3), tg.zeros(1, 1, 3)))
