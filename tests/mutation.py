@@ -33,7 +33,7 @@ TARGETS = {  # file -> the functions whose bodies are mutated ("saves": the decl
     "tinygrad_nn/ops/reductions.py": {"forward", "backward", "_share_among_extremes", "saves"},
     "tinygrad_nn/ops/shape.py": {"backward", "saves"},
     "tinygrad_nn/ops/linalg.py": {"backward", "saves"},
-    "tinygrad_nn/ops/nn.py": {"forward", "backward", "_logs", "_picked", "saves"},
+    "tinygrad_nn/ops/probability.py": {"forward", "backward", "_logs", "_picked", "saves"},
     "tinygrad_nn/compile/step.py": {"finish", "still_fits", "backward", "step", "grad"},
     "tinygrad_nn/backprop.py": {"run_backward", "_chain_rule_step", "add_to_grad"},
     "tinygrad_nn/ops/unary.py": {"forward", "backward", "saves"},
@@ -41,7 +41,7 @@ TARGETS = {  # file -> the functions whose bodies are mutated ("saves": the decl
     "tinygrad_nn/ops/convolution.py": {"saves"},
     "tinygrad_nn/optim/rules.py": {"update"},
     "tinygrad_nn/optim/optimizer.py": {"step"},
-    "tinygrad_nn/nn/losses.py": {"forward"},
+    "tinygrad_nn/nn/loss_modules.py": {"forward"},
     "tinygrad_nn/nn/loss_functions.py": {
         "mse_loss",
         "l1_loss",

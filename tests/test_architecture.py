@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +57,42 @@ def test_the_docs_list_the_engine_files_with_their_line_counts() -> None:
         f"docs/architecture.md 'Read the engine': the line counts are now {counts}"
     )
     assert f"**{sum(counts.values())}**" in table
+
+
+NUMBERS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+def test_the_docs_give_the_number_of_xp_extras_the_code_declares() -> None:
+    declared = (ROOT / "tinygrad_nn" / "namespace" / "declared.py").read_text()
+    extras = re.findall(
+        r"^    def (\w+)\(", declared.split("# extras, not in the array API")[1], re.M
+    )
+    word = NUMBERS[len(extras) - 1]
+    places = [
+        ROOT / "docs" / "architecture.md",
+        ROOT / "docs" / "backends.md",
+        ROOT / "tinygrad_nn" / "namespace" / "declared.py",
+        ROOT / "tinygrad_nn" / "namespace" / "array_api.py",
+    ]
+    for place in places:
+        counts = re.findall(r"\b(\w+) (?:documented )?extras\b", place.read_text(), re.I)
+        counts = [c.lower() for c in counts if c.lower() in NUMBERS]
+        assert counts and set(counts) == {word}, (place.name, counts, extras)
+
+
+def test_renamed_modules_import_under_their_old_names_with_a_warning() -> None:
+    import importlib
+
+    import pytest
+
+    from tinygrad_nn.moved import MOVED
+
+    page = PAGE.read_text()
+    for old, new in MOVED.items():
+        assert not (ROOT / (old.replace(".", "/") + ".py")).exists(), old
+        assert (
+            f"`{old.removeprefix('tinygrad_nn.')}` | `{new.removeprefix('tinygrad_nn.')}`" in page
+        )
+        with pytest.warns(DeprecationWarning, match=new.replace(".", r"\.")):
+            sys.modules.pop(old, None)
+            assert importlib.import_module(old) is importlib.import_module(new)

@@ -237,7 +237,7 @@ def test_compiled_chain_of_2000_ops() -> None:
 
 
 def test_the_trace_cache_is_bounded_and_warns_once(monkeypatch) -> None:
-    from tinygrad_nn.compile import function as compiler
+    from tinygrad_nn.compile import compiled as compiler
 
     monkeypatch.setattr(compiler, "MAX_TRACES", 3)
     logits = tg.Tensor(np.array([[1.0, 2.0], [0.5, -1.0]]), requires_grad=True)

@@ -17,7 +17,7 @@ from tinygrad_nn.compile.graph import Graph, Returned
 from tinygrad_nn.compile.naming import MAX_INLINE_DEPTH, name_values, uses
 from tinygrad_nn.compile.program import Program
 from tinygrad_nn.compile.symbolic_xp import SymbolicNamespace
-from tinygrad_nn.compile.trace import record
+from tinygrad_nn.compile.tracing import record
 from tinygrad_nn.compile.writer import format_graph, write_source
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -11,9 +11,22 @@ Examples:
 
 from numpy import float32, float64
 
-from tinygrad_nn import data, exercises, foreign, func, nn, optim
+from tinygrad_nn import data, exercises, foreign, func, moved, nn, optim
 from tinygrad_nn.anomaly import detect_anomaly
 from tinygrad_nn.autograd import grad
+from tinygrad_nn.combining import (
+    concatenate,
+    diag,
+    dot,
+    einsum,
+    maximum,
+    minimum,
+    outer,
+    stack,
+    tensordot,
+    trace,
+    where,
+)
 from tinygrad_nn.compile import compile
 from tinygrad_nn.creation import (
     arange,
@@ -40,29 +53,17 @@ from tinygrad_nn.creation_random import (
     randperm,
 )
 from tinygrad_nn.errors import AnomalyError, TracingError
-from tinygrad_nn.functions import (
-    concatenate,
-    diag,
-    dot,
-    einsum,
-    maximum,
-    minimum,
-    outer,
-    stack,
-    tensordot,
-    trace,
-    where,
-)
-from tinygrad_nn.functions_torch import histc, histogram, meshgrid, unique
 from tinygrad_nn.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tinygrad_nn.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_nn.ops import Op
 from tinygrad_nn.seeding import Generator, initial_seed, manual_seed
 from tinygrad_nn.serialization import load, save
 from tinygrad_nn.tensor import Tensor, apply
+from tinygrad_nn.torch_functions import histc, histogram, meshgrid, unique
 from tinygrad_nn.torch_names import install_as_torch
 
 foreign.install()  # arrays of other libraries (PyTorch, CuPy...) attach to the engine
+moved.install()  # renamed modules import under their old names, warning, for one release
 
 cat = concatenate  # PyTorch's name
 

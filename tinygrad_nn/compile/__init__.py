@@ -37,7 +37,7 @@ returns; see :mod:`~tinygrad_nn.compile.step`.
 The compiler works in passes, one module each (as torch.fx keeps its tracer, graph,
 namer and code writer apart); :mod:`~tinygrad_nn.compile.pipeline` runs them in order:
 
-1. :mod:`~tinygrad_nn.compile.trace` runs the function once, recording its graph of
+1. :mod:`~tinygrad_nn.compile.tracing` runs the function once, recording its graph of
    tensors (and a training step's ``backward()`` and ``optimizer.step()`` calls);
 2. :mod:`~tinygrad_nn.compile.evaluate` interprets every op's forward rule with symbolic
    values (:mod:`~tinygrad_nn.compile.symbolic_xp`), then drives the engine's own
@@ -55,7 +55,7 @@ namer and code writer apart); :mod:`~tinygrad_nn.compile.pipeline` runs them in 
    :mod:`~tinygrad_nn.compile.literals`);
 6. :mod:`~tinygrad_nn.compile.writer` writes the source from the named graph, changing
    nothing in it;
-7. :mod:`~tinygrad_nn.compile.function` is the callable, with its cache of traces.
+7. :mod:`~tinygrad_nn.compile.compiled` is the callable, with its cache of traces.
 
 The trace is cached per input signature (shapes, dtypes, which inputs require grad, and
 the values of integer inputs, except those named in ``compile(dynamic=[...])``, which
@@ -75,7 +75,7 @@ arrays, constants) are frozen at trace time. Which outside tensors require grad 
 of the trace: changing it (freezing a weight) traces again.
 """
 
-from tinygrad_nn.compile.function import MAX_TRACES, CompiledFunction, compile
+from tinygrad_nn.compile.compiled import MAX_TRACES, CompiledFunction, compile
 from tinygrad_nn.compile.pipeline import generate
 from tinygrad_nn.errors import TracingError
 

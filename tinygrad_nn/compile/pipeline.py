@@ -3,7 +3,7 @@
 One call of :func:`build_trace` runs the passes in order, each in its own module (as
 torch.fx keeps its tracer, graph, namer and code writer apart):
 
-1. :mod:`~tinygrad_nn.compile.trace` runs the function, recording its graph;
+1. :mod:`~tinygrad_nn.compile.tracing` runs the function, recording its graph;
 2. :mod:`~tinygrad_nn.compile.evaluate` (and :mod:`~tinygrad_nn.compile.step` for a
    training step) interprets every rule symbolically into a :class:`~.graph.Graph`,
    its values simplified by the rewrite passes as they are made;
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.compile import trace as tracing
+from tinygrad_nn.compile import tracing
 from tinygrad_nn.compile.evaluate import Traced, function_graph
 from tinygrad_nn.compile.graph import Graph
 from tinygrad_nn.compile.literals import constant_definitions
@@ -49,7 +49,7 @@ from tinygrad_nn.tensor import Tensor
 
 
 @dataclass
-class Trace:
+class CompiledTrace:
     """One compiled signature: the generated function, its source, and what it reads."""
 
     function: Callable[..., Any]
@@ -122,7 +122,7 @@ def generate(root: Tensor, names: dict[int, str], name: str = "forward_and_backw
 
 def build_trace(
     fn: Callable[..., Any], inputs: Sequence[Tensor], name: str, dynamic: Collection[int] = ()
-) -> Trace:
+) -> CompiledTrace:
     """Trace ``fn`` on ``inputs`` and write forward and backward as one NumPy function
     (see the module documentation for the checks).
 
@@ -150,7 +150,7 @@ def _build(
     name: str,
     reference: Any,
     dynamic: Collection[int],
-) -> Trace:
+) -> CompiledTrace:
     """:func:`build_trace` on NumPy values; ``reference`` is an array of the library to
     write for (None: NumPy)."""
     wants_grad = [t.requires_grad for t in inputs]
@@ -228,7 +228,7 @@ def _build(
         "f" if is_floating(t.array) else "d" if i in dynamic else "i" for i, t in enumerate(inputs)
     ]
     printed = constant_definitions(constants) + source
-    return Trace(
+    return CompiledTrace(
         function, printed, captured, wants_grad, kinds, frozen, plan, modes, graph, graph_names
     )
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.compile import CompiledFunction
-from tinygrad_nn.compile.pipeline import Trace, build_trace
+from tinygrad_nn.compile.pipeline import CompiledTrace, build_trace
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.exercises.truth import Truth
 from tinygrad_nn.grad_mode import enable_grad
@@ -65,7 +65,7 @@ class StepCode:
         name: the step's name.
     """
 
-    def __init__(self, entry: Trace, inputs: Sequence[Tensor], name: str) -> None:
+    def __init__(self, entry: CompiledTrace, inputs: Sequence[Tensor], name: str) -> None:
         self.entry = entry
         self.inputs = list(inputs)
         self.name = name

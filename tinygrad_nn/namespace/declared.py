@@ -9,9 +9,9 @@ implement this one interface, so the same rule runs several ways:
 - the symbolic interpreter of :mod:`tinygrad_nn.compile`: each call writes source code.
 
 The names and signatures are the Python array API standard's (``concat``,
-``permute_dims``, ``matrix_transpose``, ``sum(x, axis=, keepdims=)``...). Five extras are
-not in the standard, and say so: ``sigmoid``, ``erf``, ``einsum``, ``unbroadcast`` and
-``scatter_add``.
+``permute_dims``, ``matrix_transpose``, ``sum(x, axis=, keepdims=)``...). Six extras are
+not in the standard, and say so: ``sigmoid``, ``erf``, ``einsum``, ``unbroadcast``,
+``scatter_add`` and ``class_mask``.
 Besides these functions a rule may use the array operators ``+ - * / ** @``, unary ``-``,
 the comparisons, ``&`` of two comparisons (never ``*`` of booleans: the standard has no
 arithmetic on booleans), indexing ``x[index]`` and the attributes ``shape``, ``ndim``, ``size``

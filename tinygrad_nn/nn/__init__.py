@@ -22,7 +22,7 @@ from tinygrad_nn.nn.convolution import (
 )
 from tinygrad_nn.nn.layers import LazyLinear, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from tinygrad_nn.nn.lazy import LazyConv1d, LazyConv2d
-from tinygrad_nn.nn.losses import (
+from tinygrad_nn.nn.loss_modules import (
     BCE,
     MSE,
     SSE,

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.combining import where
 from tinygrad_nn.dtypes import dtype_name
-from tinygrad_nn.functions import where
 from tinygrad_nn.namespace.array_api import like
 from tinygrad_nn.nn.blocks import dropout
 from tinygrad_nn.nn.layers import Linear

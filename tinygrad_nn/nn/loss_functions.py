@@ -1,5 +1,5 @@
 """Loss functions with PyTorch's names, arguments and defaults (``F.mse_loss``,
-``F.cross_entropy``...); the loss modules of :mod:`tinygrad_nn.nn.losses` call these.
+``F.cross_entropy``...); the loss modules of :mod:`tinygrad_nn.nn.loss_modules` call these.
 
 Every loss takes ``reduction``: ``"mean"`` (the default), ``"sum"`` or ``"none"``.
 Prediction and target must have the same shape where PyTorch would broadcast them with

@@ -29,8 +29,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from tinygrad_nn.combining import concatenate, stack
 from tinygrad_nn.dtypes import DTypeLike
-from tinygrad_nn.functions import concatenate, stack
 from tinygrad_nn.nn.blocks import dropout as drop
 from tinygrad_nn.nn.recurrent_cells import (
     GRUCell,

@@ -33,7 +33,13 @@ from tinygrad_nn.ops.elementwise import (
     Where,
 )
 from tinygrad_nn.ops.linalg import Einsum, Linear, MatMul
-from tinygrad_nn.ops.nn import BinaryCrossEntropy, LogSoftmax, NLLLoss, Softmax, SquaredError
+from tinygrad_nn.ops.probability import (
+    BinaryCrossEntropy,
+    LogSoftmax,
+    NLLLoss,
+    Softmax,
+    SquaredError,
+)
 from tinygrad_nn.ops.reductions import CumSum, LogSumExp, Max, Mean, Min, Prod, Std, Sum
 from tinygrad_nn.ops.shape import (
     BroadcastTo,

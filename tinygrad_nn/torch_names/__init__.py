@@ -17,8 +17,8 @@ Examples:
     (device(type='cpu'), True)
 """
 
+from tinygrad_nn.torch_names.autograd_function import Function
 from tinygrad_nn.torch_names.device import device
-from tinygrad_nn.torch_names.function import Function
 from tinygrad_nn.torch_names.install import Installation, install_as_torch
 from tinygrad_nn.torch_names.names import PYTORCH, table
 

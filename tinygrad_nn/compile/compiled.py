@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.backprop import add_to_grad
-from tinygrad_nn.compile.pipeline import Trace, build_trace
-from tinygrad_nn.compile.trace import parameter_names
+from tinygrad_nn.compile.pipeline import CompiledTrace, build_trace
+from tinygrad_nn.compile.tracing import parameter_names
 from tinygrad_nn.display import Text
 from tinygrad_nn.dtypes import as_array, is_floating
 from tinygrad_nn.namespace.array_api import library_name, to_numpy
@@ -53,9 +53,9 @@ class CompiledFunction:
         self.name = getattr(fn, "__name__", "compiled")
         if not self.name.isidentifier() or keyword.iskeyword(self.name):
             self.name = "compiled"
-        self.traces: dict[tuple[Any, ...], Trace] = {}  # oldest first
+        self.traces: dict[tuple[Any, ...], CompiledTrace] = {}  # oldest first
         self.warned = False
-        self.last: Trace | None = None
+        self.last: CompiledTrace | None = None
 
     @property
     def source(self) -> Text:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tinygrad_nn.optim.lr_scheduler import LRScheduler
 from tinygrad_nn.optim.optimizer import Optimizer
+from tinygrad_nn.optim.schedules import LRScheduler
 
 __all__ = ["CosineAnnealingWarmRestarts", "OneCycleLR", "ReduceLROnPlateau"]
 
