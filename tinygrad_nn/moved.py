@@ -2,11 +2,12 @@
 ``DeprecationWarning`` saying the new name). Installed by ``import tinygrad_nn``.
 
 Examples:
-    >>> import warnings
+    >>> import importlib, sys, warnings
     >>> import tinygrad_nn
+    >>> _ = sys.modules.pop("tinygrad_nn.nn.losses", None)  # (imported before: no warning)
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     import tinygrad_nn.nn.losses as old
+    ...     old = importlib.import_module("tinygrad_nn.nn.losses")
     >>> old.SSE is tinygrad_nn.nn.SSE, "tinygrad_nn.nn.loss_modules" in str(caught[0].message)
     (True, True)
 """
