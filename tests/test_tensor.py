@@ -364,7 +364,7 @@ def test_every_op_declares_what_its_rule_reads() -> None:
     assert undeclared == []
     with pytest.raises(TypeError, match=r"Bad.saves names \['q'\]"):
         type("Bad", (tg.ops.Op,), {"saves": ("q",)})
-    assert tg.ops.Sum().save([np.zeros((2, 3))], np.zeros(()))[0].shape == (2, 3)
+    assert tg.ops.Sum().saved_of([np.zeros((2, 3))], np.zeros(()))[0].shape == (2, 3)
 
 
 def test_a_number_input_gets_no_gradient_computed() -> None:

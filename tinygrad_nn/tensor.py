@@ -16,7 +16,7 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -247,7 +247,7 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
         backprop.gradients([self], [grad], INTERPRETERS[create_graph], retain, accumulate=True)
 
 
-tensor_xp = RecordedNamespace(apply, Tensor)
+tensor_xp = cast(ArrayNamespace, RecordedNamespace(apply, Tensor))  # (functions generated)
 SAVED_ARRAYS = backprop.SavedArrays(Tensor._wrap)
 RECORDED_TENSORS = RecordedValues(tensor_xp, Tensor)
 

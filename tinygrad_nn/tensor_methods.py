@@ -40,100 +40,14 @@ class TensorMethods:
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
 
+    if TYPE_CHECKING:  # the methods generated from the op catalogue (below), for mypy
+
+        def __getattr__(self, name: str) -> Callable[[], Tensor]: ...
+
     # ------------------------------------------------------------ elementwise functions
-
-    def exp(self) -> Tensor:
-        """e to the power of each element.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0, 1.0]).exp()
-            Tensor([1.        , 2.71828183])
-        """
-        return self._apply(ops.Exp(), self)
-
-    def expm1(self) -> Tensor:
-        """exp(x) - 1, exact for small x.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).expm1()
-            Tensor([0.])
-        """
-        return self._apply(ops.Expm1(), self)
-
-    def log(self) -> Tensor:
-        """Natural logarithm.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0]).log()
-            Tensor([0.])
-        """
-        return self._apply(ops.Log(), self)
-
-    def log1p(self) -> Tensor:
-        """log(1 + x), exact for small x.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).log1p()
-            Tensor([0.])
-        """
-        return self._apply(ops.Log1p(), self)
-
-    def sqrt(self) -> Tensor:
-        """Square root.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([4.0]).sqrt()
-            Tensor([2.])
-        """
-        return self._apply(ops.Sqrt(), self)
-
-    def abs(self) -> Tensor:
-        """Absolute value.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([-2.0, 3.0]).abs()
-            Tensor([2., 3.])
-        """
-        return self._apply(ops.Abs(), self)
 
     def __abs__(self) -> Tensor:
         return self.abs()
-
-    def tanh(self) -> Tensor:
-        """Hyperbolic tangent.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).tanh()
-            Tensor([0.])
-        """
-        return self._apply(ops.Tanh(), self)
-
-    def sigmoid(self) -> Tensor:
-        """The logistic function 1 / (1 + exp(-x)); no overflow at x = -1000.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0, -1000.0, 1000.0]).sigmoid()
-            Tensor([0.5, 0. , 1. ])
-        """
-        return self._apply(ops.Sigmoid(), self)
-
-    def relu(self) -> Tensor:
-        """max(x, 0).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([-1.0, 2.0]).relu()
-            Tensor([0., 2.])
-        """
-        return self._apply(ops.Relu(), self)
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """Limit values to [lo, hi] (either may be None).
@@ -323,3 +237,23 @@ class TensorMethods:
             11.0
         """
         return self @ other
+
+
+def _method(op: type[ops.Op]) -> Callable[[Any], Tensor]:
+    def method(self: TensorMethods) -> Tensor:
+        return self._apply(op(), self)
+
+    method.__name__ = method.__qualname__ = str(op.tensor_method)
+    method.__doc__ = op.__doc__
+    return method
+
+
+# The one-input ops' methods (``x.exp()``, ``x.sin()``...) come from their classes: declaring
+# an op with a ``tensor_method`` is declaring its method (see Op.tensor_method).
+def _install(op: type[ops.Op]) -> None:
+    method = _method(op)
+    for name in (op.tensor_method, *op.tensor_aliases):
+        setattr(TensorMethods, str(name), method)
+
+
+ops.base.on_declared(_install)

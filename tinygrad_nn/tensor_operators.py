@@ -52,42 +52,9 @@ UFUNC_OPERATORS = {
     "not_equal": ("__ne__", "__ne__"),
 }
 BITWISE_SYMBOLS = {operator.and_: "&", operator.or_: "|", operator.xor: "^"}
-# NumPy ufunc of one input -> the Tensor method
-UFUNC_METHODS = {
-    "negative": "__neg__",
-    "absolute": "abs",
-    "fabs": "abs",
-    **{
-        name: name
-        for name in (
-            "exp",
-            "expm1",
-            "exp2",
-            "log",
-            "log1p",
-            "log2",
-            "log10",
-            "sqrt",
-            "square",
-            "reciprocal",
-            "tanh",
-            "sin",
-            "cos",
-            "tan",
-            "sinh",
-            "cosh",
-            "arcsin",
-            "arccos",
-            "arctan",
-            "floor",
-            "ceil",
-            "sign",
-            "isnan",
-            "isinf",
-            "isfinite",
-        )
-    },
-}
+# NumPy ufuncs of one input whose Tensor method is spelt otherwise; any other one runs the
+# Tensor method of its own name, when there is one (np.exp(x) is x.exp()).
+UFUNC_SPELLINGS = {"negative": "__neg__", "absolute": "abs", "fabs": "abs"}
 
 
 class TensorOperators:
@@ -135,8 +102,9 @@ class TensorOperators:
                 if isinstance(inputs[0], TensorOperators):
                     return getattr(inputs[0], forward)(inputs[1])
                 return getattr(inputs[1], reflected)(inputs[0])
-            if name in UFUNC_METHODS and len(inputs) == 1:
-                return getattr(inputs[0], UFUNC_METHODS[name])()
+            method_name = UFUNC_SPELLINGS.get(name, name)
+            if ufunc.nin == ufunc.nout == 1 and callable(getattr(type(self), method_name, None)):
+                return getattr(inputs[0], method_name)()
             if name in ("maximum", "minimum") and len(inputs) == 2:
                 op = ops.Maximum() if name == "maximum" else ops.Minimum()
                 pair = [

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from tinygrad_nn.compile.graph import Graph, Returned
 from tinygrad_nn.compile.program import Program
 from tinygrad_nn.compile.symbolic_xp import SymbolicNamespace
 from tinygrad_nn.compile.values import Sym
+from tinygrad_nn.namespace.declared import ArrayNamespace
 from tinygrad_nn.node import Node
 from tinygrad_nn.ops import Op
 from tinygrad_nn.tensor import Tensor
@@ -39,7 +40,8 @@ class SymbolicValues:
 
     def __init__(self, program: Program, sym_of: dict[Node, Sym]) -> None:
         self.program, self.sym_of = program, sym_of
-        self.xp = SymbolicNamespace(program)
+        self.symbolic = SymbolicNamespace(program)
+        self.xp = cast(ArrayNamespace, self.symbolic)  # (its elementwise functions generated)
 
     def value(self, node: Node) -> Sym:
         """The symbolic value of a node of the graph (a constant if it is not tracked)."""

@@ -24,6 +24,7 @@ from tinygrad_nn.compile import rewrites
 from tinygrad_nn.compile.program import Program
 from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.namespace import numpy_xp
+from tinygrad_nn.namespace.declared import NAMES
 from tinygrad_nn.namespace.shapes import reduced_axes
 
 
@@ -36,69 +37,6 @@ class SymbolicNamespace:
     def _unary(self, function: str, x: Any, numpy_function: Callable[[Any], Any]) -> Sym:
         x = self.p.lift(x)
         return self.p.call(function, x, value=numpy_function(x.value))
-
-    def exp(self, x: Any) -> Sym:
-        return self._unary("np.exp", x, np.exp)
-
-    def expm1(self, x: Any) -> Sym:
-        return self._unary("np.expm1", x, np.expm1)
-
-    def log(self, x: Any) -> Sym:
-        return self._unary("np.log", x, np.log)
-
-    def log1p(self, x: Any) -> Sym:
-        return self._unary("np.log1p", x, np.log1p)
-
-    def sqrt(self, x: Any) -> Sym:
-        return self._unary("np.sqrt", x, np.sqrt)
-
-    def tanh(self, x: Any) -> Sym:
-        return self._unary("np.tanh", x, np.tanh)
-
-    def abs(self, x: Any) -> Sym:
-        return self._unary("np.abs", x, np.abs)
-
-    def sign(self, x: Any) -> Sym:
-        return self._unary("np.sign", x, np.sign)
-
-    def sin(self, x: Any) -> Sym:
-        return self._unary("np.sin", x, np.sin)
-
-    def cos(self, x: Any) -> Sym:
-        return self._unary("np.cos", x, np.cos)
-
-    def tan(self, x: Any) -> Sym:
-        return self._unary("np.tan", x, np.tan)
-
-    def asin(self, x: Any) -> Sym:
-        return self._unary("np.arcsin", x, np.arcsin)
-
-    def acos(self, x: Any) -> Sym:
-        return self._unary("np.arccos", x, np.arccos)
-
-    def atan(self, x: Any) -> Sym:
-        return self._unary("np.arctan", x, np.arctan)
-
-    def sinh(self, x: Any) -> Sym:
-        return self._unary("np.sinh", x, np.sinh)
-
-    def cosh(self, x: Any) -> Sym:
-        return self._unary("np.cosh", x, np.cosh)
-
-    def log2(self, x: Any) -> Sym:
-        return self._unary("np.log2", x, np.log2)
-
-    def log10(self, x: Any) -> Sym:
-        return self._unary("np.log10", x, np.log10)
-
-    def floor(self, x: Any) -> Sym:
-        return self._unary("np.floor", x, np.floor)
-
-    def ceil(self, x: Any) -> Sym:
-        return self._unary("np.ceil", x, np.ceil)
-
-    def round(self, x: Any) -> Sym:
-        return self._unary("np.round", x, np.round)
 
     def einsum(self, subscripts: str, *operands: Any) -> Sym:
         parts = tuple(self.p.lift(x) for x in operands)
@@ -263,3 +201,21 @@ class SymbolicNamespace:
         index_text = f"np.s_[{self.p.literals.index_source(index)}]"
         shape_text = self.p.literals.literal(tuple(shape))
         return self.p.make(f"scatter_add({shape_text}, {index_text}, {{0}})", (g,), value)
+
+
+def _unary_function(template: str, function: Callable[[Any], Any]) -> Callable[..., Sym]:
+    def unary(self: SymbolicNamespace, x: Any) -> Sym:
+        return self._unary(template, x, function)
+
+    return unary
+
+
+# Every declared one-input name that NumPy computes with a ufunc writes that ufunc's call
+# (``np.exp(x)``, ``np.arcsin(x)``), so a new elementwise name is declared once.
+SPELLINGS = {"absolute": "abs"}  # the ufunc's name as people write it
+for _name in NAMES:
+    _function = getattr(numpy_xp, _name)
+    unary = isinstance(_function, np.ufunc) and _function.nin == 1
+    if unary and _name not in vars(SymbolicNamespace):
+        _spelt = SPELLINGS.get(_function.__name__, _function.__name__)
+        setattr(SymbolicNamespace, _name, _unary_function(f"np.{_spelt}", _function))

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from tinygrad_nn.namespace.declared import Axis, Index, Shape
+from tinygrad_nn.namespace.declared import NAMES, ArrayNamespace, Axis, Index, Shape
 from tinygrad_nn.namespace.shapes import has_integer_array, reduced_axes
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -27,32 +27,6 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 class NumpyNamespace:
     """``xp`` for NumPy arrays."""
-
-    exp = staticmethod(np.exp)
-    expm1 = staticmethod(np.expm1)
-    log = staticmethod(np.log)
-    log1p = staticmethod(np.log1p)
-    sqrt = staticmethod(np.sqrt)
-    tanh = staticmethod(np.tanh)
-    abs = staticmethod(np.abs)
-    sign = staticmethod(np.sign)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-    tan = staticmethod(np.tan)
-    asin = staticmethod(np.arcsin)
-    acos = staticmethod(np.arccos)
-    atan = staticmethod(np.arctan)
-    sinh = staticmethod(np.sinh)
-    cosh = staticmethod(np.cosh)
-    log2 = staticmethod(np.log2)
-    log10 = staticmethod(np.log10)
-    floor = staticmethod(np.floor)
-    ceil = staticmethod(np.ceil)
-    round = staticmethod(np.round)
-    maximum = staticmethod(np.maximum)
-    minimum = staticmethod(np.minimum)
-    where = staticmethod(np.where)
-    matmul = staticmethod(np.matmul)
 
     @staticmethod
     def astype(x: np.ndarray, dtype: Any) -> np.ndarray:
@@ -163,4 +137,11 @@ class NumpyNamespace:
         return (t[..., None] == np.arange(classes)) & (t != ignore_index)[..., None]
 
 
-numpy_xp = NumpyNamespace()
+# Every other declared name is NumPy's own function of that name (NumPy 1 spells ``asin``
+# as ``arcsin``): so a new elementwise name is declared once, in ArrayNamespace.
+for _name in NAMES:
+    if _name not in vars(NumpyNamespace):
+        _function = getattr(np, _name, None) or getattr(np, "arc" + _name[1:])
+        setattr(NumpyNamespace, _name, staticmethod(_function))
+
+numpy_xp = cast(ArrayNamespace, NumpyNamespace())

@@ -69,60 +69,9 @@ class RecordedNamespace:
         """The eager namespace of ``x``'s array (for a constant computed on the side)."""
         return array_namespace([self.array_of(x)])
 
-    def exp(self, x: Array) -> Array:
-        return self.apply(ops.Exp(), x)
-
-    def expm1(self, x: Array) -> Array:
-        return self.apply(ops.Expm1(), x)
-
-    def log(self, x: Array) -> Array:
-        return self.apply(ops.Log(), x)
-
-    def log1p(self, x: Array) -> Array:
-        return self.apply(ops.Log1p(), x)
-
-    def sqrt(self, x: Array) -> Array:
-        return self.apply(ops.Sqrt(), x)
-
-    def tanh(self, x: Array) -> Array:
-        return self.apply(ops.Tanh(), x)
-
-    def abs(self, x: Array) -> Array:
-        return self.apply(ops.Abs(), x)
-
     def sign(self, x: Array) -> Array:
         """sign(x) is piecewise constant: its derivative is 0, so it is a plain constant."""
         return self.constant(self.eager(x).sign(self.array_of(x)))
-
-    def sin(self, x: Array) -> Array:
-        return self.apply(ops.Sin(), x)
-
-    def cos(self, x: Array) -> Array:
-        return self.apply(ops.Cos(), x)
-
-    def tan(self, x: Array) -> Array:
-        return self.apply(ops.Tan(), x)
-
-    def asin(self, x: Array) -> Array:
-        return self.apply(ops.Asin(), x)
-
-    def acos(self, x: Array) -> Array:
-        return self.apply(ops.Acos(), x)
-
-    def atan(self, x: Array) -> Array:
-        return self.apply(ops.Atan(), x)
-
-    def sinh(self, x: Array) -> Array:
-        return self.apply(ops.Sinh(), x)
-
-    def cosh(self, x: Array) -> Array:
-        return self.apply(ops.Cosh(), x)
-
-    def log2(self, x: Array) -> Array:
-        return self.apply(ops.Log2(), x)
-
-    def log10(self, x: Array) -> Array:
-        return self.apply(ops.Log10(), x)
 
     def floor(self, x: Array) -> Array:
         return self.constant(self.eager(x).floor(self.array_of(x)))  # a step: no gradient
@@ -135,12 +84,6 @@ class RecordedNamespace:
 
     def einsum(self, subscripts: str, *operands: Array) -> Array:
         return self.apply(ops.Einsum(subscripts), *operands)
-
-    def erf(self, x: Array) -> Array:
-        return self.apply(ops.Erf(), x)
-
-    def sigmoid(self, x: Array) -> Array:
-        return self.apply(ops.Sigmoid(), x)
 
     def maximum(self, x1: Array, x2: Array) -> Array:
         return self.apply(ops.Maximum(), x1, x2)
@@ -215,3 +158,16 @@ class RecordedNamespace:
         """A constant (class indices have no gradient): computed on the indices' array."""
         data = getattr(t, "array", t)
         return array_namespace([data]).class_mask(data, classes, ignore_index)
+
+
+def _function(op: type[ops.Op]) -> Callable[..., Any]:
+    def function(self: RecordedNamespace, x: Array) -> Array:
+        return self.apply(op(), x)
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = f"``xp.{op.name}(x)``: records {op.__name__} (generated from the op class)."
+    return function
+
+
+# Each catalogued op's function (``xp.exp``...) comes from its class (see Op.tensor_method).
+ops.base.on_declared(lambda op: setattr(RecordedNamespace, op.name, _function(op)))

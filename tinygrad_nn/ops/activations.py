@@ -56,7 +56,16 @@ class Elu(Op):
 
 
 class Erf(Op):
+    """The error function.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).erf()
+        Tensor([0.])
+    """
+
     name = "erf"
+    tensor_method = "erf"  # x.erf(): see Op.tensor_method
     formula = "z = erf(x)"
     derivatives = ("dz/dx = 2 / sqrt(pi) exp(-x**2)",)
     saves = ("x",)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -81,6 +82,19 @@ def _keep(array: Any, how: int) -> Any:
     return ArrayFacts(array) if how == FACTS else None
 
 
+# The op classes that declare a Tensor method, by that method's name, and what installs
+# each one's generated parts (the Tensor method, the namespace function) when declared.
+CATALOGUE: dict[str, type[Op]] = {}
+INSTALLERS: list[Callable[[type[Op]], None]] = []
+
+
+def on_declared(install: Callable[[type[Op]], None]) -> None:
+    """Run ``install`` for every catalogued op class, now and whenever one is declared."""
+    INSTALLERS.append(install)
+    for cls in list(CATALOGUE.values()):
+        install(cls)
+
+
 class Op(Node):
     """One differentiable operation: its rule (the class) and, once ``apply`` records it,
     the graph node of the value it computed (a :class:`~tinygrad_nn.node.Node`).
@@ -96,6 +110,11 @@ class Op(Node):
     """
 
     name: ClassVar[str] = "op"
+    # Set for a one-input op that is its own Tensor method: the method's name (``x.exp()``).
+    # Declaring the class then gives the Tensor method (its docstring is the class's) and
+    # the create_graph namespace's function ``xp.<name>``; see :data:`CATALOGUE`.
+    tensor_method: ClassVar[str | None] = None
+    tensor_aliases: ClassVar[tuple[str, ...]] = ()  # more names of that method (PyTorch's)
     formula: ClassVar[str] = ""
     derivatives: ClassVar[tuple[str, ...]] = ()
     input_names: ClassVar[tuple[str, ...]] = ("x",)
@@ -111,6 +130,10 @@ class Op(Node):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("tensor_method"):
+            CATALOGUE[cls.tensor_method] = cls  # type: ignore[index]
+            for install in INSTALLERS:
+                install(cls)
         if "saves" in cls.__dict__ or "input_names" in cls.__dict__:
             plan = cls._saves_plan = None if cls.saves is None else cls._plan(cls.saves)
             cls._saves_pick = None

@@ -205,7 +205,16 @@ class Neg(Op):
 
 
 class Exp(Op):
+    """e to the power of each element.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0, 1.0]).exp()
+        Tensor([1.        , 2.71828183])
+    """
+
     name = "exp"
+    tensor_method = "exp"  # x.exp(): see Op.tensor_method
     formula = "z = exp(x)"
     derivatives = ("dz/dx = exp(x) = z",)
     saves = ("z",)
@@ -218,7 +227,16 @@ class Exp(Op):
 
 
 class Expm1(Op):
+    """exp(x) - 1, exact for small x.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).expm1()
+        Tensor([0.])
+    """
+
     name = "expm1"
+    tensor_method = "expm1"  # x.expm1(): see Op.tensor_method
     formula = "z = exp(x) - 1"
     derivatives = ("dz/dx = exp(x) = z + 1",)
     saves = ("z",)
@@ -231,7 +249,16 @@ class Expm1(Op):
 
 
 class Log(Op):
+    """Natural logarithm.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([1.0]).log()
+        Tensor([0.])
+    """
+
     name = "log"
+    tensor_method = "log"  # x.log(): see Op.tensor_method
     formula = "z = log(x)"
     derivatives = ("dz/dx = 1 / x",)
     saves = ("x",)
@@ -246,7 +273,16 @@ class Log(Op):
 
 
 class Log1p(Op):
+    """log(1 + x), exact for small x.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).log1p()
+        Tensor([0.])
+    """
+
     name = "log1p"
+    tensor_method = "log1p"  # x.log1p(): see Op.tensor_method
     formula = "z = log(1 + x)"
     derivatives = ("dz/dx = 1 / (1 + x)",)
     saves = ("x",)
@@ -261,7 +297,16 @@ class Log1p(Op):
 
 
 class Sqrt(Op):
+    """Square root.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([4.0]).sqrt()
+        Tensor([2.])
+    """
+
     name = "sqrt"
+    tensor_method = "sqrt"  # x.sqrt(): see Op.tensor_method
     formula = "z = sqrt(x)"
     derivatives = ("dz/dx = 1 / (2 sqrt(x)) = 1 / (2 z)",)
     saves = ("z",)
@@ -276,7 +321,16 @@ class Sqrt(Op):
 
 
 class Abs(Op):
+    """Absolute value.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([-2.0, 3.0]).abs()
+        Tensor([2., 3.])
+    """
+
     name = "abs"
+    tensor_method = "abs"  # x.abs(): see Op.tensor_method
     formula = "z = |x|"
     derivatives = ("dz/dx = sign(x)   (0 at x = 0 and at NaN, as in PyTorch)",)
     saves = ("x",)
@@ -291,7 +345,16 @@ class Abs(Op):
 
 
 class Tanh(Op):
+    """Hyperbolic tangent.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).tanh()
+        Tensor([0.])
+    """
+
     name = "tanh"
+    tensor_method = "tanh"  # x.tanh(): see Op.tensor_method
     formula = "z = tanh(x)"
     derivatives = ("dz/dx = 1 - tanh(x)**2 = 1 - z**2",)
     saves = ("z",)
@@ -304,9 +367,18 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """The seed's ``sigmoid`` forward and its ``sigmoid_derivative`` backward."""
+    """The logistic function 1 / (1 + exp(-x)); no overflow at x = -1000.
+
+    The seed's ``sigmoid`` forward and its ``sigmoid_derivative`` backward.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0, -1000.0, 1000.0]).sigmoid()
+        Tensor([0.5, 0. , 1. ])
+    """
 
     name = "sigmoid"
+    tensor_method = "sigmoid"  # x.sigmoid(): see Op.tensor_method
     formula = "z = 1 / (1 + exp(-x))"
     derivatives = ("dz/dx = z * (1 - z)",)
     saves = ("z",)
@@ -319,7 +391,16 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
+    """max(x, 0).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([-1.0, 2.0]).relu()
+        Tensor([0., 2.])
+    """
+
     name = "relu"
+    tensor_method = "relu"  # x.relu(): see Op.tensor_method
     formula = "z = max(x, 0)"
     derivatives = ("dz/dx = [not z <= 0]   (0 at x = 0; 1 at NaN, as in PyTorch)",)
     saves = ("z",)  # the output says where x > 0: the input itself can go

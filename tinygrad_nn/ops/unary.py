@@ -19,7 +19,16 @@ from tinygrad_nn.ops.base import Grads, Op, quiet
 
 
 class Sin(Op):
+    """Sine.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).sin()
+        Tensor([0.])
+    """
+
     name = "sin"
+    tensor_method = "sin"  # x.sin(): see Op.tensor_method
     formula = "z = sin(x)"
     derivatives = ("dz/dx = cos(x)",)
     saves = ("x",)
@@ -32,7 +41,16 @@ class Sin(Op):
 
 
 class Cos(Op):
+    """Cosine.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).cos()
+        Tensor([1.])
+    """
+
     name = "cos"
+    tensor_method = "cos"  # x.cos(): see Op.tensor_method
     formula = "z = cos(x)"
     derivatives = ("dz/dx = -sin(x)",)
     saves = ("x",)
@@ -45,7 +63,16 @@ class Cos(Op):
 
 
 class Tan(Op):
+    """Tangent.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).tan()
+        Tensor([0.])
+    """
+
     name = "tan"
+    tensor_method = "tan"  # x.tan(): see Op.tensor_method
     formula = "z = tan(x)"
     derivatives = ("dz/dx = 1 + tan(x)**2 = 1 + z**2",)
     saves = ("z",)
@@ -58,7 +85,17 @@ class Tan(Op):
 
 
 class Asin(Op):
+    """Inverse sine (``asin`` in PyTorch's spelling).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).arcsin()
+        Tensor([0.])
+    """
+
     name = "asin"
+    tensor_method = "arcsin"  # x.arcsin(): see Op.tensor_method
+    tensor_aliases = (name,)  # PyTorch's spelling
     formula = "z = arcsin(x)"
     derivatives = ("dz/dx = 1 / sqrt(1 - x**2)",)
     saves = ("x",)
@@ -71,7 +108,17 @@ class Asin(Op):
 
 
 class Acos(Op):
+    """Inverse cosine (``acos`` in PyTorch's spelling).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([1.0]).arccos()
+        Tensor([0.])
+    """
+
     name = "acos"
+    tensor_method = "arccos"  # x.arccos(): see Op.tensor_method
+    tensor_aliases = (name,)  # PyTorch's spelling
     formula = "z = arccos(x)"
     derivatives = ("dz/dx = -1 / sqrt(1 - x**2)",)
     saves = ("x",)
@@ -84,7 +131,17 @@ class Acos(Op):
 
 
 class Atan(Op):
+    """Inverse tangent (``atan`` in PyTorch's spelling).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).arctan()
+        Tensor([0.])
+    """
+
     name = "atan"
+    tensor_method = "arctan"  # x.arctan(): see Op.tensor_method
+    tensor_aliases = (name,)  # PyTorch's spelling
     formula = "z = arctan(x)"
     derivatives = ("dz/dx = 1 / (1 + x**2)",)
     saves = ("x",)
@@ -97,7 +154,16 @@ class Atan(Op):
 
 
 class Sinh(Op):
+    """Hyperbolic sine.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).sinh()
+        Tensor([0.])
+    """
+
     name = "sinh"
+    tensor_method = "sinh"  # x.sinh(): see Op.tensor_method
     formula = "z = sinh(x)"
     derivatives = ("dz/dx = cosh(x)",)
     saves = ("x",)
@@ -110,7 +176,16 @@ class Sinh(Op):
 
 
 class Cosh(Op):
+    """Hyperbolic cosine.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).cosh()
+        Tensor([1.])
+    """
+
     name = "cosh"
+    tensor_method = "cosh"  # x.cosh(): see Op.tensor_method
     formula = "z = cosh(x)"
     derivatives = ("dz/dx = sinh(x)",)
     saves = ("x",)
@@ -123,7 +198,16 @@ class Cosh(Op):
 
 
 class Log2(Op):
+    """Logarithm to base 2.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([8.0]).log2()
+        Tensor([3.])
+    """
+
     name = "log2"
+    tensor_method = "log2"  # x.log2(): see Op.tensor_method
     formula = "z = log2(x)"
     derivatives = ("dz/dx = 1 / (x log(2))",)
     saves = ("x",)
@@ -138,7 +222,16 @@ class Log2(Op):
 
 
 class Log10(Op):
+    """Logarithm to base 10.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([100.0]).log10()
+        Tensor([2.])
+    """
+
     name = "log10"
+    tensor_method = "log10"  # x.log10(): see Op.tensor_method
     formula = "z = log10(x)"
     derivatives = ("dz/dx = 1 / (x log(10))",)
     saves = ("x",)
