@@ -5,7 +5,8 @@
 before the pass frees the graph:
 
 - ``graph.dot`` (and ``graph.svg`` with the ``dot`` program): the drawing, one box per
-  innermost module call (``viz.draw_graph(loss, collapse=True)``);
+  innermost module call (``viz.draw_graph(loss, collapse=True)``, shapes without values:
+  a real model's weights would not fit in a box);
 - ``explain.txt``: the chain-rule derivation of that backward pass (``viz.explanation``);
 - ``backprop.html``: the step-through page (``viz.animate_backward``; needs ``dot``);
 
@@ -24,6 +25,7 @@ Examples:
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,8 @@ def write_explanation(loss: Tensor, out: Path) -> tuple[list[Path], list[str]]:
     write_atomic(out / "explain.txt", viz.explanation(loss) + "\n")
     written.append(out / "explain.txt")
     try:
-        drawing = viz.draw_graph(loss, collapse=True)
+        # values left out: a real model's weights would make labels too long for dot
+        drawing = viz.draw_graph(loss, collapse=True, show_data=False, show_grad=False)
     except ImportError as error:  # the graphviz Python package is optional
         notes.append(f"no drawing: {error}")
         return written, notes
@@ -63,6 +66,8 @@ def write_explanation(loss: Tensor, out: Path) -> tuple[list[Path], list[str]]:
         written.append(out / "backprop.html")
     except ValueError as error:  # too many steps for one page of drawings
         notes.append(f"no backprop.html: {error}")
+    except (OSError, subprocess.CalledProcessError) as error:  # dot refused a frame
+        notes.append(f"no backprop.html: the dot program failed on a frame ({error!r})")
     return written, notes
 
 

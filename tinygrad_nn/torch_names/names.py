@@ -165,8 +165,10 @@ def resolve(location: str) -> Any:
 def table() -> str:
     """The Markdown table of PyTorch names by module: what each is, or "not supported".
 
+    One row per module; the module's name is kept on one line (the name lists wrap).
+
     Examples:
-        >>> "`Linear`" in table().split("| `torch.nn` |")[1].split("|")[0]
+        >>> "`Linear`" in table().split(">torch.nn</code> |")[1].split("|")[0]
         True
     """
     lines = ["| PyTorch module | supported names | not supported (yet) |", "| --- | --- | --- |"]
@@ -177,5 +179,6 @@ def table() -> str:
         missing = [n for n in names if n not in found]
         shown = ", ".join(f"`{n}`" for n in sorted(found, key=str.lower)) or "none"
         left = ", ".join(f"`{n}`" for n in sorted(missing, key=str.lower)) or "none"
-        lines.append(f"| `{module}` | {shown} | {left} |")
+        name = f'<code style="white-space: nowrap">{module}</code>'
+        lines.append(f"| {name} | {shown} | {left} |")
     return "\n".join(lines)
