@@ -24,6 +24,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from tinygrad_nn.ops.base import CATALOGUE
+
 __all__ = ["MISSING", "PYTORCH", "SUBMODULES", "resolve", "table"]
 
 
@@ -48,10 +50,11 @@ PYTORCH: dict[str, dict[str, str]] = {
             "multinomial randperm unique meshgrid normal histogram histc bernoulli from_numpy "
             "as_tensor Generator inference_mode",
         ),
-        **_same(  # PyTorch's functions that are Tensor methods in tinygrad_nn
+        **_same(TENSOR, " ".join(CATALOGUE)),  # the catalogued ops' methods (x.exp()...)
+        **_same(  # PyTorch's other functions that are Tensor methods in tinygrad_nn
             TENSOR,
-            "abs acos asin atan cos cosh sin sinh tan tanh exp expm1 exp2 log log10 "
-            "log1p log2 sqrt rsqrt square sign floor ceil round erf sigmoid relu neg "
+            "acos asin atan exp2 "
+            "rsqrt square sign floor ceil round neg "
             "reciprocal pow add sub mul div matmul sum mean prod std var logsumexp "
             "cumsum cumprod argmax argmin amax amin all any sort topk softmax log_softmax "
             "reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
