@@ -96,3 +96,18 @@ def test_renamed_modules_import_under_their_old_names_with_a_warning() -> None:
         with pytest.warns(DeprecationWarning, match=new.replace(".", r"\.")):
             sys.modules.pop(old, None)
             assert importlib.import_module(old) is importlib.import_module(new)
+
+
+def test_the_add_one_op_walkthrough_runs_and_shows_the_code_it_compiles() -> None:
+    """Its Python blocks run in order (each asserts one of: eager, second order, compiled,
+    drawn, array-api-strict); the compiled code printed on the page is what compiles."""
+    section = PAGE.read_text().split("## Add one op, end to end")[1].split("\n## ")[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 6
+    for claim in ("create_graph", "tg.compile", "explanation", "array_api_strict", "backward"):
+        assert claim in section
+    namespace: dict = {"__name__": "docs_architecture_add_one_op"}
+    for block in blocks:
+        exec(compile(block, str(PAGE), "exec"), namespace)
+    shown = re.search(r"```text\n(def compiled.*?)```", section, re.S)
+    assert shown and namespace["step"].source.strip() == shown.group(1).strip()
