@@ -76,10 +76,7 @@ def test_the_gpt_example_agrees_with_pytorch_to_1e_10() -> None:
     theirs = theirs_example["main"](["--quick", "--steps", "6"], state=state)
     with tg.install_as_torch():
         ours_example = runpy.run_path(str(EXAMPLE), run_name="gpt")
-        probe = ours_example["GPT"](ours_example["VOCAB_SIZE"], block_size=8, n_embd=16)
-        # tinygrad_nn's state_dict lists a tied weight once (see the xfail below)
-        ours_state = {k: v for k, v in state.items() if k in probe.state_dict()}
-        ours = ours_example["main"](["--quick", "--steps", "6"], state=ours_state)
+        ours = ours_example["main"](["--quick", "--steps", "6"], state=state)
     np.testing.assert_allclose(ours["losses"], theirs["losses"], rtol=1e-10)
     trained = dict(theirs["model"].named_parameters())
     mine = dict(ours["model"].named_parameters())
@@ -90,9 +87,6 @@ def test_the_gpt_example_agrees_with_pytorch_to_1e_10() -> None:
         )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Module.state_dict drops a tied weight's second name (PyTorch keeps both)"
-)
 def test_a_tied_weight_is_in_the_state_dict_under_both_names() -> None:
     with tg.install_as_torch():
         example = runpy.run_path(str(EXAMPLE), run_name="gpt")

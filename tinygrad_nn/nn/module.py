@@ -191,8 +191,9 @@ class Module:
             children = [(f"{name}.{n}" if name else n, m) for n, m in module.named_children()]
             stack.extend(reversed(children))
 
-    def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
-        """Every parameter with its dotted path, in registration order, each once.
+    def named_parameters(self, remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted path, in registration order, each once (with
+        ``remove_duplicate=False``, a tied parameter under each of its names, as PyTorch).
 
         Examples:
             >>> from tinygrad_nn import nn
@@ -203,7 +204,7 @@ class Module:
         seen: set[int] = set()
         for module_name, module in self.named_modules():
             for name, parameter in module._parameters.items():
-                if id(parameter) not in seen:
+                if id(parameter) not in seen or not remove_duplicate:
                     seen.add(id(parameter))
                     yield (f"{module_name}.{name}" if module_name else name), parameter
 
@@ -305,8 +306,8 @@ class Module:
             >>> sorted(nn.Linear(2, 3).state_dict())
             ['bias', 'weight']
         """
-        tensors = [*self.named_parameters(), *self.named_buffers()]
-        return {name: np.array(t.detach().numpy()) for name, t in tensors}
+        tensors = [*self.named_parameters(remove_duplicate=False), *self.named_buffers()]
+        return {name: np.array(t.detach().numpy()) for name, t in tensors}  # tied: each name
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> _IncompatibleKeys:
         """Copy values from ``state`` into the parameters; returns the keys that did not
@@ -325,7 +326,10 @@ class Module:
             >>> b.load_state_dict({"weight": a.weight.data}, strict=False)
             _IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
         """
-        own: dict[str, Tensor] = {**dict(self.named_parameters()), **dict(self.named_buffers())}
+        own: dict[str, Tensor] = {
+            **dict(self.named_parameters(remove_duplicate=False)),
+            **dict(self.named_buffers()),
+        }
         missing = [key for key in own if key not in state]
         unexpected = [key for key in state if key not in own]
         if strict and (missing or unexpected):

@@ -191,15 +191,19 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "scalar" if tuple(shape) == () else str(tuple(shape))
 
 
+TOOLTIP = 200  # elements written out in full in a tooltip
+
+
 def tooltip(node: TensorNode, title: str) -> str:
-    """What hovering over a node shows: its title, shape and dtype, then its full value
-    and gradient (up to numpy's 1,000 elements; past that, summarised with ``...``)."""
+    """What hovering over a node shows: its title, shape and dtype, then its value and
+    gradient in full up to 200 elements (past that, summarised with ``...``: graphviz
+    refuses a label over 16,384 characters, a GPT's weight matrix written out)."""
     n = node.node
     lines = [title, f"shape {tuple(n.out_shape)}, dtype {n.out_dtype}"]
-    value = node.missing if node.array is None else array_text(node.array)
+    value = node.missing if node.array is None else array_text(node.array, TOOLTIP)
     lines += ["value:", str(value)]
     if node.grad is not None:
-        lines += ["grad:", array_text(node.grad)]
+        lines += ["grad:", array_text(node.grad, TOOLTIP)]
     return "\n".join(lines)
 
 
