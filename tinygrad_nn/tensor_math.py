@@ -21,6 +21,7 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.errors import wrap_dim
 from tinygrad_nn.tensor_reductions import one_axis, resolve
+from tinygrad_nn.tensor_torch import round_decimals
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -55,14 +56,17 @@ class TensorMath:
         """
         return self._apply(ops.Rounding("ceil"), self)
 
-    def round(self) -> Tensor:
-        """Round to the nearest integer, halves to even as NumPy and PyTorch (gradient 0).
+    def round(self, *, decimals: int = 0, out: None = None) -> Tensor:
+        """Round to the nearest integer (to ``decimals`` places), halves to even as NumPy
+        and PyTorch (gradient 0); ``np.round(x, 2)`` calls this.
 
         Examples:
             >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.5, 1.5]).round()
-            Tensor([0., 2.])
+            >>> tg.Tensor([0.5, 1.5]).round(), tg.Tensor([1.23456]).round(decimals=2)
+            (Tensor([0., 2.]), Tensor([1.23]))
         """
+        if decimals or out is not None:
+            return round_decimals(self, decimals, out)  # type: ignore[arg-type]
         return self._apply(ops.Rounding("round"), self)
 
     def sign(self) -> Tensor:

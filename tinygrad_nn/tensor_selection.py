@@ -102,7 +102,13 @@ class TensorSelection:
         return self._apply(ops.Min(*resolve("amin", axis, keepdims, dim, keepdim)), self)
 
     def max(
-        self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None, keepdims: Any = None
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: Any = None,
+        out: None = None,
     ) -> Any:
         """The largest value (``x.max()``); along ``dim``, PyTorch's ``(values, indices)``
         pair (:class:`~tinygrad_nn.return_types.max`); with a tensor, the elementwise
@@ -114,10 +120,18 @@ class TensorSelection:
             >>> values.tolist(), indices.tolist()
             ([5.0, 7.0], [1, 0])
         """
+        if out is not None:  # np.max(x) passes out=None
+            raise TypeError("max(): out= is not supported (tinygrad_nn makes a new tensor)")
         return self._extreme("max", dim, keepdim, axis, keepdims)
 
     def min(
-        self, dim: Any = None, keepdim: bool = False, *, axis: Axis = None, keepdims: Any = None
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        axis: Axis = None,
+        keepdims: Any = None,
+        out: None = None,
     ) -> Any:
         """The smallest value; along ``dim``, ``(values, indices)``
         (:class:`~tinygrad_nn.return_types.min`); with a tensor, the elementwise minimum.
@@ -127,6 +141,8 @@ class TensorSelection:
             >>> tg.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=0).indices.tolist()
             [0, 1]
         """
+        if out is not None:  # np.min(x) passes out=None
+            raise TypeError("min(): out= is not supported (tinygrad_nn makes a new tensor)")
         return self._extreme("min", dim, keepdim, axis, keepdims)
 
     def _extreme(self, what: str, dim: Any, keepdim: bool, axis: Axis, keepdims: Any) -> Any:

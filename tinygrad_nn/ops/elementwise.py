@@ -366,53 +366,6 @@ class Tanh(Op):
         return (g * (1 - z * z),)
 
 
-class Sigmoid(Op):
-    """The logistic function 1 / (1 + exp(-x)); no overflow at x = -1000.
-
-    The seed's ``sigmoid`` forward and its ``sigmoid_derivative`` backward.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> tg.Tensor([0.0, -1000.0, 1000.0]).sigmoid()
-        Tensor([0.5, 0. , 1. ])
-    """
-
-    name = "sigmoid"
-    tensor_method = "sigmoid"  # x.sigmoid(): see Op.tensor_method
-    formula = "z = 1 / (1 + exp(-x))"
-    derivatives = ("dz/dx = z * (1 - z)",)
-    saves = ("z",)
-
-    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.sigmoid(x)
-
-    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g * z * (1 - z),)
-
-
-class Relu(Op):
-    """max(x, 0).
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> tg.Tensor([-1.0, 2.0]).relu()
-        Tensor([0., 2.])
-    """
-
-    name = "relu"
-    tensor_method = "relu"  # x.relu(): see Op.tensor_method
-    formula = "z = max(x, 0)"
-    derivatives = ("dz/dx = [not z <= 0]   (0 at x = 0; 1 at NaN, as in PyTorch)",)
-    saves = ("z",)  # the output says where x > 0: the input itself can go
-
-    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.maximum(x, 0)
-
-    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        # PyTorch's threshold_backward: 0 where z <= 0, else g, so a NaN passes g on
-        return (xp.where(z <= 0, 0.0, g),)
-
-
 class Clip(Op):
     name = "clip"
     formula = "z = clip(x, lo, hi)"

@@ -57,7 +57,7 @@ PYTORCH: dict[str, dict[str, str]] = {
             "rsqrt square sign floor ceil round neg "
             "reciprocal pow add sub mul div matmul sum mean prod std var logsumexp "
             "cumsum cumprod argmax argmin amax amin all any sort topk softmax log_softmax "
-            "reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
+            "t reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
             "masked_fill clamp isnan isinf isfinite numel transpose swapaxes swapdims max min "
             "roll median kthvalue",
         ),
