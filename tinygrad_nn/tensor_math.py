@@ -35,106 +35,6 @@ class TensorMath:
     _apply: Callable[..., Tensor]  # apply(op, *inputs): records the op (set by Tensor)
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
 
-    def sin(self) -> Tensor:
-        """Sine.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).sin()
-            Tensor([0.])
-        """
-        return self._apply(ops.Sin(), self)
-
-    def cos(self) -> Tensor:
-        """Cosine.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).cos()
-            Tensor([1.])
-        """
-        return self._apply(ops.Cos(), self)
-
-    def tan(self) -> Tensor:
-        """Tangent.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).tan()
-            Tensor([0.])
-        """
-        return self._apply(ops.Tan(), self)
-
-    def arcsin(self) -> Tensor:
-        """Inverse sine (``asin`` in PyTorch's spelling).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).arcsin()
-            Tensor([0.])
-        """
-        return self._apply(ops.Asin(), self)
-
-    def arccos(self) -> Tensor:
-        """Inverse cosine (``acos`` in PyTorch's spelling).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0]).arccos()
-            Tensor([0.])
-        """
-        return self._apply(ops.Acos(), self)
-
-    def arctan(self) -> Tensor:
-        """Inverse tangent (``atan`` in PyTorch's spelling).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).arctan()
-            Tensor([0.])
-        """
-        return self._apply(ops.Atan(), self)
-
-    def sinh(self) -> Tensor:
-        """Hyperbolic sine.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).sinh()
-            Tensor([0.])
-        """
-        return self._apply(ops.Sinh(), self)
-
-    def cosh(self) -> Tensor:
-        """Hyperbolic cosine.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).cosh()
-            Tensor([1.])
-        """
-        return self._apply(ops.Cosh(), self)
-
-    def log2(self) -> Tensor:
-        """Logarithm to base 2.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([8.0]).log2()
-            Tensor([3.])
-        """
-        return self._apply(ops.Log2(), self)
-
-    def log10(self) -> Tensor:
-        """Logarithm to base 10.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([100.0]).log10()
-            Tensor([2.])
-        """
-        return self._apply(ops.Log10(), self)
-
     def floor(self) -> Tensor:
         """Round down (gradient 0).
 
@@ -174,20 +74,6 @@ class TensorMath:
             Tensor([-1.,  0.])
         """
         return self._apply(ops.Rounding("sign"), self)
-
-    def erf(self) -> Tensor:
-        """The error function.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).erf()
-            Tensor([0.])
-        """
-        return self._apply(ops.Erf(), self)
-
-    asin = arcsin
-    acos = arccos
-    atan = arctan
 
     def exp2(self) -> Tensor:
         """2 to the power of each element.

@@ -20,6 +20,7 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import dtype_name, is_floating
 from tinygrad_nn.namespace.array_api import as_dtype
+from tinygrad_nn.ops import catalogue
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -41,99 +42,15 @@ class TensorMethods:
     _wrap: Callable[..., Tensor]  # a constant tensor around an array (set by Tensor)
 
     # ------------------------------------------------------------ elementwise functions
+    # x.exp(), x.sin(), x.arcsin()... are generated from the op catalogue (see the end of
+    # this module and tinygrad_nn.ops.catalogue): one closure per op, attached here.
 
-    def exp(self) -> Tensor:
-        """e to the power of each element.
+    if TYPE_CHECKING:  # the generated methods, as the type checker sees them
 
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0, 1.0]).exp()
-            Tensor([1.        , 2.71828183])
-        """
-        return self._apply(ops.Exp(), self)
-
-    def expm1(self) -> Tensor:
-        """exp(x) - 1, exact for small x.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).expm1()
-            Tensor([0.])
-        """
-        return self._apply(ops.Expm1(), self)
-
-    def log(self) -> Tensor:
-        """Natural logarithm.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([1.0]).log()
-            Tensor([0.])
-        """
-        return self._apply(ops.Log(), self)
-
-    def log1p(self) -> Tensor:
-        """log(1 + x), exact for small x.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).log1p()
-            Tensor([0.])
-        """
-        return self._apply(ops.Log1p(), self)
-
-    def sqrt(self) -> Tensor:
-        """Square root.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([4.0]).sqrt()
-            Tensor([2.])
-        """
-        return self._apply(ops.Sqrt(), self)
-
-    def abs(self) -> Tensor:
-        """Absolute value.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([-2.0, 3.0]).abs()
-            Tensor([2., 3.])
-        """
-        return self._apply(ops.Abs(), self)
+        def __getattr__(self, name: str) -> Callable[..., Tensor]: ...
 
     def __abs__(self) -> Tensor:
         return self.abs()
-
-    def tanh(self) -> Tensor:
-        """Hyperbolic tangent.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0]).tanh()
-            Tensor([0.])
-        """
-        return self._apply(ops.Tanh(), self)
-
-    def sigmoid(self) -> Tensor:
-        """The logistic function 1 / (1 + exp(-x)); no overflow at x = -1000.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([0.0, -1000.0, 1000.0]).sigmoid()
-            Tensor([0.5, 0. , 1. ])
-        """
-        return self._apply(ops.Sigmoid(), self)
-
-    def relu(self) -> Tensor:
-        """max(x, 0).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.Tensor([-1.0, 2.0]).relu()
-            Tensor([0., 2.])
-        """
-        return self._apply(ops.Relu(), self)
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """Limit values to [lo, hi] (either may be None).
@@ -323,3 +240,13 @@ class TensorMethods:
             11.0
         """
         return self @ other
+
+
+def _install(cls: type[ops.Op]) -> None:
+    """Attach a declared op's Tensor method(s) to :class:`TensorMethods`."""
+    for name in catalogue.method_names(cls):
+        if name not in vars(TensorMethods):
+            setattr(TensorMethods, name, catalogue.tensor_method(cls, name))
+
+
+catalogue.subscribe(_install)

@@ -26,6 +26,7 @@ from tinygrad_nn import ops
 from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace.array_api import library_name, like, to_numpy
+from tinygrad_nn.ops import catalogue
 from tinygrad_nn.recording import state as recording
 
 if TYPE_CHECKING:
@@ -52,42 +53,19 @@ UFUNC_OPERATORS = {
     "not_equal": ("__ne__", "__ne__"),
 }
 BITWISE_SYMBOLS = {operator.and_: "&", operator.or_: "|", operator.xor: "^"}
-# NumPy ufunc of one input -> the Tensor method
-UFUNC_METHODS = {
-    "negative": "__neg__",
-    "absolute": "abs",
-    "fabs": "abs",
-    **{
-        name: name
-        for name in (
-            "exp",
-            "expm1",
-            "exp2",
-            "log",
-            "log1p",
-            "log2",
-            "log10",
-            "sqrt",
-            "square",
-            "reciprocal",
-            "tanh",
-            "sin",
-            "cos",
-            "tan",
-            "sinh",
-            "cosh",
-            "arcsin",
-            "arccos",
-            "arctan",
-            "floor",
-            "ceil",
-            "sign",
-            "isnan",
-            "isinf",
-            "isfinite",
-        )
-    },
-}
+# NumPy ufunc of one input -> the Tensor method; each declared op adds its own (_install)
+_SAME_NAME = ["exp2", "square", "reciprocal", "floor", "ceil", "sign", "isnan", "isinf", "isfinite"]
+UFUNC_METHODS = {"negative": "__neg__", **{name: name for name in _SAME_NAME}}
+
+
+def _install(cls: type[ops.Op]) -> None:
+    """Map a declared op's NumPy ufunc(s) to its Tensor method: ``np.log1p(t)`` is
+    ``t.log1p()``."""
+    for ufunc in catalogue.ufunc_names(cls):
+        UFUNC_METHODS.setdefault(ufunc, catalogue.method_names(cls)[0])
+
+
+catalogue.subscribe(_install)
 
 
 class TensorOperators:

@@ -16,15 +16,18 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tinygrad_nn import ops
 from tinygrad_nn.compile import rewrites
 from tinygrad_nn.compile.program import Program
 from tinygrad_nn.compile.values import Sym
 from tinygrad_nn.namespace import numpy_xp
+from tinygrad_nn.namespace.declared import NAMES
 from tinygrad_nn.namespace.shapes import reduced_axes
+from tinygrad_nn.ops import catalogue
 
 
 class SymbolicNamespace:
@@ -37,38 +40,14 @@ class SymbolicNamespace:
         x = self.p.lift(x)
         return self.p.call(function, x, value=numpy_function(x.value))
 
-    def exp(self, x: Any) -> Sym:
-        return self._unary("np.exp", x, np.exp)
+    # exp, log, sin...: one per declared op NumPy has under its name, generated from
+    # the op catalogue (_install, at the end)
+    if TYPE_CHECKING:  # those functions, as the type checker sees them
 
-    def expm1(self, x: Any) -> Sym:
-        return self._unary("np.expm1", x, np.expm1)
-
-    def log(self, x: Any) -> Sym:
-        return self._unary("np.log", x, np.log)
-
-    def log1p(self, x: Any) -> Sym:
-        return self._unary("np.log1p", x, np.log1p)
-
-    def sqrt(self, x: Any) -> Sym:
-        return self._unary("np.sqrt", x, np.sqrt)
-
-    def tanh(self, x: Any) -> Sym:
-        return self._unary("np.tanh", x, np.tanh)
-
-    def abs(self, x: Any) -> Sym:
-        return self._unary("np.abs", x, np.abs)
+        def __getattr__(self, name: str) -> Callable[..., Sym]: ...
 
     def sign(self, x: Any) -> Sym:
         return self._unary("np.sign", x, np.sign)
-
-    def sin(self, x: Any) -> Sym:
-        return self._unary("np.sin", x, np.sin)
-
-    def cos(self, x: Any) -> Sym:
-        return self._unary("np.cos", x, np.cos)
-
-    def tan(self, x: Any) -> Sym:
-        return self._unary("np.tan", x, np.tan)
 
     def asin(self, x: Any) -> Sym:
         return self._unary("np.arcsin", x, np.arcsin)
@@ -78,18 +57,6 @@ class SymbolicNamespace:
 
     def atan(self, x: Any) -> Sym:
         return self._unary("np.arctan", x, np.arctan)
-
-    def sinh(self, x: Any) -> Sym:
-        return self._unary("np.sinh", x, np.sinh)
-
-    def cosh(self, x: Any) -> Sym:
-        return self._unary("np.cosh", x, np.cosh)
-
-    def log2(self, x: Any) -> Sym:
-        return self._unary("np.log2", x, np.log2)
-
-    def log10(self, x: Any) -> Sym:
-        return self._unary("np.log10", x, np.log10)
 
     def floor(self, x: Any) -> Sym:
         return self._unary("np.floor", x, np.floor)
@@ -263,3 +230,23 @@ class SymbolicNamespace:
         index_text = f"np.s_[{self.p.literals.index_source(index)}]"
         shape_text = self.p.literals.literal(tuple(shape))
         return self.p.make(f"scatter_add({shape_text}, {index_text}, {{0}})", (g,), value)
+
+
+def _install(cls: type[ops.Op]) -> None:
+    """``xp.<name>(x)`` writes ``np.<name>(x)`` for a declared op whose ``xp`` name NumPy has
+    (and that no method here spells out)."""
+    function = getattr(np, cls.name, None)
+    if (
+        cls.name in NAMES
+        and isinstance(function, np.ufunc)
+        and cls.name not in vars(SymbolicNamespace)
+    ):
+
+        def unary(self: SymbolicNamespace, x: Any) -> Sym:
+            return self._unary(f"np.{cls.name}", x, function)
+
+        unary.__name__ = unary.__qualname__ = cls.name
+        setattr(SymbolicNamespace, cls.name, unary)
+
+
+catalogue.subscribe(_install)

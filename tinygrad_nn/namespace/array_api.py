@@ -31,16 +31,13 @@ from typing import Any, cast
 
 import numpy as np
 
-from tinygrad_nn.namespace.declared import ArrayNamespace, Index, Shape
+from tinygrad_nn.namespace.declared import EXTRAS, NAMES, ArrayNamespace, Index, Shape
 from tinygrad_nn.namespace.numpy_xp import numpy_xp
 from tinygrad_nn.namespace.shapes import has_integer_array, reduced_axes
 
-# The declared names that every array API namespace has under the same name and meaning.
-STANDARD = (  # noqa: SIM905 (a list of 38 quoted names would fill a page)
-    "exp expm1 log log1p sqrt tanh abs sign sin cos tan asin acos atan sinh cosh log2 log10 "
-    "floor ceil round maximum minimum where clip sum max min prod cumulative_sum reshape "
-    "broadcast_to permute_dims matrix_transpose concat stack flip matmul"
-).split()
+# The declared names that every array API namespace has under the same name and meaning
+# (astype too, but it is written out below: NumPy's dtypes are converted first).
+STANDARD = tuple(name for name in NAMES if name not in EXTRAS and name != "astype")
 
 # Faster functions a library has for the extras: (library, extra) -> where to find it.
 NATIVE = {

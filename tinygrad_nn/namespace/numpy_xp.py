@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tinygrad_nn.namespace.declared import Axis, Index, Shape
+from tinygrad_nn.namespace.declared import NAMES, Axis, Index, Shape
 from tinygrad_nn.namespace.shapes import has_integer_array, reduced_axes
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
@@ -28,31 +28,15 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 class NumpyNamespace:
     """``xp`` for NumPy arrays."""
 
-    exp = staticmethod(np.exp)
-    expm1 = staticmethod(np.expm1)
-    log = staticmethod(np.log)
-    log1p = staticmethod(np.log1p)
-    sqrt = staticmethod(np.sqrt)
-    tanh = staticmethod(np.tanh)
-    abs = staticmethod(np.abs)
-    sign = staticmethod(np.sign)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-    tan = staticmethod(np.tan)
+    # exp, log, maximum, where, matmul...: each declared name NumPy has under the same name
+    # is NumPy's own function (set below the class)
+    if TYPE_CHECKING:  # those functions, as the type checker sees them
+
+        def __getattr__(self, name: str) -> Any: ...
+
     asin = staticmethod(np.arcsin)
     acos = staticmethod(np.arccos)
     atan = staticmethod(np.arctan)
-    sinh = staticmethod(np.sinh)
-    cosh = staticmethod(np.cosh)
-    log2 = staticmethod(np.log2)
-    log10 = staticmethod(np.log10)
-    floor = staticmethod(np.floor)
-    ceil = staticmethod(np.ceil)
-    round = staticmethod(np.round)
-    maximum = staticmethod(np.maximum)
-    minimum = staticmethod(np.minimum)
-    where = staticmethod(np.where)
-    matmul = staticmethod(np.matmul)
 
     @staticmethod
     def astype(x: np.ndarray, dtype: Any) -> np.ndarray:
@@ -162,5 +146,9 @@ class NumpyNamespace:
         t = np.asarray(t)
         return (t[..., None] == np.arange(classes)) & (t != ignore_index)[..., None]
 
+
+for _name in NAMES:
+    if _name not in vars(NumpyNamespace) and hasattr(np, _name):
+        setattr(NumpyNamespace, _name, staticmethod(getattr(np, _name)))
 
 numpy_xp = NumpyNamespace()

@@ -8,7 +8,7 @@ Examples:
     ('z = x * y', ('dz/dx = y', 'dz/dy = x'))
 """
 
-from tinygrad_nn.ops.activations import Elu, Erf, Gelu, LeakyRelu, Softplus
+from tinygrad_nn.ops.activations import Elu, Erf, Gelu, LeakyRelu, Relu, Sigmoid, Softplus
 from tinygrad_nn.ops.base import Op
 from tinygrad_nn.ops.convolution import Unfold
 from tinygrad_nn.ops.elementwise import (
@@ -25,8 +25,6 @@ from tinygrad_nn.ops.elementwise import (
     Mul,
     Neg,
     Pow,
-    Relu,
-    Sigmoid,
     Sqrt,
     Sub,
     Tanh,

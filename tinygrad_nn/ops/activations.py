@@ -1,6 +1,6 @@
 """Activation functions that are one op each (where building them from smaller ops would
-get PyTorch's gradient wrong at a kink, or overflow): leaky ReLU, ELU, GELU, softplus,
-and the error function GELU is made of.
+get PyTorch's gradient wrong at a kink, or overflow): sigmoid, ReLU, leaky ReLU, ELU,
+GELU, softplus, and the error function GELU is made of.
 
 Examples:
     >>> import numpy as np
@@ -15,9 +15,57 @@ import math
 
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
 from tinygrad_nn.ops.base import Grads, Op
+from tinygrad_nn.ops.catalogue import elementwise
 
 SQRT_2 = math.sqrt(2.0)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@elementwise
+class Sigmoid(Op):
+    """The logistic function 1 / (1 + exp(-x)); no overflow at x = -1000.
+
+    The seed's ``sigmoid`` forward and its ``sigmoid_derivative`` backward.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0, -1000.0, 1000.0]).sigmoid()
+        Tensor([0.5, 0. , 1. ])
+    """
+
+    name = "sigmoid"
+    formula = "z = 1 / (1 + exp(-x))"
+    derivatives = ("dz/dx = z * (1 - z)",)
+    saves = ("z",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.sigmoid(x)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        return (g * z * (1 - z),)
+
+
+@elementwise
+class Relu(Op):
+    """max(x, 0).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([-1.0, 2.0]).relu()
+        Tensor([0., 2.])
+    """
+
+    name = "relu"
+    formula = "z = max(x, 0)"
+    derivatives = ("dz/dx = [not z <= 0]   (0 at x = 0; 1 at NaN, as in PyTorch)",)
+    saves = ("z",)  # the output says where x > 0: the input itself can go
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        return xp.maximum(x, 0)
+
+    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
+        # PyTorch's threshold_backward: 0 where z <= 0, else g, so a NaN passes g on
+        return (xp.where(z <= 0, 0.0, g),)
 
 
 class LeakyRelu(Op):
@@ -55,7 +103,16 @@ class Elu(Op):
         return (xp.where(x <= 0, g * (z + self.alpha), g),)
 
 
+@elementwise
 class Erf(Op):
+    """The error function.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).erf()
+        Tensor([0.])
+    """
+
     name = "erf"
     formula = "z = erf(x)"
     derivatives = ("dz/dx = 2 / sqrt(pi) exp(-x**2)",)

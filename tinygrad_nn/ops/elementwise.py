@@ -17,6 +17,7 @@ import math
 
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
 from tinygrad_nn.ops.base import Grads, Op, quiet
+from tinygrad_nn.ops.catalogue import elementwise
 
 # ---------------------------------------------------------------- two inputs
 
@@ -204,7 +205,16 @@ class Neg(Op):
         return (-g,)
 
 
+@elementwise
 class Exp(Op):
+    """e to the power of each element.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0, 1.0]).exp()
+        Tensor([1.        , 2.71828183])
+    """
+
     name = "exp"
     formula = "z = exp(x)"
     derivatives = ("dz/dx = exp(x) = z",)
@@ -217,7 +227,16 @@ class Exp(Op):
         return (g * z,)
 
 
+@elementwise
 class Expm1(Op):
+    """exp(x) - 1, exact for small x.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).expm1()
+        Tensor([0.])
+    """
+
     name = "expm1"
     formula = "z = exp(x) - 1"
     derivatives = ("dz/dx = exp(x) = z + 1",)
@@ -230,7 +249,16 @@ class Expm1(Op):
         return (g * (z + 1),)
 
 
+@elementwise
 class Log(Op):
+    """Natural logarithm.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([1.0]).log()
+        Tensor([0.])
+    """
+
     name = "log"
     formula = "z = log(x)"
     derivatives = ("dz/dx = 1 / x",)
@@ -245,7 +273,16 @@ class Log(Op):
             return (g / x,)
 
 
+@elementwise
 class Log1p(Op):
+    """log(1 + x), exact for small x.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).log1p()
+        Tensor([0.])
+    """
+
     name = "log1p"
     formula = "z = log(1 + x)"
     derivatives = ("dz/dx = 1 / (1 + x)",)
@@ -260,7 +297,16 @@ class Log1p(Op):
             return (g / (1 + x),)
 
 
+@elementwise
 class Sqrt(Op):
+    """Square root.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([4.0]).sqrt()
+        Tensor([2.])
+    """
+
     name = "sqrt"
     formula = "z = sqrt(x)"
     derivatives = ("dz/dx = 1 / (2 sqrt(x)) = 1 / (2 z)",)
@@ -275,8 +321,18 @@ class Sqrt(Op):
             return (g / (2 * z),)
 
 
+@elementwise
 class Abs(Op):
+    """Absolute value.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([-2.0, 3.0]).abs()
+        Tensor([2., 3.])
+    """
+
     name = "abs"
+    ufuncs = ("absolute", "fabs")  # np.abs is np.absolute
     formula = "z = |x|"
     derivatives = ("dz/dx = sign(x)   (0 at x = 0 and at NaN, as in PyTorch)",)
     saves = ("x",)
@@ -290,7 +346,16 @@ class Abs(Op):
         return (g * xp.sign(xp.where(x == x, x, 0.0)),)
 
 
+@elementwise
 class Tanh(Op):
+    """Hyperbolic tangent.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).tanh()
+        Tensor([0.])
+    """
+
     name = "tanh"
     formula = "z = tanh(x)"
     derivatives = ("dz/dx = 1 - tanh(x)**2 = 1 - z**2",)
@@ -301,35 +366,6 @@ class Tanh(Op):
 
     def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
         return (g * (1 - z * z),)
-
-
-class Sigmoid(Op):
-    """The seed's ``sigmoid`` forward and its ``sigmoid_derivative`` backward."""
-
-    name = "sigmoid"
-    formula = "z = 1 / (1 + exp(-x))"
-    derivatives = ("dz/dx = z * (1 - z)",)
-    saves = ("z",)
-
-    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.sigmoid(x)
-
-    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        return (g * z * (1 - z),)
-
-
-class Relu(Op):
-    name = "relu"
-    formula = "z = max(x, 0)"
-    derivatives = ("dz/dx = [not z <= 0]   (0 at x = 0; 1 at NaN, as in PyTorch)",)
-    saves = ("z",)  # the output says where x > 0: the input itself can go
-
-    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        return xp.maximum(x, 0)
-
-    def backward(self, xp: ArrayNamespace, g: Array, x: Array, z: Array) -> Grads:
-        # PyTorch's threshold_backward: 0 where z <= 0, else g, so a NaN passes g on
-        return (xp.where(z <= 0, 0.0, g),)
 
 
 class Clip(Op):

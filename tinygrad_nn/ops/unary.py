@@ -16,9 +16,19 @@ import math
 
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
 from tinygrad_nn.ops.base import Grads, Op, quiet
+from tinygrad_nn.ops.catalogue import elementwise
 
 
+@elementwise
 class Sin(Op):
+    """Sine.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).sin()
+        Tensor([0.])
+    """
+
     name = "sin"
     formula = "z = sin(x)"
     derivatives = ("dz/dx = cos(x)",)
@@ -31,7 +41,16 @@ class Sin(Op):
         return (g * xp.cos(x),)
 
 
+@elementwise
 class Cos(Op):
+    """Cosine.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).cos()
+        Tensor([1.])
+    """
+
     name = "cos"
     formula = "z = cos(x)"
     derivatives = ("dz/dx = -sin(x)",)
@@ -44,7 +63,16 @@ class Cos(Op):
         return (-g * xp.sin(x),)
 
 
+@elementwise
 class Tan(Op):
+    """Tangent.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).tan()
+        Tensor([0.])
+    """
+
     name = "tan"
     formula = "z = tan(x)"
     derivatives = ("dz/dx = 1 + tan(x)**2 = 1 + z**2",)
@@ -57,8 +85,19 @@ class Tan(Op):
         return (g * (1 + z * z),)
 
 
+@elementwise
 class Asin(Op):
+    """Inverse sine (``asin`` in PyTorch's spelling).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).arcsin()
+        Tensor([0.])
+    """
+
     name = "asin"
+    method = "arcsin"  # the Tensor method (NumPy's spelling); asin is an alias
+    aliases = ("asin",)
     formula = "z = arcsin(x)"
     derivatives = ("dz/dx = 1 / sqrt(1 - x**2)",)
     saves = ("x",)
@@ -70,8 +109,19 @@ class Asin(Op):
         return (g / xp.sqrt(1 - x * x),)
 
 
+@elementwise
 class Acos(Op):
+    """Inverse cosine (``acos`` in PyTorch's spelling).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([1.0]).arccos()
+        Tensor([0.])
+    """
+
     name = "acos"
+    method = "arccos"  # the Tensor method (NumPy's spelling); acos is an alias
+    aliases = ("acos",)
     formula = "z = arccos(x)"
     derivatives = ("dz/dx = -1 / sqrt(1 - x**2)",)
     saves = ("x",)
@@ -83,8 +133,19 @@ class Acos(Op):
         return (-g / xp.sqrt(1 - x * x),)
 
 
+@elementwise
 class Atan(Op):
+    """Inverse tangent (``atan`` in PyTorch's spelling).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).arctan()
+        Tensor([0.])
+    """
+
     name = "atan"
+    method = "arctan"  # the Tensor method (NumPy's spelling); atan is an alias
+    aliases = ("atan",)
     formula = "z = arctan(x)"
     derivatives = ("dz/dx = 1 / (1 + x**2)",)
     saves = ("x",)
@@ -96,7 +157,16 @@ class Atan(Op):
         return (g / (1 + x * x),)
 
 
+@elementwise
 class Sinh(Op):
+    """Hyperbolic sine.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).sinh()
+        Tensor([0.])
+    """
+
     name = "sinh"
     formula = "z = sinh(x)"
     derivatives = ("dz/dx = cosh(x)",)
@@ -109,7 +179,16 @@ class Sinh(Op):
         return (g * xp.cosh(x),)
 
 
+@elementwise
 class Cosh(Op):
+    """Hyperbolic cosine.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([0.0]).cosh()
+        Tensor([1.])
+    """
+
     name = "cosh"
     formula = "z = cosh(x)"
     derivatives = ("dz/dx = sinh(x)",)
@@ -122,7 +201,16 @@ class Cosh(Op):
         return (g * xp.sinh(x),)
 
 
+@elementwise
 class Log2(Op):
+    """Logarithm to base 2.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([8.0]).log2()
+        Tensor([3.])
+    """
+
     name = "log2"
     formula = "z = log2(x)"
     derivatives = ("dz/dx = 1 / (x log(2))",)
@@ -137,7 +225,16 @@ class Log2(Op):
             return (g / (x * math.log(2)),)
 
 
+@elementwise
 class Log10(Op):
+    """Logarithm to base 10.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> tg.Tensor([100.0]).log10()
+        Tensor([2.])
+    """
+
     name = "log10"
     formula = "z = log10(x)"
     derivatives = ("dz/dx = 1 / (x log(10))",)

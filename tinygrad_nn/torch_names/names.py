@@ -24,6 +24,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from tinygrad_nn import ops  # noqa: F401 (every op declared in the catalogue)
+from tinygrad_nn.ops import catalogue
+
 __all__ = ["MISSING", "PYTORCH", "SUBMODULES", "resolve", "table"]
 
 
@@ -50,8 +53,8 @@ PYTORCH: dict[str, dict[str, str]] = {
         ),
         **_same(  # PyTorch's functions that are Tensor methods in tinygrad_nn
             TENSOR,
-            "abs acos asin atan cos cosh sin sinh tan tanh exp expm1 exp2 log log10 "
-            "log1p log2 sqrt rsqrt square sign floor ceil round erf sigmoid relu neg "
+            " ".join(cls.name for cls in catalogue.declared())  # exp, sin... (the op catalogue)
+            + " exp2 rsqrt square sign floor ceil round neg "
             "reciprocal pow add sub mul div matmul sum mean prod std var logsumexp "
             "cumsum cumprod argmax argmin amax amin all any sort topk softmax log_softmax "
             "reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
