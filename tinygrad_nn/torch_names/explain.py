@@ -38,6 +38,11 @@ from tinygrad_nn.tensor import Tensor
 __all__ = ["ExplainFirstBackward", "write_explanation"]
 
 
+# Each frame of the step-through page draws the whole graph: past this many backward steps
+# the page is tens of megabytes (a small GPT's 112 steps: 74 MB), too much for a browser.
+MAX_FRAMES = 60
+
+
 def write_explanation(loss: Tensor, out: Path) -> tuple[list[Path], list[str]]:
     """Write the drawing, explanation and step-through page of ``loss``'s backward pass
     into ``out``; return the paths written and notes on what could not be."""
@@ -62,7 +67,7 @@ def write_explanation(loss: Tensor, out: Path) -> tuple[list[Path], list[str]]:
     write_atomic(out / "graph.svg", str(drawing.pipe(format="svg", encoding="utf-8")))
     written.append(out / "graph.svg")
     try:
-        viz.animate_backward(loss, out / "backprop.html")
+        viz.animate_backward(loss, out / "backprop.html", max_frames=MAX_FRAMES)
         written.append(out / "backprop.html")
     except ValueError as error:  # too many steps for one page of drawings
         notes.append(f"no backprop.html: {error}")

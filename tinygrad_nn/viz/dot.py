@@ -191,12 +191,12 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "scalar" if tuple(shape) == () else str(tuple(shape))
 
 
-TOOLTIP = 200  # elements written out in full in a tooltip
+TOOLTIP = 64  # elements written out in full in a tooltip (a 4x16 weight)
 
 
 def tooltip(node: TensorNode, title: str) -> str:
     """What hovering over a node shows: its title, shape and dtype, then its value and
-    gradient in full up to 200 elements (past that, summarised with ``...``: graphviz
+    gradient in full up to 64 elements (past that, summarised with ``...``: graphviz
     refuses a label over 16,384 characters, a GPT's weight matrix written out)."""
     n = node.node
     lines = [title, f"shape {tuple(n.out_shape)}, dtype {n.out_dtype}"]
