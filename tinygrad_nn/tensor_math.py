@@ -1,9 +1,10 @@
-"""Mathematical functions of a Tensor: trigonometry, logarithms, powers, rounding, NaN tests,
-running sums and products.
+"""Mathematical functions of a Tensor that are more than one declared op: powers, rounding,
+NaN tests, running sums and products.
 
 A mix-in that :class:`tinygrad_nn.Tensor` inherits; each method applies one op
-(``_apply`` is supplied by Tensor). NumPy's names are used, with PyTorch's spellings as
-aliases (``asin`` for ``arcsin``).
+(``_apply`` is supplied by Tensor). The functions that are one elementwise op each
+(``sin``, ``arcsin`` and its alias ``asin``, ``log2``...) are generated from the op
+catalogue onto :class:`tinygrad_nn.tensor_methods.TensorMethods`.
 
 Examples:
     >>> import tinygrad_nn as tg

@@ -4,6 +4,10 @@ Each method records one op from :mod:`tinygrad_nn.ops` through ``apply``; the cl
 is a mix-in that :class:`tinygrad_nn.Tensor` inherits, kept apart so that the Tensor
 class itself stays short. ``_apply`` is supplied by Tensor.
 
+Every elementwise op declared in :mod:`tinygrad_nn.ops.catalogue` (``exp``, ``sin``,
+``sigmoid``...) gets its method here, generated from the op class: the one place the
+Tensor's one-op functions live.
+
 Examples:
     >>> import tinygrad_nn as tg
     >>> tg.Tensor([[1.0, 2.0]]).sum(axis=1)
