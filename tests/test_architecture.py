@@ -111,3 +111,22 @@ def test_the_add_one_op_walkthrough_runs_and_shows_the_code_it_compiles() -> Non
         exec(compile(block, str(PAGE), "exec"), namespace)
     shown = re.search(r"```text\n(def compiled.*?)```", section, re.S)
     assert shown and namespace["step"].source.strip() == shown.group(1).strip()
+
+
+def test_a_one_input_op_is_named_in_its_class_the_declared_namespace_and_uses_only() -> None:
+    """``expm1``: its op class, the declared xp function, and ELU's rule that calls it."""
+    files = sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "tinygrad_nn").rglob("*.py")
+        if re.search(r"\bexpm1\b", p.read_text())
+    )
+    assert files == [
+        "tinygrad_nn/namespace/declared.py",
+        "tinygrad_nn/ops/activations.py",
+        "tinygrad_nn/ops/elementwise.py",
+    ]
+    import tinygrad_nn as tg
+
+    x = tg.Tensor([0.5], requires_grad=True)
+    (g,) = tg.grad(x.expm1().sum(), [x], create_graph=True)  # the generated method and xp
+    assert g.requires_grad and tg.Tensor.expm1.__doc__ == tg.ops.Expm1.__doc__

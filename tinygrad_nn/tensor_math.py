@@ -4,7 +4,7 @@ NaN tests, running sums and products.
 A mix-in that :class:`tinygrad_nn.Tensor` inherits; each method applies one op
 (``_apply`` is supplied by Tensor). The functions that are one elementwise op each
 (``sin``, ``arcsin`` and its alias ``asin``, ``log2``...) are generated from the op
-catalogue onto :class:`tinygrad_nn.tensor_methods.TensorMethods`.
+catalogue (``Op.tensor_method``) onto :class:`tinygrad_nn.tensor_methods.TensorMethods`.
 
 Examples:
     >>> import tinygrad_nn as tg

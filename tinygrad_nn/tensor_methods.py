@@ -4,7 +4,7 @@ Each method records one op from :mod:`tinygrad_nn.ops` through ``apply``; the cl
 is a mix-in that :class:`tinygrad_nn.Tensor` inherits, kept apart so that the Tensor
 class itself stays short. ``_apply`` is supplied by Tensor.
 
-Every elementwise op declared in :mod:`tinygrad_nn.ops.catalogue` (``exp``, ``sin``,
+Every one-input op whose class names a ``tensor_method`` (``exp``, ``sin``,
 ``sigmoid``...) gets its method here, generated from the op class: the one place the
 Tensor's one-op functions live.
 
