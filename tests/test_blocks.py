@@ -185,23 +185,23 @@ def test_against_pytorch() -> None:
             torch.tensor(q), torch.tensor(k), torch.tensor(v), **torch_kwargs
         )
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
-    # multi-head attention with the same weights (PyTorch stores x @ W.T)
+    # multi-head attention with the same weights (both store Linear weights as (out, in))
     ours_mha = nn.MultiheadAttention(4, 2, batch_first=True)
     theirs_mha = torch.nn.MultiheadAttention(4, 2, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
         projections = [ours_mha.q_proj, ours_mha.k_proj, ours_mha.v_proj]
         theirs_mha.in_proj_weight.copy_(
-            torch.tensor(np.concatenate([p.weight.numpy().T for p in projections]))
+            torch.tensor(np.concatenate([p.weight.detach().numpy() for p in projections]))
         )
         theirs_mha.in_proj_bias.copy_(
-            torch.tensor(np.concatenate([p.bias.numpy() for p in projections]))
+            torch.tensor(np.concatenate([p.bias.detach().numpy() for p in projections]))
         )
-        theirs_mha.out_proj.weight.copy_(torch.tensor(ours_mha.out_proj.weight.numpy().T))
-        theirs_mha.out_proj.bias.copy_(torch.tensor(ours_mha.out_proj.bias.numpy()))
+        theirs_mha.out_proj.weight.copy_(torch.tensor(ours_mha.out_proj.weight.detach().numpy()))
+        theirs_mha.out_proj.bias.copy_(torch.tensor(ours_mha.out_proj.bias.detach().numpy()))
     out, weights = ours_mha(tg.tensor(q), tg.tensor(k), tg.tensor(v))
     t_out, t_weights = theirs_mha(torch.tensor(q), torch.tensor(k), torch.tensor(v))
-    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(weights.numpy(), t_weights.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weights.detach().numpy(), t_weights.detach().numpy(), rtol=1e-10)
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
@@ -225,21 +225,27 @@ def test_transformer_encoder_layer_gradients_and_pytorch(norm_first) -> None:
     projections = [attention.q_proj, attention.k_proj, attention.v_proj]
     with torch.no_grad():
         copies = {
-            "self_attn.in_proj_weight": np.concatenate([p.weight.numpy().T for p in projections]),
-            "self_attn.in_proj_bias": np.concatenate([p.bias.numpy() for p in projections]),
-            "self_attn.out_proj.weight": attention.out_proj.weight.numpy().T,
-            "self_attn.out_proj.bias": attention.out_proj.bias.numpy(),
-            "linear1.weight": layer.linear1.weight.numpy().T,
-            "linear1.bias": layer.linear1.bias.numpy(),
-            "linear2.weight": layer.linear2.weight.numpy().T,
-            "linear2.bias": layer.linear2.bias.numpy(),
+            "self_attn.in_proj_weight": np.concatenate(
+                [p.weight.detach().numpy() for p in projections]
+            ),
+            "self_attn.in_proj_bias": np.concatenate(
+                [p.bias.detach().numpy() for p in projections]
+            ),
+            "self_attn.out_proj.weight": attention.out_proj.weight.detach().numpy(),
+            "self_attn.out_proj.bias": attention.out_proj.bias.detach().numpy(),
+            "linear1.weight": layer.linear1.weight.detach().numpy(),
+            "linear1.bias": layer.linear1.bias.detach().numpy(),
+            "linear2.weight": layer.linear2.weight.detach().numpy(),
+            "linear2.bias": layer.linear2.bias.detach().numpy(),
         }
         for name, value in theirs.named_parameters():
             if name in copies:
                 value.copy_(torch.tensor(np.ascontiguousarray(copies[name])))
     mask = torch.nn.Transformer.generate_square_subsequent_mask(3, dtype=torch.float64)
-    want = theirs(torch.tensor(x.numpy()), src_mask=mask, is_causal=True).detach().numpy()
-    np.testing.assert_allclose(layer(x, is_causal=True).numpy(), want, rtol=1e-9, atol=1e-12)
+    want = theirs(torch.tensor(x.detach().numpy()), src_mask=mask, is_causal=True).detach().numpy()
+    np.testing.assert_allclose(
+        layer(x, is_causal=True).detach().numpy(), want, rtol=1e-9, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2), (3, 3, 2, 2)])
@@ -279,9 +285,9 @@ def test_batch_norm_against_pytorch() -> None:
     ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3, dtype=torch.float64)
     for _ in range(2):
         out, t_out = ours(tg.tensor(x)), theirs(torch.tensor(x))
-    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-12)
     ours.eval(), theirs.eval()
     np.testing.assert_allclose(
-        ours(tg.tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10
+        ours(tg.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10
     )

@@ -104,8 +104,8 @@ def test_against_pytorch_when_it_is_installed() -> None:
     ).double()
     with torch.no_grad():
         for ours, theirs in zip([model[0], model[2]], [reference[0], reference[2]]):
-            theirs.weight.copy_(torch.tensor(ours.weight.data.T))  # PyTorch stores (out, in)
-            theirs.bias.copy_(torch.tensor(ours.bias.data))
+            theirs.weight.copy_(torch.tensor(ours.weight.detach().numpy()))  # both (out, in)
+            theirs.bias.copy_(torch.tensor(ours.bias.detach().numpy()))
     X = np.random.default_rng(0).standard_normal((8, 3))
     labels = np.array([0, 1, 1, 0, 1, 0, 0, 1])
     ours_opt = optim.Adam(model.parameters(), lr=0.01, weight_decay=0.01)
@@ -120,7 +120,7 @@ def test_against_pytorch_when_it_is_installed() -> None:
         ).backward()
         theirs_opt.step()
     np.testing.assert_allclose(
-        model[0].weight.data.T, reference[0].weight.detach().numpy(), rtol=1e-10
+        model[0].weight.detach().numpy(), reference[0].weight.detach().numpy(), rtol=1e-10
     )
 
 

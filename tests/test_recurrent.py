@@ -82,13 +82,13 @@ def test_against_pytorch(kind) -> None:
     theirs = getattr(torch.nn, kind)(3, 4, num_layers=2, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
         for name, p in ours.named_parameters():  # the same names, shapes and gate order
-            getattr(theirs, name).copy_(torch.tensor(p.numpy()))
+            getattr(theirs, name).copy_(torch.tensor(p.detach().numpy()))
     x = np.random.default_rng(0).normal(size=(2, 5, 3))
     out, state = ours(tg.tensor(x))
     t_out, t_state = theirs(torch.tensor(x))
-    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
     h_n, t_h_n = (state[0], t_state[0]) if kind == "LSTM" else (state, t_state)
-    np.testing.assert_allclose(h_n.numpy(), t_h_n.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h_n.detach().numpy(), t_h_n.detach().numpy(), rtol=1e-10, atol=1e-12)
     out.sum().backward()
     t_out.sum().backward()
     for name, p in ours.named_parameters():

@@ -158,4 +158,4 @@ def test_pytorch_reads_the_checkpoint(tmp_path) -> None:
     model = nn.Linear(3, 2)
     tg.save(model, tmp_path / "linear.safetensors")
     loaded = load_file(tmp_path / "linear.safetensors")
-    assert torch.equal(loaded["weight"], torch.from_numpy(model.weight.data))
+    assert torch.equal(loaded["weight"], torch.from_numpy(model.weight.detach().numpy()))
