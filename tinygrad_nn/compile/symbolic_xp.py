@@ -38,6 +38,9 @@ class SymbolicNamespace:
         x = self.p.lift(x)
         return self.p.call(function, x, value=numpy_function(x.value))
 
+    def round(self, x: Any) -> Sym:  # (np.round is no ufunc: not generated below)
+        return self._unary("np.round", x, np.round)
+
     def einsum(self, subscripts: str, *operands: Any) -> Sym:
         parts = tuple(self.p.lift(x) for x in operands)
         value = np.einsum(subscripts, *[p.value for p in parts])
