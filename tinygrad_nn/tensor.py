@@ -98,7 +98,7 @@ def _take_constants(op: Op, inputs: Sequence[Any]) -> list[Tensor]:
         if isinstance(x, Tensor):
             tensors.append(x)
         else:
-            op.with_constant(position, x)
+            op.constants += ((position, x),)
     return tensors
 
 

@@ -191,7 +191,8 @@ class TensorOperators:
         if not isinstance(other, TensorOperators):
             kind = type(other)
             if kind is float or kind is int or kind is bool:
-                return self._apply(op.with_constant(0 if reflected else 1, other), self)
+                op.constants = ((0 if reflected else 1, other),)
+                return self._apply(op, self)
             try:  # other data: a constant tensor of the graph, in this tensor's library
                 other = self._wrap(like(as_array(other), self.array))
             except TypeError:

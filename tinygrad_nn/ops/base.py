@@ -233,7 +233,6 @@ class Op(Node):
 
     def with_constant(self, position: int, value: Any) -> Op:
         """This op with input ``position`` fixed to the number ``value``; returns the op.
-        The one way a number reaches an op: ``x * 2.0`` and ``apply(op, x, 2.0)`` call it.
 
         Examples:
             >>> import tinygrad_nn as tg
@@ -241,11 +240,7 @@ class Op(Node):
             >>> tg.apply(ops.Pow().with_constant(0, 2.0), tg.Tensor([3.0]))   # 2 ** x
             Tensor([8.])
         """
-        constants = self.constants
-        if not constants:  # the usual case (x * 2.0): no sorting
-            self.constants = ((position, value),)
-        else:
-            self.constants = tuple(sorted((*constants, (position, value))))
+        self.constants = tuple(sorted((*self.constants, (position, value))))
         return self
 
     # ------------------------------------------------------------ the node's inputs
