@@ -120,9 +120,7 @@ class TensorSelection:
             >>> values.tolist(), indices.tolist()
             ([5.0, 7.0], [1, 0])
         """
-        if out is not None:  # np.max(x) passes out=None
-            raise TypeError("max(): out= is not supported (tinygrad_nn makes a new tensor)")
-        return self._extreme("max", dim, keepdim, axis, keepdims)
+        return self._extreme("max", dim, keepdim, axis, keepdims, out)
 
     def min(
         self,
@@ -141,11 +139,13 @@ class TensorSelection:
             >>> tg.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=0).indices.tolist()
             [0, 1]
         """
-        if out is not None:  # np.min(x) passes out=None
-            raise TypeError("min(): out= is not supported (tinygrad_nn makes a new tensor)")
-        return self._extreme("min", dim, keepdim, axis, keepdims)
+        return self._extreme("min", dim, keepdim, axis, keepdims, out)
 
-    def _extreme(self, what: str, dim: Any, keepdim: bool, axis: Axis, keepdims: Any) -> Any:
+    def _extreme(
+        self, what: str, dim: Any, keepdim: bool, axis: Axis, keepdims: Any, out: None = None
+    ) -> Any:
+        if out is not None:  # np.max(x) passes out=None
+            raise TypeError(f"{what}(): out= is not supported (tinygrad_nn makes a new tensor)")
         if isinstance(dim, TensorSelection):  # torch.max(a, b): elementwise
             op = ops.Maximum() if what == "max" else ops.Minimum()
             return self._apply(op, self, dim)

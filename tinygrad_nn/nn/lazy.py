@@ -45,6 +45,7 @@ class _LazyConv(Module):
         groups: int,
         bias: bool,
         padding_mode: str,
+        device: Any,
         dtype: DTypeLike,
     ) -> None:
         super().__init__()
@@ -65,6 +66,8 @@ class _LazyConv(Module):
         dtype = np.dtype(dtype or np.float64)
         self.weight = Parameter(np.empty(0, dtype=dtype))
         self.bias = Parameter(np.empty(0, dtype=dtype)) if bias else None
+        if device is not None:
+            self.to(device)
 
     def materialize(self, in_channels: int) -> None:
         """Draw the parameters for ``in_channels`` input channels, in place; the layer
@@ -124,9 +127,7 @@ class LazyConv2d(_LazyConv):
         dtype: DTypeLike = None,
     ) -> None:
         super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype)  # fmt: skip
-        if device is not None:
-            self.to(device)
+                         padding_mode, device, dtype)  # fmt: skip
 
 
 class LazyConv1d(_LazyConv):
@@ -157,9 +158,7 @@ class LazyConv1d(_LazyConv):
         dtype: DTypeLike = None,
     ) -> None:
         super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, dtype)  # fmt: skip
-        if device is not None:
-            self.to(device)
+                         padding_mode, device, dtype)  # fmt: skip
 
 
 __all__ = ["LazyConv1d", "LazyConv2d"]

@@ -6,11 +6,12 @@ with the stateful ones, under PyTorch's module name.
 Examples:
     >>> from tinygrad_nn import nn, optim
     >>> opt = optim.SGD([nn.Parameter([1.0])], lr=1.0)
-    >>> schedule = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
-    >>> for _ in range(4):
-    ...     opt.step(); schedule.step()
-    >>> schedule.get_last_lr()
-    [0.010000000000000002]
+    >>> warm_up = LinearLR(opt, start_factor=0.5, total_iters=2)
+    >>> lrs = [warm_up.get_last_lr()[0]]
+    >>> for _ in range(3):
+    ...     opt.step(); warm_up.step(); lrs.append(warm_up.get_last_lr()[0])
+    >>> lrs
+    [0.5, 0.75, 1.0, 1.0]
 """
 
 from __future__ import annotations
