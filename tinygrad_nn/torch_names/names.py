@@ -99,7 +99,8 @@ PYTORCH: dict[str, dict[str, str]] = {
         "RNNCell LSTMCell GRUCell MSELoss L1Loss HuberLoss SmoothL1Loss BCELoss "
         "BCEWithLogitsLoss NLLLoss CrossEntropyLoss "
         "LogSoftmax ReLU6 Hardtanh Mish LogSigmoid Unflatten ParameterList ParameterDict "
-        "Transformer TransformerEncoder TransformerDecoderLayer LazyLinear LazyConv2d "
+        "Transformer TransformerEncoder TransformerDecoder TransformerDecoderLayer "
+        "LazyLinear LazyConv1d LazyConv2d "
         "Dropout2d GroupNorm ConvTranspose2d MaxPool1d AvgPool1d KLDivLoss Bilinear PReLU",
     ),
     "torch.nn.functional": _same(
