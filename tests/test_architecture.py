@@ -130,3 +130,46 @@ def test_a_one_input_op_is_named_in_its_class_the_declared_namespace_and_uses_on
     x = tg.Tensor([0.5], requires_grad=True)
     (g,) = tg.grad(x.expm1().sum(), [x], create_graph=True)  # the generated method and xp
     assert g.requires_grad and tg.Tensor.expm1.__doc__ == tg.ops.Expm1.__doc__
+
+
+def test_numbers_reach_an_op_one_way_through_apply() -> None:
+    """Only ``apply`` sets an op's constants (and the deprecated ``Op.with_constant``); a
+    number given to apply, the operator and the pre-placed ``constants=`` agree."""
+    import warnings
+
+    import numpy as np
+
+    import tinygrad_nn as tg
+    from tinygrad_nn import ops
+
+    setters = []
+    for path in sorted((ROOT / "tinygrad_nn").rglob("*.py")):
+        if path.name == "literals.py":  # the compiled code's named arrays, not an op's
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = getattr(node, "targets", [getattr(node, "target", None)])
+            for target in targets:
+                if isinstance(target, ast.Attribute) and target.attr == "constants":
+                    setters.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    files = {s.split(":")[0] for s in setters}
+    assert files == {"tinygrad_nn/tensor.py", "tinygrad_nn/ops/base.py"}, setters
+    assert len(setters) == 2, setters  # apply's one line, and with_constant's
+
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    made = [
+        2.0 - x,
+        tg.apply(ops.Sub(), 2.0, x),
+        tg.apply(ops.Sub(), x, constants=((0, 2.0),)),
+    ]
+    for y in made:
+        assert y.op.constants == ((0, 2.0),) and y.op.parents == (x,)
+        np.testing.assert_array_equal(y.array, [1.0, 0.0])
+        (g,) = tg.grad(y.sum(), [x])
+        np.testing.assert_array_equal(g.array, [-1.0, -1.0])
+    both = tg.apply(ops.Where(np.array([True, False])), 5.0, constants=((1, 7.0),))
+    np.testing.assert_array_equal(both.array, [5.0, 7.0])  # placed and found numbers mix
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = tg.apply(ops.Pow().with_constant(0, 2.0), x)
+    assert "deprecated" in str(caught[0].message) and old.op.constants == ((0, 2.0),)
+    np.testing.assert_array_equal(old.array, [2.0, 4.0])

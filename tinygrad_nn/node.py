@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 Shape = tuple[int, ...]
+Constants = tuple[tuple[int, Any], ...]  # an op's number inputs: (position, value) pairs
 
 # Every tensor (and every noted event) takes the next creation number when it is made, so a
 # value is always numbered after the values it was computed from: sorting a graph's nodes by
@@ -44,7 +45,7 @@ class Node:
     __slots__ = ()  # a Tensor is a Node too and keeps its own slots
 
     parents: tuple[Node, ...] = ()
-    constants: tuple[tuple[int, Any], ...] = ()
+    constants: Constants = ()  # set by apply
     saved: tuple[Any, ...] | None = None
     scope: tuple[Any, ...] = ()
     retained: Callable[[], Any] | None = None  # the computed tensor, if it called retain_grad()

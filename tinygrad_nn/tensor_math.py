@@ -88,7 +88,7 @@ class TensorMath:
             >>> tg.Tensor([3.0]).exp2()
             Tensor([8.])
         """
-        return self._apply(ops.Pow().with_constant(0, 2.0), self)
+        return self._apply(ops.Pow(), 2.0, self)
 
     def reciprocal(self) -> Tensor:
         """1 / x.
@@ -98,7 +98,7 @@ class TensorMath:
             >>> tg.Tensor([4.0]).reciprocal()
             Tensor([0.25])
         """
-        return self._apply(ops.Div().with_constant(0, 1.0), self)
+        return self._apply(ops.Div(), 1.0, self)
 
     def square(self) -> Tensor:
         """x ** 2.
@@ -108,7 +108,7 @@ class TensorMath:
             >>> tg.Tensor([3.0]).square()
             Tensor([9.])
         """
-        return self._apply(ops.Pow().with_constant(1, 2.0), self)
+        return self._apply(ops.Pow(), self, 2.0)
 
     def rsqrt(self) -> Tensor:
         """1 / sqrt(x).
@@ -118,7 +118,7 @@ class TensorMath:
             >>> tg.Tensor([4.0]).rsqrt()
             Tensor([0.5])
         """
-        return self._apply(ops.Pow().with_constant(1, -0.5), self)
+        return self._apply(ops.Pow(), self, -0.5)
 
     def isnan(self) -> Tensor:
         """Where the values are NaN, as a constant bool tensor.
@@ -191,7 +191,7 @@ class TensorMath:
             ops.BroadcastTo((*rows, n, n)), self._apply(ops.Reshape((*rows, 1, n)), moved)
         )
         keep = np.tril(np.ones((n, n), dtype=bool))  # row k keeps factors 1..k
-        triangle = self._apply(ops.Where(keep).with_constant(1, 1.0), spread)
+        triangle = self._apply(ops.Where(keep), spread, 1.0)
         products = self._apply(ops.Prod(-1), triangle)
         inverse = tuple(int(i) for i in np.argsort(last))
         return self._apply(ops.Transpose(inverse), products)

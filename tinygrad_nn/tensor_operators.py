@@ -191,8 +191,7 @@ class TensorOperators:
         if not isinstance(other, TensorOperators):
             kind = type(other)
             if kind is float or kind is int or kind is bool:
-                op.constants = ((0 if reflected else 1, other),)
-                return self._apply(op, self)
+                return self._apply(op, self, constants=((0 if reflected else 1, other),))
             try:  # other data: a constant tensor of the graph, in this tensor's library
                 other = self._wrap(like(as_array(other), self.array))
             except TypeError:

@@ -321,7 +321,7 @@ class TensorShaping(TensorTorch):
             raise ValueError(f"tril/triu need at least 2 axes, got shape {self.array.shape}")
         mask = keep(np.ones(self.array.shape[-2:], dtype=bool), diagonal)
         zero = False if self.array.dtype == bool else 0  # a bool tensor stays bool
-        return self._apply(ops.Where(mask).with_constant(1, zero), self)
+        return self._apply(ops.Where(mask), self, zero)
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
         """``value`` where ``mask`` is true, else this tensor (``mask`` broadcasts).
@@ -332,7 +332,7 @@ class TensorShaping(TensorTorch):
             [5.0, 0.0, 5.0]
         """
         condition = np.asarray(getattr(mask, "array", mask), dtype=bool)
-        return self._apply(ops.Where(condition).with_constant(0, value), self)
+        return self._apply(ops.Where(condition), value, self)
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and so on), as ``torch.gather``.

@@ -232,14 +232,14 @@ class Op(Node):
     # ------------------------------------------------------------ inputs and constants
 
     def with_constant(self, position: int, value: Any) -> Op:
-        """This op with input ``position`` fixed to the number ``value``; returns the op.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> from tinygrad_nn import ops
-            >>> tg.apply(ops.Pow().with_constant(0, 2.0), tg.Tensor([3.0]))   # 2 ** x
-            Tensor([8.])
-        """
+        """Deprecated: pass the number to ``apply`` (``apply(ops.Pow(), 2.0, x)``), the one
+        way a number reaches an op."""
+        warnings.warn(
+            "Op.with_constant() is deprecated: pass the number to apply(), as in "
+            "apply(ops.Pow(), 2.0, x)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         self.constants = tuple(sorted((*self.constants, (position, value))))
         return self
 

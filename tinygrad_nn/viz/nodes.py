@@ -112,8 +112,8 @@ def input_labels(op: Op, names: list[str]) -> list[str]:
     """``names`` of the op's tensor inputs, with its number inputs written in place (``2``).
 
     Examples:
-        >>> from tinygrad_nn import ops
-        >>> input_labels(ops.Mul().with_constant(1, 2.0), ["x"])
+        >>> import tinygrad_nn as tg
+        >>> input_labels((tg.Tensor(1.0, requires_grad=True) * 2.0).op, ["x"])
         ['x', '2']
     """
     return [
