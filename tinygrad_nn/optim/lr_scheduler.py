@@ -1,8 +1,10 @@
 """Learning-rate schedules, as ``torch.optim.lr_scheduler``: ``StepLR``, ``MultiStepLR``,
 ``ExponentialLR``, ``CosineAnnealingLR``, ``LambdaLR``, ``ConstantLR``, ``LinearLR``
-(warm-up) from :mod:`~tinygrad_nn.optim.schedules`; ``CosineAnnealingWarmRestarts``,
-``OneCycleLR`` (which cycles the momentum too) and ``ReduceLROnPlateau``
-(``step(metric)``) from :mod:`~tinygrad_nn.optim.schedules_stateful`. Call
+(warm-up), ``PolynomialLR`` from :mod:`~tinygrad_nn.optim.schedules`;
+``MultiplicativeLR``, ``CosineAnnealingWarmRestarts``, ``OneCycleLR`` (which cycles the
+momentum too) and ``ReduceLROnPlateau`` (``step(metric)``) from
+:mod:`~tinygrad_nn.optim.schedules_stateful`; ``SequentialLR``, ``ChainedScheduler`` and
+``CyclicLR`` from :mod:`~tinygrad_nn.optim.schedules_combined`. Call
 ``scheduler.step()`` after ``optimizer.step()``; ``state_dict()``/``load_state_dict()``
 checkpoint a schedule.
 
@@ -24,24 +26,32 @@ from tinygrad_nn.optim.schedules import (
     LinearLR,
     LRScheduler,
     MultiStepLR,
+    PolynomialLR,
     StepLR,
 )
+from tinygrad_nn.optim.schedules_combined import ChainedScheduler, CyclicLR, SequentialLR
 from tinygrad_nn.optim.schedules_stateful import (
     CosineAnnealingWarmRestarts,
+    MultiplicativeLR,
     OneCycleLR,
     ReduceLROnPlateau,
 )
 
 __all__ = [
+    "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
 ]

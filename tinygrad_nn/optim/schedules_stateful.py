@@ -1,4 +1,5 @@
 """The schedules that keep state beyond the epoch count, as ``torch.optim.lr_scheduler``'s:
+``MultiplicativeLR`` (each step scales the current rate: no closed form),
 ``CosineAnnealingWarmRestarts`` (restarts that grow by ``T_mult``), ``OneCycleLR`` (up to
 ``max_lr`` and down again, cycling the momentum the other way) and ``ReduceLROnPlateau``
 (``step(metric)``: the rate falls when the metric stops improving).
@@ -18,12 +19,74 @@ Examples:
 from __future__ import annotations
 
 import math
+import types
+from collections.abc import Callable
 from typing import Any
 
 from tinygrad_nn.optim.optimizer import Optimizer
 from tinygrad_nn.optim.schedules import LRScheduler
 
-__all__ = ["CosineAnnealingWarmRestarts", "OneCycleLR", "ReduceLROnPlateau"]
+__all__ = ["CosineAnnealingWarmRestarts", "MultiplicativeLR", "OneCycleLR", "ReduceLROnPlateau"]
+
+
+class MultiplicativeLR(LRScheduler):
+    """Each step multiplies the current lr by ``lr_lambda(epoch)`` (one function, or one
+    per group); no closed form, as PyTorch's.
+
+    Examples:
+        >>> from tinygrad_nn import nn, optim
+        >>> opt = optim.SGD([nn.Parameter([1.0])], lr=1.0)
+        >>> schedule = MultiplicativeLR(opt, lambda epoch: 0.5)
+        >>> [schedule.step() or schedule.get_last_lr()[0] for _ in range(3)]
+        [0.5, 0.25, 0.125]
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        count = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != count:
+                raise ValueError(f"Expected {count} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * count
+        for function in self.lr_lambdas:
+            if not callable(function):
+                raise TypeError(
+                    f"lr_lambda should be a function, but got {type(function).__name__}"
+                )
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current()
+        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._current())]
+
+    _closed_form_lr = get_lr
+
+    def state_dict(self) -> dict[str, Any]:
+        """As PyTorch's: a plain function or lambda is saved as None, a callable object as
+        its ``__dict__``."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [
+            None
+            if isinstance(f, types.FunctionType) or not hasattr(f, "__dict__")
+            else vars(f).copy()
+            for f in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Take the counters back, and the callable objects' attributes."""
+        saved = state_dict["lr_lambdas"]
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
+        for function, attributes in zip(self.lr_lambdas, saved):
+            if attributes is not None:
+                function.__dict__.update(attributes)
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -75,9 +138,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         else:
             self.T_i, self.T_cur = self.T_0, epoch
         self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+
+    def get_lr(self) -> list[float]:
         cosine = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
-            group["lr"] = self.eta_min + (base - self.eta_min) * cosine
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+
+    _closed_form_lr = get_lr  # SequentialLR's restart at a milestone keeps T_cur, as PyTorch
 
 
 class OneCycleLR(LRScheduler):
@@ -170,24 +238,27 @@ class OneCycleLR(LRScheduler):
             return (end - start) * pct + start
         return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
 
-    def step(self) -> None:
-        """One batch on: set each group's lr (and momentum) for the new step."""
-        self.last_epoch += 1
+    def get_lr(self) -> list[float]:
+        """Each group's lr for the batch ``last_epoch`` (and, as PyTorch's, its momentum set)."""
         if self.last_epoch > self.total_steps:
             raise ValueError(
                 f"Tried to step {self.last_epoch} times. The specified number of total steps "
                 f"is {self.total_steps}"
             )
+        lrs = []
         for group in self.optimizer.param_groups:
             start = 0.0
             for i, (end, lr0, lr1, m0, m1) in enumerate(self.phases):
                 if self.last_epoch <= end or i == len(self.phases) - 1:
                     pct = (self.last_epoch - start) / (end - start)
-                    group["lr"] = self._anneal(group[lr0], group[lr1], pct)
+                    lrs.append(self._anneal(group[lr0], group[lr1], pct))
                     if self.cycle_momentum:
                         self._set_momentum(group, self._anneal(group[m0], group[m1], pct))
                     break
                 start = end
+        return lrs
+
+    _closed_form_lr = get_lr
 
 
 class ReduceLROnPlateau(LRScheduler):

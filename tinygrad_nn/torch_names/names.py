@@ -129,7 +129,8 @@ PYTORCH: dict[str, dict[str, str]] = {
     "torch.optim.lr_scheduler": _same(
         "tinygrad_nn.optim.lr_scheduler",
         "LRScheduler StepLR ExponentialLR CosineAnnealingLR LambdaLR MultiStepLR "
-        "ReduceLROnPlateau OneCycleLR LinearLR ConstantLR CosineAnnealingWarmRestarts",
+        "ReduceLROnPlateau OneCycleLR LinearLR ConstantLR CosineAnnealingWarmRestarts "
+        "PolynomialLR MultiplicativeLR CyclicLR SequentialLR ChainedScheduler",
     ),
     "torch.utils": {},
     "torch.utils.data": _same(
