@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tinygrad_nn as tg
+from tests.torch_draws import draw_from_tinygrad_nn
 from tinygrad_nn.backprop import FREED_GRAPH_MESSAGE
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.torch_names import PYTORCH, Function, device, table
@@ -22,6 +23,9 @@ from tinygrad_nn.torch_names.explain import ExplainFirstBackward
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted((ROOT / "tests" / "programs").glob("*.py"))
+# Written the usual way, with torch.manual_seed, torch.randn, default initialisation and
+# dropout: PyTorch draws from tinygrad_nn's generator to agree (tests/torch_draws.py).
+SEEDED = {"mnist_cnn", "bigram_attention_lm", "vae"}
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # (checked before any install)
 
 
@@ -278,8 +282,11 @@ def test_programs_run_unchanged(program: Path, torch) -> None:
 
 @pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
-def test_programs_agree_with_pytorch(program: Path) -> None:
+def test_programs_agree_with_pytorch(program: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if program.stem in SEEDED:
+        draw_from_tinygrad_nn(monkeypatch)
     theirs = runpy.run_path(str(program), run_name="program")["main"]()
+    monkeypatch.undo()
     with tg.install_as_torch():
         ours = runpy.run_path(str(program), run_name="program")["main"]()
     np.testing.assert_allclose(ours["loss"], theirs["loss"], rtol=1e-10)

@@ -59,7 +59,8 @@ PYTORCH: dict[str, dict[str, str]] = {
             "cumsum cumprod argmax argmin amax amin all any sort topk softmax log_softmax "
             "t reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
             "masked_fill clamp isnan isinf isfinite numel transpose swapaxes swapdims max min "
-            "roll median kthvalue",
+            "roll median kthvalue eq ne lt le gt ge greater greater_equal less less_equal "
+            "not_equal",
         ),
         "clip": f"{TENSOR}.clamp",  # PyTorch's alias of clamp
         "float": "numpy:float32",  # PyTorch's torch.float is float32 (ours defaults to 64)
@@ -75,15 +76,15 @@ PYTORCH: dict[str, dict[str, str]] = {
         "uint8": "numpy:uint8",
         "bool": "numpy:bool_",
         **_same(
-            f"{HERE}.functions",
-            "allclose is_tensor get_default_dtype set_default_dtype",
+            f"{HERE}.torch_only",
+            "allclose equal is_tensor get_default_dtype set_default_dtype",
         ),
         "device": f"{HERE}.device:device",
         "initial_seed": "tinygrad_nn:initial_seed",
     },
     "torch.cuda": _same(f"{HERE}.device", "is_available device_count manual_seed manual_seed_all"),
     "torch.autograd": {
-        "Function": f"{HERE}.function:Function",
+        "Function": f"{HERE}.autograd_function:Function",
         **_same("tinygrad_nn.autograd", "grad backward"),
         **_same(
             "tinygrad_nn",

@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_nn.tensor import Tensor
 
-__all__ = ["allclose", "get_default_dtype", "is_tensor", "set_default_dtype"]
+__all__ = ["allclose", "equal", "get_default_dtype", "is_tensor", "set_default_dtype"]
 
 
 def allclose(
@@ -44,6 +44,25 @@ def allclose(
         raise RuntimeError(
             f"allclose(): the shapes {input.shape} and {other.shape} do not broadcast"
         ) from None
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when the two tensors have the same shape and the same values, as
+    ``torch.equal`` (the dtypes may differ; NaN is never equal to NaN).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> equal(tg.tensor([1, 2]), tg.tensor([1.0, 2.0])), equal(tg.ones(2), tg.ones(1))
+        (True, False)
+    """
+    for position, value in (("input", input), ("other", other)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"equal(): argument '{position}' must be Tensor, not {type(value).__name__}"
+            )
+    return input.shape == other.shape and bool(
+        np.array_equal(input.detach().numpy(), other.detach().numpy())
+    )
 
 
 def is_tensor(obj: Any) -> bool:
