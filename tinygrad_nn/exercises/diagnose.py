@@ -9,11 +9,15 @@ gradient that can be computed exactly, so a wrong answer is compared with each i
   back from the loss: an activation's derivative taken at its input instead of its output
   (``s (1 - s)`` with ``s`` the pre-activation) or the other way round, the function
   itself instead of its derivative, the derivative left out, or the upstream gradient
-  left out (the local derivative alone, as if nothing came from above), or a softmax's
-  Jacobian replaced by its diagonal ``z (1 - z)``.
+  left out (the local derivative alone, as if nothing came from above), a softmax's
+  Jacobian replaced by its diagonal ``z (1 - z)``, a matrix product's ``.T`` left out
+  (:mod:`.rules`);
+- elsewhere in the graph: the gradient of another value (one step short of the checked
+  one), or a broadcast value's gradient summed along the wrong axis (:mod:`.elsewhere`).
 
-An answer of the wrong shape is diagnosed by its shape (:mod:`.shapes`); one that fits
-nothing gets its largest differences, with their indices.
+An answer of the wrong shape is diagnosed by its shape (:mod:`.shapes`), and, when it is
+the gradient's transpose with another mistake, by that mistake; one that fits nothing
+gets its largest differences, with their indices.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -26,35 +30,46 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import combinations
 from typing import Any
 
 import numpy as np
 
-from tinygrad_nn.exercises.shapes import Close, Diagnosis, by_shape, close_to, swapped
+from tinygrad_nn.exercises.elsewhere import another_value, summed_along_another_axis
+from tinygrad_nn.exercises.rules import (
+    DERIVATIVE_LEFT_OUT,
+    FUNCTION,
+    SOFTMAX_AXIS,
+    SOFTMAX_ELEMENTWISE,
+    SOFTMAX_SUM,
+    TRANSPOSE_LEFT_OUT,
+    UPSTREAM_LEFT_OUT,
+    WRONG_VALUE,
+    is_activation,
+    rewritten_rules,
+)
+from tinygrad_nn.exercises.shapes import (
+    SHAPE,
+    Close,
+    Diagnosis,
+    by_shape,
+    close_to,
+    swapped,
+)
 from tinygrad_nn.exercises.truth import Truth, Use, shape_of
 from tinygrad_nn.graph_nodes import graph_nodes
-from tinygrad_nn.ops import Op, Softmax
-from tinygrad_nn.ops.base import KEEP, OUTPUT
+from tinygrad_nn.ops import Op
+from tinygrad_nn.tensor import Tensor
 
 SIGN = "sign flipped"
 FACTOR = "constant factor"
 TRANSPOSED_SQUARE = "transposed"
 FAN_OUT = "fan-out contribution missing"
-WRONG_VALUE = "activation derivative at the wrong value"
-FUNCTION = "activation instead of its derivative"
-DERIVATIVE_LEFT_OUT = "activation derivative left out"
-UPSTREAM_LEFT_OUT = "upstream gradient left out"
-SOFTMAX_ELEMENTWISE = "softmax derivative taken elementwise"
 UNKNOWN = "unknown"
 
 MAX_REWIRED = 200  # backward passes one diagnosis may spend on the graph's corruptions
-ELEMENTWISE = (
-    "tinygrad_nn.ops.elementwise",
-    "tinygrad_nn.ops.activations",
-    "tinygrad_nn.ops.unary",
-)
+SQUARE_LOSSES = ("sse", "mse", "mse_loss")  # ops that square a difference themselves
 
 Label = Callable[[Any], str]  # a graph node -> its name in messages
 
@@ -64,6 +79,11 @@ SIGN_MESSAGE = (
     "the loss's derivative negated, and adds its d_weights to the weights to step "
     "downhill, so its d_weights are minus the gradient. The gradient of the loss itself "
     "uses 2 (output - y)"
+)
+SIGN_MESSAGE_ANY_LOSS = (
+    "sign flipped: your answer is minus the gradient (every entry the right size, the "
+    "wrong sign). Look for a difference written the other way round (b - a where the "
+    "forward pass has a - b) or a minus sign lost on the way back"
 )
 
 
@@ -81,8 +101,8 @@ def diagnose(
     """
     gradient = truth.gradient(target)
     if answer.shape != gradient.shape:
-        return by_shape(answer, gradient, label(target), close)
-    simple = _simple(answer, gradient, truth, close)
+        return _misshapen(answer, truth, target, label, close)
+    simple = _simple(answer, gradient, truth, target, label, close)
     if simple is not None:
         return simple
     for kind, message, candidate in _corruptions(truth, target, label):
@@ -90,28 +110,93 @@ def diagnose(
             return Diagnosis(kind, message)
         if close(-answer, candidate) and not close(-gradient, candidate):
             return Diagnosis(kind, message + "; and the sign is flipped as well")
+    elsewhere = another_value(answer, truth, target, label, close)
+    if elsewhere is not None:
+        return elsewhere
     return Diagnosis(UNKNOWN, _largest_differences(answer, gradient))
 
 
+def _misshapen(
+    answer: np.ndarray, truth: Truth, target: Any, label: Label, close: Close
+) -> Diagnosis:
+    """An answer of another shape: by its shape, else the gradient's transpose with
+    another mistake, else a value found elsewhere in the graph."""
+    gradient, name = truth.gradient(target), label(target)
+    found = by_shape(answer, gradient, name, close, product_rule(truth, target, label))
+    if found.kind != SHAPE:
+        return found
+    if answer.ndim >= 2 and swapped(answer).shape == gradient.shape:
+        inner = diagnose(swapped(answer), truth, target, label, close)
+        if inner.kind != UNKNOWN:
+            return Diagnosis(
+                TRANSPOSED_SQUARE,
+                f"transposed: your answer has shape {answer.shape}, the gradient's "
+                f"transpose (a gradient has the shape of its tensor, {name}: "
+                f"{gradient.shape}); and transposed back it is still wrong: {inner.message}",
+                inner.factor,
+            )
+    for elsewhere in (summed_along_another_axis, another_value):
+        other = elsewhere(answer, truth, target, label, close)
+        if other is not None:
+            return other
+    return found
+
+
+def product_rule(truth: Truth, target: Any, label: Label) -> str:
+    """The rule of the matrix product that reads ``target``, in the graph's names (an
+    ``nn.Linear`` weight is ``(out, in)``: its rule is not the seed's ``x.T @ g``), or
+    "" when no product reads it."""
+    for use in truth.uses(target):
+        op = use.op
+        if op.name in ("matmul", "linear"):
+            inputs = ", ".join(f"{op.input_name(i)} = {label(p)}" for i, p in enumerate(op.parents))
+            return (
+                f"Here {label(op)} = {op.name}(...) computes {op.formula} with {inputs}, so "
+                f"{op.derivative_for(use.position)}"
+            )
+    return ""  # no product reads it: no rule to remind of
+
+
+def sign_message(truth: Truth) -> str:
+    """The seed's own convention explained where the loss squares a difference (as the
+    seed's does); elsewhere, where to look."""
+    for node in graph_nodes(truth.loss):
+        if not isinstance(node, Op):
+            continue
+        squares = node.name in SQUARE_LOSSES or (
+            node.name == "pow" and any(v == 2 for _, v in node.constants)
+        )
+        squares = squares or (
+            node.name == "mul" and len(node.parents) == 2 and node.parents[0] is node.parents[1]
+        )
+        differences = node.name in SQUARE_LOSSES or any(
+            isinstance(p, Op) and p.name == "sub" for p in node.parents
+        )
+        if squares and differences:
+            return SIGN_MESSAGE
+    return SIGN_MESSAGE_ANY_LOSS
+
+
 def _simple(
-    answer: np.ndarray, gradient: np.ndarray, truth: Truth, close: Close
+    answer: np.ndarray, gradient: np.ndarray, truth: Truth, target: Any, label: Label, close: Close
 ) -> Diagnosis | None:
     """Sign, transpose (of a square matrix) or a constant factor: no graph needed."""
     if close(-answer, gradient):
-        return Diagnosis(SIGN, SIGN_MESSAGE, -1.0)
+        return Diagnosis(SIGN, sign_message(truth), -1.0)
     if answer.ndim >= 2 and close(swapped(answer), gradient):
         return Diagnosis(
             TRANSPOSED_SQUARE,
             "transposed: your answer is the gradient's transpose (the shapes agree only "
-            "because the matrix is square). For z = x @ W the gradient is dL/dW = x.T @ g, "
-            "and dL/dx = g @ W.T",
+            f"because the matrix is square). {product_rule(truth, target, label)}".rstrip(),
         )
     norm = float(np.sum(gradient * gradient))
     if norm > 0:
         factor = float(np.sum(answer * gradient)) / norm
         if factor != 0 and close(answer, factor * gradient) and not close(answer, gradient):
             # any one number is some multiple of another: there only a telling factor counts
-            message = factor_message(factor, sizes(truth), named_only=gradient.size == 1)
+            message = factor_message(
+                factor, sizes(truth), named_only=gradient.size == 1, scaled_by=scales(truth, label)
+            )
             if message is not None:
                 return Diagnosis(FACTOR, message, factor)
     return None
@@ -128,13 +213,41 @@ def sizes(truth: Truth) -> list[int]:
     return sorted(n for n in found if n > 2)
 
 
-def factor_message(factor: float, counts: list[int], named_only: bool = False) -> str | None:
+def scales(truth: Truth, label: Label) -> list[tuple[float, str]]:
+    """The numbers the graph multiplies or divides by (attention's 1/sqrt(d_k)), each
+    with the value it makes: ``(1.414..., "scores = div(matmul_out, 1.41421)")``."""
+    found = []
+    for node in graph_nodes(truth.loss):
+        if not isinstance(node, Op) or node.name not in ("mul", "div"):
+            continue
+        numbers = [v for _, v in node.constants if isinstance(v, (int, float))]
+        numbers += [  # a NumPy scalar (np.sqrt(2.0)) arrives as a one-number leaf
+            float(np.asarray(p.array).reshape(-1)[0])
+            for p in node.parents
+            if isinstance(p, Tensor) and not p.requires_grad and p.array.size == 1
+        ]
+        for value in numbers:
+            if abs(float(value)) not in (0.0, 1.0, 2.0):
+                made = f"{label(node)} = {node.name}(..., {float(value):.6g})"
+                found.append((abs(float(value)), made))
+    return found
+
+
+def factor_message(
+    factor: float,
+    counts: list[int],
+    named_only: bool = False,
+    scaled_by: Sequence[tuple[float, str]] = (),
+) -> str | None:
     """Words for an answer that is ``factor`` times the gradient (with ``named_only``,
-    None unless the factor is 2 or one of ``counts``, or their inverses).
+    None unless the factor is 2, one of ``counts``, a square root of one, one of the
+    graph's scales (``scaled_by``: see :func:`scales`), or their inverses).
 
     Examples:
         >>> factor_message(0.5, [4])[:36]
         'a factor 2 off: your answer is half '
+        >>> factor_message(2**0.5, [3], scaled_by=[(2**0.5, "s = div(qk, 1.41421)")])[:48]
+        'a factor 1.41421 off: your answer is 1.41421 tim'
     """
     size = abs(factor)
     sign = "; and the sign is flipped" if factor < 0 else ""
@@ -160,6 +273,30 @@ def factor_message(factor: float, counts: list[int], named_only: bool = False) -
                 f"a factor {n} off: your answer is {n} times the gradient — a sum where "
                 f"the loss takes a mean over {n} values, or its 1/{n} left out" + sign
             )
+    for value, made in scaled_by:
+        if near(value) or near(1.0 / value):
+            how = (
+                f"{value:.6g} times the gradient"
+                if near(value)
+                else f"the gradient divided by {value:.6g}"
+            )
+            return (
+                f"a factor {value:.6g} off: your answer is {how}; the forward pass scales "
+                f"by that number at {made}, and the gradient through it is scaled the same "
+                "way: was the scale left out, applied twice, or inverted?" + sign
+            )
+    for n in sorted({2, *counts}):
+        root = n**0.5
+        if near(root) or near(1.0 / root):
+            how = (
+                f"sqrt({n}) = {root:.6g} times the gradient"
+                if near(root)
+                else f"the gradient divided by sqrt({n}) = {root:.6g}"
+            )
+            return (
+                f"a factor sqrt({n}) off: your answer is {how} — a scale like "
+                "attention's 1/sqrt(d_k) left out, applied twice, or inverted?" + sign
+            )
     if named_only:
         return None
     return f"a constant factor off: your answer is {factor:.6g} times the gradient" + sign
@@ -175,7 +312,7 @@ def _corruptions(truth: Truth, target: Any, label: Label) -> Iterator[tuple[str,
         return
     budget = MAX_REWIRED
     for op in truth.ops_after(target):
-        for kind, message, shares in _rewritten_rules(truth, op, label):
+        for kind, message, shares in rewritten_rules(truth, op, label):
             if budget == 0:
                 return
             budget -= 1
@@ -208,87 +345,6 @@ def _fan_out(truth: Truth, target: Any, label: Label) -> Iterator[tuple[str, str
             yield FAN_OUT, message, sum((u.share for u in kept), np.zeros(shape_of(target)))
 
 
-def is_activation(op: Op) -> bool:
-    """An elementwise function of one value (sigmoid, tanh, exp...): one input, no
-    numbers given to it, output shaped as the input."""
-    return (
-        type(op).__module__ in ELEMENTWISE
-        and len(op.parents) == 1
-        and not op.constants
-        and len(op.input_names) == 1
-        and tuple(op.out_shape) == shape_of(op.parents[0])
-    )
-
-
-def _rewritten_rules(truth: Truth, op: Op, label: Label) -> Iterator[tuple[str, str, list[Any]]]:
-    """The ways a learner miswrites ``op``'s rule: (kind, message, the shares it sends)."""
-    g = truth.upstream[op]
-    out, formula = label(op), op.derivative_for(0)
-    if is_activation(op) and op.saved is not None:
-        x, z = truth.value(op.parents[0]), truth.value(op)
-        inp = label(op.parents[0])
-        reads_output = op.saves_at(OUTPUT) == KEEP
-        if reads_output:
-            yield (
-                WRONG_VALUE,
-                f"the {op.name}'s derivative taken at the wrong value: {formula} needs z = "
-                f"its output {out}, and your answer matches it evaluated at its input "
-                f"{inp} (the pre-activation)",
-                truth.shares_of(op, g, (x, x)),
-            )
-        if op.saves_at(0) == KEEP:
-            yield (
-                WRONG_VALUE,
-                f"the {op.name}'s derivative taken at the wrong value: {formula} is "
-                f"evaluated at its input x = {inp}, and your answer matches it evaluated "
-                f"at its output {out}",
-                truth.shares_of(op, g, (z, z)),
-            )
-        yield (
-            FUNCTION,
-            f"the {op.name} itself where its derivative belongs: the gradient through "
-            f"{out} = {op.name}({inp}) is multiplied by {formula}, and your answer matches "
-            f"multiplying by {out} itself",
-            [g * z],
-        )
-        yield (
-            DERIVATIVE_LEFT_OUT,
-            f"the {op.name}'s derivative left out: the gradient through {out} = "
-            f"{op.name}({inp}) is multiplied by {formula}, and your answer matches passing "
-            "it through unchanged",
-            [g],
-        )
-    if isinstance(op, Softmax) and op.saved is not None:
-        z = truth.value(op)
-        yield (
-            SOFTMAX_ELEMENTWISE,
-            f"the softmax's derivative taken elementwise, z (1 - z): each output {out} "
-            "depends on every input along its axis, so the gradient is the Jacobian's "
-            "product dL/dx = z * (g - sum(g * z)), and your answer matches g * z (1 - z), "
-            "its diagonal alone",
-            [g * z * (1 - z)],
-        )
-    if op.saved is not None and not np.all(g == 1) and not _passes_through(truth, op, g):
-        yield (
-            UPSTREAM_LEFT_OUT,
-            f"the upstream gradient left out at {out} = {op.name}(...): the chain rule "
-            f"multiplies its local derivative ({formula}) by dL/d{out}, the gradient "
-            "arriving from above, and your answer matches it with ones in its place",
-            truth.shares_of(op, np.ones_like(g), op.saved),
-        )
-
-
-def _passes_through(truth: Truth, op: Op, g: np.ndarray) -> bool:
-    """Whether ``op`` sends ones on to computed values for an upstream gradient of ones
-    (``out - y``): leaving out its upstream gradient is then the same mistake as leaving
-    out its input's, which is told there, at the value the learner named."""
-    shares = truth.shares_of(op, np.ones_like(g), op.saved or ())
-    return all(
-        s is None or (isinstance(p, Op) and bool(np.all(np.abs(s) == 1)))
-        for p, s in zip(op.parents, shares)
-    )
-
-
 def _largest_differences(answer: np.ndarray, gradient: np.ndarray, count: int = 3) -> str:
     """No known mistake fits: where the answer is furthest off, with the indices."""
     if not np.all(np.isfinite(answer)):
@@ -311,7 +367,10 @@ __all__ = [
     "FAN_OUT",
     "FUNCTION",
     "SIGN",
+    "SOFTMAX_AXIS",
     "SOFTMAX_ELEMENTWISE",
+    "SOFTMAX_SUM",
+    "TRANSPOSE_LEFT_OUT",
     "UNKNOWN",
     "UPSTREAM_LEFT_OUT",
     "WRONG_VALUE",
@@ -319,5 +378,7 @@ __all__ = [
     "diagnose",
     "factor_message",
     "is_activation",
+    "scales",
+    "sign_message",
     "sizes",
 ]

@@ -32,8 +32,8 @@ Examples:
         return loss, (d_w,), ()
     >>> _ = ex.answer(d_w="x * (1 - tanh_out ** 2)")
     d_w  (2,)  exact
-    >>> ex.answer(d_w="1 - tanh_out ** 2", show=False)["d_w"].diagnosis
-    'unknown'
+    >>> ex.answer(d_w="1 - tanh_out ** 2", show=False)["d_w"].diagnosis  # one step short
+    'the gradient of another value'
 """
 
 from __future__ import annotations
@@ -271,7 +271,13 @@ class FillIn:
                 f"you can use there: {', '.join(known)}"
             )
         except Exception as error:  # a learner's line may raise anything: say what, kindly
-            return None, f"{NOT_RUN}: {type(error).__name__}: {error}"
+            read = [
+                f"{k} {np.shape(namespace[k])}"
+                for k in code.co_names
+                if isinstance(namespace.get(k), np.ndarray)
+            ]
+            shapes = f"; the values it reads have shapes {', '.join(read)}" if read else ""
+            return None, f"{NOT_RUN}: {type(error).__name__}: {error}{shapes}"
 
 
 __all__ = ["FillIn", "fill_in"]

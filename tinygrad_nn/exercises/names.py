@@ -23,6 +23,7 @@ Examples:
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -141,9 +142,14 @@ def target_for(name: str, names: dict[str, list[Target]]) -> Target:
     gradient (a leaf that does not require grad, like the data ``X``)."""
     found = resolve(name, names)
     if not found:
+        wanted = spellings(name)[-1]
+        near = difflib.get_close_matches(
+            wanted, [n for n, ts in names.items() if ts[0].requires_grad], 1
+        )
+        hint = f"; did you mean {near[0]!r}?" if near else ""
         raise KeyError(
-            f"check: no tensor in the loss's graph is called {spellings(name)[-1]!r} "
-            f"(from {name!r}); the names you can check: {known_names(names)}"
+            f"check: no tensor in the loss's graph is called {wanted!r} "
+            f"(from {name!r}){hint}; the names you can check: {known_names(names)}"
         )
     if len(found) > 1:
         which = ", ".join(f"{t.name!r} of shape {t.shape}" for t in found)

@@ -3,7 +3,9 @@
 A gradient always has the shape of what it is the gradient of. An answer of another
 shape is the gradient transposed, or not summed over an axis the value was broadcast
 along (a bias added to every row), or summed over an axis it should keep, or the right
-numbers in the wrong layout — or, when none of those fits, simply the wrong shape.
+numbers in the wrong layout, or one term per example not yet added up (``h * g`` where
+``h.T @ g`` sums them), or a whole Jacobian — or, when none of those fits, simply the
+wrong shape.
 
 Examples:
     >>> g = np.array([1.0, 2.0])
@@ -27,6 +29,10 @@ TRANSPOSED = "transposed"
 NOT_SUMMED = "broadcast axis not summed"
 SUMMED = "summed over an axis it should keep"
 RESHAPED = "right numbers, wrong shape"
+NOT_ADDED = "terms not added up"
+JACOBIAN = "a Jacobian, not a gradient"
+
+PRODUCT_RULE = "For z = x @ W the gradient is dL/dW = x.T @ g, and dL/dx = g @ W.T"
 
 Close = Callable[[np.ndarray, np.ndarray], bool]
 
@@ -77,7 +83,9 @@ def broadcasts_to(small: tuple[int, ...], big: tuple[int, ...]) -> bool:
         return False
 
 
-def by_shape(answer: np.ndarray, gradient: np.ndarray, name: str, close: Close) -> Diagnosis:
+def by_shape(
+    answer: np.ndarray, gradient: np.ndarray, name: str, close: Close, rule: str = PRODUCT_RULE
+) -> Diagnosis:
     """What an answer whose shape differs from the gradient's most likely is.
 
     Args:
@@ -85,6 +93,8 @@ def by_shape(answer: np.ndarray, gradient: np.ndarray, name: str, close: Close) 
         gradient: the true gradient (the shape of the tensor ``name``).
         name: the tensor's name in the graph, for the message.
         close: how near counts as equal (:func:`close_to`).
+        rule: the product rule to remind of when the answer is transposed (the one of
+            the op that reads ``name``, where the caller knows it).
     """
     want, got = gradient.shape, answer.shape
     flipped = answer.ndim >= 2 and swapped(answer).shape == want
@@ -92,10 +102,9 @@ def by_shape(answer: np.ndarray, gradient: np.ndarray, name: str, close: Close) 
         return Diagnosis(
             TRANSPOSED,
             f"transposed: your answer has shape {got}, the gradient's transpose; a "
-            f"gradient always has the shape of its tensor ({name}: {want}). For z = x @ W "
-            "the gradient is dL/dW = x.T @ g, and dL/dx = g @ W.T",
+            f"gradient always has the shape of its tensor ({name}: {want}). {rule}".rstrip(),
         )
-    if broadcasts_to(want, got):
+    if broadcasts_to(want, got) and answer.size != gradient.size:  # else only a layout
         axes = stretched_axes(got, want)
         if close(numpy_xp.unbroadcast(answer, want), gradient):
             return Diagnosis(
@@ -119,6 +128,26 @@ def by_shape(answer: np.ndarray, gradient: np.ndarray, name: str, close: Close) 
             f"the right numbers in the wrong shape: {got} instead of {want} ({name}'s "
             "shape); reshape (or derive it in that layout)",
         )
+    for axis in range(answer.ndim):
+        added = answer.sum(axis=axis)
+        many = answer.shape[axis] > 1 and added.size == gradient.size
+        if many and close(added.reshape(want), gradient):
+            return Diagnosis(
+                NOT_ADDED,
+                f"terms not added up: your answer has shape {got}, and summed over "
+                f"axis {axis} it is the gradient ({name}: {want}). It keeps one term "
+                f"per entry along axis {axis} (one per example?) where the gradient "
+                f"adds them: for z = x @ W, dL/dW = x.T @ g is that sum over the "
+                f"examples, and an elementwise x * g keeps them apart",
+            )
+    if gradient.ndim and answer.ndim > gradient.ndim and got[: gradient.ndim] == want:
+        return Diagnosis(
+            JACOBIAN,
+            f"a Jacobian, not a gradient: your answer has shape {got}, {name}'s shape "
+            f"{want} and more axes; a gradient has the shape of its tensor — the "
+            "Jacobian (every output's derivative by every input) multiplied by the "
+            "upstream gradient g and summed over the outputs",
+        )
     return Diagnosis(
         SHAPE,
         f"wrong shape: {name} has shape {want}, and so has its gradient; your answer has "
@@ -138,13 +167,16 @@ def _sums(gradient: np.ndarray, shape: tuple[int, ...]) -> list[tuple[tuple[int,
     if len(shape) < len(want):
         for dropped in combinations(range(len(want)), len(want) - len(shape)):
             rest = tuple(n for i, n in enumerate(want) if i not in dropped)
-            if rest == shape:
+            if rest == shape and any(want[i] > 1 for i in dropped):  # else only a squeeze
                 found.append((dropped, gradient.sum(axis=dropped)))
     return found
 
 
 __all__ = [
+    "JACOBIAN",
+    "NOT_ADDED",
     "NOT_SUMMED",
+    "PRODUCT_RULE",
     "RESHAPED",
     "SHAPE",
     "SUMMED",
