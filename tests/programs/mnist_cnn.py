@@ -1,7 +1,8 @@
 """PyTorch's examples/mnist, shrunk to seconds on random "images": a CNN with Conv2d,
 F.relu, F.max_pool2d, Dropout, torch.flatten and F.log_softmax, F.nll_loss, Adadelta with
-a StepLR schedule, model.train()/model.eval(), and a test pass under torch.no_grad() that
-counts `pred.eq(target.view_as(pred)).sum().item()`. Run with --epochs N.
+a StepLR schedule, model.train()/model.eval(), a test pass under torch.no_grad() that
+counts `pred.eq(target.view_as(pred)).sum().item()`, and the device picked with
+torch.accelerator. Run with --epochs N.
 
 Runs on PyTorch, and unchanged on tinygrad_nn with `python -m tinygrad_nn run`.
 """
@@ -109,14 +110,25 @@ def main(argv=()):
     parser.add_argument("--gamma", type=float, default=0.7, metavar="M")
     parser.add_argument("--seed", type=int, default=1, metavar="S")
     parser.add_argument("--log-interval", type=int, default=2, metavar="N")
+    parser.add_argument("--no-accel", action="store_true", help="disables accelerator")
     parser.add_argument("--save-model", action="store_true", default=True)
     args = parser.parse_args(list(argv))
 
+    use_accel = not args.no_accel and torch.accelerator.is_available()
+
     torch.manual_seed(args.seed)
-    device = torch.device("cpu")
+
+    if use_accel:
+        device = torch.accelerator.current_accelerator()
+    else:
+        device = torch.device("cpu")
 
     train_kwargs = {"batch_size": args.batch_size}
     test_kwargs = {"batch_size": args.test_batch_size}
+    if use_accel:
+        accel_kwargs = {"num_workers": 1, "pin_memory": True}
+        train_kwargs.update(accel_kwargs)
+        test_kwargs.update(accel_kwargs)
     dataset1 = TensorDataset(*random_digits(64))
     dataset2 = TensorDataset(*random_digits(32))
     train_loader = torch.utils.data.DataLoader(dataset1, **train_kwargs)

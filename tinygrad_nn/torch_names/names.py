@@ -83,6 +83,23 @@ PYTORCH: dict[str, dict[str, str]] = {
         "initial_seed": "tinygrad_nn:initial_seed",
     },
     "torch.cuda": _same(f"{HERE}.device", "is_available device_count manual_seed manual_seed_all"),
+    "torch.accelerator": _same(f"{HERE}.backends", "is_available current_accelerator device_count"),
+    "torch.backends": {},
+    "torch.backends.mps": {
+        "is_available": f"{HERE}.backends:mps_is_available",
+        "is_built": f"{HERE}.backends:mps_is_available",
+    },
+    "torch.backends.cuda": {
+        "matmul": f"{HERE}.backends:matmul",
+        "is_built": f"{HERE}.device:is_available",
+    },
+    "torch.backends.cudnn": {
+        "is_available": f"{HERE}.backends:cudnn_is_available",
+        **{
+            s: f"{HERE}.backends:cudnn_{s}"
+            for s in ["enabled", "allow_tf32", "benchmark", "deterministic"]
+        },
+    },
     "torch.autograd": {
         "Function": f"{HERE}.autograd_function:Function",
         **_same("tinygrad_nn.autograd", "grad backward"),
