@@ -314,3 +314,19 @@ def test_lesson_3s_probabilities_belong_to_its_loss_after_run_all() -> None:
         "assert abs(check(loss, dlogits=P - Y, show=False)['dlogits'].factor - 6) < 1e-9",
         namespace,
     )
+
+
+def test_the_page_lists_every_mistake_the_checker_names() -> None:
+    """docs/exercises.md's table: one row per diagnosis the checker can give."""
+    from tinygrad_nn.exercises import diagnose, elsewhere, rules, shapes
+
+    table = (ROOT / "docs" / "exercises.md").read_text()
+    rows = {line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")}
+    kinds = {
+        value
+        for module in (diagnose, elsewhere, rules, shapes)
+        for name, value in vars(module).items()
+        if name.isupper() and isinstance(value, str) and " " in value and len(value) < 60
+    }
+    kinds -= {diagnose.UNKNOWN}
+    assert kinds and kinds <= rows, sorted(kinds - rows)
