@@ -147,3 +147,69 @@ def test_comparisons_agree_with_pytorch() -> None:
     assert torch.equal(torch.tensor([1, 2]), torch.tensor([1.0, 2.0]))
     assert not torch.equal(torch.ones(2, 1), torch.ones(1, 2))
     assert not torch.equal(torch.tensor([float("nan")]), torch.tensor([float("nan")]))
+
+
+# ---------------------------------------------------------------- type() and unbind
+
+
+def test_type_names_the_tensor_type_or_converts() -> None:
+    assert tg.tensor([1.5]).type() == "torch.DoubleTensor"
+    assert tg.tensor([1]).type() == "torch.LongTensor"
+    assert tg.tensor([True]).type() == "torch.BoolTensor"
+    x = tg.tensor([1.5, -2.5], requires_grad=True)
+    assert x.type(tg.float64) is x  # nothing to change
+    y = x.type(np.float32)
+    assert y.dtype == np.float32 and y.requires_grad  # a float result is recorded
+    (y * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    z = x.type("torch.LongTensor")
+    assert z.dtype == np.int64 and not z.requires_grad and z.tolist() == [1, -2]
+    with pytest.raises(ValueError, match=r"invalid type: 'float'"):
+        x.type("float")
+    with pytest.raises(ValueError, match=r"invalid type: 'torch.NopeTensor'"):
+        x.type("torch.NopeTensor")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=3),
+    data=st.data(),
+)
+def test_unbind_slices_and_its_gradients_match_finite_differences(shape, data) -> None:
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    values = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-2, 2)))
+    x = tg.tensor(values, requires_grad=True)
+    parts = x.unbind(dim)
+    assert len(parts) == shape[dim] and isinstance(parts, tuple)
+    for i, part in enumerate(parts):
+        np.testing.assert_array_equal(part.detach().numpy(), np.take(values, i, axis=dim))
+    weights = [float(i + 1) for i in range(len(parts))]
+    assert tg.gradcheck(lambda t: sum(w * p for w, p in zip(weights, t.unbind(dim))), [x])
+
+
+def test_unbind_errors_are_pytorchs() -> None:
+    with pytest.raises(IndexError, match=r"Dimension specified as 0 but tensor has no dimensions"):
+        tg.tensor(1.0).unbind(0)
+    with pytest.raises(IndexError, match=r"unbind"):
+        tg.ones(2, 3).unbind(2)
+    with tg.install_as_torch():
+        import torch
+
+        q, k, v = torch.unbind(tg.ones(3, 2), 0)
+        assert q.shape == k.shape == v.shape == (2,)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+def test_type_and_unbind_agree_with_pytorch() -> None:
+    import torch
+
+    for dtype in (np.float64, np.float32, np.int64, np.int32, np.bool_, np.uint8, np.int8):
+        ours = tg.tensor(np.ones(2, dtype)).type()
+        assert ours == torch.from_numpy(np.ones(2, dtype)).type(), dtype
+    x = np.arange(6.0).reshape(2, 3)
+    for dim in (0, 1, -1):
+        for a, b in zip(tg.tensor(x).unbind(dim), torch.tensor(x).unbind(dim)):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert torch.tensor([1.5, -2.5]).type("torch.LongTensor").tolist() == [1, -2]
+    with pytest.raises(ValueError, match=r"invalid type: 'float'"):
+        torch.ones(2).type("float")

@@ -16,7 +16,6 @@ Examples:
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import dtype_name, is_floating
 from tinygrad_nn.namespace.array_api import as_dtype
+from tinygrad_nn.tensor_spellings import TensorSpellings
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -34,8 +34,9 @@ Number = float  # (the class below has a method called float)
 Bound = float | None
 
 
-class TensorMethods:
-    """Named operations; each applies one op."""
+class TensorMethods(TensorSpellings):
+    """Named operations; each applies one op (PyTorch's comparisons by name and the
+    ``*_as`` methods come from :class:`~tinygrad_nn.tensor_spellings.TensorSpellings`)."""
 
     __slots__ = ()
 
@@ -242,134 +243,6 @@ class TensorMethods:
             11.0
         """
         return self @ other
-
-    # ------------------------------------------------------------ comparisons by name
-
-    def eq(self, other: Any) -> Tensor:
-        """``self == other`` elementwise, a bool tensor (``other`` a tensor that broadcasts,
-        or a number), as ``torch.Tensor.eq``; not differentiable.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1, 2, 3]).eq(tg.tensor([1, 0, 3])).tolist()
-            [True, False, True]
-        """
-        return self._compare("eq", operator.eq, other)
-
-    def ne(self, other: Any) -> Tensor:
-        """``self != other`` elementwise, as ``torch.Tensor.ne`` (alias ``not_equal``).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1.0, 2.0]).ne(2.0).tolist()
-            [True, False]
-        """
-        return self._compare("ne", operator.ne, other)
-
-    def lt(self, other: Any) -> Tensor:
-        """``self < other`` elementwise, as ``torch.Tensor.lt`` (alias ``less``).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1.0, 2.0]).lt(2.0).tolist()
-            [True, False]
-        """
-        return self._compare("lt", operator.lt, other)
-
-    def le(self, other: Any) -> Tensor:
-        """``self <= other`` elementwise, as ``torch.Tensor.le`` (alias ``less_equal``).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1.0, 3.0]).le(2.0).tolist()
-            [True, False]
-        """
-        return self._compare("le", operator.le, other)
-
-    def gt(self, other: Any) -> Tensor:
-        """``self > other`` elementwise, as ``torch.Tensor.gt`` (alias ``greater``).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1.0, 3.0]).gt(2.0).tolist()
-            [False, True]
-        """
-        return self._compare("gt", operator.gt, other)
-
-    def ge(self, other: Any) -> Tensor:
-        """``self >= other`` elementwise, as ``torch.Tensor.ge`` (alias ``greater_equal``).
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([1.0, 2.0]).ge(2.0).tolist()
-            [False, True]
-        """
-        return self._compare("ge", operator.ge, other)
-
-    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
-
-    def _compare(self, name: str, function: Callable[[Any, Any], Any], other: Any) -> Tensor:
-        """The comparison operator's result, for a tensor or a number ``other`` (PyTorch's
-        TypeError for anything else: a list, a string, None)."""
-        if not isinstance(other, (TensorMethods, int, float, complex, np.generic)):
-            raise TypeError(
-                f"{name}() received an invalid combination of arguments - got "
-                f"({type(other).__name__}), but expected (Tensor other) or (Number other)"
-            )
-        return function(self, other)
-
-    def bool(self) -> Tensor:
-        """The values as bools (nonzero is True), as ``torch.Tensor.bool()``; a constant.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.tensor([0.0, 2.5]).bool().tolist()
-            [False, True]
-        """
-        return self._wrap(self.array.astype(np.bool_))
-
-    # ------------------------------------------------------------ shaped like another
-
-    def view_as(self, other: Any) -> Tensor:
-        """``self.view(other.shape)``, as ``torch.Tensor.view_as``.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.arange(6).view_as(tg.zeros(2, 3)).shape
-            (2, 3)
-        """
-        return self.view(*_shape_of("view_as", other))
-
-    def reshape_as(self, other: Any) -> Tensor:
-        """``self.reshape(other.shape)``, as ``torch.Tensor.reshape_as``.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.arange(6).reshape_as(tg.zeros(3, 2)).shape
-            (3, 2)
-        """
-        shape = _shape_of("reshape_as", other)
-        return self.reshape(*shape)
-
-    def expand_as(self, other: Any) -> Tensor:
-        """``self.expand(other.shape)``, as ``torch.Tensor.expand_as``.
-
-        Examples:
-            >>> import tinygrad_nn as tg
-            >>> tg.ones(3, 1).expand_as(tg.zeros(3, 4)).shape
-            (3, 4)
-        """
-        return self.expand(*_shape_of("expand_as", other))
-
-
-def _shape_of(name: str, other: Any) -> tuple[int, ...]:
-    """``other``'s shape, for the ``*_as`` methods, which take a tensor (as PyTorch's do)."""
-    shape = getattr(other, "shape", None)
-    if shape is None or isinstance(other, np.ndarray):
-        raise TypeError(
-            f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}"
-        )
-    return tuple(shape)
 
 
 def _method(op: type[ops.Op]) -> Callable[[Any], Tensor]:

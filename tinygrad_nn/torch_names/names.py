@@ -60,7 +60,7 @@ PYTORCH: dict[str, dict[str, str]] = {
             "t reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
             "masked_fill clamp isnan isinf isfinite numel transpose swapaxes swapdims max min "
             "roll median kthvalue eq ne lt le gt ge greater greater_equal less less_equal "
-            "not_equal",
+            "not_equal unbind",
         ),
         "clip": f"{TENSOR}.clamp",  # PyTorch's alias of clamp
         "float": "numpy:float32",  # PyTorch's torch.float is float32 (ours defaults to 64)
