@@ -101,6 +101,26 @@ def test_a_square_operand_without_its_transpose(seed: dict) -> None:
     del W1, W2, layer1
 
 
+def test_values_are_checked_by_the_names_explain_prints(seed: dict) -> None:
+    """viz.explain calls X @ W1 matmul_out and layer1 @ W2 matmul_out_2: so does check,
+    in its answers and in its messages."""
+    loss, W1, W2, layer1 = seed["loss"], seed["W1"], seed["W2"], seed["layer1"]
+    result = grade(loss, dmatmul_out_2=seed["delta2"], dmatmul_out=seed["delta1"])
+    assert result.ok, str(result)
+    mixed_up = grade(loss, dmatmul_out=seed["delta2"])["dmatmul_out"]
+    assert "the gradient of matmul_out_2 (shape (4, 1)), not of matmul_out" in mixed_up.message
+    del W1, W2, layer1
+
+
+def test_a_positional_array_and_a_wrong_case_are_told_plainly(seed: dict) -> None:
+    loss, W1, W2 = seed["loss"], seed["W1"], seed["W2"]
+    with pytest.raises(TypeError, match=r"pass your gradients by name.*got ndarray"):
+        grade(loss, seed["delta2"])
+    with pytest.raises(KeyError, match=r"called 'w2' \(from 'dw2'\).*Did you mean 'W2'\?"):
+        grade(loss, dw2=seed["l1"].T @ seed["delta2"])
+    del W1, W2
+
+
 def test_a_fill_in_line_that_does_not_run_shows_the_shapes_it_read(seed: dict) -> None:
     W1, W2 = seed["W1"], seed["W2"]
     opt = optim.SGD([W1, W2], lr=1.0)
@@ -186,7 +206,7 @@ def test_the_log_softmax_step_not_taken(mlp: dict) -> None:
 
 
 def test_a_misspelt_module_path_suggests_the_nearest(mlp: dict) -> None:
-    with pytest.raises(KeyError, match=r"'2\.weights'.*did you mean '2\.weight'\?"):
+    with pytest.raises(KeyError, match=r"'2\.weights'.*Did you mean '2\.weight'\?"):
         grade(mlp["loss"], {"2.weights": mlp["G"].T @ mlp["H"]})
 
 

@@ -61,7 +61,10 @@ def check(
         differences and, for a wrong answer, the likely mistake.
 
     Raises:
-        KeyError: a name that is no tensor of the graph (the message lists those there are).
+        TypeError: a loss that is no Tensor, no answers, or a positional answer that is
+            not a dict of names.
+        KeyError: a name that is no tensor of the graph (the message lists those there are,
+            and the nearest to a typo).
         ValueError: a name that fits two tensors, a tensor without a gradient, or a loss
             that is not a single number.
 
@@ -77,6 +80,12 @@ def check(
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"check: the loss must be a Tensor, got {type(loss).__name__}")
+    if answers is not None and not isinstance(answers, Mapping):
+        raise TypeError(
+            "check: pass your gradients by name, check(loss, dW2=my_dW2); a positional "
+            "argument must be a dict of names to gradients ({'0.weight': g}), got "
+            f"{type(answers).__name__}"
+        )
     given = {**(answers or {}), **named}
     if not given:
         raise TypeError("check: no answers given; pass them by name: check(loss, dW1=my_dW1)")

@@ -7,7 +7,9 @@ A tensor of the graph is known by every name a drawing could give it:
   NumPy array it was made from;
 - its explicit ``name=`` (a computed value keeps its name on its op, so it survives
   the tensor);
-- its module parameter path, ``"0.weight"``, from the modules whose calls made the ops.
+- its module parameter path, ``"0.weight"``, from the modules whose calls made the ops;
+- for a computed value with none of those, the name drawings and ``viz.explain`` give
+  it: ``matmul_out``, then ``matmul_out_2`` for the next one, in the order they were made.
 
 The learner writes the gradient's name: ``dW1``, ``d_W1`` or plain ``W1`` all mean the
 tensor named ``W1``. A name that fits two different tensors, or none, is an error that
@@ -101,10 +103,24 @@ def graph_names(loss: Tensor, variables: dict[str, Any]) -> dict[str, list[Targe
             for path, parameter in node.scope[0][0].named_parameters():
                 if parameter in in_graph:
                     add(path, parameter)
+    named = {id(n) for found in names.values() for n in found}
+    for node in nodes:  # a value nobody named: as drawings call it, matmul_out, matmul_out_2
+        if isinstance(node, Op) and id(node) not in named:
+            add(_fresh(f"{node.name}_out", names), node)
     for node in nodes:
         if isinstance(node, Tensor):  # a leaf: the node is the tensor
             held.setdefault(node, node)
     return {name: [Target(name, n, held.get(n)) for n in found] for name, found in names.items()}
+
+
+def _fresh(base: str, taken: dict[str, Any]) -> str:
+    """``base``, or ``base_2``, ``base_3``... the first not taken (the drawings' rule)."""
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}_{number}" in taken:
+        number += 1
+    return f"{base}_{number}"
 
 
 def spellings(name: str) -> list[str]:
@@ -137,19 +153,32 @@ def known_names(names: dict[str, list[Target]]) -> str:
     return ", ".join(listed) or "none (no tensor in the graph requires grad)"
 
 
+def nearest(name: str, known: list[str]) -> str | None:
+    """The known name a typo most likely meant: the same but for case (``w2`` for
+    ``W2``), else the closest spelling.
+
+    Examples:
+        >>> nearest("w2", ["W1", "W2"]), nearest("2.weights", ["2.weight", "2.bias"])
+        ('W2', '2.weight')
+    """
+    for candidate in known:
+        if candidate.lower() == name.lower():
+            return candidate
+    close = difflib.get_close_matches(name, known, 1)
+    return close[0] if close else None
+
+
 def target_for(name: str, names: dict[str, list[Target]]) -> Target:
     """The one tensor ``name`` means, or a clear error: unknown, ambiguous, or without a
     gradient (a leaf that does not require grad, like the data ``X``)."""
     found = resolve(name, names)
     if not found:
         wanted = spellings(name)[-1]
-        near = difflib.get_close_matches(
-            wanted, [n for n, ts in names.items() if ts[0].requires_grad], 1
-        )
-        hint = f"; did you mean {near[0]!r}?" if near else ""
+        near = nearest(wanted, [n for n, ts in names.items() if ts[0].requires_grad])
+        hint = f". Did you mean {near!r}?" if near else ""
         raise KeyError(
             f"check: no tensor in the loss's graph is called {wanted!r} "
-            f"(from {name!r}){hint}; the names you can check: {known_names(names)}"
+            f"(from {name!r}); the names you can check: {known_names(names)}{hint}"
         )
     if len(found) > 1:
         which = ", ".join(f"{t.name!r} of shape {t.shape}" for t in found)
@@ -167,4 +196,12 @@ def target_for(name: str, names: dict[str, list[Target]]) -> Target:
     return found[0]
 
 
-__all__ = ["Target", "frame_variables", "graph_names", "known_names", "resolve", "target_for"]
+__all__ = [
+    "Target",
+    "frame_variables",
+    "graph_names",
+    "known_names",
+    "nearest",
+    "resolve",
+    "target_for",
+]
