@@ -7,7 +7,8 @@ transforms; tinygrad_nn's is NumPy's PCG64), so a seeded program prints differen
 numbers in each. :func:`draw_from_tinygrad_nn` replaces PyTorch's random entry points,
 for one test, with ones that make tinygrad_nn's draws, in tinygrad_nn's order and way
 (its ``nn.Linear`` draws a 2-D weight as its transpose, its dropout keeps an element where
-``U(0, 1) >= p``): then everything else the program computes must agree to rounding.
+``U(0, 1) >= p``, its ``shuffle=True`` is a NumPy permutation): then everything else the
+program computes must agree to rounding.
 
 Examples:
     >>> callable(draw_from_tinygrad_nn)
@@ -93,6 +94,17 @@ def draw_from_tinygrad_nn(monkeypatch: Any) -> None:
         mask = torch.from_numpy(keep * (1.0 / (1.0 - p))).to(input.dtype)
         return input * mask
 
+    def shuffled(self: Any) -> Any:  # RandomSampler.__iter__ (DataLoader's shuffle=True)
+        rng = twin(self.generator).numpy if self.generator is not None else default_generator()
+        n, count = len(self.data_source), self.num_samples
+        if self.replacement:
+            yield from rng.integers(0, n, size=count).tolist()
+            return
+        for _ in range(count // n):
+            yield from rng.permutation(n).tolist()
+        if count % n:
+            yield from rng.permutation(n)[: count % n].tolist()
+
     real_seed = torch.manual_seed
 
     def manual_seed(seed: int) -> Any:
@@ -114,3 +126,4 @@ def draw_from_tinygrad_nn(monkeypatch: Any) -> None:
     monkeypatch.setattr(torch.Tensor, "uniform_", uniform_)
     monkeypatch.setattr(torch.Tensor, "normal_", normal_)
     monkeypatch.setattr(torch.nn.functional, "dropout", dropout)
+    monkeypatch.setattr(torch.utils.data.RandomSampler, "__iter__", shuffled)

@@ -2,8 +2,9 @@
 examples/vae): nn.Sequential encoder and decoder, the reparameterisation trick with
 torch.exp and torch.randn_like, a Bernoulli reconstruction term (F.binary_cross_entropy
 on sigmoid outputs, and BCEWithLogitsLoss for the same number from logits) plus the KL
-term, Adam with clip_grad_norm_, a torch.save/torch.load of the state_dict to a temporary
-file, and decoding samples from the prior. Run with --epochs N.
+term, a shuffling DataLoader (d2l's load_array), Adam with clip_grad_norm_, a
+torch.save/torch.load of the state_dict to a temporary file, and decoding samples from
+the prior. Run with --epochs N.
 
 Runs on PyTorch, and unchanged on tinygrad_nn with `python -m tinygrad_nn run`.
 """
@@ -15,6 +16,7 @@ import tempfile
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.utils import data
 
 torch.set_default_dtype(torch.float64)
 
@@ -65,13 +67,18 @@ def synthetic_images(n):
     return torch.abs(torch.clamp(rows + cols, max=1.0) - flip).view(n, 1, 6, 6)
 
 
-def train_vae(net, data, num_epochs, lr, batch_size=16):
+def load_array(data_arrays, batch_size, is_train=True):
+    """Construct a PyTorch data iterator."""
+    dataset = data.TensorDataset(*data_arrays)
+    return data.DataLoader(dataset, batch_size, shuffle=is_train)
+
+
+def train_vae(net, data_iter, num_epochs, lr):
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     net.train()
     for epoch in range(num_epochs):
         train_loss, norms = 0.0, []
-        for i in range(0, len(data), batch_size):
-            X = data[i : i + batch_size]
+        for (X,) in data_iter:
             optimizer.zero_grad()
             recon_batch, mu, logvar = net(X)
             loss = loss_function(recon_batch, X, mu, logvar)
@@ -79,15 +86,15 @@ def train_vae(net, data, num_epochs, lr, batch_size=16):
             norms.append(float(nn.utils.clip_grad_norm_(net.parameters(), max_norm=50.0)))
             train_loss += loss.item()
             optimizer.step()
-        print(f"epoch {epoch + 1}, loss {train_loss / len(data):.4f}")
+        print(f"epoch {epoch + 1}, loss {train_loss / len(data_iter.dataset):.4f}")
     return loss, norms
 
 
 def main(num_epochs=3):
     torch.manual_seed(0)
-    data = synthetic_images(64)
+    images = synthetic_images(64)
     net = VAE()
-    loss, norms = train_vae(net, data, num_epochs, lr=1e-2)
+    loss, norms = train_vae(net, load_array((images,), batch_size=16), num_epochs, lr=1e-2)
 
     path = os.path.join(tempfile.mkdtemp(), "vae.pt")
     torch.save(net.state_dict(), path)
@@ -96,7 +103,7 @@ def main(num_epochs=3):
     clone.eval()
 
     with torch.no_grad():
-        X = data[:8].view(-1, 36)
+        X = images[:8].view(-1, 36)
         mu, _ = clone.encode(X)
         logits = clone.decoder(mu)  # the mean code's reconstruction, from logits
         recon = nn.BCEWithLogitsLoss(reduction="sum")(logits, X)
