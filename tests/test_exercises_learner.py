@@ -161,7 +161,8 @@ def mlp() -> dict:
     P /= P.sum(axis=1, keepdims=True)
     with tg.no_grad():
         H = model[1](model[0](x)).detach().numpy()
-    return {"loss": loss, "logits": logits, "G": (P - np.eye(3)[labels]) / 6, "H": H}
+    G = (P - np.eye(3)[labels]) / 6
+    return {"loss": loss, "logits": logits, "G": G, "H": H, "model": model, "x": x}
 
 
 def test_a_sign_flip_away_from_the_seed_does_not_talk_of_the_seed(mlp: dict) -> None:
@@ -203,6 +204,20 @@ def test_the_log_softmax_step_not_taken(mlp: dict) -> None:
     assert "the gradient of log_softmax_out" in verdict.message
     assert "log_softmax" in verdict.message and "g - exp(z) * sum(g)" in verdict.message
     del logits
+
+
+def test_a_weight_gradient_read_before_the_tanh(mlp: dict, seed: dict) -> None:
+    """G.T @ z where the layer reads h = tanh(z): the pre-activation in h's place."""
+    with tg.no_grad():
+        pre = mlp["model"][0](mlp["x"]).detach().numpy()
+    verdict = grade(mlp["loss"], {"2.weight": mlp["G"].T @ pre})["2.weight"]
+    assert verdict.diagnosis == "pre-activation in place of the activation", verdict.message
+    assert "reads tanh_out = tanh(add_out)" in verdict.message
+    loss, W1, W2 = seed["loss"], seed["W1"], seed["W2"]
+    z1 = SEED_X @ W1.detach().numpy()
+    on_seed = grade(loss, dW2=z1.T @ seed["delta2"])["dW2"]
+    assert on_seed.diagnosis == "pre-activation in place of the activation", on_seed.message
+    del W2
 
 
 def test_a_misspelt_module_path_suggests_the_nearest(mlp: dict) -> None:

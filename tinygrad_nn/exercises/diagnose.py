@@ -40,6 +40,7 @@ from tinygrad_nn.exercises.elsewhere import another_value, summed_along_another_
 from tinygrad_nn.exercises.rules import (
     DERIVATIVE_LEFT_OUT,
     FUNCTION,
+    PRE_ACTIVATION,
     SOFTMAX_AXIS,
     SOFTMAX_ELEMENTWISE,
     SOFTMAX_SUM,
@@ -366,6 +367,7 @@ __all__ = [
     "FACTOR",
     "FAN_OUT",
     "FUNCTION",
+    "PRE_ACTIVATION",
     "SIGN",
     "SOFTMAX_AXIS",
     "SOFTMAX_ELEMENTWISE",

@@ -13,7 +13,8 @@ compares. The slips:
   the derivative left out, ``z`` left out of the sum, or the sum taken along the wrong
   axis (or without ``keepdims``, so that it broadcasts along the wrong axis);
 - a matrix product: a ``.T`` left out where the shapes still agree (a square operand or
-  a square upstream gradient);
+  a square upstream gradient), or an input read before its activation (``z`` where
+  ``h = tanh(z)`` belongs);
 - any op: the upstream gradient left out (the local derivative alone).
 
 Examples:
@@ -36,7 +37,7 @@ import numpy as np
 from tinygrad_nn.exercises.truth import Truth
 from tinygrad_nn.ops import Op, Softmax
 from tinygrad_nn.ops.base import KEEP, OUTPUT
-from tinygrad_nn.ops.linalg import MatMul
+from tinygrad_nn.ops.linalg import Linear, MatMul
 
 WRONG_VALUE = "activation derivative at the wrong value"
 FUNCTION = "activation instead of its derivative"
@@ -46,6 +47,7 @@ SOFTMAX_ELEMENTWISE = "softmax derivative taken elementwise"
 SOFTMAX_SUM = "softmax derivative without z in its sum"
 SOFTMAX_AXIS = "softmax derivative summed along the wrong axis"
 TRANSPOSE_LEFT_OUT = "transpose left out"
+PRE_ACTIVATION = "pre-activation in place of the activation"
 
 ELEMENTWISE = (
     "tinygrad_nn.ops.elementwise",
@@ -82,6 +84,8 @@ def rewritten_rules(truth: Truth, op: Op, label: Label) -> Iterator[Rewrite]:
         yield from _softmax(truth, op, g, label)
     if isinstance(op, MatMul) and op.saved is not None:
         yield from _matmul(truth, op, g, label)
+    if isinstance(op, (MatMul, Linear)) and op.saved is not None:
+        yield from _before_activation(truth, op, g, label)
     if op.saved is not None and not np.all(g == 1) and not _passes_through(truth, op, g):
         out, formula = label(op), op.derivative_for(0)
         yield (
@@ -218,6 +222,30 @@ def _matmul(truth: Truth, op: MatMul, g: np.ndarray, label: Label) -> Iterator[R
         )
 
 
+def _before_activation(truth: Truth, op: Op, g: np.ndarray, label: Label) -> Iterator[Rewrite]:
+    """A product's input that is an activation's output (``h = tanh(z)``) read before
+    the activation: the rule for the weight with ``z`` where ``h`` belongs."""
+    positions = op.parent_positions()
+    for k, parent in enumerate(op.parents):
+        if not (isinstance(parent, Op) and is_activation(parent)):
+            continue
+        before = parent.parents[0]
+        arguments = list(op.saved or ())
+        if positions[k] >= len(arguments) or arguments[positions[k]] is None:
+            continue
+        arguments[positions[k]] = truth.value(before)
+        shares = truth.shares_of(op, g, tuple(arguments))
+        shares[k] = None  # what reaches the activation itself does not read it
+        yield (
+            PRE_ACTIVATION,
+            f"the pre-activation in place of the activation: {label(op)} = "
+            f"{op.name}(...) reads {label(parent)} = {parent.name}({label(before)}), and "
+            f"your answer matches its rule ({op.formula}) with {label(before)}, the value "
+            f"before the {parent.name}, in place of {label(parent)}",
+            shares,
+        )
+
+
 def _passes_through(truth: Truth, op: Op, g: np.ndarray) -> bool:
     """Whether ``op`` sends ones on to computed values for an upstream gradient of ones
     (``out - y``): leaving out its upstream gradient is then the same mistake as leaving
@@ -232,6 +260,7 @@ def _passes_through(truth: Truth, op: Op, g: np.ndarray) -> bool:
 __all__ = [
     "DERIVATIVE_LEFT_OUT",
     "FUNCTION",
+    "PRE_ACTIVATION",
     "SOFTMAX_AXIS",
     "SOFTMAX_ELEMENTWISE",
     "SOFTMAX_SUM",
