@@ -73,3 +73,48 @@ def test_the_defaults_are_pytorchs() -> None:
     assert torch.accelerator.current_accelerator(check_available=True) is None or (
         torch.accelerator.is_available()
     )
+
+
+def test_inference_mode_is_no_grad_as_block_and_decorators() -> None:
+    with tg.install_as_torch():
+        import torch
+
+        x = torch.ones(2, requires_grad=True)
+        with torch.inference_mode():
+            assert not (x * 2).requires_grad and not torch.is_grad_enabled()
+        assert torch.is_grad_enabled()
+
+        @torch.inference_mode()
+        def called(t):
+            return t * 2
+
+        @torch.inference_mode
+        def bare(t):
+            return t * 2
+
+        def walk(t):
+            yield t * 2
+            yield t * 3
+
+        assert not called(x).requires_grad and not bare(x).requires_grad
+        assert not any(y.requires_grad for y in torch.inference_mode()(walk)(x))
+        with torch.inference_mode(False):
+            assert (x * 2).requires_grad
+        with torch.no_grad(), torch.inference_mode(False):
+            assert torch.is_grad_enabled()  # False records, even inside no_grad
+        with pytest.raises(TypeError, match=r"inference_mode\(\): mode must be a bool"):
+            torch.inference_mode(1)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+def test_inference_mode_agrees_with_pytorch() -> None:
+    import torch
+
+    x = torch.ones(2, requires_grad=True)
+    with torch.inference_mode():
+        assert not (x * 2).requires_grad and not torch.is_grad_enabled()
+    with torch.inference_mode(False):
+        assert (x * 2).requires_grad
+    with torch.no_grad(), torch.inference_mode(False):
+        assert torch.is_grad_enabled()
+    assert not torch.inference_mode(lambda t: t * 2)(x).requires_grad

@@ -48,7 +48,7 @@ PYTORCH: dict[str, dict[str, str]] = {
             "einsum tensordot outer dot diag trace maximum minimum no_grad enable_grad "
             "set_grad_enabled is_grad_enabled manual_seed save load float32 float64 "
             "multinomial randperm unique meshgrid normal histogram histc bernoulli from_numpy "
-            "as_tensor Generator inference_mode",
+            "as_tensor Generator",
         ),
         **_same(TENSOR, " ".join(CATALOGUE)),  # the catalogued ops' methods (x.exp()...)
         **_same(  # PyTorch's other functions that are Tensor methods in tinygrad_nn
@@ -77,7 +77,7 @@ PYTORCH: dict[str, dict[str, str]] = {
         "bool": "numpy:bool_",
         **_same(
             f"{HERE}.torch_only",
-            "allclose equal is_tensor get_default_dtype set_default_dtype",
+            "allclose equal is_tensor get_default_dtype set_default_dtype inference_mode",
         ),
         "device": f"{HERE}.device:device",
         "initial_seed": "tinygrad_nn:initial_seed",

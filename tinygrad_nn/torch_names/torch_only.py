@@ -8,13 +8,22 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from tinygrad_nn.grad_mode import no_grad
 from tinygrad_nn.tensor import Tensor
 
-__all__ = ["allclose", "equal", "get_default_dtype", "is_tensor", "set_default_dtype"]
+__all__ = [
+    "allclose",
+    "equal",
+    "get_default_dtype",
+    "inference_mode",
+    "is_tensor",
+    "set_default_dtype",
+]
 
 
 def allclose(
@@ -102,3 +111,37 @@ def set_default_dtype(d: Any) -> None:
             f"cannot be changed; pass dtype= to the tensors and layers that should be "
             f"{np.dtype(d)}"
         )
+
+
+class inference_mode(no_grad):
+    """``torch.inference_mode``: ``no_grad`` here, as a ``with`` block, a decorator
+    (``@torch.inference_mode()`` or bare ``@torch.inference_mode``). ``mode=False``
+    records, even inside ``no_grad``, as PyTorch's does. PyTorch also marks the results
+    as inference tensors that autograd later refuses; here they are ordinary constants.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.tensor([1.0], requires_grad=True)
+        >>> with inference_mode():
+        ...     (x * 2).requires_grad
+        False
+        >>> @inference_mode
+        ... def predict(t):
+        ...     return t * 2
+        >>> predict(x).requires_grad, inference_mode(False)(predict.__wrapped__)(x).requires_grad
+        (False, True)
+    """
+
+    def __new__(cls, mode: bool | Callable[..., Any] = True) -> Any:
+        if callable(mode):  # the bare decorator: @torch.inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool | Callable[..., Any] = True) -> None:
+        super().__init__()
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode(): mode must be a bool, got {type(mode).__name__}")
+        self.inference, self.mode = mode, not mode
+
+    def clone(self) -> inference_mode:
+        return type(self)(self.inference)
