@@ -78,7 +78,7 @@ def graph_names(loss: Tensor, variables: dict[str, Any]) -> dict[str, list[Targe
         >>> x = tg.Tensor([1.0], requires_grad=True)
         >>> h = x.tanh()
         >>> sorted(graph_names(h.sum(), {"x": x, "h": h}))
-        ['h', 'x']
+        ['h', 'sum_out', 'x']
     """
     nodes = graph_nodes(loss)
     in_graph = set(nodes)
