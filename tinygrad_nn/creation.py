@@ -51,6 +51,56 @@ def tensor(
     return made(host, None, requires_grad, device, "tensor")
 
 
+SHARED_DTYPES = (  # the NumPy dtypes torch.from_numpy takes, in PyTorch's order
+    *("float64", "float32", "float16", "complex64", "complex128"),
+    *("int64", "int32", "int16", "int8", "uint64", "uint32", "uint16", "uint8", "bool"),
+)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor around ``ndarray`` itself, not a copy, in its dtype, as
+    ``torch.from_numpy``: later writes into the array show in the tensor. The tensor's own
+    in-place methods write a new array (copy-on-write, see docs/pytorch.md), so they do
+    not reach the NumPy array, as PyTorch's would.
+
+    Examples:
+        >>> a = np.arange(3.0)
+        >>> t = from_numpy(a); a[0] = 9.0
+        >>> t.tolist(), t.dtype
+        ([9.0, 1.0, 2.0], dtype('float64'))
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if ndarray.dtype.name not in SHARED_DTYPES:
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{ndarray.dtype.type.__name__}. The only "
+            f"supported types are: {', '.join(SHARED_DTYPES[:-1])}, and bool."
+        )
+    return Tensor._wrap(ndarray)
+
+
+def as_tensor(data: Any, dtype: DTypeLike = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing it when it can, as ``torch.as_tensor``: a Tensor
+    already in ``dtype`` and on ``device`` is returned itself (otherwise converted, as
+    ``.to`` does, gradients flowing back); a NumPy array in ``dtype`` on the CPU is
+    shared, as :func:`from_numpy`; anything else is copied, as :func:`tensor`.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.ones(2)
+        >>> as_tensor(x) is x, as_tensor([1, 2]).dtype, as_tensor(x, dtype=tg.float32).dtype
+        (True, dtype('int64'), dtype('float32'))
+    """
+    if isinstance(data, Tensor):
+        options = {k: v for k, v in (("dtype", dtype), ("device", device)) if v is not None}
+        return data.to(**options) if options else data
+    shared = isinstance(data, np.ndarray) and data.dtype.name in SHARED_DTYPES
+    same = shared and (dtype is None or np.dtype(dtype) == data.dtype)
+    if same and library_for(device, "as_tensor")[0] == "numpy":
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
 def zeros(
     *size: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:

@@ -47,8 +47,7 @@ PYTORCH: dict[str, dict[str, str]] = {
             "zeros_like ones_like full_like rand_like randn_like cat concatenate stack where "
             "einsum tensordot outer dot diag trace maximum minimum no_grad enable_grad "
             "set_grad_enabled is_grad_enabled manual_seed save load float32 float64 "
-            "multinomial randperm unique meshgrid normal histogram histc bernoulli from_numpy "
-            "as_tensor Generator",
+            "multinomial randperm unique meshgrid normal histogram histc bernoulli Generator",
         ),
         **_same(TENSOR, " ".join(CATALOGUE)),  # the catalogued ops' methods (x.exp()...)
         **_same(  # PyTorch's other functions that are Tensor methods in tinygrad_nn
@@ -81,6 +80,7 @@ PYTORCH: dict[str, dict[str, str]] = {
         ),
         "device": f"{HERE}.device:device",
         "initial_seed": "tinygrad_nn:initial_seed",
+        **_same("tinygrad_nn.creation", "from_numpy as_tensor"),
     },
     "torch.cuda": _same(f"{HERE}.device", "is_available device_count manual_seed manual_seed_all"),
     "torch.accelerator": _same(f"{HERE}.backends", "is_available current_accelerator device_count"),
