@@ -4,11 +4,15 @@
 ones with the engine, and says per name *exact*, *close* (with the difference) or
 *wrong* — and for a wrong one the likely mistake: transposed, a broadcast axis not
 summed, a fan-out contribution missing, the sign flipped, a factor 2 or N off, an
-activation's derivative at the wrong value, an upstream gradient left out...
+activation's derivative at the wrong value, an upstream gradient left out, a softmax's
+sum along the wrong axis, a step of the chain rule not taken...
 
 - :mod:`.names`: which tensor ``dW1`` means (the drawings' naming rules);
 - :mod:`.truth`: the engine's gradients, with every chain-rule step;
-- :mod:`.shapes`, :mod:`.diagnose`: the mistakes, by shape and by value;
+- :mod:`.shapes`, :mod:`.diagnose`: the mistakes, by shape and by value, with
+  :mod:`.rules` (one op's rule miswritten: an activation's, a softmax's, a product's),
+  :mod:`.elsewhere` (another value's gradient, a sum along the wrong axis) and
+  :mod:`.words` (the sign's, a factor's and a product rule's words);
 - :mod:`.report`: the verdicts, as text and as an HTML table;
 - :mod:`.fill_in`, :mod:`.program`: :func:`fill_in`, exercises made from any compiled
   training step (the backward lines blanked, the learner's lines graded).
