@@ -15,6 +15,7 @@ Examples:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -210,6 +211,44 @@ def binary_cross_entropy_with_logits(
     if weight is not None:
         loss = loss * constant_like(weight, input)
     return reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+KL_MEAN_WARNING = (
+    "reduction: 'mean' divides the total loss by both the batch size and the support size."
+    "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+    "'mean' will be changed to behave the same as 'batchmean' in the next major release."
+)
+
+
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || q) pointwise, for log-probabilities ``input`` (log q) and probabilities
+    ``target`` (log-probabilities with ``log_target=True``): ``t (log t - input)``, 0 where
+    t is 0 (``exp(t) (t - input)`` for log targets), as ``F.kl_div``. ``"batchmean"`` (the
+    mathematical KL) divides the sum by the batch size; ``"mean"`` divides by every
+    element, with PyTorch's warning.
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> q = tg.tensor([[0.5, 0.5]]).log()
+        >>> round(kl_div(q, tg.tensor([[1.0, 0.0]]), reduction="batchmean").item(), 4)
+        0.6931
+    """
+    if reduction not in (*REDUCTIONS, "batchmean"):
+        raise ValueError(
+            f"kl_div: {reduction!r} is not a valid value for reduction (one of 'mean', "
+            "'batchmean', 'sum', 'none')"
+        )
+    target = checked_target("kl_div", input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:  # t log t with 0 log 0 = 0: the log of 1 where t is 0 (its slope there is 0)
+        safe = target + constant_like(host_values(target) == 0, input)
+        loss = target * safe.log() - target * input
+    if reduction == "batchmean":
+        return loss.sum() * (1.0 / input.shape[0]) if input.ndim else loss.sum()
+    if reduction == "mean":
+        warnings.warn(KL_MEAN_WARNING, UserWarning, stacklevel=2)
+    return reduce(loss, reduction, "kl_div")
 
 
 def _positions_as_rows(

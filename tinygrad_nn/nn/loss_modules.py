@@ -268,3 +268,26 @@ class CrossEntropyLoss(_Reduced):
         return F.cross_entropy(
             prediction, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
         )
+
+
+class KLDivLoss(_Reduced):
+    """KL divergence of log-probability predictions from a target distribution, as
+    ``torch.nn.KLDivLoss`` (see :func:`~tinygrad_nn.nn.loss_functions.kl_div`; use
+    ``reduction="batchmean"`` for the mathematical KL).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> loss = KLDivLoss(reduction="batchmean", log_target=True)
+        >>> loss(tg.tensor([[0.5, 0.5]]).log(), tg.tensor([[0.5, 0.5]]).log()).item()
+        0.0
+    """
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__("mean" if reduction == "batchmean" else reduction)
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, prediction: Tensor, target: Any) -> Tensor:
+        return F.kl_div(prediction, target, self.reduction, self.log_target)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, log_target={self.log_target}"
