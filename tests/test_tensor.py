@@ -77,6 +77,17 @@ def test_python_scalars_do_not_promote_float32() -> None:
     assert (x**2).dtype == np.float32
 
 
+@pytest.mark.parametrize("number", [np.float64(2.5), np.float32(2.5), np.int64(2), np.bool_(True)])
+def test_numpy_scalars_are_numbers_as_in_pytorch(number) -> None:
+    """``x / np.sqrt(2.0)``: a NumPy scalar is the op's constant, as a Python number is
+    (no leaf of the graph), and a float32 tensor stays float32, as in PyTorch."""
+    x = tg.Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    for y, position in ((x * number, 1), (number - x, 0), (x / number, 1)):
+        assert y.dtype == np.float32 and y.op.parents == (x,)
+        assert y.op.constants == ((position, number.item()),)
+    np.testing.assert_allclose((number * x).array, np.array([1.0, 2.0]) * number.item())
+
+
 def test_properties_and_conversions() -> None:
     x = tg.Tensor(np.arange(6.0).reshape(2, 3), name="x")
     assert (x.shape, x.ndim, x.size) == ((2, 3), 2, 6)

@@ -186,12 +186,15 @@ class TensorOperators:
         """``self op other`` (``other op self`` when reflected).
 
         A Python number becomes a constant of the op. NumPy treats it as a "weak" scalar
-        that takes the tensor's dtype (``float32 * 2.0`` stays float32), as PyTorch does.
+        that takes the tensor's dtype (``float32 * 2.0`` stays float32), as PyTorch does;
+        a NumPy scalar (``np.sqrt(2.0)``) is taken as that Python number, as PyTorch does.
         """
         if not isinstance(other, TensorOperators):
             kind = type(other)
             if kind is float or kind is int or kind is bool:
                 return self._apply(op, self, constants=((0 if reflected else 1, other),))
+            if isinstance(other, np.generic) and other.dtype.kind in "biuf":
+                return self._binary(op, other.item(), reflected)
             try:  # other data: a constant tensor of the graph, in this tensor's library
                 other = self._wrap(like(as_array(other), self.array))
             except TypeError:
