@@ -51,9 +51,15 @@ def draw_from_tinygrad_nn(monkeypatch: Any) -> None:
         return None if generator is None else generator.twin
 
     def sized(function: Any) -> Any:  # randn, rand: (*size, generator=, dtype=, ...)
-        def draw(*size: Any, generator: Any = None, dtype: Any = None, **_: Any) -> Any:
+        def draw(
+            *size: Any,
+            generator: Any = None,
+            dtype: Any = None,
+            requires_grad: bool = False,
+            **_: Any,
+        ) -> Any:
             made = function(*size, generator=twin(generator))
-            return theirs(made, dtype or torch.get_default_dtype())
+            return theirs(made, dtype or torch.get_default_dtype()).requires_grad_(requires_grad)
 
         return draw
 

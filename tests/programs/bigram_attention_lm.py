@@ -1,5 +1,7 @@
 """A character-level language model grown from a bigram table into attention, the way
-Karpathy's "Let's build GPT" (nanoGPT's gpt.py) writes it: nn.Embedding, heads of
+Karpathy writes them: makemore's counted bigrams (`N[ix1, ix2] += 1`, normalised rows,
+the average negative log likelihood) and its neural bigram (`W.data += -50 * W.grad`),
+then "Let's build GPT" (nanoGPT's gpt.py): nn.Embedding, heads of
 self-attention with a registered `tril` buffer and masked_fill, torch.cat of the heads,
 Dropout, model.apply(self._init_weights) with torch.nn.init.normal_/zeros_, AdamW,
 torch.randint batches stacked with torch.stack, an @torch.no_grad() estimate_loss, and
@@ -8,7 +10,7 @@ torch.multinomial sampling from a seeded torch.Generator. Run with --steps N.
 Runs on PyTorch, and unchanged on tinygrad_nn with `python -m tinygrad_nn run`.
 """
 
-# ruff: noqa: RUF059  (the lecture's unpackings keep names they do not use)
+# ruff: noqa: RUF059, RUF007, B007  (the lectures' unpackings, zips and loop names)
 
 import argparse
 
@@ -79,6 +81,42 @@ def estimate_loss(model):
         out[split] = losses.mean()
     model.train()
     return out
+
+
+def bigram_counts():
+    """makemore's first model: count the bigrams of the training text, smooth, normalise,
+    and score the validation text with the average negative log likelihood."""
+    N = torch.zeros((vocab_size, vocab_size), dtype=torch.int32)
+    for ix1, ix2 in zip(train_data[:-1].tolist(), train_data[1:].tolist()):
+        N[ix1, ix2] += 1
+    P = (N + 1) / (N + 1).sum(1, keepdims=True)  # (int / int: the default float dtype)
+    log_likelihood = 0.0
+    n = 0
+    for ix1, ix2 in zip(val_data[:-1], val_data[1:]):
+        prob = P[ix1, ix2]
+        logprob = torch.log(prob)
+        log_likelihood += logprob
+        n += 1
+    nll = -log_likelihood
+    return (nll / n).item()
+
+
+def bigram_neural(steps=10):
+    """The same model as a table of logits trained by gradient descent; W[xs] picks the
+    rows that F.one_hot(xs, num_classes=vocab_size) @ W would."""
+    g = torch.Generator().manual_seed(2147483647)
+    W = torch.randn((vocab_size, vocab_size), generator=g, requires_grad=True)
+    xs, ys = train_data[:-1], train_data[1:]
+    num = xs.nelement()
+    for k in range(steps):
+        logits = W[xs]  # log-counts
+        counts = logits.exp()  # equivalent N
+        probs = counts / counts.sum(1, keepdims=True)
+        loss = -probs[torch.arange(num), ys].log().mean() + 0.01 * (W**2).mean()
+        W.grad = None  # set to zero the gradient
+        loss.backward()
+        W.data += -50 * W.grad
+    return loss.item()
 
 
 class Head(nn.Module):
@@ -220,6 +258,9 @@ class GPTLanguageModel(nn.Module):
 
 
 def main(max_iters=20):
+    baseline = bigram_counts()
+    neural = bigram_neural()
+    print(f"bigram counts: val nll {baseline:.4f}; neural bigram: train loss {neural:.4f}")
     torch.manual_seed(1337)
     model = GPTLanguageModel()
     m = model.to(device)
@@ -255,6 +296,8 @@ def main(max_iters=20):
         "train_loss": losses["train"].item(),
         "val_loss": losses["val"].item(),
         "tokens": tokens,
+        "bigram_counts": baseline,
+        "bigram_neural": neural,
         "grads": grads,
     }
 
