@@ -80,9 +80,15 @@ PYTORCH: dict[str, dict[str, str]] = {
         ),
         "device": f"{HERE}.device:device",
         "initial_seed": "tinygrad_nn:initial_seed",
+        "autocast": f"{HERE}.amp:autocast",
         **_same("tinygrad_nn.creation", "from_numpy as_tensor"),
     },
     "torch.cuda": _same(f"{HERE}.device", "is_available device_count manual_seed manual_seed_all"),
+    "torch.amp": _same(f"{HERE}.amp", "GradScaler autocast"),
+    "torch.cuda.amp": {
+        "GradScaler": f"{HERE}.amp:cuda_GradScaler",
+        "autocast": f"{HERE}.amp:cuda_autocast",
+    },
     "torch.accelerator": _same(f"{HERE}.backends", "is_available current_accelerator device_count"),
     "torch.backends": {},
     "torch.backends.mps": {
