@@ -228,19 +228,37 @@ def batch_norm(
 
 
 class _BatchNorm(Module):
-    """Batch normalisation of ``num_features`` channels, with running statistics."""
+    """Batch normalisation of ``num_features`` channels, with running statistics, as
+    PyTorch's: ``affine=False`` leaves out the scale and shift (``bias=False`` the
+    shift); ``track_running_stats=
+    False`` keeps no statistics (the batch's are used in evaluation too);
+    ``momentum=None`` makes the running statistics the plain average over the batches
+    seen (``num_batches_tracked``, a saved buffer as in PyTorch's checkpoints)."""
 
     dims: tuple[int, ...] = ()
-    running_mean: Tensor
-    running_var: Tensor
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        bias: bool = True,
+    ) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.weight = Parameter(np.ones(num_features))
-        self.bias = Parameter(np.zeros(num_features))
-        self.register_buffer("running_mean", Tensor(np.zeros(num_features)))
-        self.register_buffer("running_var", Tensor(np.ones(num_features)))
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Parameter(np.ones(num_features)) if affine else None
+        self.bias = Parameter(np.zeros(num_features)) if affine and bias else None
+        tracked = track_running_stats
+        self.register_buffer("running_mean", Tensor(np.zeros(num_features)) if tracked else None)
+        self.register_buffer("running_var", Tensor(np.ones(num_features)) if tracked else None)
+        self.register_buffer("num_batches_tracked", Tensor(np.array(0)) if tracked else None)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in self.dims or input.shape[1] != self.num_features:
@@ -249,13 +267,24 @@ class _BatchNorm(Module):
                 f"{' or '.join(map(str, self.dims))} axes with {self.num_features} channels "
                 f"on axis 1, got shape {input.shape}"
             )
-        return batch_norm(
+        counter, momentum = self.num_batches_tracked, self.momentum
+        counting = self.training and counter is not None
+        if counting and momentum is None:  # the average over every batch so far
+            momentum = 1.0 / float(counter.array + 1)  # type: ignore[union-attr]
+        out = batch_norm(
             input, self.running_mean, self.running_var, self.weight, self.bias,
-            self.training, self.momentum, self.eps,
+            self.training or self.running_mean is None, momentum or 0.0, self.eps,
         )  # fmt: skip
+        if counting:  # (after: a refused batch changes nothing)
+            counter.array = counter.array + 1  # type: ignore[union-attr]
+        return out
 
     def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):

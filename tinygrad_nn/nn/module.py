@@ -25,12 +25,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_nn.dtypes import DTypeLike, as_array, dtype_name, is_floating
+from tinygrad_nn.dtypes import as_array, dtype_name, is_floating
 from tinygrad_nn.errors import TracingError
 from tinygrad_nn.namespace.array_api import is_array, is_library, like, to_numpy
+from tinygrad_nn.nn.parameter import Parameter
+from tinygrad_nn.nn.utils import layout_note
 from tinygrad_nn.recording import calls, note
 from tinygrad_nn.recording import state as recording
 from tinygrad_nn.tensor import Tensor
+
+__all__ = ["Module", "Parameter"]  # (Parameter's home is nn.parameter, as in PyTorch)
 
 
 class _IncompatibleKeys(NamedTuple):
@@ -58,23 +62,6 @@ class _IncompatibleKeys(NamedTuple):
         return repr(self)
 
 
-class Parameter(Tensor):
-    """A tensor that is a model's weight: it always requires grad.
-
-    Examples:
-        >>> Parameter([1.0, 2.0]).requires_grad
-        True
-    """
-
-    __slots__ = ()
-
-    def __init__(self, data: Any, dtype: DTypeLike = None, name: str | None = None) -> None:
-        super().__init__(data, requires_grad=True, dtype=dtype, name=name)
-
-    def __repr__(self) -> str:
-        return "Parameter" + super().__repr__().removeprefix("Tensor")
-
-
 class Module:
     """Base class for layers and models: override ``forward``; call the module to run it.
 
@@ -89,7 +76,8 @@ class Module:
     """
 
     _parameters: dict[str, Parameter]
-    _buffers: dict[str, Tensor]
+    _buffers: dict[str, Tensor | None]
+    _non_persistent_buffers_set: frozenset[str] = frozenset()  # left out of state_dict
     _modules: dict[str, Module]
     training: bool
 
@@ -99,17 +87,30 @@ class Module:
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
 
-    def register_buffer(self, name: str, tensor: Tensor) -> None:
-        """Keep ``tensor`` as state that is not trained (BatchNorm's running mean): saved in
-        ``state_dict``, moved by ``to``, never given to an optimizer.
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Keep ``tensor`` as state that is not trained (BatchNorm's running mean): moved by
+        ``to``, never given to an optimizer, saved in ``state_dict`` unless
+        ``persistent=False`` (a causal mask that ``__init__`` rebuilds). None keeps the
+        name for a tensor assigned later.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> m = Module(); m.register_buffer("count", tg.tensor(0))
-            >>> list(m.state_dict())
-            ['count']
+            >>> m.register_buffer("mask", tg.ones(2), persistent=False)
+            >>> list(m.state_dict()), [name for name, _ in m.named_buffers()]
+            (['count'], ['count', 'mask'])
         """
+        if "." in name or not name:
+            raise KeyError(f'buffer name can\'t contain "." or be empty, got {name!r}')
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                "(torch Tensor or None required)"
+            )
         self._buffers[name] = tensor
+        kept = self._non_persistent_buffers_set
+        kept = kept - {name} if persistent else kept | {name}
+        object.__setattr__(self, "_non_persistent_buffers_set", kept)
         object.__setattr__(self, name, tensor)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -120,7 +121,7 @@ class Module:
             )
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
-        if name in self._buffers and isinstance(value, Tensor):
+        if name in self._buffers and (value is None or isinstance(value, Tensor)):
             self._buffers[name] = value
         elif isinstance(value, Parameter):
             self._parameters[name] = value
@@ -209,10 +210,21 @@ class Module:
                     yield (f"{module_name}.{name}" if module_name else name), parameter
 
     def named_buffers(self) -> Iterator[tuple[str, Tensor]]:
-        """Every buffer with its dotted path (``"0.running_mean"``)."""
+        """Every buffer with its dotted path (``"0.running_mean"``; None ones left out)."""
         for module_name, module in self.named_modules():
             for name, buffer in module._buffers.items():
-                yield (f"{module_name}.{name}" if module_name else name), buffer
+                if buffer is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def _saved(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """What ``state_dict`` holds, in PyTorch's order: each module's parameters, then
+        its persistent buffers, then its children's (a tied weight under each name)."""
+        yield from ((prefix + name, p) for name, p in self._parameters.items())
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent_buffers_set:
+                yield prefix + name, buffer
+        for name, child in self._modules.items():
+            yield from child._saved(f"{prefix}{name}.")
 
     def parameters(self) -> Iterator[Parameter]:
         """Every parameter, in registration order (what an optimizer takes).
@@ -295,6 +307,24 @@ class Module:
                 buffer.array = buffer.detach().to(target, device).array
         return self
 
+    def double(self) -> Module:
+        """Every parameter and floating buffer as float64, in place; returns self."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """Every parameter and floating buffer as float32, in place; returns self.
+
+        Examples:
+            >>> from tinygrad_nn import nn
+            >>> nn.Linear(2, 1).float().weight.dtype
+            dtype('float32')
+        """
+        return self.to(np.float32)
+
+    def half(self) -> Module:
+        """Every parameter and floating buffer as float16, in place; returns self."""
+        return self.to(np.float16)
+
     # ------------------------------------------------------------ saving and loading
 
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -306,8 +336,7 @@ class Module:
             >>> sorted(nn.Linear(2, 3).state_dict())
             ['bias', 'weight']
         """
-        tensors = [*self.named_parameters(remove_duplicate=False), *self.named_buffers()]
-        return {name: np.array(t.detach().numpy()) for name, t in tensors}  # tied: each name
+        return {name: np.array(t.detach().numpy()) for name, t in self._saved()}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> _IncompatibleKeys:
         """Copy values from ``state`` into the parameters; returns the keys that did not
@@ -326,10 +355,7 @@ class Module:
             >>> b.load_state_dict({"weight": a.weight.data}, strict=False)
             _IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
         """
-        own: dict[str, Tensor] = {
-            **dict(self.named_parameters(remove_duplicate=False)),
-            **dict(self.named_buffers()),
-        }
+        own: dict[str, Tensor] = dict(self._saved())
         missing = [key for key in own if key not in state]
         unexpected = [key for key in state if key not in own]
         if strict and (missing or unexpected):
@@ -342,29 +368,12 @@ class Module:
             if array.shape != own[key].shape:
                 raise ValueError(
                     f"load_state_dict: {key!r} has shape {array.shape} in the state dict "
-                    f"but {own[key].shape} in the model{self._layout_note(key, array.shape)}"
+                    f"but {own[key].shape} in the model{layout_note(self, key, array.shape)}"
                 )
             updates[key] = like(array.astype(dtype_name(own[key].array)), own[key].array)
         for key, array in updates.items():
             own[key].array = array
         return _IncompatibleKeys(missing, unexpected)
-
-    def _layout_note(self, key: str, shape: tuple[int, ...]) -> str:
-        """Why a parameter may come transposed: the layer stored it the other way round in
-        tinygrad_nn's checkpoints before format 3 (``transposed_before_format_3``)."""
-        module_name, _, name = key.rpartition(".")
-        owner = dict(self.named_modules()).get(module_name)
-        if owner is None or name not in getattr(owner, "transposed_before_format_3", ()):
-            return ""
-        if len(shape) != 2 or shape[::-1] != owner._parameters[name].shape:
-            return ""
-        layer = type(owner).__name__
-        return (
-            f": it is the transpose. nn.{layer}'s {name} is (out_features, in_features), as "
-            f"PyTorch's; tinygrad_nn before checkpoint format 3 stored it (in_features, "
-            f"out_features). It is not loaded transposed: if the state dict has the old "
-            f"layout, convert it with nn.utils.transpose_linear_weights(state, model)"
-        )
 
     # ------------------------------------------------------------ printing
 

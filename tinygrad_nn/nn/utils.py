@@ -112,3 +112,27 @@ def transpose_linear_weights(state: Mapping[str, Any], model: Any) -> dict[str, 
                 )
             converted[key] = np.ascontiguousarray(array.T)
     return converted
+
+
+def layout_note(model: Any, key: str, shape: tuple[int, ...]) -> str:
+    """Why ``load_state_dict`` may get a parameter transposed: the layer stored it the other
+    way round in tinygrad_nn's checkpoints before format 3 ("" when that is not the case).
+
+    Examples:
+        >>> from tinygrad_nn import nn
+        >>> layout_note(nn.Linear(3, 2), "weight", (3, 2))[:32]
+        ': it is the transpose. nn.Linear'
+    """
+    module_name, _, name = key.rpartition(".")
+    owner = dict(model.named_modules()).get(module_name)
+    if owner is None or name not in getattr(owner, "transposed_before_format_3", ()):
+        return ""
+    if len(shape) != 2 or shape[::-1] != owner._parameters[name].shape:
+        return ""
+    layer = type(owner).__name__
+    return (
+        f": it is the transpose. nn.{layer}'s {name} is (out_features, in_features), as "
+        f"PyTorch's; tinygrad_nn before checkpoint format 3 stored it (in_features, "
+        f"out_features). It is not loaded transposed: if the state dict has the old "
+        f"layout, convert it with nn.utils.transpose_linear_weights(state, model)"
+    )

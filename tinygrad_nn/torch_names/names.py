@@ -126,8 +126,7 @@ PYTORCH: dict[str, dict[str, str]] = {
         "Transformer TransformerEncoder TransformerDecoder TransformerDecoderLayer "
         "LazyLinear LazyConv1d LazyConv2d "
         "Dropout2d GroupNorm ConvTranspose2d MaxPool1d AvgPool1d KLDivLoss Bilinear PReLU",
-    )
-    | {"KLDivLoss": "tinygrad_nn.nn.loss_modules:KLDivLoss"},  # (not yet in tinygrad_nn.nn)
+    ),
     "torch.nn.functional": _same(
         "tinygrad_nn.nn.functional",
         "relu relu6 hardtanh leaky_relu elu gelu silu softplus logsigmoid mish sigmoid "
