@@ -389,3 +389,13 @@ def test_a_number_input_gets_no_gradient_computed() -> None:
         assert shares[position] is None and shares[1 - position] is not None
     data = tg.Tensor([3.0, 4.0])
     assert (data * x).op.backward(numpy_xp, g, *(data * x).op.saved)[0] is None
+
+
+def test_detach_in_place_makes_a_named_leaf_that_stops_gradients() -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.name = "h"
+    assert h.detach_() is h and h.is_leaf and not h.requires_grad and h.name == "h"
+    loss = (h * x).sum()  # h is a constant now: dloss/dx = h
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.array, [3.0, 6.0])

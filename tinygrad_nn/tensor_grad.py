@@ -259,3 +259,19 @@ class TensorGrad:
             False
         """
         return self.data  # an alias, as PyTorch's: in-place changes to it reach this tensor
+
+    def detach_(self: T) -> T:
+        """Cut this tensor off from the graph, in place (it becomes a leaf that does not
+        require grad, keeping its values and name), as ``torch.Tensor.detach_``; returns it.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> y = tg.Tensor([1.0], requires_grad=True) * 2
+            >>> y.detach_() is y, y.requires_grad, y.is_leaf
+            (True, False, True)
+        """
+        if self._ctx is not None:  # a computed tensor's name is kept by its op until now
+            self._name = self._ctx.label
+        self._ctx = None
+        self.requires_grad = False
+        return self
