@@ -2,17 +2,17 @@
 
 For every node, from the output back to the leaves:
 
-1. take the gradient that has accumulated for it (the sum over everything it fed into);
-2. ask its op for the vector-Jacobian products, one per input (``op.backward``);
+1. take the gradient ``g`` = dL/dnode accumulated for it (summed over everything it fed);
+2. ask its op for each input's share (``op.backward``), the vector-Jacobian product:
+   sigmoid's is ``g * z * (1 - z)``, the tutorial's ``2*(y - output) * sigmoid_derivative``;
 3. sum each back to the input's shape where broadcasting stretched it;
 4. add it to that input's pending gradient (fan-out means several contributions).
 
 This is the only backward loop in the project. *How* a rule is evaluated is up to an
 :class:`Interpreter`: on the arrays saved at forward time (:class:`SavedArrays`), on
-Tensors so that the pass is itself recorded (``create_graph=True``), or on the symbolic
-values with which :mod:`tinygrad_nn.compile` writes source code. Unless ``retain_graph``
-is set, each node's saved arrays are released right after it is used, so intermediate
-values are freed during the pass.
+Tensors so that the pass is itself recorded (``create_graph=True``), or on symbolic
+values, with which :mod:`tinygrad_nn.compile` writes code. Unless ``retain_graph``,
+each node's saved arrays are freed right after use, during the pass.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -63,7 +63,8 @@ def node_of(t: Tensor) -> Node:
 
 
 def topological_order(roots: Sequence[Tensor]) -> list[Node]:
-    """Every node that requires grad and leads to ``roots``, each after all its inputs.
+    """Every node that requires grad and leads to ``roots`` (the tensors backward starts
+    from), each after all its inputs.
 
     A search with an explicit stack (no recursion: any depth works) collects them; sorting
     by creation number puts every input before its uses, as a value is always made after
@@ -73,7 +74,7 @@ def topological_order(roots: Sequence[Tensor]) -> list[Node]:
         >>> import tinygrad_nn as tg
         >>> a = tg.Tensor(1.0, requires_grad=True, name="a")
         >>> b = (a * 2).exp()
-        >>> [getattr(n, "name", None) for n in topological_order([b])]
+        >>> [n.label or n.rule.name for n in topological_order([b])]   # a leaf, then ops
         ['a', 'mul', 'exp']
     """
     starts = [node_of(t) for t in roots]
@@ -134,7 +135,7 @@ def run_backward(
                 if wanted is not None:  # grad(): exactly the requested inputs
                     if node in wanted:
                         results[wanted[node]] = g
-                elif not computed:  # backward(): the leaves (none an in-place op made computed)...
+                elif not computed:  # backward(): the leaves (not x after x.add_(y))...
                     if node._ctx is None:  # type: ignore[attr-defined]
                         results[node] = g  # type: ignore[index]
                 elif node.retained is not None:  # ...and values that asked to keep it
@@ -166,7 +167,7 @@ def _chain_rule_step(
     constants = op.constants
     # A number input gets no share. zip() below pairs each parent with its share and stops
     # at the last parent, so only numbers before a parent (2.0 - x) need removing; x * 2.0
-    # needs nothing (the 2,000-op chain's eager step: 100.7M -> 98.7M instructions).
+    # needs nothing (bench/instructions.py, the chain's eager step: 100.7M -> 98.7M).
     if constants and constants[0][0] < len(parents):
         shares = list(shares)
         for position, _ in reversed(constants):
@@ -186,7 +187,7 @@ def _chain_rule_step(
         watch(op, g, sent)
 
 
-# ---------------------------------------------------------------- the two eager interpreters
+# ------------------------------- the plain interpreter (create_graph's: higher_order.py)
 
 
 class SavedArrays:
@@ -241,7 +242,9 @@ def gradients(
     inputs: Sequence[Tensor] | None = None,
     accumulate: bool = False,
 ) -> dict[Tensor, Tensor]:
-    """Run the backward pass from ``outputs`` (seeded with ``grads``, None meaning 1).
+    """Run the backward pass from ``outputs`` (seeded with ``grads``, None meaning 1), with
+    an interpreter that also makes the seeds and results (``for_graph``, ``seed``,
+    ``result``: :class:`SavedArrays`, create_graph's ``RecordedValues``).
 
     Returns the final gradient, as a Tensor in its dtype, of every leaf that requires
     grad (and tensor that called ``retain_grad``), or of exactly ``inputs``; with
@@ -262,6 +265,6 @@ def gradients(
 
 
 def add_to_grad(tensor: Tensor, g: Tensor) -> None:
-    """Accumulate into ``.grad``, as PyTorch does (a new tensor: one handed out stays)."""
-    previous = tensor._grad  # the slot: the .grad property would warn for retained values
+    """Add ``g`` into ``.grad`` as PyTorch does: out of place (a ``.grad`` held stays)."""
+    previous = tensor._grad  # the slot (the .grad property warns on non-leaf tensors)
     tensor._grad = g if previous is None else previous + g

@@ -1,10 +1,11 @@
 """The graph's node: one kind of value, whether a leaf or computed.
 
 A node has a shape, a dtype, a label, the nodes it was computed from (``parents``) and the
-rule that computed it (``rule``). A leaf tensor is its own node (no parents, no rule); a
-computed value's node is the op that made it (:class:`tinygrad_nn.ops.Op` is a Node whose
-rule is itself), so a computed tensor the user no longer holds is freed while its node
-stays, with its facts, for backward and for drawings.
+rule that computed it (``rule``). A *leaf* is a tensor the user made (data, weights): it
+is its own node (no parents, no rule). A computed value's node is the op that made it
+(:class:`tinygrad_nn.ops.Op` is a Node whose rule is itself), so a computed tensor the
+user no longer holds is freed while its node stays, with its facts, for backward and
+for drawings.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -36,7 +37,8 @@ class Node:
     - ``parents``: the nodes of its inputs, in order (numbers given to the op are not
       nodes: they are in ``constants`` as ``(position, value)``);
     - ``rule``: the op that computed it, None for a leaf;
-    - ``saved``: what the rule reads in backward, None once backward released it;
+    - ``saved``: ``backward``'s arguments after the gradient: one per input (numbers too)
+      and the output (None for each the rule does not read); None once backward freed it;
     - ``out_shape``, ``out_dtype``, ``label``: the value's shape, dtype and name;
     - ``scope``: the ``nn.Module`` calls it was made in, ``(module, call number)`` pairs;
     - ``requires_grad``: whether gradients flow to it; ``_seq``: its creation number.
@@ -48,7 +50,7 @@ class Node:
     constants: Constants = ()  # set by apply
     saved: tuple[Any, ...] | None = None
     scope: tuple[Any, ...] = ()
-    retained: Callable[[], Any] | None = None  # the computed tensor, if it called retain_grad()
+    retained: Callable[[], Any] | None = None  # retain_grad(): a weak reference to the tensor
     rule: Any = None  # the op that computed the value (an Op); None for a leaf
     requires_grad: bool
     _seq: int

@@ -3,7 +3,8 @@
 The engine is :func:`apply`: it runs an op's forward rule on its inputs' arrays and, when
 an input requires grad, records the op as the result's node, linked to its inputs' nodes
 (:mod:`tinygrad_nn.node`). :meth:`Tensor.backward` walks those links back
-(:mod:`tinygrad_nn.backprop`). The methods (``x.exp()``, ``x @ y``...) come from mix-ins.
+(:mod:`tinygrad_nn.backprop`). The methods (``x.exp()``, ``x @ y``...) come from mix-ins:
+small classes Tensor inherits from, one per family (``tensor_operators.py``...).
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -46,11 +47,10 @@ def apply(op: Op, *inputs: Any, constants: Constants = ()) -> Tensor:
 
     Inputs are Tensors or Python numbers. A number is a constant of the op (``2 ** x``),
     not a node: here, and only here, numbers go into ``op.constants`` as ``(position,
-    value)``. ``constants=`` gives them already sorted out, as ``x * 2.0`` does (finding
-    a number among the inputs costs a caught AttributeError: +24% instructions for the
-    chain's eager step). The op is recorded only if grad mode is on and some input
-    requires grad. A failed forward (mismatched shapes, bad axis...) raises an error
-    naming the op and the shapes, and records nothing.
+    value)``; ``constants=`` hands them over already placed, as ``x * 2.0`` does. The op
+    is recorded only in grad mode (on unless ``tg.no_grad()``) when some input requires
+    grad. A failed forward (mismatched shapes, bad axis...) raises an error naming the
+    op and the shapes, and records nothing.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -60,7 +60,8 @@ def apply(op: Op, *inputs: Any, constants: Constants = ()) -> Tensor:
     """
     try:
         arrays = [t.array for t in inputs]
-    except AttributeError:  # a Python number among the inputs: sort them out
+    except AttributeError:  # a number among the inputs: sort them out (a caught error costs
+        # the chain of bench/instructions.py +24%, so x * 2.0 passes constants= instead)
         tensors, numbers = _sort_out(inputs, constants)
         return apply(op, *tensors, constants=numbers)
     if constants:
@@ -82,8 +83,8 @@ def apply(op: Op, *inputs: Any, constants: Constants = ()) -> Tensor:
         for observer in observers:
             observer.applied(op, arrays, out)
     if mode.grad_enabled:
-        for t in inputs:
-            if t.requires_grad:  # record the op: a node linked to its inputs' nodes
+        for t in inputs:  # the first input that requires grad records the op, and returns
+            if t.requires_grad:  # a node linked to its inputs' nodes
                 parents = []
                 for i in inputs:
                     parents.append(i._ctx or i)  # a leaf as itself, else the op that made it
@@ -99,14 +100,14 @@ def apply(op: Op, *inputs: Any, constants: Constants = ()) -> Tensor:
 
 def _sort_out(inputs: Sequence[Any], constants: Constants) -> tuple[list[Tensor], Constants]:
     """The Tensor inputs, and the others (with ``constants``) as ``(position, value)``."""
-    merged = list(inputs)
+    merged = list(inputs)  # every input in its place
     for position, value in constants:
         merged.insert(position, value)
     tensors = [x for x in merged if isinstance(x, Tensor)]
     return tensors, tuple((i, x) for i, x in enumerate(merged) if not isinstance(x, Tensor))
 
 
-class Tensor(  # TensorGrad first: its .grad property over the others' annotations (mypy)
+class Tensor(  # TensorGrad first: its .grad property wins over the others' bare annotations
     TensorGrad,
     TensorArray,
     TensorSetItem,
@@ -138,8 +139,8 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
                 [4.]])
     """
 
-    # ``array`` is the engine's array. ``_owner`` is set only on a ``.data`` alias (never
-    # by the engine: reading an unset slot raises, so it is read with getattr).
+    # ``_owner`` is set only on the tensor ``.data`` returns: the tensor whose array it
+    # shares (never by the engine; an unset slot raises, so it is read with getattr).
     __slots__ = (
         "__weakref__",
         "_ctx",
@@ -157,7 +158,7 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
     _grad: Tensor | None  # .grad (see tensor_grad): the engine reads and writes the slot
     requires_grad: bool
     _name: str | None
-    _ctx: Op | None
+    _ctx: Op | None  # the op that made this tensor (public: .op); None for a leaf
     _seq: int
 
     def __init__(
@@ -230,8 +231,8 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
         unless ``retain_graph`` is true (it defaults to ``create_graph``).
 
         Args:
-            grad: the upstream gradient, shaped like this tensor. May be omitted only when
-                this tensor has a single element (then it is 1).
+            grad: the starting gradient (the pass's *seed*), shaped like this tensor. May be
+                omitted only when this tensor has a single element (then it is 1).
             retain_graph: keep the graph so backward can run through it again.
             create_graph: record the backward pass too, so gradients can be differentiated.
 
@@ -242,7 +243,7 @@ class Tensor(  # TensorGrad first: its .grad property over the others' annotatio
             >>> x.grad
             Tensor(6.)
         """
-        for observer in observers:  # compile's tracing notes the call instead (hooks.py)
+        for observer in observers:  # True: it took the call over (compile's tracing notes it)
             if observer.backward(self, grad, create_graph):
                 return
         retain = create_graph if retain_graph is None else retain_graph
@@ -253,7 +254,4 @@ tensor_xp = cast(ArrayNamespace, RecordedNamespace(apply, Tensor))  # (functions
 SAVED_ARRAYS = backprop.SavedArrays(Tensor._wrap)
 RECORDED_TENSORS = RecordedValues(tensor_xp, Tensor)
 
-INTERPRETERS: dict[bool, backprop.SavedArrays | RecordedValues] = {
-    False: SAVED_ARRAYS,  # by create_graph
-    True: RECORDED_TENSORS,
-}
+INTERPRETERS: dict[bool, Any] = {False: SAVED_ARRAYS, True: RECORDED_TENSORS}  # by create_graph
