@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from typing import Any
 
 from tinygrad_nn.namespace.declared import Array, ArrayNamespace
 from tinygrad_nn.ops.base import Grads, Op, quiet
@@ -106,6 +107,17 @@ class Pow(Op):
     )
     saves = ("x", "y", "z")
     input_names = ("x", "y")
+
+    def saved_of(self, arrays: list[Any], out: Array) -> tuple[Any, ...]:
+        """As declared, but z only while the exponent wants a gradient (not in ``x ** 2``).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> (tg.Tensor([3.0], requires_grad=True) ** 2).op.saved
+            (array([3.]), 2, None)
+        """
+        x, y, z = super().saved_of(arrays, out)
+        return (x, y, z if self.needs_input_grad[1] else None)
 
     def forward(self, xp: ArrayNamespace, x: Array, y: Array) -> Array:
         # 0 ** -1 is inf and (-1) ** 0.5 nan, silently as in PyTorch; x ** 2 cannot warn
