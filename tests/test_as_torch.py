@@ -25,7 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted((ROOT / "tests" / "programs").glob("*.py"))
 # Written the usual way, with torch.manual_seed, torch.randn, default initialisation and
 # dropout: PyTorch draws from tinygrad_nn's generator to agree (tests/torch_draws.py).
-SEEDED = {"mnist_cnn", "bigram_attention_lm", "vae"}
+SEEDED = {
+    "mnist_cnn",
+    "bigram_attention_lm",
+    "vae",
+    "polynomial_fit",
+    "char_rnn_classify",
+    "seq2seq_attention",
+}
 HAS_TORCH = importlib.util.find_spec("torch") is not None  # (checked before any install)
 
 

@@ -244,6 +244,42 @@ class TensorMethods(TensorSpellings):
         """
         return self @ other
 
+    def bmm(self, mat2: Any) -> Tensor:
+        """Batched matrix product of two 3-D tensors, ``(b, n, m) @ (b, m, p)``, as
+        ``torch.bmm`` (no broadcasting: the batch sizes must match).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.ones(2, 3, 4).bmm(tg.ones(2, 4, 5)).shape
+            (2, 3, 5)
+        """
+        for name, t in (("batch1", self), ("batch2", mat2)):
+            if getattr(t, "ndim", None) != 3:
+                raise RuntimeError(f"{name} must be a 3D tensor")
+        expected = [self.array.shape[0], self.array.shape[2]]
+        if list(mat2.shape[:2]) != expected:
+            raise RuntimeError(
+                f"Expected size for first two dimensions of batch2 tensor to be: {expected} "
+                f"but got: {list(mat2.shape[:2])}."
+            )
+        return self @ mat2
+
+    def mm(self, mat2: Any) -> Tensor:
+        """Matrix product of two 2-D tensors, as ``torch.mm`` (no broadcasting).
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.ones(2, 3).mm(tg.ones(3, 4)).shape
+            (2, 4)
+        """
+        for name, t in (("self", self), ("mat2", mat2)):
+            if getattr(t, "ndim", None) != 2:
+                raise RuntimeError(f"{name} must be a matrix")
+        if self.array.shape[1] != mat2.shape[0]:
+            (n, m), (k, p) = self.array.shape, mat2.shape
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {k}x{p})")
+        return self @ mat2
+
 
 def _method(op: type[ops.Op]) -> Callable[[Any], Tensor]:
     def method(self: TensorMethods) -> Tensor:

@@ -32,6 +32,7 @@ from tinygrad_nn.hooks import mode
 from tinygrad_nn.namespace.array_api import array_namespace, library_index, like
 from tinygrad_nn.tensor_inplace import TensorInPlace
 from tinygrad_nn.tensor_shaping import plain_index
+from tinygrad_nn.tensor_views import write_back
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -94,6 +95,13 @@ class TensorSetItem(TensorInPlace):
         if target is not array:
             self._rebind(target)
         return me
+
+    def _rebind(self, new: Any) -> None:
+        """Hold ``new`` (see :meth:`TensorInPlace._rebind`); when this tensor is a
+        basic-index view (``x[i]``), write it back into its base (see
+        :mod:`tinygrad_nn.tensor_views`)."""
+        super()._rebind(new)
+        write_back(self)
 
     def _written(self, index: Any) -> np.ndarray:
         """The positions ``index`` selects, as a boolean mask of this tensor's shape."""

@@ -23,6 +23,7 @@ from tinygrad_nn import ops
 from tinygrad_nn.errors import wrap_dim
 from tinygrad_nn.namespace.array_api import library_index
 from tinygrad_nn.tensor_torch import TensorTorch
+from tinygrad_nn.tensor_views import note_view
 
 if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
@@ -126,7 +127,7 @@ class TensorShaping(TensorTorch):
         index = plain_index(index)
         if type(self.array) is not np.ndarray:  # another array library's: its own index arrays
             index = library_index(index, self.array)
-        return self._apply(ops.GetItem(index), self)
+        return note_view(self._apply(ops.GetItem(index), self), self, index)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):  # type: ignore[arg-type]

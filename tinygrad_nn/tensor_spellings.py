@@ -157,6 +157,7 @@ class TensorSpellings:
             >>> tg.tensor([1.5]).type("torch.LongTensor").tolist()
             [1]
         """
+        dtype = getattr(dtype, "legacy_dtype", dtype)  # torch.LongTensor, the class
         if dtype is None:
             name = TYPE_NAMES.get(str(self.array.dtype), f"{self.array.dtype}Tensor")
             return f"torch.cuda.{name}" if library_name(self.array) == "cupy" else f"torch.{name}"

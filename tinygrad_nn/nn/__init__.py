@@ -9,7 +9,16 @@ Examples:
 """
 
 from tinygrad_nn.nn import functional, init, utils
-from tinygrad_nn.nn.activations import ELU, GELU, Flatten, Identity, LeakyReLU, SiLU, Softplus
+from tinygrad_nn.nn.activations import (
+    ELU,
+    GELU,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
+    SiLU,
+    Softplus,
+)
 from tinygrad_nn.nn.attention import MultiheadAttention
 from tinygrad_nn.nn.blocks import BatchNorm1d, BatchNorm2d, Dropout, Embedding, LayerNorm
 from tinygrad_nn.nn.containers import ModuleDict, ModuleList
@@ -77,6 +86,7 @@ __all__ = [
     "LazyLinear",
     "LeakyReLU",
     "Linear",
+    "LogSoftmax",
     "Loss",
     "MSELoss",
     "MaxPool2d",

@@ -1,5 +1,5 @@
 """Activation modules and other one-line layers, as PyTorch names them: ``LeakyReLU``,
-``GELU``, ``SiLU``, ``Softplus``, ``ELU``, ``Identity``, ``Flatten``.
+``GELU``, ``SiLU``, ``Softplus``, ``ELU``, ``LogSoftmax``, ``Identity``, ``Flatten``.
 
 Examples:
     >>> import tinygrad_nn as tg
@@ -9,6 +9,8 @@ Examples:
 """
 
 from __future__ import annotations
+
+import warnings
 
 from tinygrad_nn.nn import functional as F
 from tinygrad_nn.nn.module import Module
@@ -106,6 +108,48 @@ class ELU(Module):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
+
+
+def implicit_dim(name: str, ndim: int) -> int:
+    """The axis PyTorch's softmax-like modules pick when built without ``dim`` (0 for 0-,
+    1- and 3-D inputs, else 1), with its deprecation warning.
+
+    Examples:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     implicit_dim("log_softmax", 2), implicit_dim("log_softmax", 3)
+        (1, 0)
+    """
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+        f"include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class LogSoftmax(Module):
+    """log(softmax(x)) along ``dim``, as ``torch.nn.LogSoftmax`` (the tutorials' classifier
+    head before ``nn.NLLLoss``).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> LogSoftmax(dim=1)(tg.zeros(1, 2)).exp().tolist()
+        [[0.5, 0.5]]
+    """
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        dim = implicit_dim("log_softmax", input.ndim) if self.dim is None else self.dim
+        return F.log_softmax(input, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class Identity(Module):

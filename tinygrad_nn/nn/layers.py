@@ -259,21 +259,32 @@ class ReLU(Module):
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along ``axis``.
+    """exp(x) / sum(exp(x)) along ``dim`` (PyTorch's name; ``axis`` is the same), the
+    last axis when neither is given.
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> from tinygrad_nn import nn
         >>> nn.Softmax()(tg.Tensor([1.0, 1.0]))
         Tensor([0.5, 0.5])
+        >>> nn.Softmax(dim=0)
+        Softmax(dim=0)
     """
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, dim: int | None = None, *, axis: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        if dim is not None and axis is not None and dim != axis:
+            raise TypeError(f"Softmax: dim={dim} and axis={axis} name different axes")
+        self.axis = axis if axis is not None else (-1 if dim is None else dim)
+        self._spelling = "dim" if dim is not None and axis is None else "axis"
+
+    @property
+    def dim(self) -> int:
+        """The axis, by PyTorch's name."""
+        return self.axis
 
     def forward(self, x: Tensor) -> Tensor:
         return x.softmax(self.axis)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"{self._spelling}={self.axis}"

@@ -10,7 +10,9 @@ docs/pytorch.md shows it as such. The table is made from this mapping
 (:func:`table`), and a test checks the page against it.
 
 Left out on purpose, because tinygrad_nn's name of the same spelling means something
-else today: ``torch.compile`` (PyTorch's returns a module) and ``torch.Size``.
+else today: ``torch.compile`` (PyTorch's returns a module). ``torch.Size`` is a tuple
+subclass of its own (:class:`~tinygrad_nn.torch_names.torch_only.Size`), not
+tinygrad_nn's ``x.size`` int.
 
 Examples:
     >>> PYTORCH["torch.nn"]["Linear"]
@@ -54,7 +56,7 @@ PYTORCH: dict[str, dict[str, str]] = {
             TENSOR,
             "acos asin atan exp2 "
             "rsqrt square sign floor ceil round neg "
-            "reciprocal pow add sub mul div matmul sum mean prod std var logsumexp "
+            "reciprocal pow add sub mul div matmul bmm mm sum mean prod std var logsumexp "
             "cumsum cumprod argmax argmin amax amin all any sort topk softmax log_softmax "
             "t reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
             "masked_fill clamp isnan isinf isfinite numel transpose swapaxes swapdims max min "
@@ -76,9 +78,14 @@ PYTORCH: dict[str, dict[str, str]] = {
         "bool": "numpy:bool_",
         **_same(
             f"{HERE}.torch_only",
-            "allclose equal is_tensor get_default_dtype set_default_dtype inference_mode",
+            "allclose equal is_tensor get_default_dtype set_default_dtype inference_mode Size",
         ),
         "device": f"{HERE}.device:device",
+        **_same(
+            f"{HERE}.legacy",
+            "FloatTensor DoubleTensor HalfTensor LongTensor IntTensor ShortTensor CharTensor "
+            "ByteTensor BoolTensor",
+        ),
         "initial_seed": "tinygrad_nn:initial_seed",
         "autocast": f"{HERE}.amp:autocast",
         **_same("tinygrad_nn.creation", "from_numpy as_tensor"),

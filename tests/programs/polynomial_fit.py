@@ -1,0 +1,218 @@
+"""PyTorch's "Learning PyTorch with Examples", all four steps in one script: a third-order
+polynomial fitted to sin(x) on [-pi, pi] with raw tensors and gradients written out by
+hand (`grad_y_pred = 2.0 * (y_pred - y)`), then with autograd (the update under
+torch.no_grad(), `a.grad = None`), then through a custom torch.autograd.Function (the
+Legendre polynomial P3 with ctx.save_for_backward), and last with nn.Sequential(
+nn.Linear(3, 1), nn.Flatten(0, 1)) on `x.unsqueeze(-1).pow(p)`, nn.MSELoss and
+torch.optim.RMSprop. Each step prints its `Result: y = ...` line. Run with --steps N.
+
+Runs on PyTorch, and unchanged on tinygrad_nn with `python -m tinygrad_nn run`.
+"""
+
+import argparse
+import math
+
+import torch
+
+dtype = torch.double
+device = torch.device("cpu")
+
+
+def data():
+    # Create random input and output data
+    x = torch.linspace(-math.pi, math.pi, 2000, device=device, dtype=dtype)
+    y = torch.sin(x)
+    return x, y
+
+
+def fit_with_tensors(steps, learning_rate=1e-6):
+    """Tensors only: the forward and backward passes written by hand."""
+    x, y = data()
+    # Randomly initialize weights
+    a = torch.randn((), device=device, dtype=dtype)
+    b = torch.randn((), device=device, dtype=dtype)
+    c = torch.randn((), device=device, dtype=dtype)
+    d = torch.randn((), device=device, dtype=dtype)
+
+    for t in range(steps):
+        # Forward pass: compute predicted y
+        y_pred = a + b * x + c * x**2 + d * x**3
+
+        # Compute and print loss
+        loss = (y_pred - y).pow(2).sum().item()
+        if t % 100 == 99:
+            print(t, loss)
+
+        # Backprop to compute gradients of a, b, c, d with respect to loss
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_a = grad_y_pred.sum()
+        grad_b = (grad_y_pred * x).sum()
+        grad_c = (grad_y_pred * x**2).sum()
+        grad_d = (grad_y_pred * x**3).sum()
+
+        # Update weights using gradient descent
+        a -= learning_rate * grad_a
+        b -= learning_rate * grad_b
+        c -= learning_rate * grad_c
+        d -= learning_rate * grad_d
+
+    print(f"Result: y = {a.item()} + {b.item()} x + {c.item()} x^2 + {d.item()} x^3")
+    return loss, [a.item(), b.item(), c.item(), d.item()]
+
+
+def fit_with_autograd(steps, learning_rate=1e-6):
+    """The same model, its gradients from autograd."""
+    x, y = data()
+    # requires_grad=True: we want the gradients with respect to these tensors
+    a = torch.randn((), device=device, dtype=dtype, requires_grad=True)
+    b = torch.randn((), device=device, dtype=dtype, requires_grad=True)
+    c = torch.randn((), device=device, dtype=dtype, requires_grad=True)
+    d = torch.randn((), device=device, dtype=dtype, requires_grad=True)
+
+    for t in range(steps):
+        y_pred = a + b * x + c * x**2 + d * x**3
+
+        # loss is a Tensor of shape (); loss.item() is the Python number it holds
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            print(t, loss.item())
+
+        # a.grad, b.grad, c.grad and d.grad now hold the gradient of the loss
+        loss.backward()
+
+        # Update the weights by hand, outside autograd's record
+        with torch.no_grad():
+            a -= learning_rate * a.grad
+            b -= learning_rate * b.grad
+            c -= learning_rate * c.grad
+            d -= learning_rate * d.grad
+
+            # Zero the gradients after updating the weights
+            a.grad = None
+            b.grad = None
+            c.grad = None
+            d.grad = None
+
+    print(f"Result: y = {a.item()} + {b.item()} x + {c.item()} x^2 + {d.item()} x^3")
+    return loss.item(), [a.item(), b.item(), c.item(), d.item()]
+
+
+class LegendrePolynomial3(torch.autograd.Function):
+    """A custom autograd Function, P3(x) = 1/2 (5x^3 - 3x), its forward and backward
+    passes on Tensors."""
+
+    @staticmethod
+    def forward(ctx, input):
+        # ctx keeps what the backward pass needs: here, the input
+        ctx.save_for_backward(input)
+        return 0.5 * (5 * input**3 - 3 * input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        # the gradient of the loss with respect to the output, times P3'(input)
+        (input,) = ctx.saved_tensors
+        return grad_output * 1.5 * (5 * input**2 - 1)
+
+
+def fit_with_function(steps, learning_rate=5e-6):
+    """y = a + b * P3(c + d * x), P3 applied through LegendrePolynomial3."""
+    x, y = data()
+    # The weights start close enough to the answer for the fit to converge
+    a = torch.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
+    b = torch.full((), -1.0, device=device, dtype=dtype, requires_grad=True)
+    c = torch.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
+    d = torch.full((), 0.3, device=device, dtype=dtype, requires_grad=True)
+
+    for t in range(steps):
+        # To apply our Function, we use Function.apply; the alias reads as a function
+        P3 = LegendrePolynomial3.apply
+
+        y_pred = a + b * P3(c + d * x)
+
+        loss = (y_pred - y).pow(2).sum()
+        if t % 100 == 99:
+            print(t, loss.item())
+
+        loss.backward()
+
+        with torch.no_grad():
+            a -= learning_rate * a.grad
+            b -= learning_rate * b.grad
+            c -= learning_rate * c.grad
+            d -= learning_rate * d.grad
+
+            a.grad = None
+            b.grad = None
+            c.grad = None
+            d.grad = None
+
+    print(f"Result: y = {a.item()} + {b.item()} * P3({c.item()} + {d.item()} x)")
+    return loss.item(), [a.item(), b.item(), c.item(), d.item()]
+
+
+def fit_with_nn(steps, learning_rate=1e-3):
+    """nn.Sequential, nn.MSELoss and torch.optim.RMSprop."""
+    x, y = data()
+    # y is a linear function of (x, x^2, x^3): prepare that tensor, of shape (2000, 3)
+    p = torch.tensor([1, 2, 3])
+    xx = x.unsqueeze(-1).pow(p)
+
+    # Flatten(0, 1) flattens the Linear layer's output to 1D, to match the shape of y
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1)).to(dtype)
+    loss_fn = torch.nn.MSELoss(reduction="sum")
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=learning_rate)
+
+    for t in range(steps):
+        # Forward pass: compute predicted y by passing x to the model
+        y_pred = model(xx)
+
+        # Compute and print loss
+        loss = loss_fn(y_pred, y)
+        if t % 100 == 99:
+            print(t, loss.item())
+
+        # Zero the gradients, compute the new ones, and take a step
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    # You can access the first layer of `model` like accessing the first item of a list
+    linear_layer = model[0]
+
+    # For a linear layer, its parameters are stored as `weight` and `bias`
+    print(
+        f"Result: y = {linear_layer.bias.item()} + {linear_layer.weight[:, 0].item()} x "
+        f"+ {linear_layer.weight[:, 1].item()} x^2 + {linear_layer.weight[:, 2].item()} x^3"
+    )
+    coefficients = [linear_layer.bias.item(), *linear_layer.weight[0].tolist()]
+    return model, loss.item(), coefficients
+
+
+def main(steps=300):
+    torch.manual_seed(0)
+    tensor_loss, tensor_coefficients = fit_with_tensors(steps)
+    torch.manual_seed(0)
+    autograd_loss, autograd_coefficients = fit_with_autograd(steps)
+    # Same seed, same draws, same updates: by hand and by autograd agree
+    assert math.isclose(tensor_loss, autograd_loss, rel_tol=1e-9)
+    function_loss, function_coefficients = fit_with_function(steps)
+    model, loss, coefficients = fit_with_nn(steps)
+
+    grads = {name: p.grad.numpy().copy() for name, p in model.named_parameters()}
+    return {
+        "loss": loss,
+        "grads": grads,
+        "tensor_loss": tensor_loss,
+        "autograd_loss": autograd_loss,
+        "function_loss": function_loss,
+        "coefficients": tensor_coefficients
+        + autograd_coefficients
+        + function_coefficients
+        + coefficients,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=300)
+    print(f"final loss: {main(parser.parse_args().steps)['loss']:.15g}")
