@@ -287,9 +287,23 @@ def test_programs_run_unchanged(program: Path, torch) -> None:
     np.testing.assert_allclose(final_loss(ran.stdout), ours["loss"], rtol=1e-13)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """PyTorch on one thread for a test: these programs are small, and on shared CPUs its
+    thread pool makes them several times slower (seq2seq_attention: 7 s against 1 s)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.stem)
-def test_programs_agree_with_pytorch(program: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_programs_agree_with_pytorch(
+    program: Path, monkeypatch: pytest.MonkeyPatch, one_torch_thread: None
+) -> None:
     if program.stem in SEEDED:
         draw_from_tinygrad_nn(monkeypatch)
     theirs = runpy.run_path(str(program), run_name="program")["main"]()
