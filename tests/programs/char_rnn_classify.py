@@ -7,7 +7,12 @@ update `p.data.add_(p.grad.data, alpha=-learning_rate)`, categoryFromOutput with
 `output.topk(1)` and `top_i[0].item()`, training examples drawn by a seeded
 random.randint, a confusion matrix (`confusion[category_i][guess_i] += 1`, rows
 normalised by `confusion[i] = confusion[i] / confusion[i].sum()`) and predict() under
-torch.no_grad(). A few made-up names per category stand in for the data files. Run with
+torch.no_grad(). Then the tutorial's current version: a torch.utils.data.Dataset of
+(label_tensor, text_tensor, label, text), a CharRNN on nn.RNN (`output =
+self.h2o(hidden[0])`), minibatches from random.shuffle and np.array_split whose losses
+are summed from 0 (`batch_loss += loss`), SGD with momentum and
+nn.utils.clip_grad_norm_, and the confusion matrix under rnn.eval() and torch.no_grad()
+(`if denom > 0`). A few made-up names per category stand in for the data files. Run with
 --iters N.
 
 Runs on PyTorch, and unchanged on tinygrad_nn with `python -m tinygrad_nn run`.
@@ -20,8 +25,10 @@ import random
 import string
 import unicodedata
 
+import numpy as np
 import torch
 import torch.nn as nn
+from torch.utils.data import Dataset
 
 torch.set_default_dtype(torch.float64)
 
@@ -161,6 +168,121 @@ def predict(input_line, n_predictions=2):
     return predictions
 
 
+# ------------------------------------------------ the tutorial's current version: nn.RNN
+
+
+class NamesDataset(Dataset):
+    """The names as (label_tensor, text_tensor, label, text), as the tutorial's dataset."""
+
+    def __init__(self, category_lines):
+        self.data, self.data_tensors, self.labels, self.labels_tensors = [], [], [], []
+        labels_set = set()  # the set of all classes
+        for label, lines in category_lines.items():
+            labels_set.add(label)
+            for name in lines:
+                self.data.append(name)
+                self.data_tensors.append(lineToTensor(name))
+                self.labels.append(label)
+
+        # Cache the tensor representation of the labels
+        self.labels_uniq = sorted(labels_set)
+        for idx in range(len(self.labels)):
+            temp_tensor = torch.tensor([self.labels_uniq.index(self.labels[idx])], dtype=torch.long)
+            self.labels_tensors.append(temp_tensor)
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, idx):
+        data_item = self.data[idx]
+        data_label = self.labels[idx]
+        data_tensor = self.data_tensors[idx]
+        label_tensor = self.labels_tensors[idx]
+        return label_tensor, data_tensor, data_label, data_item
+
+
+class CharRNN(nn.Module):
+    def __init__(self, input_size, hidden_size, output_size):
+        super(CharRNN, self).__init__()  # noqa: UP008
+
+        self.rnn = nn.RNN(input_size, hidden_size)
+        self.h2o = nn.Linear(hidden_size, output_size)
+        self.softmax = nn.LogSoftmax(dim=1)
+
+    def forward(self, line_tensor):
+        rnn_out, hidden = self.rnn(line_tensor)
+        output = self.h2o(hidden[0])
+        output = self.softmax(output)
+
+        return output
+
+
+def label_from_output(output, output_labels):
+    top_n, top_i = output.topk(1)
+    label_i = top_i[0].item()
+    return output_labels[label_i], label_i
+
+
+def train_batches(rnn, training_data, n_epoch=6, n_batch_size=8, learning_rate=0.2):
+    """Learn on a batch of training_data for a specified number of iterations."""
+    current_loss = 0
+    all_losses = []
+    rnn.train()
+    optimizer = torch.optim.SGD(rnn.parameters(), lr=learning_rate, momentum=0.5)
+    criterion = nn.NLLLoss()
+
+    for iter in range(1, n_epoch + 1):
+        rnn.zero_grad()  # clear the gradients
+
+        # create some minibatches; we cannot use dataloaders because each name is a
+        # different length
+        batches = list(range(len(training_data)))
+        random.shuffle(batches)
+        batches = np.array_split(batches, len(batches) // n_batch_size)
+
+        for idx, batch in enumerate(batches):
+            batch_loss = 0
+            for i in batch:  # for each example in this batch
+                (label_tensor, text_tensor, label, text) = training_data[i]
+                output = rnn.forward(text_tensor)
+                loss = criterion(output, label_tensor)
+                batch_loss += loss
+
+            # optimize parameters
+            batch_loss.backward()
+            nn.utils.clip_grad_norm_(rnn.parameters(), 3)
+            optimizer.step()
+            optimizer.zero_grad()
+
+            current_loss += batch_loss.item() / len(batch)
+
+        all_losses.append(current_loss / len(batches))
+        print(f"{iter} ({iter / n_epoch:.0%}): \t average batch loss = {all_losses[-1]}")
+        current_loss = 0
+
+    return all_losses, batch_loss
+
+
+def evaluate_confusion(rnn, testing_data, classes):
+    confusion = torch.zeros(len(classes), len(classes))
+
+    rnn.eval()  # set to eval mode
+    with torch.no_grad():  # do not record the gradients during eval phase
+        for i in range(len(testing_data)):
+            (label_tensor, text_tensor, label, text) = testing_data[i]
+            output = rnn(text_tensor)
+            guess, guess_i = label_from_output(output, classes)
+            label_i = classes.index(label)
+            confusion[label_i][guess_i] += 1
+
+    # Normalize by dividing every row by its sum
+    for i in range(len(classes)):
+        denom = confusion[i].sum()
+        if denom > 0:
+            confusion[i] = confusion[i] / denom
+    return confusion
+
+
 def main(n_iters=400, print_every=100, n_confusion=100):
     global rnn
     random.seed(0)
@@ -203,9 +325,22 @@ def main(n_iters=400, print_every=100, n_confusion=100):
     print(confusion)
 
     predictions = predict("Dovesky") + predict("Satoshi") + predict("Jackson")
+
+    alldata = NamesDataset(category_lines)
+    print(f"loaded {len(alldata)} items of data; the first: {alldata[0][2:]}")
+    char_rnn = CharRNN(n_letters, n_hidden, len(alldata.labels_uniq))
+    batch_losses, batch_loss = train_batches(char_rnn, alldata)
+    # (zero_grad() after each step sets the gradients to None: the weights are compared)
+    weights = {name: p.detach().numpy().copy() for name, p in char_rnn.named_parameters()}
+    char_confusion = evaluate_confusion(char_rnn, alldata, alldata.labels_uniq)
+    print(char_confusion)
     return {
         "loss": loss,
         "grads": grads,
+        "batch_losses": batch_losses,
+        **{f"char_rnn.{name}": w for name, w in weights.items()},
+        "batch_loss": batch_loss.item(),
+        "char_confusion": char_confusion.numpy().copy(),
         "all_losses": all_losses,
         "confusion": confusion.numpy().copy(),
         "predictions": predictions,
