@@ -4,16 +4,20 @@ hand (`grad_y_pred = 2.0 * (y_pred - y)`), then with autograd (the update under
 torch.no_grad(), `a.grad = None`), then through a custom torch.autograd.Function (the
 Legendre polynomial P3 with ctx.save_for_backward), and last with nn.Sequential(
 nn.Linear(3, 1), nn.Flatten(0, 1)) on `x.unsqueeze(-1).pow(p)`, nn.MSELoss and
-torch.optim.RMSprop. Each step prints its `Result: y = ...` line. Run with --steps N.
+torch.optim.RMSprop; and its control-flow-and-weight-sharing DynamicNet (nn.Parameter
+scalars, a random.randint number of terms per forward pass, SGD with momentum). Each
+step prints its `Result: y = ...` line. Run with --steps N.
 
 Runs on PyTorch, and unchanged on tinygrad_nn with `python -m tinygrad_nn run`.
 """
 
 import argparse
 import math
+import random
 
 import torch
 
+torch.set_default_dtype(torch.float64)  # (the tutorial's float32 would agree only to 1e-6)
 dtype = torch.double
 device = torch.device("cpu")
 
@@ -158,7 +162,7 @@ def fit_with_nn(steps, learning_rate=1e-3):
     xx = x.unsqueeze(-1).pow(p)
 
     # Flatten(0, 1) flattens the Linear layer's output to 1D, to match the shape of y
-    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1)).to(dtype)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
     loss_fn = torch.nn.MSELoss(reduction="sum")
     optimizer = torch.optim.RMSprop(model.parameters(), lr=learning_rate)
 
@@ -188,6 +192,50 @@ def fit_with_nn(steps, learning_rate=1e-3):
     return model, loss.item(), coefficients
 
 
+class DynamicNet(torch.nn.Module):
+    """The tutorial's last step, control flow and weight sharing: a third-order polynomial
+    plus a fourth and maybe a fifth term, the number drawn at each forward pass, every
+    higher term sharing the weight e."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.randn(()))
+        self.b = torch.nn.Parameter(torch.randn(()))
+        self.c = torch.nn.Parameter(torch.randn(()))
+        self.d = torch.nn.Parameter(torch.randn(()))
+        self.e = torch.nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        y = self.a + self.b * x + self.c * x**2 + self.d * x**3
+        for exp in range(4, random.randint(4, 6)):
+            y = y + self.e * x**exp
+        return y
+
+    def string(self):
+        return (
+            f"y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + "
+            f"{self.d.item()} x^3 + {self.e.item()} x^4 ? + {self.e.item()} x^5 ?"
+        )
+
+
+def fit_dynamic(steps, learning_rate=1e-8):
+    x, y = data()
+    model = DynamicNet()
+    # This model is hard to train with plain SGD: momentum helps
+    criterion = torch.nn.MSELoss(reduction="sum")
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate, momentum=0.9)
+    for t in range(steps):
+        y_pred = model(x)
+        loss = criterion(y_pred, y)
+        if t % 100 == 99:
+            print(t, loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    print(f"Result: {model.string()}")
+    return loss.item(), [p.item() for p in model.parameters()]
+
+
 def main(steps=300):
     torch.manual_seed(0)
     tensor_loss, tensor_coefficients = fit_with_tensors(steps)
@@ -197,6 +245,8 @@ def main(steps=300):
     assert math.isclose(tensor_loss, autograd_loss, rel_tol=1e-9)
     function_loss, function_coefficients = fit_with_function(steps)
     model, loss, coefficients = fit_with_nn(steps)
+    random.seed(0)
+    dynamic_loss, dynamic_coefficients = fit_dynamic(steps)
 
     grads = {name: p.grad.numpy().copy() for name, p in model.named_parameters()}
     return {
@@ -205,6 +255,8 @@ def main(steps=300):
         "tensor_loss": tensor_loss,
         "autograd_loss": autograd_loss,
         "function_loss": function_loss,
+        "dynamic_loss": dynamic_loss,
+        "dynamic_coefficients": dynamic_coefficients,
         "coefficients": tensor_coefficients
         + autograd_coefficients
         + function_coefficients
