@@ -75,6 +75,10 @@ def test_parameters_are_edited_through_views_without_grad() -> None:
     with tg.no_grad():
         emb.weight[0].fill_(0.0)  # the usual padding-row initialisation
     emb.weight.data[1].zero_()  # through .data, the older spelling
+    emb.weight[3].data[1:] = 0.0  # a view's alias: the storage, no graph, as PyTorch's
+    emb.weight.data[2][0] = 0.0  # an alias's view
+    emb.weight[2].detach()[1] = 0.0  # detach() is such an alias too
+    assert emb.weight[3, 1:].tolist() == [0.0, 0.0] and emb.weight[2, :2].tolist() == [0, 0]
     assert emb.weight[:2].abs().sum().item() == 0.0 and emb.weight.requires_grad
     assert emb.weight.is_leaf
     with pytest.raises(RuntimeError, match=re.escape(LEAF_IN_PLACE)):

@@ -97,11 +97,15 @@ class TensorSetItem(TensorInPlace):
         return me
 
     def _rebind(self, new: Any) -> None:
-        """Hold ``new`` (see :meth:`TensorInPlace._rebind`); when this tensor is a
-        basic-index view (``x[i]``), write it back into its base (see
-        :mod:`tinygrad_nn.tensor_views`)."""
+        """Hold ``new`` (see :meth:`TensorInPlace._rebind`); when this tensor, or a tensor
+        it is a ``.data`` alias of, is a basic-index view (``x[i]``), write it back into its
+        base (see :mod:`tinygrad_nn.tensor_views`): ``t[0].data[1] = 5`` reaches ``t``."""
         super()._rebind(new)
         write_back(self)
+        owner = getattr(self, "_owner", None)
+        while owner is not None and owner.array is new:  # changed through .data: no graph
+            write_back(owner, raw=True)
+            owner = getattr(owner, "_owner", None)
 
     def _written(self, index: Any) -> np.ndarray:
         """The positions ``index`` selects, as a boolean mask of this tensor's shape."""

@@ -6,6 +6,8 @@ tinygrad_nn's in-place methods are copy-on-write (:mod:`tinygrad_nn.tensor_inpla
 here a tensor made by a basic index is noted with its base and index; when an in-place
 method or ``[]=`` changes it, the new values are written back, ``base[index] = view``
 (recorded, when either requires grad, as any ``[]=``), and so on up a chain of views.
+A change made through a ``.data`` or ``detach()`` alias (``w[0].data[1:] = 0``) writes
+the values only, recording nothing, as PyTorch's shared storage does.
 
 A write-back happens only while the base still holds the array the view was taken
 from: once the base itself is changed in place, the view keeps the values it had
@@ -86,9 +88,14 @@ def _same(a: Any, b: Any) -> bool:
     return a is b
 
 
-def write_back(view: Any) -> None:
+_RAW = [False]  # inside a raw write-back: the bases above are written raw too
+
+
+def write_back(view: Any, raw: bool = False) -> None:
     """After ``view`` was changed in place: write its values into its base, if it is a
-    view whose base still holds the array it was taken from."""
+    view whose base still holds the array it was taken from. ``raw`` (a change made
+    through ``.data``) writes the values only, as PyTorch's shared storage: nothing is
+    recorded and a leaf that requires grad accepts them."""
     entry = _BASES.get(id(view))
     if entry is None or not _same(entry[0](), view):
         return
@@ -96,7 +103,14 @@ def write_back(view: Any) -> None:
     if base.array is not parent:  # the base moved on (changed in place): nothing shared
         del _BASES[ref.key]
         return
-    base[index] = view  # recorded when either requires grad; a view base writes back too
+    if raw or _RAW[0]:
+        _RAW[0], before = True, _RAW[0]
+        try:
+            base._assign(index, view.array)
+        finally:
+            _RAW[0] = before
+    else:
+        base[index] = view  # recorded when either requires grad; a view base writes back too
     shared = base.array[index]
     if type(shared) is np.ndarray and shared.shape == view.array.shape:
         view.array = shared  # shares the base's new array again, for the next write
