@@ -314,3 +314,32 @@ def test_bmm_and_mm_agree_with_pytorch() -> None:
         with pytest.raises(RuntimeError) as ours_error:
             tg.zeros(*shapes[0]).bmm(tg.zeros(*shapes[1]))
         assert str(ours_error.value) == str(theirs_error.value)
+
+
+# ---------------------------------------------------------------- printed modules
+
+
+def recurrent_layers(module) -> list:
+    return [
+        module.nn.RNN(57, 32),
+        module.nn.GRU(16, 16, batch_first=True),
+        module.nn.LSTM(3, 4, 2, bias=False, dropout=0.5, bidirectional=True),
+        module.nn.LogSoftmax(dim=1),
+    ]
+
+
+def test_recurrent_layers_print_as_pytorchs() -> None:
+    assert [repr(layer) for layer in recurrent_layers(tg)] == [
+        "RNN(57, 32)",
+        "GRU(16, 16, batch_first=True)",
+        "LSTM(3, 4, num_layers=2, bias=False, dropout=0.5, bidirectional=True)",
+        "LogSoftmax(dim=1)",
+    ]
+
+
+@needs_torch
+def test_recurrent_layers_print_the_same_in_pytorch() -> None:
+    import torch
+
+    ours, theirs = recurrent_layers(tg), recurrent_layers(torch)
+    assert [repr(m) for m in ours] == [repr(m) for m in theirs]

@@ -160,9 +160,13 @@ class _Recurrent(RecurrentWeights):
         """Nothing to do (PyTorch packs the weights into one buffer for cuDNN): a no-op."""
 
     def extra_repr(self) -> str:
-        extra = f", dropout={self.dropout}" if self.dropout else ""
-        extra += ", bidirectional=True" if self.bidirectional else ""
-        return f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}{extra}"
+        """PyTorch's: the sizes, then only the settings that differ from the defaults."""
+        text = f"{self.input_size}, {self.hidden_size}"
+        text += f", num_layers={self.num_layers}" if self.num_layers != 1 else ""
+        text += ", bias=False" if not self.bias else ""
+        text += ", batch_first=True" if self.batch_first else ""
+        text += f", dropout={self.dropout}" if self.dropout else ""
+        return text + (", bidirectional=True" if self.bidirectional else "")
 
 
 class RNN(_Recurrent):
