@@ -4,8 +4,10 @@ hand (`grad_y_pred = 2.0 * (y_pred - y)`), then with autograd (the update under
 torch.no_grad(), `a.grad = None`), then through a custom torch.autograd.Function (the
 Legendre polynomial P3 with ctx.save_for_backward), and last with nn.Sequential(
 nn.Linear(3, 1), nn.Flatten(0, 1)) on `x.unsqueeze(-1).pow(p)`, nn.MSELoss and
-torch.optim.RMSprop; and its control-flow-and-weight-sharing DynamicNet (nn.Parameter
-scalars, a random.randint number of terms per forward pass, SGD with momentum). Each
+torch.optim.RMSprop (and before it the update by hand, `param -= learning_rate *
+param.grad` over model.parameters() under no_grad); then its custom nn.Module
+(Polynomial3: nn.Parameter scalars, SGD) and its control-flow-and-weight-sharing
+DynamicNet (a random.randint number of terms per forward pass, SGD with momentum). Each
 step prints its `Result: y = ...` line. Run with --steps N.
 
 Runs on PyTorch, and unchanged on tinygrad_nn with `python -m tinygrad_nn run`.
@@ -192,6 +194,65 @@ def fit_with_nn(steps, learning_rate=1e-3):
     return model, loss.item(), coefficients
 
 
+def fit_with_nn_by_hand(steps, learning_rate=1e-6):
+    """The nn step before optim: model.zero_grad() and the update written out."""
+    x, y = data()
+    xx = x.unsqueeze(-1).pow(torch.tensor([1, 2, 3]))
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
+    loss_fn = torch.nn.MSELoss(reduction="sum")
+    for t in range(steps):
+        y_pred = model(xx)
+        loss = loss_fn(y_pred, y)
+        if t % 100 == 99:
+            print(t, loss.item())
+
+        # Zero the gradients before running the backward pass
+        model.zero_grad()
+        loss.backward()
+
+        # Update the weights using gradient descent: each parameter is a Tensor
+        with torch.no_grad():
+            for param in model.parameters():
+                param -= learning_rate * param.grad
+    return loss.item(), [v.item() for param in model.parameters() for v in param.flatten()]
+
+
+class Polynomial3(torch.nn.Module):
+    """The custom nn Module step: four scalar Parameters, assigned as attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.randn(()))
+        self.b = torch.nn.Parameter(torch.randn(()))
+        self.c = torch.nn.Parameter(torch.randn(()))
+        self.d = torch.nn.Parameter(torch.randn(()))
+
+    def forward(self, x):
+        return self.a + self.b * x + self.c * x**2 + self.d * x**3
+
+    def string(self):
+        return (
+            f"y = {self.a.item()} + {self.b.item()} x + {self.c.item()} x^2 + {self.d.item()} x^3"
+        )
+
+
+def fit_module(steps, learning_rate=1e-6):
+    x, y = data()
+    model = Polynomial3()
+    criterion = torch.nn.MSELoss(reduction="sum")
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    for t in range(steps):
+        y_pred = model(x)
+        loss = criterion(y_pred, y)
+        if t % 100 == 99:
+            print(t, loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    print(f"Result: {model.string()}")
+    return loss.item(), [p.item() for p in model.parameters()]
+
+
 class DynamicNet(torch.nn.Module):
     """The tutorial's last step, control flow and weight sharing: a third-order polynomial
     plus a fourth and maybe a fifth term, the number drawn at each forward pass, every
@@ -245,6 +306,8 @@ def main(steps=300):
     assert math.isclose(tensor_loss, autograd_loss, rel_tol=1e-9)
     function_loss, function_coefficients = fit_with_function(steps)
     model, loss, coefficients = fit_with_nn(steps)
+    by_hand_loss, by_hand_coefficients = fit_with_nn_by_hand(steps)
+    module_loss, module_coefficients = fit_module(steps)
     random.seed(0)
     dynamic_loss, dynamic_coefficients = fit_dynamic(steps)
 
@@ -255,6 +318,10 @@ def main(steps=300):
         "tensor_loss": tensor_loss,
         "autograd_loss": autograd_loss,
         "function_loss": function_loss,
+        "by_hand_loss": by_hand_loss,
+        "by_hand_coefficients": by_hand_coefficients,
+        "module_loss": module_loss,
+        "module_coefficients": module_coefficients,
         "dynamic_loss": dynamic_loss,
         "dynamic_coefficients": dynamic_coefficients,
         "coefficients": tensor_coefficients
