@@ -130,3 +130,11 @@ def test_batch_norm_checkpoints_are_pytorchs() -> None:
         fresh = nn.BatchNorm1d(3, **kwargs)
         assert repr(fresh.load_state_dict(state)) == "<All keys matched successfully>"
         assert repr(ours) == repr(theirs)
+
+
+def test_dropout_prints_and_takes_pytorchs_arguments() -> None:
+    assert repr(nn.Dropout(0.1)) == "Dropout(p=0.1, inplace=False)"
+    x = tg.ones(4)
+    assert nn.Dropout(0.5, inplace=True).eval()(x).tolist() == [1.0] * 4
+    torch = pytest.importorskip("torch")
+    assert repr(nn.Dropout(0.1, inplace=True)) == repr(torch.nn.Dropout(0.1, inplace=True))

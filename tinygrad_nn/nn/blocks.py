@@ -125,7 +125,8 @@ class Embedding(Module):
 
 
 class Dropout(Module):
-    """:func:`dropout` while training; the identity after ``model.eval()``.
+    """:func:`dropout` while training; the identity after ``model.eval()``. PyTorch's
+    ``inplace=True`` is accepted: the same values, in a new tensor (the input is kept).
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -133,17 +134,17 @@ class Dropout(Module):
         [1.0, 1.0]
     """
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: probability p must be in [0, 1], got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class LayerNorm(Module):
