@@ -399,3 +399,16 @@ def test_detach_in_place_makes_a_named_leaf_that_stops_gradients() -> None:
     loss = (h * x).sum()  # h is a constant now: dloss/dx = h
     loss.backward()
     np.testing.assert_array_equal(x.grad.array, [3.0, 6.0])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_, "int64"])
+def test_an_integer_cast_carries_no_gradient_as_in_pytorch(dtype) -> None:
+    """The cast rounds: no gradient flows through it (PyTorch's result does not require
+    grad), where 1 would flow back silently."""
+    x = tg.Tensor([1.7, 2.2], requires_grad=True)
+    for y in (x.astype(dtype), x.to(dtype)):
+        assert not y.requires_grad and y.op is None
+        assert y.tolist() == np.array([1.7, 2.2]).astype(dtype).tolist()
+    assert x.astype(np.float32).requires_grad  # a float cast still records
+    with pytest.raises(RuntimeError):
+        (x.astype(dtype) * 2.0).sum().backward()

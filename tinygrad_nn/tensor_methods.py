@@ -113,13 +113,19 @@ class TensorMethods(TensorSpellings):
 
     def astype(self, dtype: Any) -> Tensor:
         """The same values in another dtype; gradients flow back in the original dtype.
+        An integer or bool result carries none (the cast rounds), as in PyTorch.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> tg.Tensor([1.0]).astype("float32").dtype
             dtype('float32')
+            >>> tg.Tensor([1.5], requires_grad=True).astype("int64").requires_grad
+            False
         """
-        return self._apply(ops.Cast(as_dtype(dtype)), self)
+        target = as_dtype(dtype)
+        if self.requires_grad and getattr(target, "kind", "f") not in "fc":
+            return self._apply(ops.Cast(target), self.detach())
+        return self._apply(ops.Cast(target), self)
 
     # ------------------------------------------------------------ PyTorch's spellings
 
