@@ -30,20 +30,35 @@ from tinygrad_nn.tensor_shaping import shape_argument
 Draws = dict[str, Any]  # generator=, dtype=, device=, requires_grad=
 
 
+def sized(what: str, size: tuple[Any, ...], keywords: dict[str, Any]) -> tuple[Any, ...]:
+    """The shape given positionally or as PyTorch's ``size=`` keyword (not both)."""
+    unknown = set(keywords) - {"size"}
+    if unknown:
+        raise TypeError(f"{what}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    if "size" not in keywords:
+        return size
+    if size:
+        raise TypeError(f"{what}() got multiple values for argument 'size'")
+    return (keywords["size"],)
+
+
 def rand(
     *size: Any,
     generator: Any = None,
     dtype: DTypeLike = None,
     device: Any = None,
     requires_grad: bool = False,
+    **keywords: Any,
 ) -> Tensor:
-    """Uniform samples from [0, 1).
+    """Uniform samples from [0, 1); the shape as numbers, a sequence or ``size=``.
 
     Examples:
-        >>> bool((rand(3) < 1).numpy().all())
-        True
+        >>> bool((rand(3) < 1).numpy().all()), rand(size=(2, 1)).shape
+        (True, (2, 1))
     """
-    values = numpy_generator(generator).random(shape_argument("rand", size))
+    values = numpy_generator(generator).random(
+        shape_argument("rand", sized("rand", size, keywords))
+    )
     return made(values, dtype, requires_grad, device, "rand")
 
 
@@ -53,14 +68,18 @@ def randn(
     dtype: DTypeLike = None,
     device: Any = None,
     requires_grad: bool = False,
+    **keywords: Any,
 ) -> Tensor:
-    """Standard normal samples.
+    """Standard normal samples; the shape as numbers, a sequence or ``size=`` (d2l's
+    ``torch.randn(size=shape)``).
 
     Examples:
-        >>> randn(2, 3).shape
-        (2, 3)
+        >>> randn(2, 3).shape, randn(size=(2, 1)).shape
+        ((2, 3), (2, 1))
     """
-    values = numpy_generator(generator).standard_normal(shape_argument("randn", size))
+    values = numpy_generator(generator).standard_normal(
+        shape_argument("randn", sized("randn", size, keywords))
+    )
     return made(values, dtype, requires_grad, device, "randn")
 
 

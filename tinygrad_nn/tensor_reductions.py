@@ -1,5 +1,5 @@
 """Reductions of a Tensor, with NumPy's and PyTorch's argument names: ``sum``, ``mean``,
-``var``, ``std``, ``prod``, ``logsumexp``, ``argmax``, ``any``... (``max``, ``sort``,
+``var``, ``std``, ``norm``, ``prod``, ``logsumexp``, ``argmax``, ``any``... (``max``, ``sort``,
 ``topk``: :mod:`tinygrad_nn.tensor_selection`)
 
 Every ``axis=``/``keepdims=`` is also accepted as ``dim=``/``keepdim=`` (giving both is a
@@ -191,6 +191,47 @@ class TensorReductions(TensorSelection):
         x = self._numpy_call("std", dtype, out)
         args = x._spread_args("std", axis, unbiased, keepdim, dim, correction, ddof, keepdims)
         return x._apply(ops.Std(*args), x)
+
+    def norm(
+        self,
+        p: float | str | None = "fro",
+        dim: Axis = None,
+        keepdim: bool = False,
+        dtype: DTypeLike | None = None,
+    ) -> Tensor:
+        """PyTorch's ``Tensor.norm``/``torch.norm``: the vector p-norm over ``dim`` (all
+        elements when None): ``p="fro"`` or 2 the square root of the sum of squares (its
+        gradient 0 at the zero vector, as PyTorch's), 1 the sum of magnitudes,
+        ``float("inf")``/``-inf`` the largest/smallest magnitude, otherwise
+        ``sum(|x| ** p) ** (1 / p)``.
+
+        Examples:
+            >>> import tinygrad_nn as tg
+            >>> tg.tensor([[3.0, 4.0], [0.0, 1.0]]).norm(dim=1).tolist()
+            [5.0, 1.0]
+            >>> x = tg.tensor([1.0, -2.0])
+            >>> x.norm(1).item(), x.norm(float("inf")).item()
+            (3.0, 2.0)
+        """
+        from tinygrad_nn.combining import where
+
+        x = self._numpy_call("norm", dtype, None)
+        if p is None or p == "fro" or p == 2:
+            squares = (x * x).sum(dim, keepdims=keepdim)
+            nonzero = squares.array > 0  # sqrt's slope is infinite at 0: PyTorch's gradient 0
+            return where(nonzero, where(nonzero, squares, 1.0).sqrt(), 0.0)
+        if isinstance(p, str):
+            raise ValueError(f"norm(): p={p!r} is not supported; use 'fro' or a number")
+        magnitude = x.abs()
+        if p == math.inf:
+            return magnitude.amax(dim, keepdims=keepdim)
+        if p == -math.inf:
+            return magnitude.amin(dim, keepdims=keepdim)
+        if p == 1:
+            return magnitude.sum(dim, keepdims=keepdim)
+        if p <= 0:
+            raise ValueError(f"norm(): p={p} is not supported; use p > 0 or +-inf")
+        return (magnitude**p).sum(dim, keepdims=keepdim) ** (1.0 / p)
 
     def _numpy_call(self, what: str, dtype: DTypeLike | None, out: object) -> Tensor:
         """The tensor to reduce: cast to ``dtype`` when one is given. ``out`` must be None

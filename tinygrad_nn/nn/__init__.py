@@ -48,6 +48,7 @@ from tinygrad_nn.nn.loss_modules import (
     SmoothL1Loss,
 )
 from tinygrad_nn.nn.module import Module, Parameter
+from tinygrad_nn.nn.normalization import GroupNorm
 from tinygrad_nn.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from tinygrad_nn.nn.transformer import Transformer, TransformerDecoder, TransformerEncoder
 from tinygrad_nn.nn.transformer_layers import TransformerDecoderLayer, TransformerEncoderLayer
@@ -75,6 +76,7 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GRUCell",
+    "GroupNorm",
     "HuberLoss",
     "Identity",
     "KLDivLoss",

@@ -18,23 +18,26 @@ from tinygrad_nn.tensor import Tensor
 
 
 class LeakyReLU(Module):
-    """x where x > 0, else ``negative_slope * x``.
+    """x where x > 0, else ``negative_slope * x``. PyTorch's ``inplace=True`` is accepted
+    and printed: the same values, in a new tensor (the input is kept).
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> LeakyReLU(0.5)(tg.tensor([-2.0])).tolist()
         [-1.0]
+        >>> LeakyReLU(0.2, inplace=True)
+        LeakyReLU(negative_slope=0.2, inplace=True)
     """
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):

@@ -82,8 +82,8 @@ __all__ = [
 ]
 
 
-def relu(input: Tensor) -> Tensor:
-    """max(x, 0).
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0). ``inplace=True`` is accepted: the same values, in a new tensor.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -115,8 +115,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
     return input.clip(min_val, max_val)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x where x > 0, else ``negative_slope * x``.
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else ``negative_slope * x``. ``inplace=True`` is accepted: the same
+    values, in a new tensor.
 
     Examples:
         >>> import tinygrad_nn as tg

@@ -152,10 +152,12 @@ def _target(function: str, tensor: Any, random: bool = False) -> Tensor:
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Replace ``tensor``'s values, keeping its shape, dtype and array library; outside the
-    graph (as under ``no_grad``): a graph already built keeps the arrays it saved."""
+    graph (as under ``no_grad``): a graph already built keeps the arrays it saved. Through
+    a ``.data`` alias (``nn.init.normal_(m.weight.data, 0.0, 0.02)``, DCGAN's weights_init)
+    the parameter it aliases gets the new values too, as PyTorch's shared storage."""
     array = np.broadcast_to(np.asarray(values), tensor.shape)
     host = np.array(array, dtype=dtype_name(tensor.array))  # a writable copy, the same dtype
-    tensor.array = like(host, tensor.array)
+    tensor._rebind(like(host, tensor.array))
     return tensor
 
 

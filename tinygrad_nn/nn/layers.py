@@ -245,17 +245,27 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise.
+    """max(x, 0), elementwise. PyTorch's ``inplace=True`` (``nn.ReLU(True)``) is accepted
+    and printed: the same values, in a new tensor (the input is kept).
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> from tinygrad_nn import nn
         >>> nn.ReLU()(tg.Tensor([-1.0, 2.0]))
         Tensor([0., 2.])
+        >>> nn.ReLU(inplace=True)
+        ReLU(inplace=True)
     """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class Softmax(Module):

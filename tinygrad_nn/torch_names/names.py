@@ -56,7 +56,7 @@ PYTORCH: dict[str, dict[str, str]] = {
             TENSOR,
             "acos asin atan exp2 "
             "rsqrt square sign floor ceil round neg "
-            "reciprocal pow add sub mul div matmul bmm mm sum mean prod std var logsumexp "
+            "reciprocal pow add sub mul div matmul bmm mm sum mean prod std var norm logsumexp "
             "cumsum cumprod argmax argmin amax amin all any sort topk softmax log_softmax "
             "t reshape flatten squeeze unsqueeze permute flip split chunk tril triu gather "
             "masked_fill clamp isnan isinf isfinite numel transpose swapaxes swapdims max min "
