@@ -7,7 +7,7 @@ Examples:
     >>> import tinygrad_nn as tg
     >>> from tinygrad_nn import nn
     >>> nn.GroupNorm(2, 4)
-    GroupNorm(2, 4, eps=1e-05, affine=True)
+    GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)
     >>> nn.GroupNorm(2, 4)(tg.arange(8.0).reshape(1, 4, 2)).shape
     (1, 4, 2)
 """
@@ -62,7 +62,8 @@ def group_norm(
 
 class GroupNorm(Module):
     """:func:`group_norm` with a learned per-channel ``weight`` (ones) and ``bias``
-    (zeros) when ``affine``, as PyTorch's ``nn.GroupNorm(num_groups, num_channels)``.
+    (zeros) when ``affine`` (and ``bias``), as PyTorch's
+    ``nn.GroupNorm(num_groups, num_channels)``.
 
     Examples:
         >>> GroupNorm(1, 3).weight.tolist()
@@ -70,7 +71,12 @@ class GroupNorm(Module):
     """
 
     def __init__(
-        self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if num_channels % num_groups:
@@ -82,10 +88,14 @@ class GroupNorm(Module):
             affine,
         )
         self.weight = Parameter(np.ones(num_channels)) if affine else None
-        self.bias = Parameter(np.zeros(num_channels)) if affine else None
+        self.bias = Parameter(np.zeros(num_channels)) if affine and bias else None
+        self._bias = affine and bias
 
     def forward(self, input: Tensor) -> Tensor:
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self._bias}"
+        )
