@@ -39,6 +39,7 @@ from tinygrad_nn.nn.loss_functions import (
     nll_loss,
     smooth_l1_loss,
 )
+from tinygrad_nn.nn.normalization import group_norm
 from tinygrad_nn.nn.padding import pad
 from tinygrad_nn.tensor import Tensor, apply
 
@@ -55,6 +56,7 @@ __all__ = [
     "elu",
     "embedding",
     "gelu",
+    "group_norm",
     "hardtanh",
     "huber_loss",
     "kl_div",

@@ -137,7 +137,7 @@ PYTORCH: dict[str, dict[str, str]] = {
     "torch.nn.functional": _same(
         "tinygrad_nn.nn.functional",
         "relu relu6 hardtanh leaky_relu elu gelu silu softplus logsigmoid mish sigmoid "
-        "tanh softmax log_softmax one_hot pad dropout embedding layer_norm batch_norm "
+        "tanh softmax log_softmax one_hot pad dropout embedding layer_norm batch_norm group_norm "
         "conv1d conv2d max_pool2d avg_pool2d adaptive_avg_pool2d "
         "scaled_dot_product_attention mse_loss l1_loss huber_loss smooth_l1_loss "
         "binary_cross_entropy binary_cross_entropy_with_logits nll_loss cross_entropy "
