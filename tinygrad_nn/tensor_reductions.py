@@ -213,13 +213,12 @@ class TensorReductions(TensorSelection):
             >>> x.norm(1).item(), x.norm(float("inf")).item()
             (3.0, 2.0)
         """
-        from tinygrad_nn.combining import where
-
         x = self._numpy_call("norm", dtype, None)
         if p is None or p == "fro" or p == 2:
             squares = (x * x).sum(dim, keepdims=keepdim)
             nonzero = squares.array > 0  # sqrt's slope is infinite at 0: PyTorch's gradient 0
-            return where(nonzero, where(nonzero, squares, 1.0).sqrt(), 0.0)
+            root = x._apply(ops.Where(nonzero), squares, 1.0).sqrt()
+            return x._apply(ops.Where(nonzero), root, 0.0)
         if isinstance(p, str):
             raise ValueError(f"norm(): p={p!r} is not supported; use 'fro' or a number")
         magnitude = x.abs()
