@@ -17,7 +17,7 @@ import numpy as np
 
 from tinygrad_nn.devices import device_of
 from tinygrad_nn.display import tensor_html
-from tinygrad_nn.tensor_shaping import Size
+from tinygrad_nn.sizes import Size
 
 
 class TensorArray:
@@ -42,13 +42,13 @@ class TensorArray:
         """The number of elements, as NumPy's ``size``; called, the shape, as PyTorch's.
 
         ``x.size`` is an int (it compares and computes as one); ``x.size()`` gives the
-        shape and ``x.size(0)`` one axis' length, so both habits work.
+        shape as a ``torch.Size`` and ``x.size(0)`` one axis' length, so both habits work.
 
         Examples:
             >>> import tinygrad_nn as tg
             >>> t = tg.Tensor([[1.0, 2.0, 3.0]])
             >>> t.size, t.size(), t.size(1)
-            (3, (1, 3), 3)
+            (3, torch.Size([1, 3]), 3)
         """
         return Size(math.prod(self.array.shape), tuple(self.array.shape))
 

@@ -29,20 +29,6 @@ if TYPE_CHECKING:
     from tinygrad_nn.tensor import Tensor
 
 
-class Size(int):
-    """An element count that, called, answers PyTorch's ``size()``: the shape, or one axis."""
-
-    shape: tuple[int, ...]
-
-    def __new__(cls, count: int, shape: tuple[int, ...]) -> Size:
-        size = super().__new__(cls, count)
-        size.shape = shape
-        return size
-
-    def __call__(self, dim: int | None = None) -> Any:
-        return self.shape if dim is None else self.shape[dim]
-
-
 class TensorShaping(TensorTorch):
     """Reshaping, reordering, repeating, splitting and indexing; each applies ops."""
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nn.creation import zeros
+from tinygrad_nn.sizes import Shape as Size
 from tinygrad_nn.tensor import Tensor
 from tinygrad_nn.torch_names.device import device as torch_device
 
@@ -43,7 +44,7 @@ __all__ = [
 def _sizes(args: tuple[Any, ...]) -> tuple[int, ...] | None:
     """``args`` as a shape when they are ints (or one tuple/Size of ints), else None."""
     if len(args) == 1 and isinstance(args[0], tuple):  # torch.Size([2, 3]) (a tuple: data)
-        return tuple(args[0]) if type(args[0]).__name__ == "Size" else None
+        return tuple(args[0]) if isinstance(args[0], Size) else None
     try:
         if any(isinstance(a, (bool, np.bool_)) for a in args):
             return None

@@ -10,9 +10,9 @@ docs/pytorch.md shows it as such. The table is made from this mapping
 (:func:`table`), and a test checks the page against it.
 
 Left out on purpose, because tinygrad_nn's name of the same spelling means something
-else today: ``torch.compile`` (PyTorch's returns a module). ``torch.Size`` is a tuple
-subclass of its own (:class:`~tinygrad_nn.torch_names.torch_only.Size`), not
-tinygrad_nn's ``x.size`` int.
+else today: ``torch.compile`` (PyTorch's returns a module). ``torch.Size`` is the tuple
+that ``x.size()`` returns (:class:`~tinygrad_nn.sizes.Shape`), not tinygrad_nn's
+``x.size`` int.
 
 Examples:
     >>> PYTORCH["torch.nn"]["Linear"]

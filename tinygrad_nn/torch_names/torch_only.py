@@ -8,14 +8,13 @@ Examples:
 
 from __future__ import annotations
 
-import math
-import operator
-from collections.abc import Callable, Iterable
-from typing import Any, SupportsIndex
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from tinygrad_nn.grad_mode import no_grad
+from tinygrad_nn.sizes import Shape as Size
 from tinygrad_nn.tensor import Tensor
 
 __all__ = [
@@ -148,46 +147,3 @@ class inference_mode(no_grad):
 
     def clone(self) -> inference_mode:
         return type(self)(self.inference)
-
-
-class Size(tuple[int, ...]):
-    """``torch.Size``: a tuple of ints, as PyTorch's (it equals the plain tuple, and a
-    Tensor's ``size()`` and ``shape``, which are plain tuples here); slicing and ``+``
-    keep it a Size, ``numel()`` is the product.
-
-    Examples:
-        >>> import tinygrad_nn as tg
-        >>> Size([5, 1, 57]), tg.zeros(5, 1, 57).size() == Size([5, 1, 57])
-        (torch.Size([5, 1, 57]), True)
-        >>> Size((2, 3))[1:], Size([2, 3]).numel()
-        (torch.Size([3]), 6)
-        >>> Size([2.0])
-        Traceback (most recent call last):
-        ...
-        TypeError: torch.Size() takes an iterable of 'int' (item 0 is 'float')
-    """
-
-    def __new__(cls, sizes: Iterable[SupportsIndex] = ()) -> Size:
-        values = []
-        for i, n in enumerate(sizes):
-            try:
-                values.append(operator.index(n))
-            except TypeError:
-                raise TypeError(
-                    f"torch.Size() takes an iterable of 'int' (item {i} is '{type(n).__name__}')"
-                ) from None
-        return super().__new__(cls, values)
-
-    def __repr__(self) -> str:
-        return f"torch.Size({list(self)})"
-
-    def __getitem__(self, index: Any) -> Any:
-        item = super().__getitem__(index)
-        return Size(item) if isinstance(index, slice) else item
-
-    def __add__(self, other: Any) -> Size:
-        return Size(tuple(self) + tuple(other))
-
-    def numel(self) -> int:
-        """The number of elements a tensor of this shape holds."""
-        return math.prod(self)
