@@ -314,9 +314,6 @@ def test_programs_agree_with_pytorch(
 
     if program.stem in SEEDED:
         draw_from_tinygrad_nn(monkeypatch)
-        randn, rand = torch.randn, torch.rand  # (and d2l's torch.randn(size=shape))
-        monkeypatch.setattr(torch, "randn", lambda *s, size=(), **kw: randn(*s, *size, **kw))
-        monkeypatch.setattr(torch, "rand", lambda *s, size=(), **kw: rand(*s, *size, **kw))
     rtol = FLOAT32.get(program.stem, 1e-10)
     atol = 1e-12 if rtol == 1e-10 else rtol * 1e-2
     if program.stem in FLOAT32:  # (an earlier program set PyTorch's default to float64)

@@ -50,15 +50,15 @@ def draw_from_tinygrad_nn(monkeypatch: Any) -> None:
     def twin(generator: Any) -> Any:
         return None if generator is None else generator.twin
 
-    def sized(function: Any) -> Any:  # randn, rand: (*size, generator=, dtype=, ...)
+    def sized(function: Any) -> Any:  # randn, rand: (*size, size=, generator=, dtype=, ...)
         def draw(
             *size: Any,
             generator: Any = None,
             dtype: Any = None,
             requires_grad: bool = False,
-            **_: Any,
+            **rest: Any,
         ) -> Any:
-            made = function(*size, generator=twin(generator))
+            made = function(*size, *rest.get("size", ()), generator=twin(generator))
             return theirs(made, dtype or torch.get_default_dtype()).requires_grad_(requires_grad)
 
         return draw
