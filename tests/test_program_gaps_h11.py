@@ -99,14 +99,35 @@ def test_group_norm_module_and_messages() -> None:
 
 def test_relu_and_leaky_relu_take_inplace() -> None:
     x = tg.tensor([-1.0, 2.0])
-    assert nn.ReLU(True)(x).tolist() == [0.0, 2.0] and x.tolist() == [-1.0, 2.0]
+    assert nn.ReLU()(x).tolist() == [0.0, 2.0] and x.tolist() == [-1.0, 2.0]
+    assert nn.ReLU(True)(x) is x and x.tolist() == [0.0, 2.0]  # changed in place, as PyTorch
     assert repr(nn.ReLU()) == "ReLU()" and repr(nn.ReLU(inplace=True)) == "ReLU(inplace=True)"
     leaky = nn.LeakyReLU(0.2, inplace=True)
     assert repr(leaky) == "LeakyReLU(negative_slope=0.2, inplace=True)"
     assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
-    assert leaky(x).tolist() == pytest.approx([-0.2, 2.0])
-    assert nn.functional.relu(x, inplace=True).tolist() == [0.0, 2.0]
-    assert nn.functional.leaky_relu(x, 0.5, True).tolist() == [-0.5, 2.0]
+    y = tg.tensor([-1.0, 2.0])
+    assert leaky(y) is y and y.tolist() == pytest.approx([-0.2, 2.0])
+    z = tg.tensor([-1.0, 2.0])
+    assert nn.functional.leaky_relu(z, 0.5, False).tolist() == [-0.5, 2.0] and z[0].item() == -1
+    assert nn.functional.relu(z, inplace=True) is z and z.tolist() == [0.0, 2.0]
+
+
+def test_inplace_activations_are_recorded_and_refuse_a_leaf() -> None:
+    """The change is recorded as any in-place method's: gradients flow through it, and a
+    leaf that requires grad refuses with PyTorch's message."""
+    w = tg.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    for layer in (nn.ReLU(inplace=True), nn.LeakyReLU(0.1, inplace=True)):
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            layer(w)
+    h = w * 2.0
+    out = nn.LeakyReLU(0.1, inplace=True)(h)
+    assert out is h
+    out.sum().backward()
+    np.testing.assert_allclose(w.grad.array, [0.2, 2.0, 2.0])
+    d = tg.ones(1000) * 1.0
+    tg.manual_seed(0)
+    kept = nn.Dropout(0.5, inplace=True)(d)
+    assert kept is d and set(np.unique(d.array)) <= {0.0, 2.0}
 
 
 def test_randn_and_rand_take_size() -> None:

@@ -98,7 +98,7 @@ def draw_from_tinygrad_nn(monkeypatch: Any) -> None:
             return input
         keep = default_generator().random(tuple(input.shape)) >= p
         mask = torch.from_numpy(keep * (1.0 / (1.0 - p))).to(input.dtype)
-        return input * mask
+        return input.mul_(mask) if inplace else input * mask
 
     def shuffled(self: Any) -> Any:  # RandomSampler.__iter__ (DataLoader's shuffle=True)
         rng = twin(self.generator).numpy if self.generator is not None else default_generator()

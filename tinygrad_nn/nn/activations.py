@@ -18,8 +18,8 @@ from tinygrad_nn.tensor import Tensor
 
 
 class LeakyReLU(Module):
-    """x where x > 0, else ``negative_slope * x``. PyTorch's ``inplace=True`` is accepted
-    and printed: the same values, in a new tensor (the input is kept).
+    """x where x > 0, else ``negative_slope * x``; ``inplace=True`` changes the input
+    itself, as PyTorch's.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -34,7 +34,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.leaky_relu(x, self.negative_slope)
+        return F.leaky_relu(x, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")

@@ -51,10 +51,25 @@ def embedding(input: Any, weight: Tensor) -> Tensor:
     return weight[indices]
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def in_place(input: Tensor, result: Tensor, name: str) -> Tensor:
+    """``input`` changed to ``result`` in place, for PyTorch's ``inplace=True``: the same
+    tensor back, the change recorded as any in-place method's (a leaf that requires
+    grad refuses, with PyTorch's message).
+
+    Examples:
+        >>> import tinygrad_nn as tg
+        >>> x = tg.tensor([-1.0, 2.0])
+        >>> in_place(x, x.relu(), "relu_") is x, x.tolist()
+        (True, [0.0, 2.0])
+    """
+    input._check_in_place()
+    return input._take_over(result, name)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``, so
     the expected value is unchanged; the identity when not ``training``. The mask comes
-    from the generator of ``tg.manual_seed``.
+    from the generator of ``tg.manual_seed``; ``inplace=True`` changes ``input`` itself.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -68,7 +83,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     keep = default_generator().random(input.shape) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     mask = like((keep * scale).astype(dtype_name(input.array)), input.array)
-    return input * Tensor._wrap(mask)
+    out = input * Tensor._wrap(mask)
+    return in_place(input, out, "dropout_") if inplace else out
 
 
 def layer_norm(
@@ -125,8 +141,8 @@ class Embedding(Module):
 
 
 class Dropout(Module):
-    """:func:`dropout` while training; the identity after ``model.eval()``. PyTorch's
-    ``inplace=True`` is accepted: the same values, in a new tensor (the input is kept).
+    """:func:`dropout` while training; the identity after ``model.eval()``.
+    ``inplace=True`` changes the input itself, as PyTorch's.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -141,7 +157,7 @@ class Dropout(Module):
         self.p, self.inplace = p, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout(input, self.p, self.training)
+        return dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

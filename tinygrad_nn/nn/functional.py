@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import as_array
 from tinygrad_nn.nn.attention import scaled_dot_product_attention
-from tinygrad_nn.nn.blocks import batch_norm, dropout, embedding, layer_norm
+from tinygrad_nn.nn.blocks import batch_norm, dropout, embedding, in_place, layer_norm
 from tinygrad_nn.nn.convolution import (
     adaptive_avg_pool2d,
     avg_pool2d,
@@ -85,14 +85,14 @@ __all__ = [
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0). ``inplace=True`` is accepted: the same values, in a new tensor.
+    """max(x, 0); ``inplace=True`` changes ``input`` itself, as PyTorch's.
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> relu(tg.tensor([-1.0, 1.0])).tolist()
         [0.0, 1.0]
     """
-    return input.relu()
+    return in_place(input, input.relu(), "relu_") if inplace else input.relu()
 
 
 def relu6(input: Tensor) -> Tensor:
@@ -118,15 +118,16 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """x where x > 0, else ``negative_slope * x``. ``inplace=True`` is accepted: the same
-    values, in a new tensor.
+    """x where x > 0, else ``negative_slope * x``; ``inplace=True`` changes ``input``
+    itself, as PyTorch's.
 
     Examples:
         >>> import tinygrad_nn as tg
         >>> leaky_relu(tg.tensor([-2.0, 2.0]), 0.5).tolist()
         [-1.0, 2.0]
     """
-    return apply(ops.LeakyRelu(negative_slope), input)
+    out = apply(ops.LeakyRelu(negative_slope), input)
+    return in_place(input, out, "leaky_relu_") if inplace else out
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:

@@ -18,6 +18,7 @@ import numpy as np
 from tinygrad_nn import ops
 from tinygrad_nn.dtypes import DTypeLike
 from tinygrad_nn.nn import init as initializers
+from tinygrad_nn.nn.blocks import in_place
 from tinygrad_nn.nn.containers import ModuleList
 from tinygrad_nn.nn.module import Module, Parameter
 from tinygrad_nn.tensor import Tensor, apply
@@ -245,8 +246,8 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise. PyTorch's ``inplace=True`` (``nn.ReLU(True)``) is accepted
-    and printed: the same values, in a new tensor (the input is kept).
+    """max(x, 0), elementwise; ``inplace=True`` (``nn.ReLU(True)``) changes the input
+    itself, as PyTorch's.
 
     Examples:
         >>> import tinygrad_nn as tg
@@ -262,7 +263,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return x.relu() if not self.inplace else in_place(x, x.relu(), "relu_")
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
