@@ -23,24 +23,36 @@ SMALLEST_KEPT = math.exp(LOG_FLOOR)  # log(max(p, SMALLEST_KEPT)) = max(log(p), 
 ONE_OR_ZERO = {"softmax": 1.0, "log_softmax": 0.0}  # of a 0-d tensor (as PyTorch)
 
 
-class Softmax(Op):
-    """The forward subtracts the maximum first, so inputs of +-1000 do not overflow."""
+class _AlongAxis(Op):
+    """Softmax and log-softmax: a normalisation along ``axis``, with the same edge cases."""
 
-    name = "softmax"
-    formula = "z = exp(x) / sum(exp(x))   (along axis)"
-    derivatives = ("dL/dx = z * (g - sum(g * z))   (sum along axis)",)
     saves = ("z",)
     param_names = ("axis",)
 
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+    def _nothing_to_normalise(self, xp: ArrayNamespace, x: Array) -> Array | None:
+        """The result of a 0-d input or an empty axis; None for any other input."""
         if x.ndim == 0:  # one value along its only "axis": softmax 1, log_softmax 0
             wrap_dim(self.name, self.axis, 0)
             return xp.astype(x, x.dtype) * 0.0 + ONE_OR_ZERO[self.name]
-        if x.shape[wrap_dim(self.name, self.axis, x.ndim)] == 0:  # nothing to normalise
+        if x.shape[wrap_dim(self.name, self.axis, x.ndim)] == 0:
             return xp.astype(x, x.dtype)
+        return None
+
+
+class Softmax(_AlongAxis):
+    """The forward subtracts the maximum first, so inputs of +-1000 do not overflow."""
+
+    name = "softmax"
+    formula = "z = exp(x) / sum(exp(x))   (along axis)"
+    derivatives = ("dL/dx = z * (g - sum(g * z))   (sum along axis)",)
+
+    def forward(self, xp: ArrayNamespace, x: Array) -> Array:
+        edge = self._nothing_to_normalise(xp, x)
+        if edge is not None:
+            return edge
         e = xp.exp(x - xp.max(x, axis=self.axis, keepdims=True))
         return e / xp.sum(e, axis=self.axis, keepdims=True)
 
@@ -50,24 +62,17 @@ class Softmax(Op):
         return (z * (g - xp.sum(g * z, axis=self.axis, keepdims=True)),)
 
 
-class LogSoftmax(Op):
+class LogSoftmax(_AlongAxis):
     """Computed as ``x - m - log(sum(exp(x - m)))`` with ``m`` the maximum: no overflow."""
 
     name = "log_softmax"
     formula = "z = x - log(sum(exp(x)))   (along axis)"
     derivatives = ("dL/dx = g - exp(z) * sum(g)   (sum along axis)",)
-    saves = ("z",)
-    param_names = ("axis",)
-
-    def __init__(self, axis: int = -1) -> None:
-        self.axis = axis
 
     def forward(self, xp: ArrayNamespace, x: Array) -> Array:
-        if x.ndim == 0:  # one value along its only "axis": softmax 1, log_softmax 0
-            wrap_dim(self.name, self.axis, 0)
-            return xp.astype(x, x.dtype) * 0.0 + ONE_OR_ZERO[self.name]
-        if x.shape[wrap_dim(self.name, self.axis, x.ndim)] == 0:  # nothing to normalise
-            return xp.astype(x, x.dtype)
+        edge = self._nothing_to_normalise(xp, x)
+        if edge is not None:
+            return edge
         shifted = x - xp.max(x, axis=self.axis, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=self.axis, keepdims=True))
 
